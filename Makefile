@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+WAREHOUSE ?= warehouse/news.duckdb
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: run test lint eval bench clean-warehouse
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	# The machine's old pip silently skips lxml[html_clean], which trafilatura needs.
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(INSTALLED)
+	$(VENV)/bin/ingest run seeds/ --warehouse $(WAREHOUSE)
+	$(VENV)/bin/ingest sql --warehouse $(WAREHOUSE) \
+	  "select source_uri, title, author, language, word_count from articles order by ingested_at"
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check src flows tests bench
+	$(VENV)/bin/mypy
+
+test: $(INSTALLED) lint
+	$(VENV)/bin/pytest -q
+
+eval: $(INSTALLED)
+	$(PY) bench/eval_extraction.py
+
+bench: $(INSTALLED)
+	$(PY) bench/throughput.py
+
+clean-warehouse:
+	rm -f $(WAREHOUSE) $(WAREHOUSE).wal

@@ -1,0 +1,78 @@
+"""Stage wiring shared by the Prefect flow and plain callers: batch the stream, transform a batch, load it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from ingest import warehouse
+from ingest.clean import article_id_for, clean
+from ingest.extract import extract
+from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, Skipped
+from ingest.settings import Settings
+from ingest.sources import ReadItem, read_inputs
+
+
+def batches(items: Iterable[ReadItem], size: int) -> Iterator[list[ReadItem]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids: set[str]) -> BatchResult:
+    """Extract and clean every document of a batch that is not loaded yet; count what happened at each stage."""
+    counts: Counter[str] = Counter()
+    documents: list[RawDocument] = []
+    articles: list[CleanArticle] = []
+    rejects: list[Reject] = []
+    for item in items:
+        counts["inputs"] += 1
+        if isinstance(item, Skipped):
+            counts[f"skipped:{item.reason}"] += 1
+        elif isinstance(item, Reject):
+            rejects.append(item)
+        elif article_id_for(item.document_id, item.source_uri) in loaded_article_ids:
+            counts["already_loaded"] += 1
+        else:
+            documents.append(item)
+            outcome = _extract_and_clean(item, settings)
+            if isinstance(outcome, Reject):
+                rejects.append(outcome)
+            else:
+                articles.append(outcome)
+    for reject in rejects:
+        counts[f"rejected:{reject.stage}:{reject.reason}"] += 1
+    counts["articles"] = len(articles)
+    counts["embeds"] = sum(len(a.embeds) for a in articles)
+    return BatchResult(documents=tuple(documents), articles=tuple(articles), rejects=tuple(rejects),
+                       stage_counts=dict(counts))
+
+
+def _extract_and_clean(document: RawDocument, settings: Settings) -> CleanArticle | Reject:
+    extracted = extract(document)
+    if isinstance(extracted, Reject):
+        return extracted
+    return clean(extracted, settings)
+
+
+def loaded_article_ids(settings: Settings, items: Iterable[ReadItem]) -> set[str]:
+    """Articles of this batch the warehouse already holds, so a re-run does no work for them."""
+    ids = [article_id_for(i.document_id, i.source_uri) for i in items if isinstance(i, RawDocument)]
+    if not settings.warehouse.exists():
+        return set()
+    with warehouse.open_warehouse(settings) as con:
+        return warehouse.existing_ids(con, "articles", "article_id", ids)
+
+
+def run_batches(paths: Iterable[str | Path], settings: Settings, run_id: str) -> Counter[str]:
+    """The whole pipeline without Prefect: same stages, same loads. Used by library callers and tests."""
+    totals: Counter[str] = Counter()
+    for batch in batches(read_inputs(paths, settings), settings.batch_size):
+        result = transform(batch, settings, loaded_article_ids(settings, batch))
+        with warehouse.open_warehouse(settings) as con:
+            loaded = warehouse.load_batch(con, result, run_id)
+        totals.update(result.stage_counts)
+        totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+    return totals

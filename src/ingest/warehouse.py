@@ -1,0 +1,224 @@
+"""Load stage: the only module that writes to the warehouse. Bulk Arrow inserts inside one transaction per batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest.models import BatchResult, utc_now
+from ingest.settings import Settings
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem worth one clear line to the user."""
+
+
+class WarehouseLocked(WarehouseError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    load_id: str
+    documents: int
+    articles: int
+    embeds: int
+    rejects: int
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to `lock_timeout_seconds` for another writer to let go."""
+    path = settings.warehouse
+    if read_only and not path.exists():
+        raise WarehouseError(f"no warehouse at {path}: run `ingest run` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + settings.lock_timeout_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"warehouse {path} is locked by another process (waited {settings.lock_timeout_seconds:g}s); "
+                    "wait for the running load to finish or point --warehouse elsewhere"
+                ) from exc
+            time.sleep(0.5)
+
+
+@contextmanager
+def open_warehouse(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(settings, read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    return sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply each numbered migration once, in order; refuse to run if an applied one was edited."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        "version integer primary key, name varchar not null, checksum varchar not null, applied_at timestamp not null)"
+    )
+    applied = {row[0]: row[1:] for row in con.execute("select version, name, checksum from schema_migrations").fetchall()}
+    newly: list[str] = []
+    for path in migration_files(sql_dir):
+        version = int(path.name[:3])
+        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+        if version in applied:
+            if applied[version][1] != checksum:
+                raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
+            continue
+        con.execute("begin transaction")
+        con.execute(path.read_text())
+        con.execute("insert into schema_migrations values (?, ?, ?, ?)", [version, path.stem, checksum, utc_now()])
+        con.execute("commit")
+        newly.append(path.stem)
+    _create_views(con, sql_dir)
+    return newly
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
+    for path in sorted((sql_dir / "views").glob("*.sql")):
+        con.execute(path.read_text())
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` are already loaded, asked in one query."""
+    if not ids:
+        return set()
+    con.register("probe_ids", pa.table({"id": pa.array(list(ids), pa.string())}))
+    try:
+        rows = con.execute(f"select {column} from {table} where {column} in (select id from probe_ids)").fetchall()
+    finally:
+        con.unregister("probe_ids")
+    return {row[0] for row in rows}
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None, flow_name: str,
+              inputs: Iterable[str]) -> None:
+    con.execute(
+        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status) "
+        "values (?, ?, ?, ?, ?, 'running')",
+        [run_id, flow_run_id, flow_name, list(inputs), utc_now()],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, Any]) -> None:
+    con.execute(
+        "update runs set finished_at = ?, status = ?, counts = ? where run_id = ?",
+        [utc_now(), status, json.dumps(counts, sort_keys=True), run_id],
+    )
+    con.execute("checkpoint")
+
+
+def new_load_id() -> str:
+    return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) -> LoadCounts:
+    """Insert one batch atomically; rows already present (same ids) are left as they are."""
+    load_id = new_load_id()
+    tables = _batch_tables(batch, run_id, load_id)
+    con.execute("begin transaction")
+    try:
+        inserted = {name: _insert_new(con, name, table) for name, table in tables.items()}
+        counts = LoadCounts(load_id, inserted["documents"], inserted["articles"], inserted["article_embeds"],
+                            inserted["rejects"])
+        if any(inserted.values()):  # an all-duplicate batch changed nothing, so it records nothing either
+            con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
+                        [load_id, run_id, utc_now(), counts.documents, counts.articles, counts.embeds, counts.rejects])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+_KEYS = {
+    "documents": ("document_id",),
+    "articles": ("article_id",),
+    "article_embeds": ("article_id", "position"),
+    "article_furniture": ("article_id", "position"),
+    "rejects": ("reject_id",),
+}
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
+    if table.num_rows == 0:
+        return 0
+    keys = _KEYS[name]
+    con.register("incoming", table)
+    try:
+        match = " and ".join(f"t.{k} = i.{k}" for k in keys)
+        columns = ", ".join(table.column_names)
+        row = con.execute(
+            f"insert into {name} ({columns}) select distinct on ({', '.join(keys)}) {columns} from incoming i "
+            f"where not exists (select 1 from {name} t where {match})"
+        ).fetchone()
+    finally:
+        con.unregister("incoming")
+    return int(row[0]) if row else 0
+
+
+def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa.Table]:
+    now = utc_now()
+    documents = pa.Table.from_pylist([
+        {"document_id": d.document_id, "source_uri": d.source_uri, "media_type": d.media_type, "url": d.url,
+         "declared_title": d.declared_title, "declared_author": d.declared_author,
+         "declared_published": d.declared_published, "charset": d.charset, "size_bytes": len(d.content),
+         "raw_zlib": zlib.compress(d.content, 6), "first_seen_at": now, "load_id": load_id}
+        for d in batch.documents
+    ])
+    articles = pa.Table.from_pylist([
+        {**a.model_dump(exclude={"embeds", "removed_lines"}), "tags": list(a.tags), "ingested_at": now,
+         "load_id": load_id}
+        for a in batch.articles
+    ])
+    embeds = pa.Table.from_pylist([
+        {"article_id": a.article_id, "position": e.position, "platform": e.platform, "handle": e.handle,
+         "posted_on": e.posted_on, "text": e.text, "load_id": load_id}
+        for a in batch.articles for e in a.embeds
+    ])
+    furniture = pa.Table.from_pylist([
+        {"article_id": a.article_id, "position": i, "line": line, "load_id": load_id}
+        for a in batch.articles for i, line in enumerate(a.removed_lines)
+    ])
+    rejects = pa.Table.from_pylist([
+        {"reject_id": reject_id_for(r.input, r.stage, r.reason), "input": r.input, "stage": r.stage,
+         "reason": r.reason, "detail": r.detail, "run_id": run_id, "at": now, "load_id": load_id}
+        for r in batch.rejects
+    ])
+    return {"documents": documents, "articles": articles, "article_embeds": embeds,
+            "article_furniture": furniture, "rejects": rejects}
+
+
+def reject_id_for(input_uri: str, stage: str, reason: str) -> str:
+    """The same input turned away for the same reason is one row, however many runs see it."""
+    return hashlib.sha256(f"{input_uri}\0{stage}\0{reason}".encode()).hexdigest()[:32]
