@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh warehouse per test, paths to the seeds and the shared evaluation sets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEEDS = REPO_ROOT / "seeds"
+SHARED_EVAL = REPO_ROOT.parent / "shared" / "eval"
+SEED_ARTICLE = SEEDS / "000_05219128a0266354.txt"
+SEED_EXPECTED = SEEDS / "000_05219128a0266354.expected.json"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(warehouse=tmp_path / "news.duckdb", lock_timeout_seconds=1.0)
+
+
+@pytest.fixture
+def shared_eval() -> Path:
+    if not SHARED_EVAL.is_dir():
+        pytest.skip(f"{SHARED_EVAL} is absent: the shared evaluation sets are not on this machine")
+    return SHARED_EVAL
+
+
+@pytest.fixture(scope="session")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An isolated PREFECT_HOME so tests never touch the developer's own Prefect database."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    previous = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    yield home
+    if previous is None:
+        os.environ.pop("PREFECT_HOME", None)
+    else:
+        os.environ["PREFECT_HOME"] = previous
