@@ -177,7 +177,7 @@ def _insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> i
     con.register("incoming", table)
     try:
         match = " and ".join(f"t.{k} = i.{k}" for k in keys)
-        columns = ", ".join(table.column_names)
+        columns = ", ".join(f'"{c}"' for c in table.column_names)
         row = con.execute(
             f"insert into {name} ({columns}) select distinct on ({', '.join(keys)}) {columns} from incoming i "
             f"where not exists (select 1 from {name} t where {match})"

@@ -1,0 +1,125 @@
+"""The stages end to end without Prefect: bad inputs, idempotency, a run killed mid-load."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+
+from ingest import warehouse
+from ingest.pipeline import run_batches
+from ingest.settings import Settings
+from tests.pages import PARAGRAPHS, article_html
+
+TABLES = ("documents", "articles", "article_embeds", "article_furniture", "rejects")
+
+
+def _counts(settings: Settings) -> dict[str, int]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+
+
+def _bad_inputs(root: Path) -> None:
+    root.mkdir(exist_ok=True)
+    (root / "empty.html").write_bytes(b"")
+    (root / "junk.html").write_bytes(bytes(range(256)) * 40)
+    (root / "truncated.html.gz").write_bytes(gzip.compress(article_html().encode())[:-30])
+    (root / "no_article.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    (root / "feed.jsonl").write_text(
+        json.dumps({"url": "https://example.org/ok", "html": article_html()}) + "\n{not json\n"
+    )
+    cp1252 = article_html(title="Caf\u00e9 owners\u2019 protest", charset_meta=None,
+                          paragraphs=(*PARAGRAPHS, "Caf\u00e9 owners said \u201cenough\u201d on Friday."))
+    (root / "legacy_cp1252.html").write_bytes(cp1252.encode("cp1252"))
+    japanese = article_html(title="東京の新しい路面電車", charset_meta="Shift_JIS",
+                            paragraphs=("東京都は火曜日、川を渡る路面電車網の拡張を決定した。" * 6,) * 3)
+    (root / "legacy_sjis.html").write_bytes(japanese.encode("shift_jis"))
+
+
+def test_bad_inputs_end_as_articles_or_named_rejects(tmp_path: Path, settings: Settings) -> None:
+    _bad_inputs(tmp_path / "in")
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.start_run(con, "run-1", None, "test", [str(tmp_path)])
+    run_batches([tmp_path / "in"], settings, "run-1")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rejects = {(Path(i.split("#")[0]).name + ("#" + i.split("#")[1] if "#" in i else ""), s, r)
+                   for i, s, r in con.execute("select input, stage, reason from rejects").fetchall()}
+        titles = dict(con.execute("select regexp_extract(source_uri, '[^/]+$'), title from articles").fetchall())
+    assert rejects == {
+        ("empty.html", "read", "empty"),
+        ("junk.html", "extract", "binary_content"),
+        ("truncated.html.gz", "read", "unreadable"),
+        ("no_article.html", "clean", "no_article"),
+        ("feed.jsonl#line=2", "read", "malformed_jsonl"),
+    }
+    assert titles["legacy_cp1252.html"] == "Caf\u00e9 owners\u2019 protest"
+    assert titles["legacy_sjis.html"] == "東京の新しい路面電車"
+    assert "feed.jsonl#line=1" in titles
+
+
+def test_running_the_same_inputs_twice_changes_nothing(tmp_path: Path, settings: Settings) -> None:
+    _bad_inputs(tmp_path / "in")
+    run_batches([tmp_path / "in"], settings, "run-1")
+    first = _counts(settings)
+    run_batches([tmp_path / "in"], settings, "run-2")
+    assert _counts(settings) == first
+    assert first["articles"] == 3 and first["rejects"] == 5
+
+
+def test_same_bytes_at_two_paths_are_one_document_and_two_articles(tmp_path: Path, settings: Settings) -> None:
+    for name in ("a.html", "b.html"):
+        (tmp_path / name).write_text(article_html())
+    run_batches([tmp_path / "a.html", tmp_path / "b.html"], settings, "run-1")
+    counts = _counts(settings)
+    assert counts["documents"] == 1 and counts["articles"] == 2
+
+
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from ingest import warehouse
+    from ingest.pipeline import run_batches
+    from ingest.settings import Settings
+
+    original, articles_batches = warehouse._insert_new, []
+
+    def insert_then_die(con, name, table):
+        inserted = original(con, name, table)
+        if name == "articles":
+            articles_batches.append(inserted)
+            if len(articles_batches) == 3:  # mid-transaction: documents and articles written, no commit
+                os.kill(os.getpid(), signal.SIGKILL)
+        return inserted
+
+    warehouse._insert_new = insert_then_die
+    run_batches([sys.argv[1]], Settings(warehouse=sys.argv[2], batch_size=4), "killed-run")
+""")
+
+
+def test_a_run_killed_mid_load_leaves_a_consistent_warehouse_and_the_next_run_finishes(
+    tmp_path: Path, settings: Settings
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for n in range(20):
+        (inputs / f"page{n:02}.html").write_text(article_html(title=f"Story number {n}").replace("tram", f"tram {n}"))
+    result = subprocess.run([sys.executable, "-c", KILLER, str(inputs), str(settings.warehouse)],
+                            capture_output=True, text=True, timeout=120, env={**os.environ})
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    after_kill = _counts(settings)
+    assert after_kill["articles"] == 8 and after_kill["documents"] == 8  # two whole batches, nothing of the third
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        orphans = con.execute("select count(*) from articles a anti join documents d using (document_id)").fetchone()
+    assert orphans == (0,)
+
+    run_batches([inputs], Settings(warehouse=settings.warehouse, batch_size=4), "next-run")
+    clean = Settings(warehouse=tmp_path / "clean.duckdb")
+    run_batches([inputs], clean, "clean-run")
+    assert _counts(settings) == _counts(clean)
+    assert _counts(settings)["articles"] == 20
