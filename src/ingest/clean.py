@@ -96,8 +96,13 @@ def article_id_for(document_id: str, source_uri: str) -> str:
     return hashlib.sha256(f"{document_id}\0{source_uri}".encode()).hexdigest()[:32]
 
 
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
 def count_words(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    """Word tokens; each CJK character counts as one, since those scripts do not put spaces between words."""
+    return len(_WORD.findall(text))
 
 
 def detect_language(text: str) -> str:
