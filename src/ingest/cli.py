@@ -34,7 +34,7 @@ def settings_for(warehouse_path: Path | None) -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
