@@ -53,8 +53,8 @@ def test_sql_is_read_only_and_errors_are_one_line(loaded_warehouse: Path) -> Non
 def test_a_locked_warehouse_gives_one_line_and_a_non_zero_exit(tmp_path: Path, prefect_home: Path) -> None:
     warehouse = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('ready', flush=True); "
-                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); "
+                               "print('ready', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         result = _ingest("run", str(SEED_ARTICLE), "-w", str(warehouse), env={"INGEST_LOCK_TIMEOUT_SECONDS": "1"})

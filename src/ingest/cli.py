@@ -25,7 +25,8 @@ from ingest.settings import Settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="News ingestion: load, query and enrich.")
 console = Console(stderr=True)
 WarehouseOption = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="DuckDB file (default: $INGEST_WAREHOUSE or warehouse/news.duckdb)")
+    Path | None,
+    typer.Option("--warehouse", "-w", help="DuckDB file (default: $INGEST_WAREHOUSE or warehouse/news.duckdb)"),
 ]
 
 

@@ -36,6 +36,8 @@ def expand_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
         for match in matches:
             files = sorted(p for p in match.rglob("*") if p.is_file()) if match.is_dir() else [match]
             for file in files:
+                # Absolute paths, so the same file read from another working directory is the same input.
+                file = file.absolute()
                 if file not in seen and (file.suffix != "" or not match.is_dir()):
                     seen.add(file)
                     yield file

@@ -81,7 +81,8 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
         "create table if not exists schema_migrations ("
         "version integer primary key, name varchar not null, checksum varchar not null, applied_at timestamp not null)"
     )
-    applied = {row[0]: row[1:] for row in con.execute("select version, name, checksum from schema_migrations").fetchall()}
+    rows = con.execute("select version, name, checksum from schema_migrations").fetchall()
+    applied = {row[0]: row[1:] for row in rows}
     newly: list[str] = []
     for path in migration_files(sql_dir):
         version = int(path.name[:3])
