@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from conftest import SEED_ARTICLE, SEED_EXPECTED
+from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
 from ingest.clean import clean, normalise_text
 from ingest.extract import extract
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument
