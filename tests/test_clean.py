@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
 from ingest.clean import clean, normalise_text
 from ingest.extract import extract
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument
 from ingest.settings import Settings
 from ingest.sources import read_inputs
+from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
 
 
 @pytest.fixture
