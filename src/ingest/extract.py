@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import date, datetime
 
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from ingest.models import ExtractedArticle, RawDocument, Reject
+from ingest.page_metadata import parse_date, read_page_metadata
+
+__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "parse_date"]
 
 EXTRACTOR_VERSION = f"ingest-0.1+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_MIN_DECLARED_BODY_WORDS = 150
+_SHORT_EXTRACTION = 0.6
+_RETRY_BELOW_WORDS = 25
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -66,26 +74,60 @@ def extract(document: RawDocument) -> ExtractedArticle | Reject:
 def _from_html(document: RawDocument, html: str) -> ExtractedArticle:
     if not _looks_like_text(html):
         raise ExtractionError("binary_content", "input is not text")
-    result = trafilatura.bare_extraction(
-        html, url=document.url, with_metadata=True, include_comments=False, include_tables=True,
-        include_images=False, include_links=False, deduplicate=False,
-    )
-    if not isinstance(result, Document) or not (result.text or "").strip():
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("not_html", "the input does not parse as an HTML document")
+    page = read_page_metadata(tree, document.url)
+    extracted = _main_text(tree, document.url, favor_recall=False)
+    if count_words(extracted) < _RETRY_BELOW_WORDS:
+        # Balanced settings sometimes find nothing where the recall settings find the whole article.
+        extracted = max(extracted, _main_text(tree, document.url, favor_recall=True), key=count_words)
+    body = choose_body(extracted, page.article_body, tree)
+    if not body.strip():
         raise ExtractionError("no_article", "no article body found in the page")
     return ExtractedArticle(
         document_id=document.document_id,
         source_uri=document.source_uri,
         url=document.url,
-        canonical_url=result.url,
-        title=document.declared_title or _strip(result.title),
-        authors=_split_authors(document.declared_author or result.author),
-        published_at=parse_date(document.declared_published) or parse_date(result.date),
-        site_name=_strip(result.sitename),
-        description=_strip(result.description),
-        tags=tuple(t for t in (result.tags or []) + (result.categories or []) if t),
-        declared_language=_strip(result.language),
-        body=result.text or "",
+        canonical_url=page.canonical_url,
+        title=document.declared_title or page.title,
+        authors=_split_authors(document.declared_author) or page.authors,
+        published_at=parse_date(document.declared_published) or page.published,
+        site_name=page.site_name,
+        description=page.description,
+        tags=page.tags,
+        declared_language=page.language,
+        body=body,
     )
+
+
+def _main_text(tree: HtmlElement, url: str | None, favor_recall: bool) -> str:
+    # The parsed tree is handed over (trafilatura works on a copy), so the page is parsed once.
+    result = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True, include_images=False,
+        include_links=False, deduplicate=False, favor_recall=favor_recall,
+    )
+    return result.text if isinstance(result, Document) and result.text else ""
+
+
+def choose_body(extracted: str, declared_body: str | None, tree: HtmlElement) -> str:
+    """The extracted text, unless the page's JSON-LD `articleBody` is much longer and really is on the page.
+
+    A short extraction next to a long declared body means the extractor lost most of the article (a paywall
+    teaser layout, a gallery); the declared body is used only when its opening words appear in the page text.
+    """
+    if not declared_body:
+        return extracted
+    declared_words = count_words(declared_body)
+    if declared_words < _MIN_DECLARED_BODY_WORDS or count_words(extracted) >= _SHORT_EXTRACTION * declared_words:
+        return extracted
+    opening = " ".join(_WORD.findall(declared_body)[:12]).lower()
+    page_words = " ".join(_WORD.findall(" ".join(tree.itertext()))).lower()
+    return declared_body if opening in page_words else extracted
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 def _from_text(document: RawDocument, text: str) -> ExtractedArticle:
@@ -122,20 +164,3 @@ def _split_authors(value: str | None) -> tuple[str, ...]:
         return ()
     parts = re.split(r"\s*;\s*|\s*\|\s*|\s+and\s+|\s*&\s*", value.strip())
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
-
-
-def parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    return None
