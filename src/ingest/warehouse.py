@@ -171,6 +171,16 @@ _KEYS = {
 }
 
 
+def insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
+    """Insert the rows of `table` whose keys `name` does not hold yet (the caller owns the transaction)."""
+    return _insert_new(con, name, table)
+
+
+def batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa.Table]:
+    """The Arrow table each warehouse table receives for a batch, by table name."""
+    return _batch_tables(batch, run_id, load_id)
+
+
 def _insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
     if table.num_rows == 0:
         return 0

@@ -1,0 +1,79 @@
+"""Every deployment of the pipeline, served from one process by `ingest serve` (no work pool needed).
+
+The same deployments are declared in `prefect.yaml` for `prefect deploy` + `prefect worker start --pool ingest`.
+
+- `ingest-files/ingest-files`: polls the inbox directory; loads are idempotent, so a poll over files already
+  loaded costs a read and a hash per file and loads nothing. A poll that finds the previous one still running
+  is cancelled rather than queued.
+- `maintenance/maintenance`: nightly checkpoint, vacuum/analyze and Parquet export.
+
+Every writing run takes the `warehouse-writer` global concurrency slot (see flows/writer.py), created here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import cast
+
+from prefect import serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import RunnerDeployment
+
+from flows.ingest_files import ingest_files
+from flows.maintenance import maintenance_flow
+from flows.writer import ensure_writer_limit
+from ingest.settings import Settings
+
+TAGS = ["news-ingest"]
+
+
+@dataclass(frozen=True)
+class ServePlan:
+    """Where the served deployments read and write, and how often they run."""
+
+    settings: Settings
+    inbox_every: timedelta = timedelta(minutes=5)
+    maintenance_cron: str = "30 3 * * *"
+    paused: frozenset[str] = field(default_factory=frozenset)  # deployment names created with schedules off
+
+
+def files_deployment(plan: ServePlan) -> RunnerDeployment:
+    return cast(RunnerDeployment, ingest_files.to_deployment(
+        name="ingest-files",
+        interval=plan.inbox_every,
+        parameters={"paths": [str(plan.settings.inbox.absolute())],
+                    "warehouse_path": str(plan.settings.warehouse.absolute())},
+        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+        description="Load every new file dropped in the inbox directory (polled).",
+        tags=[*TAGS, "writer"],
+        paused="ingest-files" in plan.paused,
+    ))
+
+
+def maintenance_deployment(plan: ServePlan) -> RunnerDeployment:
+    return cast(RunnerDeployment, maintenance_flow.to_deployment(
+        name="maintenance",
+        cron=plan.maintenance_cron,
+        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()),
+                    "export_dir": str(plan.settings.export_dir.absolute())},
+        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+        description="Checkpoint and analyze the warehouse, then export the analyst tables as Parquet.",
+        tags=[*TAGS, "writer"],
+        paused="maintenance" in plan.paused,
+    ))
+
+
+def build_deployments(plan: ServePlan) -> list[RunnerDeployment]:
+    return [files_deployment(plan), maintenance_deployment(plan)]
+
+
+def serve_all(plan: ServePlan, limit: int | None = None) -> None:
+    """Create the writer limit, then serve every deployment until interrupted (Ctrl-C pauses their schedules)."""
+    plan.settings.inbox.mkdir(parents=True, exist_ok=True)
+    ensure_writer_limit(enforce=True)
+    serve(*build_deployments(plan), limit=limit)
+
+
+if __name__ == "__main__":
+    serve_all(ServePlan(Settings()))

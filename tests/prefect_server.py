@@ -1,0 +1,179 @@
+"""A real `prefect server start` (and `ingest serve`) on loopback for the integration tests, plus REST helpers.
+
+Each process is started in its own session with an isolated PREFECT_HOME and database, and is always stopped
+(SIGINT, then SIGKILL to its whole process group) so nothing is left running after the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BIN = Path(sys.executable).parent
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api"
+
+    def client_env(self, **extra: str) -> dict[str, str]:
+        """Environment for a process that talks to this server (ingest serve, ingest run)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        return {**env, "PREFECT_API_URL": self.api_url, "PREFECT_HOME": str(self.home),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.api_url, timeout=30)
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    try:
+        return subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        handle.close()
+
+
+def stop_process(process: subprocess.Popen[bytes], grace_seconds: float = 20) -> None:
+    """SIGINT (Prefect shuts down cleanly), then SIGKILL to the whole group (its flow-run subprocesses too)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(grace_seconds)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+
+
+@contextmanager
+def prefect_server(workdir: Path, ui: bool = False, startup_seconds: float = 180) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free loopback port with its own home and SQLite database."""
+    port = free_port()
+    home = workdir / "prefect-home"
+    home.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{workdir / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "true" if ui else "false",
+        "PREFECT_UI_API_URL": f"{url}/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    })
+    process = start_process([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env, workdir / "prefect-server.log")
+    try:
+        wait_until(lambda: _healthy(url), startup_seconds, f"Prefect server on {url}", process)
+        yield PrefectServer(url, home, process)
+    finally:
+        stop_process(process)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_until(condition: Any, timeout: float, what: str, process: subprocess.Popen[bytes] | None = None,
+               interval: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what}: process exited with {process.returncode}")
+        time.sleep(interval)
+    raise TimeoutError(f"{what}: not ready after {timeout:g}s")
+
+
+def deployment_id(api: httpx.Client, name: str) -> str | None:
+    response = api.get(f"/deployments/name/{name}")
+    return str(response.json()["id"]) if response.status_code == 200 else None
+
+
+def run_deployment(api: httpx.Client, name: str, parameters: dict[str, Any] | None = None) -> str:
+    found = deployment_id(api, name)
+    assert found, f"no deployment {name}"
+    response = api.post(f"/deployments/{found}/create_flow_run", json={"parameters": parameters or {}})
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def flow_run(api: httpx.Client, run_id: str) -> dict[str, Any]:
+    response = api.get(f"/flow_runs/{run_id}")
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def wait_for_state(api: httpx.Client, run_id: str, states: set[str] = TERMINAL,
+                   timeout: float = 300) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        run = flow_run(api, run_id)
+        return run if run["state_type"] in states else None
+
+    return dict(wait_until(reached, timeout, f"flow run {run_id} to reach {sorted(states)}"))
+
+
+def task_runs(api: httpx.Client, run_id: str) -> list[dict[str, Any]]:
+    response = api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}, "limit": 200})
+    response.raise_for_status()
+    return list(response.json())
+
+
+def artifacts(api: httpx.Client, run_id: str) -> dict[str, dict[str, Any]]:
+    response = api.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}})
+    response.raise_for_status()
+    return {a["key"]: a for a in response.json() if a.get("key")}
+
+
+def table_data(artifact: dict[str, Any]) -> list[dict[str, Any]]:
+    data = artifact["data"]
+    return list(json.loads(data) if isinstance(data, str) else data)
+
+
+def flow_runs_of(api: httpx.Client, flow_name: str) -> list[dict[str, Any]]:
+    response = api.post("/flow_runs/filter", json={"flows": {"name": {"any_": [flow_name]}}, "limit": 200})
+    response.raise_for_status()
+    return list(response.json())
+
+
+@contextmanager
+def holding_writer_slot(api: httpx.Client, name: str = "warehouse-writer") -> Iterator[str]:
+    """Take the writer slot the way a run does (a lease through the v2 concurrency API), release it at the end."""
+    response = api.post("/v2/concurrency_limits/increment-with-lease",
+                        json={"names": [name], "slots": 1, "mode": "concurrency", "lease_duration": 120})
+    response.raise_for_status()
+    lease_id = str(response.json()["lease_id"])
+    try:
+        yield lease_id
+    finally:
+        api.post("/v2/concurrency_limits/decrement-with-lease", json={"lease_id": lease_id})
