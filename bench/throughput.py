@@ -1,0 +1,112 @@
+"""End-to-end throughput: the real pipeline (read, extract, clean, load into a fresh DuckDB) against a bare
+`trafilatura.extract` loop over the same files, in the same run.
+
+    .venv/bin/python bench/throughput.py [--copies 4] [--limit N] [--profile pipeline|bare]
+
+The WCXB development pages are written to a temporary directory `--copies` times, each copy with its own HTML
+comment so that every file is a distinct document (709 pages x 4 = 2836 documents by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+
+from ingest.extraction_quality import page_ids
+from ingest.pipeline import run_batches
+from ingest.settings import Settings
+
+WCXB_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wcxb-dev"
+GOAL_RATIO = 1.3
+
+
+def write_corpus(source: Path, target: Path, copies: int, limit: int | None) -> list[Path]:
+    """Each page `copies` times, made distinct by a trailing comment; plain .html so both loops read the same."""
+    files: list[Path] = []
+    for page_id in page_ids(source)[:limit]:
+        html = gzip.decompress((source / "html" / f"{page_id}.html.gz").read_bytes())
+        for copy in range(copies):
+            path = target / f"copy{copy}" / f"{page_id}.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(html + f"\n<!-- throughput copy {copy} -->\n".encode())
+            files.append(path)
+    return files
+
+
+def bare_loop(files: list[Path]) -> int:
+    extracted = 0
+    for path in files:
+        if trafilatura.extract(path.read_bytes()):
+            extracted += 1
+    return extracted
+
+
+def pipeline_run(corpus: Path, warehouse: Path) -> int:
+    settings = Settings(warehouse=warehouse, lock_timeout_seconds=5.0)
+    totals = run_batches([corpus], settings, run_id="throughput-bench")
+    return int(totals.get("loaded_articles", 0))
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+    count: int
+
+
+def timed(label: str, work: Callable[[], int], profile: bool) -> Timing:
+    """Wall-clock and CPU seconds of this process (the machine is shared: CPU time is the steadier figure)."""
+    profiler = cProfile.Profile() if profile else None
+    started, started_cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    count = work()
+    if profiler:
+        profiler.disable()
+    timing = Timing(time.perf_counter() - started, time.process_time() - started_cpu, count)
+    if profiler:
+        print(f"\n--- profile: {label} (cumulative, top 40) ---")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    return timing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=WCXB_DEV, help="WCXB split directory")
+    parser.add_argument("--copies", type=int, default=4, help="copies of each page")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--profile", choices=("pipeline", "bare"), default=None, help="cProfile one of the runs")
+    args = parser.parse_args(argv)
+    if not (args.data / "html").is_dir():
+        print(f"no WCXB split at {args.data}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="ingest-throughput-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        files = write_corpus(args.data, corpus, args.copies, args.limit)
+        print(f"{len(files)} documents ({args.copies} copies of {len(files) // args.copies} pages)")
+        bare = timed("bare", lambda: bare_loop(files), args.profile == "bare")
+        pipe = timed("pipeline", lambda: pipeline_run(corpus, Path(tmp) / "bench.duckdb"), args.profile == "pipeline")
+    docs = len(files)
+    print(f"{'':<38}{'wall s':>8}{'docs/s':>8}{'cpu s':>8}{'docs/cpu-s':>11}")
+    for label, timing, what in (("bare trafilatura.extract loop", bare, "with text"),
+                                ("pipeline read→extract→clean→load", pipe, "articles loaded")):
+        print(f"{label:<38}{timing.wall:>8.1f}{docs / timing.wall:>8.1f}{timing.cpu:>8.1f}{docs / timing.cpu:>11.1f}"
+              f"  ({timing.count} {what})")
+    wall_ratio, cpu_ratio = pipe.wall / bare.wall, pipe.cpu / bare.cpu
+    verdict = "within" if cpu_ratio <= GOAL_RATIO else "over"
+    print(f"cost ratio pipeline/bare: {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x cpu ({verdict} the {GOAL_RATIO}x goal)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
