@@ -5,6 +5,8 @@ The same deployments are declared in `prefect.yaml` for `prefect deploy` + `pref
 - `ingest-files/ingest-files`: polls the inbox directory; loads are idempotent, so a poll over files already
   loaded costs a read and a hash per file and loads nothing. A poll that finds the previous one still running
   is cancelled rather than queued.
+- `enrich-articles/enrich`: nightly re-enrichment of the articles whose text, model or gazetteer changed
+  (stale only: after `ingest reprocess` or a gazetteer edit); new articles are enriched by the ingest runs.
 - `maintenance/maintenance`: nightly checkpoint, vacuum/analyze and Parquet export.
 
 Every writing run takes the `warehouse-writer` global concurrency slot (see flows/writer.py), created here.
@@ -20,6 +22,7 @@ from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 
+from flows.enrich import enrich_articles
 from flows.ingest_files import ingest_files
 from flows.maintenance import maintenance_flow
 from flows.writer import ensure_writer_limit
@@ -35,6 +38,7 @@ class ServePlan:
     settings: Settings
     inbox_every: timedelta = timedelta(minutes=5)
     maintenance_cron: str = "30 3 * * *"
+    enrich_cron: str = "0 3 * * *"
     paused: frozenset[str] = field(default_factory=frozenset)  # deployment names created with schedules off
 
 
@@ -48,6 +52,18 @@ def files_deployment(plan: ServePlan) -> RunnerDeployment:
         description="Load every new file dropped in the inbox directory (polled).",
         tags=[*TAGS, "writer"],
         paused="ingest-files" in plan.paused,
+    ))
+
+
+def enrich_deployment(plan: ServePlan) -> RunnerDeployment:
+    return cast(RunnerDeployment, enrich_articles.to_deployment(
+        name="enrich",
+        cron=plan.enrich_cron,
+        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()), "stale_only": True},
+        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+        description="Re-run NER and entity resolution over articles whose text, model or gazetteer changed.",
+        tags=[*TAGS, "writer"],
+        paused="enrich" in plan.paused,
     ))
 
 
@@ -65,7 +81,7 @@ def maintenance_deployment(plan: ServePlan) -> RunnerDeployment:
 
 
 def build_deployments(plan: ServePlan) -> list[RunnerDeployment]:
-    return [files_deployment(plan), maintenance_deployment(plan)]
+    return [files_deployment(plan), enrich_deployment(plan), maintenance_deployment(plan)]
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:

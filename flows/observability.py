@@ -52,4 +52,4 @@ def publish_run_report(settings: Settings, run_id: str, series: str, counts: Map
         logger.warning(problem)
         return problem
     loaded, rejected = counts.get("loaded_articles", 0), counts.get("loaded_rejects", 0)
-    return f"loaded {loaded} articles, {rejected} new rejects; data quality in line with recent runs"
+    return f"loaded {loaded} articles, {rejected} new rejects; {report.quality.verdict()}"

@@ -6,7 +6,6 @@ Prefect REST API (flow run, task runs, artifacts), and the warehouse is read bac
 
 from __future__ import annotations
 
-import random
 import shutil
 import subprocess
 import time
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEED_ARTICLE
+from tests.news_pages import TOPICS, write_articles
 from tests.prefect_server import (
     BIN,
     PrefectServer,
@@ -40,36 +40,6 @@ from tests.prefect_server import (
 )
 
 pytestmark = pytest.mark.slow
-
-TOPICS = ("harbour", "orchard", "railway", "library", "glacier", "festival", "vineyard", "observatory", "bakery",
-          "stadium", "ferry", "museum")
-
-
-WORDS = ("council", "river", "budget", "school", "market", "bridge", "election", "farmers", "hospital", "storm",
-         "museum", "court", "village", "energy", "teachers", "police", "harvest", "airport", "workers", "theatre",
-         "forest", "coast", "mayor", "festival", "traffic", "students", "doctors", "factory", "garden", "tourists")
-
-
-def article_page(topic: str, author: str | None = "Ana Lima", day: int = 3) -> str:
-    """A plain news page whose text is its own (seeded by the topic), so no two pages are near-duplicates."""
-    pick = random.Random(topic)
-    sentences = [f"The {topic} " + " ".join(pick.choice(WORDS) for _ in range(18)) + "." for _ in range(8)]
-    meta = f'<meta name="author" content="{author}">' if author else ""
-    meta += f'<meta property="article:published_time" content="2024-05-{day:02d}T08:00:00Z">'
-    body = "".join(f"<p>{s}</p>" for s in sentences)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>News about the {topic}</title>{meta}</head>"
-            f"<body><article><h1>News about the {topic}</h1>{body}</article></body></html>")
-
-
-def write_articles(directory: Path, topics: tuple[str, ...]) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for topic in topics:
-        path = directory / f"{topic}.html"
-        path.write_text(article_page(topic), encoding="utf-8")
-        paths.append(path)
-    return paths
-
 
 @dataclass(frozen=True)
 class Stack:

@@ -21,6 +21,8 @@ DEFAULT_FACTOR = 2.0
 DEFAULT_HISTORY = 7
 # Below this many articles in a run's past, "fewer articles than usual" is noise, not a signal.
 MIN_ARTICLE_BASELINE = 5.0
+# A mean over fewer earlier runs than this is not a baseline yet: the first runs of a series flag nothing.
+MIN_HISTORY_RUNS = 3
 
 _RUN_ARTICLES = """
 with run_articles as (
@@ -73,7 +75,9 @@ class Figure:
     def verdict(self) -> str:
         if self.flagged:
             return "**off**"
-        return "ok" if self.baseline is not None and self.value is not None else "no baseline"
+        if self.value is None:
+            return "-"
+        return "ok" if self.history_runs >= MIN_HISTORY_RUNS else "no baseline yet"
 
     def describe(self) -> str:
         return (f"{self.metric.label} {format_value(self.metric, self.value)} vs "
@@ -95,6 +99,15 @@ class QualityReport:
         problems = self.problems()
         return f"data quality looks off: {'; '.join(problems)}" if problems else None
 
+    def verdict(self) -> str:
+        """One line for the run's state message."""
+        problem = self.state_message()
+        if problem:
+            return problem
+        if not any(f.history_runs >= MIN_HISTORY_RUNS for f in self.figures):
+            return f"data-quality baseline not set yet (fewer than {MIN_HISTORY_RUNS} earlier runs of the series)"
+        return "no data-quality figure off"
+
     def value(self, name: str) -> float | None:
         return next((f.value for f in self.figures if f.metric.name == name), None)
 
@@ -103,7 +116,7 @@ class QualityReport:
             f"### Data quality of run `{self.run_id}`",
             "",
             f"Series `{self.series}`; each figure compared with the mean of the last {self.history} runs of the "
-            f"series, flagged when off by more than x{self.factor:g}.",
+            f"series, flagged when off by more than x{self.factor:g} (once {MIN_HISTORY_RUNS} earlier runs exist).",
             "",
             f"| figure | this run | mean of last {self.history} | runs | status |",
             "|---|---:|---:|---:|---|",
@@ -177,7 +190,8 @@ def compare(metrics: Sequence[Metric], values: dict[str, float | None], past: di
         earlier = past.get(metric.name, [])
         baseline = statistics.fmean(earlier) if earlier else None
         value = values.get(metric.name)
-        figures.append(Figure(metric, value, baseline, len(earlier), is_off(metric, value, baseline, factor)))
+        off = len(earlier) >= MIN_HISTORY_RUNS and is_off(metric, value, baseline, factor)
+        figures.append(Figure(metric, value, baseline, len(earlier), off))
     return tuple(figures)
 
 

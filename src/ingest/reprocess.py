@@ -167,14 +167,10 @@ def _write(con: duckdb.DuckDBPyConnection, replaced: list[CleanArticle], added: 
     load_id = warehouse.new_load_id()
     batch = BatchResult(documents=(), articles=(*replaced, *added), rejects=tuple(rejects))
     tables = warehouse.batch_tables(batch, reprocess_id, load_id)
-    replaced_ids = pa.table({"article_id": pa.array([a.article_id for a in replaced], pa.string())})
     con.execute("begin transaction")
     try:
-        con.register("replaced_ids", replaced_ids)
-        con.register("incoming", tables["articles"])
-        _archive_and_update(con, reprocess_id, load_id)
-        for child in ("article_embeds", "article_furniture"):
-            con.execute(f"delete from {child} where article_id in (select article_id from replaced_ids)")
+        if replaced:
+            _archive_and_update(con, tables["articles"], [a.article_id for a in replaced], reprocess_id, load_id)
         inserted = {name: warehouse.insert_new(con, name, tables[name])
                     for name in ("articles", "article_embeds", "article_furniture", "rejects")}
         con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
@@ -184,18 +180,25 @@ def _write(con: duckdb.DuckDBPyConnection, replaced: list[CleanArticle], added: 
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        for name in ("replaced_ids", "incoming"):
-            con.unregister(name)
     return load_id
 
 
-def _archive_and_update(con: duckdb.DuckDBPyConnection, reprocess_id: str, load_id: str) -> None:
-    con.execute(
-        "insert into superseded_articles select article_id, $rid, extractor_version, title, author, published_at, "
-        "language, site_name, description, canonical_url, tags, body_text, word_count, ingested_at, "
-        "$now, $load_id from articles where article_id in (select article_id from replaced_ids)",
-        {"rid": reprocess_id, "load_id": load_id, "now": utc_now()})
-    assignments = ", ".join(f'"{c}" = i."{c}"' for c in _UPDATED)
-    con.execute(f"update articles a set {assignments} from incoming i where a.article_id = i.article_id "
-                "and a.article_id in (select article_id from replaced_ids)")
+def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, replaced_ids: list[str],
+                        reprocess_id: str, load_id: str) -> None:
+    """Copy the current rows to superseded_articles, update them from `incoming`, drop their old embeds."""
+    con.register("incoming", incoming)
+    con.register("replaced_ids", pa.table({"article_id": pa.array(replaced_ids, pa.string())}))
+    try:
+        con.execute(
+            "insert into superseded_articles select article_id, $rid, extractor_version, title, author, "
+            "published_at, language, site_name, description, canonical_url, tags, body_text, word_count, "
+            "ingested_at, $now, $load_id from articles where article_id in (select article_id from replaced_ids)",
+            {"rid": reprocess_id, "load_id": load_id, "now": utc_now()})
+        assignments = ", ".join(f'"{c}" = i."{c}"' for c in _UPDATED)
+        con.execute(f"update articles a set {assignments} from incoming i where a.article_id = i.article_id "
+                    "and a.article_id in (select article_id from replaced_ids)")
+        for child in ("article_embeds", "article_furniture"):
+            con.execute(f"delete from {child} where article_id in (select article_id from replaced_ids)")
+    finally:
+        con.unregister("incoming")
+        con.unregister("replaced_ids")
