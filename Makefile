@@ -30,9 +30,11 @@ test: $(INSTALLED) lint
 
 eval: $(INSTALLED)
 	$(PY) bench/eval_extraction.py
+	$(PY) bench/eval_entities.py
 
 bench: $(INSTALLED)
 	$(PY) bench/throughput.py
+	$(PY) bench/ner_throughput.py
 
 clean-warehouse:
 	rm -f $(WAREHOUSE) $(WAREHOUSE).wal

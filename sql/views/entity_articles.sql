@@ -1,0 +1,29 @@
+-- Every article that names an entity, in time order, with how prominently it names it.
+create or replace view entity_articles as
+with dated as (
+    select
+        article_id,
+        coalesce(published_at, cast(ingested_at as date)) as day,
+        title,
+        coalesce(canonical_url, url, source_uri) as location,
+        site_name
+    from articles
+)
+select
+    e.entity_id,
+    e.name,
+    e.type,
+    e.wikidata_id,
+    d.day,
+    ae.article_id,
+    d.title,
+    d.site_name,
+    d.location,
+    ae.mentions,
+    ae.in_title,
+    ae.in_lead,
+    ae.first_sentence
+from article_entities ae
+join entities e using (entity_id)
+join dated d using (article_id)
+order by e.name, d.day, ae.article_id;
