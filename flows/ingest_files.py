@@ -11,7 +11,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.enrich import enrich_loaded
 from ingest import pipeline, warehouse
+from ingest.entities import Enricher
 from ingest.models import BatchResult
 from ingest.settings import Settings
 from ingest.sources import ReadItem, read_inputs
@@ -57,15 +59,18 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     run_id = flow_run.id or uuid.uuid4().hex
     record_run(settings, run_id, paths, "running", {})
     totals: Counter[str] = Counter()
+    enricher = Enricher(settings)  # one NER worker pool for the whole run, started by the first batch with articles
     for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), start=1):
         result = transform_batch(settings, items, find_loaded(settings, items))
         loaded = load_batch(settings, result, run_id)
+        totals.update(enrich_loaded(enricher, settings, result.articles, run_id))  # NER outside the writer slot
         totals.update(result.stage_counts)
         totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
                        "loaded_rejects": loaded.rejects})
         logger.info("batch %d: %d inputs, %d articles, %d rejects, %d newly loaded", number, len(items),
                     len(result.articles), len(result.rejects), loaded.articles,
                     extra={"ingest_progress": len(items)})
+    enricher.close()
     record_run(settings, run_id, paths, "completed", dict(totals))
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),
                           description=f"Counts per stage for run {run_id} over {', '.join(paths)}")

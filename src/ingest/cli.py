@@ -90,6 +90,29 @@ def _print_summary(totals: dict[str, int], settings: Settings) -> None:
 
 
 @app.command()
+def enrich(
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="only articles dated on/after (published, else ingested)")] = None,
+    stale: Annotated[bool, typer.Option("--stale", help="only articles never enriched or changed since")] = False,
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Re-run NER and entity resolution over articles in the warehouse (after a model or gazetteer change)."""
+    settings = settings_for(warehouse_path)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        warehouse.connect(settings).close()
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    from flows.enrich import enrich_articles
+
+    try:
+        totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    _print_summary(totals, settings)
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the warehouse, read-only")],
     warehouse_path: WarehouseOption = None,
