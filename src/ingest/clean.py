@@ -27,7 +27,7 @@ _TWEET_MARKERS = re.compile(r"(?:t\.co/|pic\.twitter\.com|(?:^|\s)[#@]\w|[\U0001
 PROMO_LINE = re.compile(
     r"^\s*(?:also read|read also|read more|more from|related(?: stories| articles| coverage)?|recommended|"
     r"see also|must read|don'?t miss|trending|watch|listen|click here|top stories|"
-    r"you (?:may|might) (?:also )?like|more stories)\b\s*(?:[:|»>-–—]|$)",
+    r"you (?:may|might) (?:also )?like|more stories)\b\s*(?:[:|»>\-–—]|$)",
     re.IGNORECASE,
 )
 CALL_TO_ACTION = re.compile(
@@ -45,13 +45,40 @@ BIO_KEYWORDS = re.compile(
     re.IGNORECASE,
 )
 ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
+_CHROME_MAX_WORDS = 16
+_DATE_WORDS = (
+    rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?:(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+    rf"\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}|{_MONTHS_SHORT})\.?,?\s+\d{{4}}|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}})"
+)
+DATELINE = re.compile(
+    rf"^(?:(?:last\s+)?(?:updated|published|posted|modified|reviewed)(?:\s+on)?\s*:?\s*)?{_DATE_WORDS}"
+    r"(?:\s*(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$",
+    re.IGNORECASE,
+)
+READING_TIME = re.compile(r"^(?:\d+|one|two|three|four|five)\s*(?:-\s*)?(?:min(?:ute)?s?\.?)\s+(?:read|listen)\s*$",
+                          re.IGNORECASE)
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|van|von|de|der|del|da|di|la|le|bin|al)){1,4}"
+BYLINE = re.compile(rf"^(?:by|written by|posted by|words by|story by)\s+{_NAME}(?:\s*(?:,|and|&|\|)\s*{_NAME})*\s*$",
+                    re.IGNORECASE)
+IMAGE_CREDIT = re.compile(
+    r"^(?:(?:photo|image|picture|photograph|illustration)s?(?:\s+credits?)?|credits?)\s*(?:[:|]|by\b)"
+    r"|/\s*(?:getty images|shutterstock|istock(?:photo)?|ap|afp|reuters|alamy|unsplash)\s*\)?$",
+    re.IGNORECASE,
+)
+PROMPT_LINE = re.compile(
+    r"^\s*(?:advertisement|sponsored(?: content)?|share this(?: article| story| post)?|share on \w+|share:?|"
+    r"continue reading|print(?: this)?(?: article)?|email this|tweet this|pin it|save to pinterest|pinterest image|"
+    r"follow us(?: on \w+)?|enter your email(?: address)?|get the latest\b.*|subscribe to (?:our|the) \w+.*|"
+    r"would you like to receive notifications\b.*|skip to (?:main )?content|back to top|scroll to top)\s*[.:!]?\s*$",
+    re.IGNORECASE,
+)
 
 
 _WIDE_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _HORIZONTAL_RUNS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-LANGUAGE_SAMPLE_CHARS = 2000
+LANGUAGE_SAMPLE_CHARS = 1000
 
 
 @dataclass
@@ -80,6 +107,7 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
         title = _title_from_first_line(body)
     _extract_embeds(body)
     _drop_furniture_lines(body)
+    _drop_page_chrome(body, title, article.authors)
     _drop_author_bio(body)
     text = normalise_text("\n".join(body.lines))
     words = count_words(text)
@@ -186,6 +214,34 @@ def _drop_furniture_lines(body: _Body) -> None:
             continue
         kept.append(stripped)
     body.lines = kept
+
+
+def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) -> None:
+    """Lines that belong to the page around the article: the headline repeated on top, bylines, datelines,
+    reading times, image credits and share/newsletter prompts."""
+    first = next((i for i, line in enumerate(body.lines) if line), None)
+    if title and first is not None and _comparable(body.lines[first]) == _comparable(title):
+        body.removed.append(body.lines.pop(first))
+    names = {_comparable(a) for a in authors if a}
+    kept: list[str] = []
+    for line in body.lines:
+        if line and _is_chrome_line(line, names):
+            body.removed.append(line)
+        else:
+            kept.append(line)
+    body.lines = kept
+
+
+def _comparable(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _is_chrome_line(line: str, author_names: set[str]) -> bool:
+    if count_words(line) > _CHROME_MAX_WORDS:
+        return False
+    if BYLINE.match(line) or (author_names and _comparable(line) in author_names):
+        return True
+    return bool(DATELINE.match(line) or READING_TIME.match(line) or IMAGE_CREDIT.match(line) or PROMPT_LINE.match(line))
 
 
 def _drop_author_bio(body: _Body) -> None:
