@@ -24,6 +24,7 @@ _MIN_DECLARED_BODY_WORDS = 150
 _SHORT_EXTRACTION = 0.6
 _RETRY_BELOW_WORDS = 25
 _MIN_PAGE_COVERAGE = 0.15
+_LONG_ENOUGH_WORDS = 800
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
@@ -107,10 +108,13 @@ def main_text(tree: HtmlElement, url: str | None) -> str:
 
     The quick pass (no readability/jusText comparison) is as good as the balanced one on most pages and much
     cheaper, but now and then it locks onto one block of a long article; the longer of the two results wins then.
+    A quick result of several hundred words is an article already: the page is not measured then.
     """
     quick = _trafilatura_text(tree, url, fast=True)
     words = count_words(quick)
-    if words >= _RETRY_BELOW_WORDS and words >= _MIN_PAGE_COVERAGE * _visible_words(tree):
+    if words >= _LONG_ENOUGH_WORDS or (
+        words >= _RETRY_BELOW_WORDS and words >= _MIN_PAGE_COVERAGE * _visible_words(tree)
+    ):
         return quick
     return max(quick, _trafilatura_text(tree, url, fast=False), key=count_words)
 

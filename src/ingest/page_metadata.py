@@ -237,8 +237,18 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
     if not names or _only_the_publisher(found, declared, site_keys):
-        names = _clean_names(extract_author(tree))
+        names = _clean_names(extract_author(_byline_scope(tree)))
     return tuple(dict.fromkeys(names))
+
+
+def _byline_scope(tree: HtmlElement) -> HtmlElement:
+    """The <article> (or <main>) holding the headline: a byline sits there, and searching it alone is cheaper
+    than searching the page and keeps sidebar and comment names out."""
+    for heading in tree.iter("h1"):
+        scope = next((a for a in heading.iterancestors() if a.tag in ("article", "main")), None)
+        if scope is not None:
+            return scope
+    return tree
 
 
 def _only_the_publisher(found: _Declarations, declared: Any, site_keys: set[str]) -> bool:
