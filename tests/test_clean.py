@@ -9,7 +9,7 @@ import pytest
 
 from ingest.clean import clean, normalise_text
 from ingest.extract import extract
-from ingest.models import CleanArticle, ExtractedArticle, RawDocument
+from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.settings import Settings
 from ingest.sources import read_inputs
 from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
@@ -56,3 +56,59 @@ def test_seed_embeds_are_split_out(seed_article: CleanArticle, expected: dict) -
         assert embed.posted_on == date.fromisoformat(want["date"])
         assert want["text_contains"].casefold() in embed.text.casefold()
         assert want["text_contains"].casefold() not in seed_article.body_text.casefold()
+
+
+def _extracted(body: str, title: str | None = "Council approves tram extension",
+               authors: tuple[str, ...] = ("Jane Roe",)) -> ExtractedArticle:
+    return ExtractedArticle(document_id="d" * 64, source_uri="test://page.html", url="https://news.example.com/a",
+                            title=title, authors=authors, body=body)
+
+
+ARTICLE_LINES = [
+    "The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate.",
+    "Supporters said the new line would cut commuting times by a third, while opponents warned about costs.",
+    "Construction is expected to begin next year and to last at least four years, the transport department said.",
+]
+
+
+def test_page_chrome_lines_are_taken_out_and_kept_for_audit(settings: Settings) -> None:
+    chrome = ["Council approves tram extension", "By Jane Roe and Ola Nordmann", "Jane Roe",
+              "Updated: March 5, 2024 10:42 AM", "5 min read", "Photo: Kari Nordmann/Getty Images",
+              "Advertisement", "Share this article", "Subscribe to our newsletter for the week's best stories"]
+    body = "\n".join([*chrome[:5], ARTICLE_LINES[0], chrome[5], chrome[6], *ARTICLE_LINES[1:], *chrome[7:]])
+    cleaned = clean(_extracted(body), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == ARTICLE_LINES
+    assert sorted(cleaned.removed_lines) == sorted(chrome)
+
+
+def test_ordinary_sentences_that_start_like_furniture_stay(settings: Settings) -> None:
+    kept = ["Watch out for: the fares will rise in the spring for riders who do not hold a season ticket.",
+            "By Functionality", "Recommended Field Flattener: none, the lens corrects it.",
+            "Related to the above: the council also approved two new bus lanes.",
+            "Photographers gathered on the bridge to see the first tram cross the river."]
+    cleaned = clean(_extracted("\n".join([*ARTICLE_LINES, *kept])), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*ARTICLE_LINES, *kept]
+    assert cleaned.removed_lines == ()
+
+
+def test_promo_lines_for_other_stories_are_removed(settings: Settings) -> None:
+    promos = ["ALSO READ: Ten things to do in the old town", "Read more: how the tram was financed", "Related:"]
+    cleaned = clean(_extracted("\n".join([ARTICLE_LINES[0], promos[0], *ARTICLE_LINES[1:], *promos[1:]])), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == ARTICLE_LINES
+    assert list(cleaned.removed_lines) == promos
+
+
+def test_a_body_that_is_only_furniture_is_rejected(settings: Settings) -> None:
+    cleaned = clean(_extracted("Advertisement\nShare this article\nBy Jane Roe\n5 min read"), settings)
+    assert isinstance(cleaned, Reject)
+    assert (cleaned.stage, cleaned.reason) == ("clean", "no_article")
+
+
+def test_language_is_detected_from_the_body(settings: Settings) -> None:
+    cleaned = clean(_extracted("\n".join(ARTICLE_LINES)), settings)
+    assert isinstance(cleaned, CleanArticle)
+    assert cleaned.language == "en"
+    assert cleaned.word_count == sum(len(line.split()) for line in ARTICLE_LINES)

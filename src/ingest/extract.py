@@ -144,7 +144,7 @@ def choose_body(extracted: str, declared_body: str | None, tree: HtmlElement) ->
     if declared_words < _MIN_DECLARED_BODY_WORDS or count_words(extracted) >= _SHORT_EXTRACTION * declared_words:
         return extracted
     opening = " ".join(_WORD.findall(declared_body)[:12]).lower()
-    page_words = " ".join(_WORD.findall(" ".join(tree.itertext()))).lower()
+    page_words = " ".join(_WORD.findall(" ".join(_VISIBLE_TEXT(tree)))).lower()
     return declared_body if opening in page_words else extracted
 
 
