@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -207,6 +208,8 @@ _worker_nlp: Language | None = None  # one model per worker process, loaded by t
 
 def _init_worker(model_name: str) -> None:
     global _worker_nlp
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")  # one core per worker: the pool is the parallelism
     _worker_nlp = load_model(model_name)
 
 
