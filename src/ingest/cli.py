@@ -54,11 +54,12 @@ class _ProgressHandler(logging.Handler):
 
 @app.command()
 def run(
-    paths: Annotated[list[str], typer.Argument(help="files, directories or glob patterns")],
+    paths: Annotated[list[str], typer.Argument(help="files, directories, glob patterns or http(s) URLs")],
     warehouse_path: WarehouseOption = None,
     batch_size: Annotated[int | None, typer.Option(help="documents per batch")] = None,
 ) -> None:
-    """Run the ingest flow over PATHs (Prefect's embedded server unless PREFECT_API_URL is set)."""
+    """Run the ingest flow over PATHs (Prefect's embedded server unless PREFECT_API_URL is set). URLs are fetched
+    (politely, conditionally when fetched before) by the fetch-urls flow and loaded the same way."""
     settings = settings_for(warehouse_path)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
@@ -71,12 +72,48 @@ def run(
                   TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
+        urls = [p for p in paths if p.startswith(("http://", "https://"))]
+        files = [p for p in paths if p not in urls]
         try:
-            totals = ingest_files([str(p) for p in paths], str(settings.warehouse), batch_size)
+            totals = ingest_files([str(p) for p in files], str(settings.warehouse), batch_size) if files else {}
+            if urls:
+                from flows.fetch_sources import fetch_urls
+
+                totals = _merged(totals, fetch_urls(urls, str(settings.warehouse)))
         except warehouse.WarehouseError as exc:
             raise fail(str(exc)) from None
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
+    _print_summary(totals, settings)
+
+
+def _merged(*counts: dict[str, int]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for count in counts:
+        for key, value in count.items():
+            merged[key] = merged.get(key, 0) + value
+    return merged
+
+
+@app.command()
+def fetch(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="source_id from the sources seed (repeat); default: every enabled source")] = None,
+    refetch: Annotated[bool, typer.Option(help="fetch URLs fetched before again (conditional requests)")] = False,
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Fetch web sources: find articles in their feeds and sitemaps, fetch the new ones politely, load them."""
+    from ingest.frontier import SourcesError
+
+    settings = settings_for(warehouse_path)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        warehouse.connect(settings).close()
+        from flows.fetch_sources import fetch_sources
+
+        totals = fetch_sources(source or None, str(settings.warehouse), refetch)
+    except (warehouse.WarehouseError, SourcesError) as exc:
+        raise fail(str(exc)) from None
     _print_summary(totals, settings)
 
 

@@ -24,3 +24,32 @@ class Settings(BaseSettings):
     ner_processes: int = Field(default=2, ge=1, description="worker processes for NER")
     ner_languages: tuple[str, ...] = Field(default=("en",), description="languages the NER model serves")
     gazetteer: Path = Field(default=Path("seeds/gazetteer.csv"), description="reference entities CSV")
+
+    # Fetching from the web (ingest.fetch, ingest.politeness, ingest.netsafety, ingest.crawl)
+    sources_csv: Path = Field(default=Path("seeds/sources.csv"), description="web sources seed")
+    user_agent: str = Field(default="news-ingest/0.1", description="product token robots.txt rules match")
+    contact_url: str = Field(default="https://github.com/news-ingest/news-ingest#fetching-from-the-web",
+                             description="where a site operator reads who we are; sent in the User-Agent")
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, description="TCP connect timeout")
+    read_timeout_seconds: float = Field(default=15.0, gt=0, description="longest silence while reading a response")
+    fetch_deadline_seconds: float = Field(default=30.0, gt=0, description="total time one response may take")
+    max_fetch_bytes: int = Field(default=10_000_000, ge=1, description="cap on a response body after decompression")
+    max_redirects: int = Field(default=5, ge=0, description="redirect hops followed, each target checked again")
+    allow_private_hosts: bool = Field(default=False, description="allow private, loopback and link-local hosts")
+    allowed_private_networks: tuple[str, ...] = Field(
+        default=(), description="CIDR networks allowed even when private hosts are not (an internal mirror)")
+    host_rate_per_second: float = Field(default=1.0, gt=0, description="requests per second to one host")
+    fetch_workers: int = Field(default=8, ge=1, description="threads fetching different hosts at once")
+    fetch_retries: int = Field(default=3, ge=0, description="retries after a timeout, connection error, 429 or 5xx")
+    retry_backoff_seconds: float = Field(default=2.0, ge=0, description="first retry delay, doubled each time")
+    retry_backoff_max_seconds: float = Field(default=60.0, ge=0, description="cap on one retry delay")
+    max_retry_after_seconds: float = Field(
+        default=120.0, ge=0, description="a longer Retry-After is not waited for: the URL is retried next run")
+    robots_cache_seconds: float = Field(default=86_400.0, ge=0, description="how long a robots.txt is trusted")
+    robots_unreachable_retry_seconds: float = Field(
+        default=600.0, ge=0, description="after a robots.txt 5xx or network error, wait this long before asking again")
+    validator_strikes: int = Field(
+        default=3, ge=1, description="ETag/Last-Modified changes without a content change before a host is distrusted")
+    validator_verify_every: int = Field(
+        default=20, ge=1, description="every Nth conditional request to a host is sent unconditionally to check it")
+    max_sitemap_depth: int = Field(default=3, ge=1, description="sitemap index nesting followed")

@@ -1,0 +1,159 @@
+"""Fetch flows: web sources (or URLs) in, documents and articles out. Thin: they wire `ingest.crawl` steps, then
+hand fetched pages to the very tasks the files flow uses (transform, load, dedupe, enrich).
+
+Retries: HTTP retries (timeouts, connection errors, 429, 5xx) happen inside the fetcher, with exponential
+back-off and random jitter drawn there, and robots.txt/Retry-After respected; a Prefect retry of a fetch task
+would refetch a whole batch and break the pacing, so fetch tasks have none. Warehouse tasks retry as in the files
+flow, and every warehouse opening holds the one-writer slot.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.enrich import enrich_loaded
+from flows.ingest_files import counts_table, dedupe_batch, find_loaded, load_batch, transform_batch
+from flows.writer import writer_slot
+from ingest import warehouse
+from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
+from ingest.entities import Enricher
+from ingest.frontier import FrontierItem, Source
+from ingest.settings import Settings
+from ingest.sources import ReadItem
+
+FETCH_COUNTS_ARTIFACT_KEY = "fetch-run-counts"
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def prepare_sources(crawl: Crawl, source_ids: list[str] | None, refetch: bool) -> list[Source]:
+    return crawl.prepare(source_ids, refetch)
+
+
+@task(cache_policy=NO_CACHE)
+def fetch_listings(crawl: Crawl, listings: list[tuple[Source, str]], follow: bool,
+                   window: Window | None) -> DiscoveryRound:
+    return crawl.fetch_listings(listings, follow, window)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def save_listings(crawl: Crawl, found: DiscoveryRound) -> Counter[str]:
+    return crawl.save_listings(found)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> list[FrontierItem]:
+    return crawl.due(source_ids, canonical_urls)
+
+
+@task(cache_policy=NO_CACHE)
+def fetch_pages(crawl: Crawl, items: list[FrontierItem]) -> FetchedBatch:
+    return crawl.fetch_pages(items)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def record_fetches(crawl: Crawl, batch: FetchedBatch) -> Counter[str]:
+    return crawl.record(batch)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def record_run(settings: Settings, run_id: str, flow_name: str, inputs: list[str], status: str,
+               counts: dict[str, int]) -> None:
+    with writer_slot(settings), warehouse.open_warehouse(settings) as con:
+        if status == "running":
+            warehouse.start_run(con, run_id, flow_run.id, flow_name, inputs)
+        else:
+            warehouse.finish_run(con, run_id, status, counts)
+
+
+def _discover(crawl: Crawl, sources: list[Source], window: Window | None) -> Counter[str]:
+    """Feeds and sitemaps, one round per sitemap-index level."""
+    totals = crawl.queue_pages(sources)
+    listings = [(s, s.url) for s in sources if s.kind != "page"]
+    seen: set[str] = set()
+    depth_limit = crawl.settings.max_sitemap_depth
+    for depth in range(depth_limit + 1):
+        listings = [(s, url) for s, url in listings if url not in seen]
+        if not listings:
+            break
+        seen.update(url for _, url in listings)
+        found = fetch_listings(crawl, listings, depth < depth_limit, window)
+        totals.update(save_listings(crawl, found))
+        listings = found.children
+    return totals
+
+
+def _fetch_and_load(crawl: Crawl, enricher: Enricher, items: list[FrontierItem]) -> Counter[str]:
+    """Pages in batches: fetch, then the files flow's own tasks, then the fetch records."""
+    settings, logger = crawl.settings, get_run_logger()
+    totals: Counter[str] = Counter()
+    for number, chunk in enumerate(in_batches(items, settings.batch_size), start=1):
+        batch = fetch_pages(crawl, chunk)
+        documents: list[ReadItem] = list(batch.documents)
+        if documents:
+            with writer_slot(settings):
+                loaded_ids = find_loaded(settings, documents)
+            result = transform_batch(settings, documents, loaded_ids)
+            with writer_slot(settings):
+                loaded = load_batch(settings, result, crawl.run_id)
+                totals.update(dedupe_batch(settings, result, loaded.load_id))
+            totals.update(enrich_loaded(enricher, settings, result.articles, crawl.run_id))
+            totals.update(result.stage_counts)
+            totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+        totals.update(record_fetches(crawl, batch))
+        logger.info("fetch batch %d: %d URLs, %d pages stored", number, len(chunk), len(documents),
+                    extra={"ingest_progress": len(chunk)})
+    return totals
+
+
+def _finish(crawl: Crawl, flow_name: str, inputs: list[str], totals: Counter[str]) -> dict[str, int]:
+    record_run(crawl.settings, crawl.run_id, flow_name, inputs, "completed", dict(totals))
+    create_table_artifact(key=FETCH_COUNTS_ARTIFACT_KEY, table=counts_table(totals),
+                          description=f"Fetch and load counts for run {crawl.run_id} ({flow_name})")
+    get_run_logger().info("run complete: %s", ", ".join(f"{k}={v}" for k, v in sorted(totals.items())))
+    return dict(totals)
+
+
+def _settings(warehouse_path: str | None) -> Settings:
+    return Settings(warehouse=warehouse_path) if warehouse_path else Settings()  # type: ignore[arg-type]
+
+
+@flow(name="fetch-sources", log_prints=False)
+def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | None = None, refetch: bool = False,
+                  window_start: datetime | None = None, window_end: datetime | None = None) -> dict[str, int]:
+    """Fetch the named sources (or every enabled one): discover articles in their feeds and sitemaps, fetch the
+    new ones politely, and load them. With a window, only articles published inside it are queued."""
+    settings = _settings(warehouse_path)
+    window = (window_start, window_end) if window_start and window_end else None
+    run_id = flow_run.id or uuid.uuid4().hex
+    inputs = source_ids or ["enabled sources"]
+    record_run(settings, run_id, "fetch-sources", inputs, "running", {})
+    enricher = Enricher(settings)
+    with Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
+        sources = prepare_sources(crawl, source_ids, refetch)
+        totals = _discover(crawl, sources, window)
+        totals.update(_fetch_and_load(crawl, enricher, due_urls(crawl, [s.source_id for s in sources], None)))
+    enricher.close()
+    return _finish(crawl, "fetch-sources", inputs, totals)
+
+
+@flow(name="fetch-urls", log_prints=False)
+def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, int]:
+    """Fetch these URLs (conditionally when fetched before) and load them as articles."""
+    settings = _settings(warehouse_path)
+    run_id = flow_run.id or uuid.uuid4().hex
+    record_run(settings, run_id, "fetch-urls", urls, "running", {})
+    enricher = Enricher(settings)
+    with Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
+        canonical, rejected = crawl.queue_urls(urls)
+        totals = _fetch_and_load(crawl, enricher, due_urls(crawl, None, canonical))
+        if rejected.rejects:
+            totals.update(record_fetches(crawl, rejected))
+    enricher.close()
+    return _finish(crawl, "fetch-urls", urls, totals)

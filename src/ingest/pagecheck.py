@@ -1,0 +1,92 @@
+"""What a fetched response really is: HTML or not, its charset, a bot wall, a paywall teaser or an empty JS shell.
+
+These checks run on bytes at fetch time, before extraction, so the fetch record says why a page yielded nothing
+(an operator can act on `paywalled` or `blocked`; "no article" says nothing). They look at markers that are
+ASCII in every encoding, so no decoding is needed; every marker must come with a short visible text, because a
+real article may well mention "paywall" or "Are you a robot?".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+PageProblem = tuple[Literal["blocked", "paywalled", "js_required"], str]
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+SCAN_BYTES = 262_144
+SHORT_PAGE_WORDS = 200  # a wall, a teaser or a shell has less visible text than this
+TEASER_PARAGRAPH_WORDS = 150  # a full article has more words in its paragraphs than this
+SHELL_WORDS = 40
+
+_INVISIBLE = re.compile(rb"<(script|style|noscript|template|svg|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(rb"<[^>]*>")
+_PARAGRAPH = re.compile(rb"<p\b[^>]*>(.*?)</p\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(rb"<script\b", re.IGNORECASE)
+_BOT_WALL = re.compile(
+    rb"cf_chl_opt|cf-browser-verification|<title>\s*just a moment\.\.\.|attention required! \| cloudflare|"
+    rb"_incapsula_resource|incapsula incident id|px-captcha|captcha-delivery\.com|please verify you are a human|"
+    rb"are you a robot|access to this page has been denied|checking your browser before accessing",
+    re.IGNORECASE,
+)
+_NOT_FREE = re.compile(rb"""["']?isAccessibleForFree["']?\s*:\s*["']?false""", re.IGNORECASE)
+_PAYWALL_MARKER = re.compile(
+    rb"""(?:class|id)\s*=\s*["'][^"']*\b(?:paywall|subscriber-only|subscribers-only|premium-content|piano-offer|"""
+    rb"""tp-modal|regwall|metered-content|locked-content|article-locked)\b""",
+    re.IGNORECASE,
+)
+_JS_MARKER = re.compile(rb"enable javascript|javascript is (?:disabled|required)|requires javascript", re.IGNORECASE)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, lower-cased, if any."""
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip("\"' "):
+            return value.strip("\"' ").lower()
+    return None
+
+
+def media_type_of(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    """HTML by its declared type; a missing or generic type is decided by sniffing the first bytes."""
+    media = media_type_of(content_type)
+    if media in HTML_TYPES:
+        return True
+    if media not in ("", "application/octet-stream", "text/plain", "binary/octet-stream"):
+        return False
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+
+
+def visible_words(body: bytes) -> int:
+    text = _TAG.sub(b" ", _INVISIBLE.sub(b" ", body[:SCAN_BYTES]))
+    return len(text.split())
+
+
+def bot_wall(headers: Mapping[str, str], body: bytes) -> bool:
+    """A challenge or block page (Cloudflare, Imperva, PerimeterX, DataDome, ...) instead of the content."""
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    head = body[:SCAN_BYTES]
+    return bool(_BOT_WALL.search(head)) and visible_words(head) < SHORT_PAGE_WORDS
+
+
+def page_problem(headers: Mapping[str, str], body: bytes) -> PageProblem | None:
+    """`blocked`, `paywalled` or `js_required` with a reason, or None for a page worth extracting."""
+    if bot_wall(headers, body):
+        return "blocked", "bot wall / challenge page"
+    head = body[:SCAN_BYTES]
+    words = visible_words(head)
+    paragraph_words = sum(len(_TAG.sub(b" ", p).split()) for p in _PARAGRAPH.findall(head))
+    if paragraph_words < TEASER_PARAGRAPH_WORDS:
+        if _NOT_FREE.search(head):
+            return "paywalled", f"isAccessibleForFree: false and only {paragraph_words} words of paragraphs"
+        if _PAYWALL_MARKER.search(head):
+            return "paywalled", f"paywall markup and only {paragraph_words} words of paragraphs"
+    if words < SHELL_WORDS and _SCRIPT.search(head) and (_JS_MARKER.search(head) or words < SHELL_WORDS // 4):
+        return "js_required", f"{words} visible words and scripts: the page needs a browser"
+    return None

@@ -1,0 +1,246 @@
+"""Crawling into a real warehouse: feeds and sitemaps to pages to articles, the frontier, fetch rows, health.
+
+A real loopback HTTP server, a real DuckDB file, the real extract/clean/load path. Every outcome is asserted as
+a `fetches` row, because that row is what an operator sees.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import crawl
+from ingest.frontier import SourcesError, read_sources_csv
+from ingest.settings import Settings
+from tests.conftest import REPO_ROOT
+from tests.fetch_site import Hit, Reply, Site, forbid_non_loopback, html_page
+from tests.test_fetch import fast_settings
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    return forbid_non_loopback(monkeypatch)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    server = Site()
+    yield server
+    server.close()
+
+
+def crawl_settings(tmp_path: Path, sources: list[tuple[str, str, str]], **overrides: object) -> Settings:
+    lines = ["source_id,kind,url,schedule,enabled,rate_per_second"]
+    lines += [f"{sid},{kind},{url},*/15 * * * *,true," for sid, kind, url in sources]
+    (tmp_path / "sources.csv").write_text("\n".join(lines) + "\n")
+    return fast_settings(tmp_path, sources_csv=tmp_path / "sources.csv", **overrides)
+
+
+def query(settings: Settings, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def rss(site: Site, *paths: str) -> bytes:
+    items = "".join(f"<item><title>{p}</title><link>{site.url(p)}</link>"
+                    f"<pubDate>Tue, 04 Nov 2025 08:30:00 GMT</pubDate></item>" for p in paths)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def test_an_rss_source_loads_its_articles_once_and_a_refetch_loads_nothing_new(site: Site, tmp_path: Path) -> None:
+    site.route("/feed.xml", Reply(200, rss(site, "/harbour", "/ferry"), {"Content-Type": "application/rss+xml"}))
+    site.route("/harbour", Reply(200, html_page("Harbour reopens"), {"ETag": '"h1"'}))
+    site.route("/ferry", Reply(200, html_page("Ferry strike ends")))
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml"))])
+
+    first = crawl.crawl_sources(settings)
+    assert first["loaded_articles"] == 2 and first["fetch:page:ok"] == 2 and first["queued"] == 2
+    titles = query(settings, "select title from articles order by title")
+    assert titles == [("Ferry strike ends",), ("Harbour reopens",)]
+
+    again = crawl.crawl_sources(settings)  # the feed has not changed and both pages were fetched already
+    assert again["fetch:feed:not_modified"] == 1 and "fetch:page:ok" not in again
+    assert len(site.hits_for("/harbour")) == 1
+
+    refetched = crawl.crawl_sources(settings, refetch=True)
+    assert refetched["fetch:page:not_modified"] == 2 and refetched.get("loaded_documents", 0) == 0
+    assert site.hits_for("/harbour")[-1].headers.get("if-none-match") == '"h1"'
+    assert query(settings, "select count(*) from documents") == [(2,)]
+    rows = query(settings, "select url, document_id is not null from fetches where purpose = 'page' and outcome = 'ok'")
+    assert sorted(rows) == [(site.url("/ferry"), True), (site.url("/harbour"), True)]
+
+
+def test_an_atom_source_is_crawled(site: Site, tmp_path: Path) -> None:
+    atom = (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>w</title><id>urn:w</id>'
+            f'<updated>2025-11-04T10:00:00Z</updated><entry><title>Budget</title><id>urn:1</id>'
+            f'<link href="{site.url("/budget")}"/><updated>2025-11-04T09:00:00Z</updated></entry></feed>').encode()
+    site.route("/atom", Reply(200, atom, {"Content-Type": "application/atom+xml"}))
+    site.route("/budget", Reply(200, html_page("Budget passes")))
+    settings = crawl_settings(tmp_path, [("wire", "atom", site.url("/atom"))])
+    assert crawl.crawl_sources(settings)["loaded_articles"] == 1
+    assert query(settings, "select title, source_uri from articles") == [("Budget passes", site.url("/budget"))]
+
+
+def test_a_sitemap_index_leads_to_a_gzipped_sitemap_and_its_pages(site: Site, tmp_path: Path) -> None:
+    index = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             f'<sitemap><loc>{site.url("/sitemap-news.xml.gz")}</loc></sitemap></sitemapindex>').encode()
+    urlset = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+              'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+              + "".join(f"<url><loc>{site.url(p)}</loc><news:news><news:publication_date>2025-11-04"
+                        f"</news:publication_date><news:title>{p}</news:title></news:news></url>"
+                        for p in ("/one", "/two", "/three")) + "</urlset>").encode()
+    site.route("/sitemap.xml", Reply(200, index, {"Content-Type": "application/xml"}))
+    site.route("/sitemap-news.xml.gz", Reply(200, gzip.compress(urlset), {"Content-Type": "application/gzip"}))
+    for path in ("/one", "/two", "/three"):
+        site.route(path, Reply(200, html_page(f"Story {path[1:]}")))
+    settings = crawl_settings(tmp_path, [("coast-sitemap", "news_sitemap", site.url("/sitemap.xml"))])
+
+    totals = crawl.crawl_sources(settings)
+    assert totals["fetch:sitemap:ok"] == 2 and totals["loaded_articles"] == 3
+    assert query(settings, "select count(*), min(published_at) from frontier where source_id = 'coast-sitemap'") == [
+        (3, datetime(2025, 11, 4))]
+
+
+def test_a_window_keeps_only_articles_published_inside_it(site: Site, tmp_path: Path) -> None:
+    site.route("/feed.xml", Reply(200, rss(site, "/harbour"), {"Content-Type": "application/rss+xml"}))
+    site.route("/harbour", Reply(200, html_page("Harbour reopens")))
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml"))])
+    totals = crawl.crawl_sources(settings, window=(datetime(2025, 11, 5), datetime(2025, 11, 6)))
+    assert totals["discovered"] == 0 and not site.hits_for("/harbour")
+
+
+def test_an_entity_bomb_feed_is_rejected_unexpanded_and_recorded(site: Site, tmp_path: Path) -> None:
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+            b'<rss version="2.0"><channel><title>&d;</title><item><title>&d;</title>'
+            b'<link>http://127.0.0.1:1/never</link></item></channel></rss>')
+    site.route("/feed.xml", Reply(200, bomb, {"Content-Type": "application/rss+xml"}))
+    settings = crawl_settings(tmp_path, [("hostile", "rss", site.url("/feed.xml"))])
+    totals = crawl.crawl_sources(settings)
+    assert totals["fetch:feed:error"] == 1 and totals["queued"] == 0
+    assert query(settings, "select outcome, detail like 'unsafe_xml:%' from fetches where purpose = 'feed'") == [
+        ("error", True)]
+    assert query(settings, "select stage, reason from rejects") == [("fetch", "unsafe_xml")]
+    assert query(settings, "select count(*) from frontier") == [(0,)]
+
+
+def test_a_windows_1251_page_declared_only_in_a_meta_tag_is_decoded(site: Site, tmp_path: Path) -> None:
+    sentence = "Порт снова открыт для судов после ремонта причала, сообщили власти города."
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+            '<title>Порт открыт</title></head><body><article><h1>Порт открыт</h1>'
+            + "".join(f"<p>{sentence} Абзац {i}.</p>" for i in range(8)) + "</article></body></html>")
+    site.route("/port", Reply(200, page.encode("cp1251"), {"Content-Type": "text/html"}))
+    settings = fast_settings(tmp_path)
+    totals = crawl.fetch_urls(settings, [site.url("/port")])
+    assert totals["loaded_articles"] == 1
+    [(title, body, charset)] = query(settings, "select a.title, a.body_text, d.charset from articles a "
+                                               "join documents d using (document_id)")
+    assert title == "Порт открыт" and sentence in body and charset is None
+
+
+def _outcome_site(site: Site) -> dict[str, str]:
+    """One path per outcome; returns path -> the outcome its fetch must end with."""
+    big = b"<html><body>" + b"<p>word </p>" * 200_000 + b"</body></html>"
+    site.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n", {"Content-Type": "text/plain"}))
+    site.route("/ok", Reply(200, html_page("A fine story")))
+    site.route("/missing", Reply(404, b"nope"))
+    site.route("/gone", Reply(410, b"gone"))
+    site.route("/forbidden", Reply(403, b"no"))
+    site.route("/teaser", Reply(200, b'<html><body><p>Two lines.</p><div class="paywall">Subscribe</div></body>'))
+    site.route("/shell", Reply(200, b'<html><body><div id="root"></div><script src="/a.js"></script></body>'))
+    site.route("/private/memo", Reply(200, html_page("Secret")))
+    site.route("/big", Reply(200, big))
+    site.route("/slow", Reply(200, (b"x" for _ in range(30)), {"Content-Length": "30"}, pause=0.2))
+    site.route("/escape", Reply(302, b"", {"Location": "file:///etc/passwd"}))
+    site.route("/data.json", Reply(200, b'{"a": 1}', {"Content-Type": "application/json"}))
+    site.route("/broken", Reply(500, b"boom"))
+    return {"/ok": "ok", "/missing": "not_found", "/gone": "gone", "/forbidden": "blocked",
+            "/teaser": "paywalled", "/shell": "js_required",
+            "/private/memo": "robots_disallowed", "/big": "too_large", "/slow": "timeout", "/escape": "unsafe_url",
+            "/data.json": "not_html", "/broken": "error"}
+
+
+def test_every_outcome_ends_as_a_fetches_row(site: Site, tmp_path: Path) -> None:
+    expected = _outcome_site(site)
+    busy = Site("127.0.0.2")  # a 429 keeps us off its whole host, so it gets a host of its own
+    busy.route("/busy", Reply(429, b"later", {"Retry-After": "7200"}))
+    etags = iter(['"v1"', '"v1"'])
+    site.route("/same", lambda hit: Reply(304 if hit.headers.get("if-none-match") else 200,
+                                          b"" if hit.headers.get("if-none-match") else html_page("Same"),
+                                          {"ETag": next(etags, '"v1"')}))
+    settings = fast_settings(tmp_path, max_fetch_bytes=1_000_000, fetch_deadline_seconds=1.0, fetch_retries=1)
+    try:
+        totals = crawl.fetch_urls(settings, [site.url(p) for p in [*expected, "/same"]] + [busy.url("/busy")])
+        crawl.fetch_urls(settings, [site.url("/same")])  # the second time the validators go with it
+    finally:
+        busy.close()
+    expected.update({"/same": "not_modified", "/busy": "rate_limited"})
+
+    rows = query(settings, "select url, outcome from fetches where purpose = 'page' order by fetched_at")
+    outcomes = {url.removeprefix(site.url("")).removeprefix(busy.url("")): outcome for url, outcome in rows}
+    assert outcomes == expected
+    assert len(rows) == len(expected) + 1  # /same twice
+    assert totals["loaded_articles"] == 2  # /ok and the first /same
+    states = dict(query(settings, "select url, state from frontier"))
+    assert states[busy.url("/busy")] == "retry" and states[site.url("/missing")] == "failed"
+    assert states[site.url("/ok")] == "fetched"
+
+
+def test_source_health_shows_last_success_failure_rates_and_latency(site: Site, tmp_path: Path) -> None:
+    site.route("/feed.xml", Reply(200, rss(site, "/a", "/b", "/c", "/d"), {"Content-Type": "application/rss+xml"}))
+    site.route("/a", Reply(200, html_page("Alpha")))
+    site.route("/b", Reply(404, b"no"))
+    site.route("/c", Reply(404, b"no"))
+    site.route("/d", Reply(403, b"no"))
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml")),
+                                         ("dead", "rss", site.url("/dead.xml"))])
+    crawl.crawl_sources(settings)
+    rows = query(settings, "select source_id, last_success_at is not null, recent_fetches, failure_rate, "
+                           "failure_rate_by_outcome, median_latency_seconds > 0 from source_health order by source_id")
+    assert rows == [
+        ("coast", True, 5, 0.6, {"blocked": 0.2, "not_found": 0.4}, True),
+        ("dead", False, 1, 1.0, {"not_found": 1.0}, True),
+    ]
+
+
+def test_the_shipped_sources_are_all_disabled_so_a_default_run_stays_offline(tmp_path: Path) -> None:
+    seeded = read_sources_csv(REPO_ROOT / "seeds" / "sources.csv")
+    assert seeded and not any(s.enabled for s in seeded)
+    assert {s.kind for s in seeded} == {"rss", "atom", "sitemap", "news_sitemap", "page"}
+    settings = fast_settings(tmp_path, sources_csv=REPO_ROOT / "seeds" / "sources.csv", allow_private_hosts=False)
+    assert crawl.crawl_sources(settings) == {}  # no source enabled: nothing fetched, nothing tried
+    assert query(settings, "select count(*), count(*) filter (where enabled) from sources") == [(len(seeded), 0)]
+
+
+def test_an_unknown_source_is_a_clear_error(site: Site, tmp_path: Path) -> None:
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml"))])
+    with pytest.raises(SourcesError, match="unknown source nope"):
+        crawl.crawl_sources(settings, ["nope"])
+    assert site.hits == []
+
+
+def test_a_bad_sources_row_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "sources.csv"
+    path.write_text("source_id,kind,url,schedule,enabled\nok,rss,https://a.example/feed,* * * * *,true\n"
+                    "bad,podcast,https://a.example/pod,* * * * *,true\n")
+    with pytest.raises(SourcesError, match=r"sources.csv:3"):
+        read_sources_csv(path)
+
+
+def test_a_page_source_and_a_per_source_rate_limit(site: Site, tmp_path: Path) -> None:
+    site.route("/front", lambda hit: Reply(200, html_page("Front page")))
+    (tmp_path / "sources.csv").write_text("source_id,kind,url,schedule,enabled,rate_per_second\n"
+                                          f"front,page,{site.url('/front')},0 6 * * *,true,4\n")
+    settings = fast_settings(tmp_path, sources_csv=tmp_path / "sources.csv")
+    crawl.crawl_sources(settings)
+    crawl.crawl_sources(settings)  # a page source is asked again on every run (conditionally)
+    hits: list[Hit] = site.hits  # robots.txt and the page, twice
+    assert [h.path for h in hits] == ["/robots.txt", "/front", "/robots.txt", "/front"]
+    assert hits[1].at - hits[0].at >= 0.25  # 4 per second for this source's host, not the default 100
+    assert query(settings, "select outcome from fetches where purpose = 'page' order by fetched_at") == [
+        ("ok",), ("not_modified",)]
