@@ -72,6 +72,9 @@ def main() -> None:
             rates[processes].append(words / seconds)
             print(f"[{attempt}] {processes} process{'es' if processes > 1 else '':2}: {words / seconds:8.0f} words/s "
                   f"({seconds:.1f}s; start-up {startup:.1f}s, once per run)")
+    ratios = sorted(two / one for one, two in zip(rates[1], rates[2], strict=True))
+    print("speed-up two/one per attempt: " + ", ".join(f"{r:.2f}x" for r in ratios)
+          + f" (median {ratios[len(ratios) // 2]:.2f}x)")
     best = {processes: max(values) for processes, values in rates.items()}
     print(f"best: one {best[1]:.0f} words/s, two {best[2]:.0f} words/s; speed-up two/one {best[2] / best[1]:.2f}x")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
