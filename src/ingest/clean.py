@@ -46,6 +46,7 @@ BIO_KEYWORDS = re.compile(
 )
 ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
 _CHROME_MAX_WORDS = 16
+_CHROME_MAX_CHARS = 200  # a line this long is prose: skip the word count
 _DATE_WORDS = (
     rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?:(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
     rf"\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}|{_MONTHS_SHORT})\.?,?\s+\d{{4}}|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}})"
@@ -109,7 +110,8 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
     _drop_furniture_lines(body)
     _drop_page_chrome(body, title, article.authors)
     _drop_author_bio(body)
-    text = normalise_text("\n".join(body.lines))
+    # The lines are normalised already: only blank runs left by removed lines need collapsing.
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(body.lines)).strip()
     words = count_words(text)
     if words < settings.min_body_words:
         return Reject(input=article.source_uri, stage="clean", reason="no_article",
@@ -204,7 +206,8 @@ def _parse_attribution_date(value: str | None) -> date | None:
 def _drop_furniture_lines(body: _Body) -> None:
     kept: list[str] = []
     for line in body.lines:
-        stripped = TWITTER_RESIDUE.sub("", line).strip() if TWITTER_RESIDUE.search(line) else line
+        residue = TWITTER_RESIDUE.search(line)
+        stripped = _HORIZONTAL_RUNS.sub(" ", TWITTER_RESIDUE.sub("", line)).strip() if residue else line
         if line and not stripped:
             body.removed.append(line)
             continue
@@ -237,7 +240,7 @@ def _comparable(text: str) -> str:
 
 
 def _is_chrome_line(line: str, author_names: set[str]) -> bool:
-    if count_words(line) > _CHROME_MAX_WORDS:
+    if len(line) > _CHROME_MAX_CHARS or count_words(line) > _CHROME_MAX_WORDS:
         return False
     if BYLINE.match(line) or (author_names and _comparable(line) in author_names):
         return True

@@ -23,7 +23,7 @@ _WORD = re.compile(r"\w+")
 _MIN_DECLARED_BODY_WORDS = 150
 _SHORT_EXTRACTION = 0.6
 _RETRY_BELOW_WORDS = 25
-_MIN_PAGE_COVERAGE = 0.15
+_MIN_PAGE_COVERAGE = 0.25
 _LONG_ENOUGH_WORDS = 800
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
