@@ -28,6 +28,7 @@ _LONG_ENOUGH_WORDS = 800
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -173,7 +174,7 @@ def _looks_like_text(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
-    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f") + sample.count("\ufffd")
+    control = len(_CONTROL_CHARS.findall(sample))
     return control / len(sample) < 0.02
 
 
