@@ -53,3 +53,12 @@ class Settings(BaseSettings):
     validator_verify_every: int = Field(
         default=20, ge=1, description="every Nth conditional request to a host is sent unconditionally to check it")
     max_sitemap_depth: int = Field(default=3, ge=1, description="sitemap index nesting followed")
+
+    # Operations (flows/deployments.py, ingest.quality, ingest.export)
+    inbox: Path = Field(default=Path("inbox"), description="directory the ingest-files deployment watches")
+    export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
+    writer_timeout_seconds: float = Field(
+        default=900.0, ge=0, description="how long a run waits for the warehouse-writer slot before failing")
+    quality_flag_factor: float = Field(
+        default=2.0, gt=1, description="a quality figure this many times above or below its recent mean is flagged")
+    quality_history_runs: int = Field(default=7, ge=1, description="earlier runs a quality figure is compared with")
