@@ -2,6 +2,8 @@
 
 The same deployments are declared in `prefect.yaml` for `prefect deploy` + `prefect worker start --pool ingest`.
 
+- `ingest-sources/ingest-sources`: one schedule per enabled source of `seeds/sources.csv` (its own cron); each
+  run fetches the articles of its data interval (see flows/ingest_sources.py). `ingest backfill` runs it too.
 - `ingest-files/ingest-files`: polls the inbox directory; loads are idempotent, so a poll over files already
   loaded costs a read and a hash per file and loads nothing. A poll that finds the previous one still running
   is cancelled rather than queued.
@@ -21,11 +23,14 @@ from typing import cast
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Schedule
 
 from flows.enrich import enrich_articles
 from flows.ingest_files import ingest_files
+from flows.ingest_sources import ingest_sources
 from flows.maintenance import maintenance_flow
 from flows.writer import ensure_writer_limit
+from ingest.frontier import Source, read_sources_csv
 from ingest.settings import Settings
 
 TAGS = ["news-ingest"]
@@ -40,6 +45,26 @@ class ServePlan:
     maintenance_cron: str = "30 3 * * *"
     enrich_cron: str = "0 3 * * *"
     paused: frozenset[str] = field(default_factory=frozenset)  # deployment names created with schedules off
+
+
+def source_schedules(sources: list[Source]) -> list[Schedule]:
+    """One cron schedule per enabled source that has one; the run gets the source and the cron (its interval)."""
+    return [Cron(s.schedule, timezone="UTC", slug=f"source-{s.source_id}",
+                 parameters={"source_ids": [s.source_id], "cron": s.schedule})
+            for s in sources if s.enabled and s.schedule]
+
+
+def sources_deployment(plan: ServePlan) -> RunnerDeployment:
+    sources = read_sources_csv(plan.settings.sources_csv) if plan.settings.sources_csv.exists() else []
+    return cast(RunnerDeployment, ingest_sources.to_deployment(
+        name="ingest-sources",
+        schedules=source_schedules(sources),
+        parameters={"warehouse_path": str(plan.settings.warehouse.absolute())},
+        concurrency_limit=ConcurrencyLimitConfig(limit=4, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        description="Fetch and load the articles of one data interval of web sources (one schedule per source).",
+        tags=[*TAGS, "writer", "web"],
+        paused="ingest-sources" in plan.paused,
+    ))
 
 
 def files_deployment(plan: ServePlan) -> RunnerDeployment:
@@ -81,7 +106,7 @@ def maintenance_deployment(plan: ServePlan) -> RunnerDeployment:
 
 
 def build_deployments(plan: ServePlan) -> list[RunnerDeployment]:
-    return [files_deployment(plan), enrich_deployment(plan), maintenance_deployment(plan)]
+    return [sources_deployment(plan), files_deployment(plan), enrich_deployment(plan), maintenance_deployment(plan)]
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -70,9 +72,43 @@ def stop_process(process: subprocess.Popen[bytes], grace_seconds: float = 20) ->
     process.wait(30)
 
 
+def postgres_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    return found[-1].parent
+
+
 @contextmanager
-def prefect_server(workdir: Path, ui: bool = False, startup_seconds: float = 180) -> Iterator[PrefectServer]:
-    """`prefect server start` on a free loopback port with its own home and SQLite database."""
+def postgres_database() -> Iterator[str]:
+    """A private PostgreSQL cluster on a free loopback port (as the `postgres` user when run as root); yields the
+    SQLAlchemy URL of an empty database, and stops and removes the cluster at the end."""
+    bin_dir, port = postgres_bin(), free_port()
+    root = Path(tempfile.mkdtemp(prefix="news-ingest-pg-"))  # outside pytest's private tmp: `postgres` must reach it
+    root.chmod(0o755)
+    (root / "sock").mkdir()
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_pg:
+        subprocess.run(["chown", "-R", "postgres", str(root)], check=True)
+    subprocess.run([*as_pg, str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", "prefect", "--auth=trust",
+                    "--encoding=UTF8", "--no-instructions"], check=True, capture_output=True)
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root / 'sock'} -c fsync=off"
+    subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "postgres.log"),
+                    "-w", "-o", options, "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "prefect", "prefect"],
+                       check=True, capture_output=True)
+        yield f"postgresql+asyncpg://prefect@127.0.0.1:{port}/prefect"
+    finally:
+        subprocess.run([*as_pg, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def prefect_server(workdir: Path, ui: bool = False, startup_seconds: float = 180,
+                   database_url: str | None = None) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free loopback port with its own home, on SQLite unless given a database."""
     port = free_port()
     home = workdir / "prefect-home"
     home.mkdir(parents=True, exist_ok=True)
@@ -80,7 +116,7 @@ def prefect_server(workdir: Path, ui: bool = False, startup_seconds: float = 180
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({
         "PREFECT_HOME": str(home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{workdir / 'prefect.db'}",
+        "PREFECT_API_DATABASE_CONNECTION_URL": database_url or f"sqlite+aiosqlite:///{workdir / 'prefect.db'}",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_ENABLED": "true" if ui else "false",
         "PREFECT_UI_API_URL": f"{url}/api",

@@ -1,7 +1,8 @@
 """Deployments served by `ingest serve` against a real `prefect server start` on loopback.
 
-One server and one `ingest serve` process per module. Runs are triggered and checked only through the
-Prefect REST API (flow run, task runs, artifacts), and the warehouse is read back with DuckDB.
+One server (on a private PostgreSQL cluster, as in docker-compose.yml) and one `ingest serve` process per module.
+Runs are triggered and checked only through the Prefect REST API (flow run, task runs, artifacts), and the
+warehouse is read back with DuckDB.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import duckdb
@@ -20,7 +22,8 @@ import httpx
 import pytest
 
 from tests.conftest import SEED_ARTICLE
-from tests.news_pages import TOPICS, write_articles
+from tests.fetch_site import Reply, Site
+from tests.news_pages import TOPICS, article_page, write_articles
 from tests.prefect_server import (
     BIN,
     PrefectServer,
@@ -29,6 +32,7 @@ from tests.prefect_server import (
     flow_run,
     flow_runs_of,
     holding_writer_slot,
+    postgres_database,
     prefect_server,
     run_deployment,
     start_process,
@@ -41,6 +45,10 @@ from tests.prefect_server import (
 
 pytestmark = pytest.mark.slow
 
+DEPLOYMENTS = ("ingest-sources/ingest-sources", "ingest-files/ingest-files", "enrich-articles/enrich",
+               "maintenance/maintenance")
+
+
 @dataclass(frozen=True)
 class Stack:
     server: PrefectServer
@@ -50,22 +58,61 @@ class Stack:
     workdir: Path
 
 
+FEED_DAYS = [datetime(2024, 5, day, 12, 0, tzinfo=UTC) for day in range(1, 8)]
+
+
+def rss_feed(site: Site, request: int) -> bytes:
+    """The feed as a CMS renders it on each request: the same items, a fresh lastBuildDate (one minute a request).
+
+    (A byte-identical feed would be skipped as unchanged by the fetcher on every run after the first, so a
+    backfill's later intervals would find no items: the fetch side must fetch listings unconditionally for a
+    windowed run. Until it does, this feed changes on each request, as many real ones do.)
+    """
+    stamp = format_datetime(datetime(2024, 6, 1, tzinfo=UTC) + timedelta(minutes=request), usegmt=True)
+    items = "".join(
+        f"<item><title>Day {n} story</title><link>{site.url(f'/story/{n}')}</link><guid>{site.url(f'/story/{n}')}"
+        f"</guid><pubDate>{format_datetime(day, usegmt=True)}</pubDate></item>"
+        for n, day in enumerate(FEED_DAYS, start=1))
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Local news</title>'
+            f"<link>{site.url('/')}</link><description>A week of stories</description>"
+            f"<lastBuildDate>{stamp}</lastBuildDate>{items}</channel></rss>").encode()
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def feed_site() -> Iterator[Site]:
+    """A news site on loopback: an RSS feed with one story a day for a week, and the stories."""
+    site = Site()
+    site.route("/feed.xml", lambda hit: Reply(200, rss_feed(site, len(site.hits_for("/feed.xml"))),
+                                              {"Content-Type": "application/rss+xml"}))
+    for n, topic in enumerate(TOPICS[11:18], start=1):
+        site.route(f"/story/{n}", Reply(200, article_page(topic, day=n).encode()))
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("served")
+    sources = workdir / "sources.csv"
+    sources.write_text("source_id,kind,url,schedule,enabled,rate_per_second\n"
+                       f"local-feed,rss,{feed_site.url('/feed.xml')},,false,\n")
     inbox = workdir / "inbox"
     write_articles(inbox, TOPICS[:3])
     shutil.copy(SEED_ARTICLE, inbox)
     (inbox / "junk.html").write_bytes(b"\0\1\2" * 100)
     warehouse = workdir / "news.duckdb"
-    with prefect_server(workdir) as server, server.api() as api:
+    with postgres_database() as database, prefect_server(workdir, database_url=database) as server, \
+            server.api() as api:
         env = server.client_env(INGEST_WAREHOUSE=str(warehouse), INGEST_INBOX=str(inbox),
-                                INGEST_EXPORT_DIR=str(workdir / "export"), INGEST_BATCH_SIZE="2")
+                                INGEST_EXPORT_DIR=str(workdir / "export"), INGEST_BATCH_SIZE="2",
+                                INGEST_SOURCES_CSV=str(sources), INGEST_ALLOW_PRIVATE_HOSTS="true",
+                                INGEST_HOST_RATE_PER_SECOND="50", INGEST_NER_PROCESSES="1")
         serve = start_process([str(BIN / "ingest"), "serve", "--pause", "ingest-files", "--pause", "maintenance"],
                               env, workdir / "ingest-serve.log")
         try:
-            wait_until(lambda: deployment_id(api, "ingest-files/ingest-files") and
-                       deployment_id(api, "maintenance/maintenance"), 120, "ingest serve deployments", serve)
+            wait_until(lambda: all(deployment_id(api, name) for name in DEPLOYMENTS), 120, "ingest serve", serve)
             yield Stack(server, api, warehouse, inbox, workdir)
         finally:
             stop_process(serve)
@@ -185,3 +232,39 @@ def test_the_maintenance_deployment_checkpoints_and_exports_parquet(stack: Stack
         row = con.execute(f"select count(*), count(distinct article_date) from read_parquet('{files}', "
                           "hive_partitioning = true)").fetchone()
     assert row is not None and row[0] == articles and row[1] >= 2
+
+
+def _backfill(stack: Stack) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "ingest"), "backfill", "--source", "local-feed", "--start", "2024-05-01", "--end", "2024-05-08",
+         "--every", "1d", "--max-active", "2"], env=stack.server.client_env(), capture_output=True, text=True,
+        timeout=900)
+
+
+def _backfill_runs(stack: Stack) -> list[dict[str, object]]:
+    return [r for r in flow_runs_of(stack.api, "ingest-sources") if "backfill" in r["tags"]]
+
+
+def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_nothing(stack: Stack,
+                                                                                    feed_site: Site) -> None:
+    story_count = "select count(*), count(distinct article_id) from articles where url like '%/story/%'"
+    first = _backfill(stack)
+    assert first.returncode == 0, first.stderr[-3000:]
+    runs = _backfill_runs(stack)
+    assert len(runs) == 7 and {r["state_type"] for r in runs} == {"COMPLETED"}
+    intervals = sorted((r["parameters"]["start"], r["parameters"]["end"]) for r in runs)
+    assert intervals == [(f"2024-05-0{d}T00:00:00", f"2024-05-0{d + 1}T00:00:00") for d in range(1, 8)]
+    assert _loaded(stack.warehouse, story_count) == [(7, 7)]
+    assert all(feed_site.hits_for(f"/story/{n}") for n in range(1, 8))
+    quality = [artifacts(stack.api, str(r["id"]))["ingest-data-quality"]["data"] for r in runs]
+    assert sum(int(q.split("| articles loaded | ")[1].split(" ")[0]) for q in quality) == 7
+    health = table_data(artifacts(stack.api, str(runs[0]["id"]))["ingest-source-health"])
+    assert [row["source_id"] for row in health] == ["local-feed"]
+
+    again = _backfill(stack)
+    assert again.returncode == 0, again.stderr[-3000:]
+    repeat = [r for r in _backfill_runs(stack) if r["id"] not in {run["id"] for run in runs}]
+    assert len(repeat) == 7 and {r["state_type"] for r in repeat} == {"COMPLETED"}
+    assert _loaded(stack.warehouse, story_count) == [(7, 7)]
+    assert all("| articles loaded | 0 |" in artifacts(stack.api, str(r["id"]))["ingest-data-quality"]["data"]
+               for r in repeat)

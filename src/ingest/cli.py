@@ -201,5 +201,137 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+
+@app.command()
+def serve(
+    warehouse_path: WarehouseOption = None,
+    inbox: Annotated[Path | None, typer.Option(help="directory ingest-files polls (default: $INGEST_INBOX)")] = None,
+    export_dir: Annotated[Path | None, typer.Option(help="Parquet export directory of maintenance")] = None,
+    inbox_every: Annotated[int, typer.Option(help="seconds between inbox polls")] = 300,
+    maintenance_cron: Annotated[str, typer.Option(help="cron of the maintenance deployment")] = "30 3 * * *",
+    pause: Annotated[list[str] | None, typer.Option(help="deployment whose schedule starts paused (repeat)")] = None,
+    limit: Annotated[int | None, typer.Option(help="most flow runs this process executes at once")] = None,
+) -> None:
+    """Serve every deployment with its schedule from this process (needs PREFECT_API_URL: a Prefect server)."""
+    from datetime import timedelta
+
+    from flows.deployments import ServePlan, serve_all
+
+    overrides = {k: v for k, v in {"warehouse": warehouse_path, "inbox": inbox, "export_dir": export_dir}.items() if v}
+    plan = ServePlan(Settings(**overrides), inbox_every=timedelta(seconds=inbox_every),  # type: ignore[arg-type]
+                     maintenance_cron=maintenance_cron, paused=frozenset(pause or ()))
+    serve_all(plan, limit=limit)
+
+
+@app.command()
+def backfill(
+    source: Annotated[list[str], typer.Option("--source", help="source_id of seeds/sources.csv (repeat)")],
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"], help="first interval start, UTC")],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"], help="last interval end (excluded)")],
+    every: Annotated[str, typer.Option(help="interval length: 30m, 6h, 1d, 1w")] = "1d",
+    max_active: Annotated[int, typer.Option(help="runs scheduled or running at once")] = 2,
+    deployment: Annotated[str, typer.Option(help="deployment to run")] = "ingest-sources/ingest-sources",
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """One flow run per interval of [START, END) through the Prefect API (needs `ingest serve` or a worker)."""
+    from flows.backfill import BackfillError, BackfillRun
+    from flows.backfill import backfill as run_backfill
+    from ingest.intervals import IntervalError, parse_every, split
+
+    try:
+        intervals = split(start, end, parse_every(every))
+    except IntervalError as exc:
+        raise fail(str(exc), 2) from None
+    extra = {"warehouse_path": str(warehouse_path.absolute())} if warehouse_path else {}
+
+    def parameters(interval: tuple[datetime, datetime]) -> dict[str, Any]:
+        return {"source_ids": source, "start": interval[0].isoformat(), "end": interval[1].isoformat(), **extra}
+
+    def show(run: BackfillRun) -> None:
+        console.print(f"{run.name}  {run.state.lower()}  {run.message}".rstrip())
+
+    console.print(f"{len(intervals)} runs of {deployment}, at most {max_active} at once")
+    try:
+        runs = run_backfill(deployment, intervals, parameters, "-".join(source), max_active, on_change=show)
+    except BackfillError as exc:
+        raise fail(str(exc)) from None
+    _print_rows(Console(width=max(120, Console().width)), f"Backfill of {', '.join(source)}",
+                [{"interval start": f"{r.interval[0]:%Y-%m-%d %H:%M}", "run": r.name, "state": r.state.lower(),
+                  "message": r.message} for r in runs])
+    if any(r.state != "COMPLETED" for r in runs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    warehouse_path: WarehouseOption = None,
+    runs: Annotated[int, typer.Option(help="recent runs to list")] = 10,
+) -> None:
+    """Recent runs, each series' latest data-quality figures against its recent mean, and source health."""
+    from ingest import quality
+
+    settings = settings_for(warehouse_path)
+    try:
+        with warehouse.open_warehouse(settings, read_only=True) as con:
+            summary = quality.status_summary(con, settings.quality_flag_factor, settings.quality_history_runs, runs)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    out = Console(width=max(120, Console().width))
+    _print_rows(out, "Recent runs", summary.runs)
+    for report in summary.reports:
+        rows = [{"figure": f.metric.label, "this run": quality.format_value(f.metric, f.value),
+                 f"mean of last {report.history}": quality.format_value(f.metric, f.baseline),
+                 "runs": f.history_runs, "status": f.verdict.strip("*")} for f in report.figures]
+        _print_rows(out, f"Data quality: {report.series} (run {report.run_id})", rows)
+    _print_rows(out, "Source health", summary.source_health)
+    problems = summary.problems()
+    out.print("\n".join(f"PROBLEM {p}" for p in problems) if problems else "No data-quality figure is off.")
+
+
+def _print_rows(out: Console, title: str, rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    table = Table(*rows[0].keys(), title=title)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(table)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="directory that receives one sub-directory per table")],
+    output_format: Annotated[str, typer.Option("--format", help="only parquet for now")] = "parquet",
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Write the analyst tables as Parquet, partitioned by date (hive layout), reading the warehouse only."""
+    from ingest import export as exporter
+
+    if output_format not in exporter.FORMATS:
+        raise fail(f"--format must be one of {', '.join(exporter.FORMATS)}", 2)
+    try:
+        results = exporter.export_parquet(settings_for(warehouse_path), out_dir)
+    except (warehouse.WarehouseError, duckdb.Error) as exc:
+        raise fail(str(exc).splitlines()[0]) from None
+    _print_rows(Console(), f"Exported to {out_dir}", [{"table": r.table, "rows": r.rows, "path": str(r.path)}
+                                                      for r in results])
+
+
+@app.command()
+def reprocess(
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="documents first seen on/after")] = None,
+    force: Annotated[bool, typer.Option(help="also articles already extracted by this extractor version")] = False,
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Re-extract and re-clean stored raw documents (after an extractor upgrade); old rows kept for comparison."""
+    from ingest import reprocess as reprocessor
+
+    settings = settings_for(warehouse_path)
+    try:
+        totals = reprocessor.reprocess(settings, since.date() if since else None, force)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    _print_summary(dict(totals), settings)
+
+
 if __name__ == "__main__":
     app()
