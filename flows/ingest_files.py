@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -37,6 +39,16 @@ def load_batch(settings: Settings, result: BatchResult, run_id: str) -> warehous
         return warehouse.load_batch(con, result, run_id)
 
 
+def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry a locked or failing warehouse, never a bug: the dedupe transaction rolled back either way."""
+    return isinstance(state.result(raise_on_failure=False), duckdb.Error | warehouse.WarehouseError)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)
+def dedupe_batch(settings: Settings, result: BatchResult, load_id: str) -> dict[str, int]:
+    return pipeline.dedupe_batch(settings, result, load_id)
+
+
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
 def record_run(settings: Settings, run_id: str, inputs: list[str], status: str, counts: dict[str, int]) -> None:
     with warehouse.open_warehouse(settings) as con:
@@ -63,6 +75,7 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), start=1):
         result = transform_batch(settings, items, find_loaded(settings, items))
         loaded = load_batch(settings, result, run_id)
+        totals.update(dedupe_batch(settings, result, loaded.load_id))
         totals.update(enrich_loaded(enricher, settings, result.articles, run_id))  # NER outside the writer slot
         totals.update(result.stage_counts)
         totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,

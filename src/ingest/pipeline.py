@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from ingest import warehouse
+from ingest import dedupe, warehouse
 from ingest.clean import article_id_for, clean
 from ingest.extract import extract
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, Skipped
@@ -75,4 +75,11 @@ def run_batches(paths: Iterable[str | Path], settings: Settings, run_id: str) ->
             loaded = warehouse.load_batch(con, result, run_id)
         totals.update(result.stage_counts)
         totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+        totals.update(dedupe_batch(settings, result, loaded.load_id))
     return totals
+
+
+def dedupe_batch(settings: Settings, result: BatchResult, load_id: str) -> dict[str, int]:
+    """Link the batch's articles to their copies loaded in this or any earlier run (see `ingest.dedupe`)."""
+    with warehouse.open_warehouse(settings) as con:
+        return dedupe.dedupe_articles(con, [a.article_id for a in result.articles], settings, load_id).as_counts()

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     ner_languages: tuple[str, ...] = Field(default=("en",), description="languages the NER model serves")
     gazetteer: Path = Field(default=Path("seeds/gazetteer.csv"), description="reference entities CSV")
 
+    # Deduplication (ingest.dedupe): a candidate pair is linked when one of the two measures clears its bar
+    dedupe_min_jaccard: float = Field(default=0.5, gt=0, le=1, description="word-shingle Jaccard of two copies")
+    dedupe_min_containment: float = Field(
+        default=0.8, gt=0, le=1, description="share of the shorter text's shingles found in the longer one")
+    dedupe_min_contained_shingles: int = Field(
+        default=20, ge=1, description="a text shorter than this many shingles is never linked by containment")
+
     # Fetching from the web (ingest.fetch, ingest.politeness, ingest.netsafety, ingest.crawl)
     sources_csv: Path = Field(default=Path("seeds/sources.csv"), description="web sources seed")
     user_agent: str = Field(default="news-ingest/0.1", description="product token robots.txt rules match")
