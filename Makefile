@@ -5,7 +5,7 @@ INSTALLED := $(VENV)/.installed
 WAREHOUSE ?= warehouse/news.duckdb
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test lint eval bench bench-fetch clean-warehouse stack
+.PHONY: run test lint eval bench bench-fetch bench-dedupe clean-warehouse stack
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -31,6 +31,7 @@ test: $(INSTALLED) lint
 eval: $(INSTALLED)
 	$(PY) bench/eval_extraction.py
 	$(PY) bench/eval_entities.py
+	$(PY) bench/eval_dedupe.py
 
 bench: $(INSTALLED)
 	$(PY) bench/throughput.py
@@ -39,6 +40,9 @@ bench: $(INSTALLED)
 # 1,000 pages over 20 loopback hosts at 1 request/s per host: total time against the 50 s politeness floor.
 bench-fetch: $(INSTALLED)
 	$(PY) bench/fetch_politeness.py
+
+bench-dedupe: $(INSTALLED)
+	$(PY) bench/dedupe_scale.py
 
 # docker-compose.yml's topology without Docker: PostgreSQL, `prefect server start` on it, `ingest serve`, one
 # scheduled-style run on the seeds, clean teardown (scripts/stack.sh; STACK_HOLD=1 keeps it up until Ctrl-C).

@@ -1,0 +1,184 @@
+"""Does checking a new batch for duplicates stay cheap as the warehouse grows?
+
+    .venv/bin/python bench/dedupe_scale.py [--sizes 1000,100000] [--batch 1000] [--repeats 5]
+
+Builds one warehouse per size from synthetic articles (Zipf-distributed vocabulary, 150-700 words, 200 sites)
+through the real load and dedupe stages in bulk batches of 2,000, then times loading and deduplicating the same
+fresh batch of `--batch` articles (a fifth of them edited copies of articles already loaded, the rest new)
+into a copy of each warehouse. Sizes are measured in turn, repeat after repeat, so a busy machine slows them
+alike. Prints wall and CPU seconds per batch (medians), links found, and the process RSS, then the ratio of
+the largest size's cost to the smallest's (goal: at most 1.5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from ingest import dedupe, warehouse
+from ingest.clean import article_id_for
+from ingest.models import BatchResult, CleanArticle
+from ingest.settings import Settings
+
+VOCABULARY = 40_000
+SITES = 200
+BULK = 2_000
+_SYLLABLES = np.array([c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")])
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Corpus:
+    """Deterministic synthetic news: article n is the same text in every run."""
+
+    def __init__(self, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        lengths = rng.integers(2, 5, size=VOCABULARY)
+        self.words = np.array(["".join(rng.choice(_SYLLABLES, size=n)) for n in lengths])
+        weights = 1 / np.arange(1, VOCABULARY + 1) ** 1.05
+        self.cumulative = np.cumsum(weights / weights.sum())
+        self.seed = seed
+
+    def text(self, number: int) -> tuple[str, str]:
+        rng = np.random.default_rng((self.seed, number))
+        length = int(rng.integers(150, 700))
+        words = self.words[np.minimum(np.searchsorted(self.cumulative, rng.random(length)), VOCABULARY - 1)]
+        count = max(2, length // 90)  # paragraphs of similar length, as news paragraphs are
+        cuts = (np.arange(1, count) * length // count + rng.integers(-5, 6, size=count - 1)).astype(int)
+        paragraphs = [" ".join(chunk) + "." for chunk in np.split(words, cuts)]
+        return " ".join(words[:9]).capitalize(), "\n\n".join(paragraphs)
+
+    def article(self, number: int, copy_of: int | None = None) -> CleanArticle:
+        title, body = self.text(copy_of if copy_of is not None else number)
+        if copy_of is not None:  # a partner's copy: local intro line, last paragraph dropped, new headline
+            paragraphs = body.split("\n\n")
+            body = "\n\n".join([f"Local desk report number {number} for our readers.", *paragraphs[:-1]]
+                               if len(paragraphs) > 2 else [f"Reported for readers, copy {number}.", *paragraphs])
+            title = f"UPDATE: {title}"
+        site = number % SITES
+        return CleanArticle(
+            article_id=article_id_for(f"doc-{number}", f"synthetic://{number}"), document_id=f"doc-{number}",
+            source_uri=f"synthetic://{number}",
+            url=f"https://www.site{site}.example/news/{number}?utm_source=feed", canonical_url=None, title=title,
+            author=None, published_at=None, language="en", site_name=f"Site {site}", description=None, tags=(),
+            body_text=body, word_count=len(body.split()), extractor_version="synthetic")
+
+
+def load_and_dedupe(con: duckdb.DuckDBPyConnection, settings: Settings,
+                    articles: list[CleanArticle]) -> tuple[float, float, dedupe.DedupeCounts]:
+    started = time.perf_counter()
+    loaded = warehouse.load_batch(con, BatchResult(documents=(), articles=tuple(articles), rejects=()), "bench")
+    load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    counts = dedupe.dedupe_articles(con, [a.article_id for a in articles], settings, loaded.load_id)
+    return load_seconds, time.perf_counter() - started, counts
+
+
+def probe_batch(corpus: Corpus, first_number: int, size: int, loaded: int, seed: int) -> list[CleanArticle]:
+    rng = np.random.default_rng(seed)
+    copies = set(rng.choice(size, size=size // 5, replace=False).tolist())
+    return [corpus.article(first_number + i, copy_of=int(rng.integers(0, loaded)) if i in copies else None)
+            for i in range(size)]
+
+
+def grow(settings: Settings, corpus: Corpus, start: int, stop: int) -> float:
+    """Load and dedupe articles start..stop, opening the warehouse per batch as the pipeline does."""
+    started = time.perf_counter()
+    for first in range(start, stop, BULK):
+        with warehouse.open_warehouse(settings) as con:
+            load_and_dedupe(con, settings, [corpus.article(n) for n in range(first, min(stop, first + BULK))])
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Measurement:
+    load_seconds: float
+    dedupe_seconds: float
+    dedupe_cpu_seconds: float  # all threads of this process: steadier than wall time on a shared machine
+    links: int
+    rss_mb: float
+
+
+def measure(warehouse_file: Path, batch: list[CleanArticle], scratch: Path) -> Measurement:
+    """Load and dedupe one batch into a fresh copy of a warehouse, so every repeat sees the same size."""
+    copy = Settings(warehouse=scratch / "probe.duckdb")
+    shutil.copyfile(warehouse_file, copy.warehouse)
+    try:
+        with warehouse.open_warehouse(copy) as con:
+            con.execute("select count(*) from dedupe_bands").fetchall()  # open-time catalog work, not dedupe
+            cpu = time.process_time()
+            load_seconds, dedupe_seconds, counts = load_and_dedupe(con, copy, batch)
+            cpu = time.process_time() - cpu
+    finally:
+        copy.warehouse.unlink(missing_ok=True)
+    return Measurement(load_seconds, dedupe_seconds, cpu, counts.exact + counts.near + counts.url, rss_mb())
+
+
+def build(scratch: Path, corpus: Corpus, sizes: list[int]) -> dict[int, Path]:
+    """One warehouse file per size, each grown from the previous one."""
+    settings = Settings(warehouse=scratch / "scale.duckdb")
+    files: dict[int, Path] = {}
+    loaded = 0
+    for size in sizes:
+        seconds, loaded = grow(settings, corpus, loaded, size), size
+        files[size] = scratch / f"scale-{size}.duckdb"
+        shutil.copyfile(settings.warehouse, files[size])
+        print(f"bulk-loaded and deduplicated up to {size:,} articles in {seconds:.1f}s "
+              f"({files[size].stat().st_size / 2**20:.0f} MB file, RSS {rss_mb():.0f} MB, "
+              f"peak {peak_rss_mb():.0f} MB)", flush=True)
+    settings.warehouse.unlink()
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    corpus = Corpus(seed=11)
+    results: dict[int, list[Measurement]] = {size: [] for size in sizes}
+    with tempfile.TemporaryDirectory() as scratch:
+        files = build(Path(scratch), corpus, sizes)
+        for repeat in range(args.repeats):  # sizes interleaved, so load from other processes hits all alike
+            batch = probe_batch(corpus, 10**9 + repeat * args.batch, args.batch, sizes[0], seed=repeat)
+            for size in sizes:
+                results[size].append(measure(files[size], batch, Path(scratch)))
+    print(f"{'warehouse':>10} {'dedupe/batch':>13} {'cpu/batch':>10} {'load/batch':>11} {'links':>6} {'rss MB':>7}")
+    for size, runs in results.items():
+        print(f"{size:>10,} {median(runs, 'dedupe_seconds'):>12.3f}s {median(runs, 'dedupe_cpu_seconds'):>9.3f}s "
+              f"{median(runs, 'load_seconds'):>10.3f}s {runs[0].links:>6} {max(r.rss_mb for r in runs):>7.0f}")
+    base = results[sizes[0]]
+    for size in sizes[1:]:
+        wall = median(results[size], "dedupe_seconds") / median(base, "dedupe_seconds")
+        cpu = median(results[size], "dedupe_cpu_seconds") / median(base, "dedupe_cpu_seconds")
+        print(f"per-batch dedupe cost at {size:,} vs {sizes[0]:,}: {wall:.2f}x wall, {cpu:.2f}x cpu (goal <= 1.5x); "
+              f"peak RSS {peak_rss_mb():.0f} MB")
+    return 0
+
+
+def median(runs: list[Measurement], field: str) -> float:
+    return statistics.median(getattr(r, field) for r in runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
