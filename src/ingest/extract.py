@@ -16,7 +16,8 @@ from ingest.page_metadata import parse_date, read_page_metadata
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date"]
 
-EXTRACTOR_VERSION = f"ingest-0.1+trafilatura-{trafilatura.__version__}"
+# Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
+EXTRACTOR_VERSION = f"ingest-0.2+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _WORD = re.compile(r"\w+")

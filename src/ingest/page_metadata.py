@@ -87,8 +87,8 @@ class _Declarations:
 
 
 def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
-    found = _Declarations(meta=meta_tags(tree), article={}, entities=json_ld_entities(tree))
-    found = _Declarations(found.meta, _main_article(found.entities), found.entities)
+    entities = json_ld_entities(tree)
+    found = _Declarations(meta=meta_tags(tree), article=_main_article(entities), entities=entities)
     site_name = _site_name(found)
     site_keys = _site_keys(site_name, url)
     return PageMetadata(
@@ -170,7 +170,9 @@ def _text(value: Any) -> str | None:
         value = value[0]
     if not isinstance(value, str):
         return None
-    return _SPACES.sub(" ", value).strip() or None if "\n" not in value else value.strip() or None
+    # Line breaks are kept: in an articleBody they separate paragraphs.
+    text = value.strip() if "\n" in value else _SPACES.sub(" ", value).strip()
+    return text or None
 
 
 def _first(*values: str | None) -> str | None:
