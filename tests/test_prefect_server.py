@@ -21,7 +21,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import REPO_ROOT, SEED_ARTICLE
 from tests.fetch_site import Reply, Site
 from tests.news_pages import TOPICS, article_page, write_articles
 from tests.prefect_server import (
@@ -268,3 +268,23 @@ def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_noth
     assert _loaded(stack.warehouse, story_count) == [(7, 7)]
     assert all("| articles loaded | 0 |" in artifacts(stack.api, str(r["id"]))["ingest-data-quality"]["data"]
                for r in repeat)
+
+
+def test_prefect_yaml_deploys_the_same_deployments_to_a_work_pool(stack: Stack) -> None:
+    """Last in the module: it re-registers the four deployments (same names) on the `ingest` work pool."""
+    created = stack.api.post("/work_pools/", json={"name": "ingest", "type": "process"})
+    assert created.status_code in (201, 409), created.text
+    result = subprocess.run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], cwd=REPO_ROOT,
+                            env=stack.server.client_env(INGEST_HOME=str(REPO_ROOT)), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    for name in DEPLOYMENTS:
+        deployment = stack.api.get(f"/deployments/name/{name}").json()
+        assert deployment["work_pool_name"] == "ingest", name
+        assert deployment["pull_steps"][0]["prefect.deployments.steps.set_working_directory"] == {
+            "directory": str(REPO_ROOT)}
+    files = stack.api.get("/deployments/name/ingest-files/ingest-files").json()
+    assert files["parameters"] == {"paths": ["/app/inbox"], "warehouse_path": "/app/warehouse/news.duckdb"}
+    assert [s["schedule"]["interval"] for s in files["schedules"]] == [300.0]
+    assert files["global_concurrency_limit"]["limit"] == 1
+    assert files["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
