@@ -150,3 +150,16 @@ def test_declared_article_body_that_is_not_on_the_page_is_ignored() -> None:
     article = _extracted(article_html(extra_head=ld).encode())
     assert "different story" not in article.body
     assert "cut commuting times by a third" in article.body
+
+
+def test_utf8_bytes_with_bom_xhtml_doctype_and_stray_control_characters() -> None:
+    doctype = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+               '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n')
+    html = article_html(paragraphs=(*PARAGRAPHS, "Fares will stay at €2.40 — the council said so\x0b twice."))
+    content = b"\xef\xbb\xbf" + (doctype + html.removeprefix("<!DOCTYPE html>")).encode("utf-8")
+    article = _extracted(content)
+    assert "cut commuting times by a third" in article.body
+    assert "€2.40 — the council said so twice." in article.body
+    clean_utf8 = _extracted(content.replace(b"\x0b", b""))
+    assert clean_utf8.body == article.body
+    assert clean_utf8.title == article.title == "Council approves tram extension"

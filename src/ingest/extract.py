@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -14,7 +16,8 @@ from trafilatura.utils import load_html
 from ingest.models import ExtractedArticle, RawDocument, Reject
 from ingest.page_metadata import parse_date, read_page_metadata
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date"]
+__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date",
+           "parse_html"]
 
 # Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
 EXTRACTOR_VERSION = f"ingest-0.2+trafilatura-{trafilatura.__version__}"
@@ -29,6 +32,11 @@ _LONG_ENOUGH_WORDS = 800
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
+_XML_INVALID_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_DOCTYPE_WITH_PATH = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+_SELF_CLOSING_HTML = re.compile(rb"(<html.*?)\s*/>", re.IGNORECASE)
+_UTF8_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                                    remove_pis=True)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -43,6 +51,11 @@ class ExtractionError(ValueError):
 
 def decode_bytes(content: bytes, declared_charset: str | None = None) -> str:
     """Transport charset, then BOM, then <meta charset>, then strict UTF-8, then cp1252."""
+    return _decode(content, declared_charset)[0]
+
+
+def _decode(content: bytes, declared_charset: str | None) -> tuple[str, str]:
+    """The text and the Python codec that decoded it."""
     if b"\x00" in content[:4096] and not content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ExtractionError("binary_content", "input holds NUL bytes: not a text document")
     candidates: list[str] = []
@@ -54,11 +67,12 @@ def decode_bytes(content: bytes, declared_charset: str | None = None) -> str:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     candidates += ["utf-8", "cp1252"]
     for name in candidates:
+        codec = _python_codec(name)
         try:
-            text = content.decode(_python_codec(name))
+            text = content.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
-        return text.lstrip("\ufeff")
+        return text.lstrip("\ufeff"), codecs.lookup(codec).name
     raise ExtractionError("undecodable", "no charset decodes the input")
 
 
@@ -71,18 +85,18 @@ def _python_codec(name: str) -> str:
 
 def extract(document: RawDocument) -> ExtractedArticle | Reject:
     try:
-        text = decode_bytes(document.content, document.charset)
+        text, codec = _decode(document.content, document.charset)
         if document.media_type == "text/html":
-            return _from_html(document, text)
+            return _from_html(document, text, codec)
         return _from_text(document, text)
     except ExtractionError as exc:
         return Reject(input=document.source_uri, stage="extract", reason=exc.reason, detail=str(exc))
 
 
-def _from_html(document: RawDocument, html: str) -> ExtractedArticle:
+def _from_html(document: RawDocument, html: str, codec: str) -> ExtractedArticle:
     if not _looks_like_text(html):
         raise ExtractionError("binary_content", "input is not text")
-    tree = load_html(html)
+    tree = parse_html(document.content, html) if codec == "utf-8" else load_html(html)
     if tree is None:
         raise ExtractionError("not_html", "the input does not parse as an HTML document")
     page = read_page_metadata(tree, document.url)
@@ -103,6 +117,27 @@ def _from_html(document: RawDocument, html: str) -> ExtractedArticle:
         declared_language=page.language,
         body=body,
     )
+
+
+def parse_html(content: bytes, text: str) -> HtmlElement | None:
+    """trafilatura's `load_html` for UTF-8 bytes, minus its costly steps: lxml reads the bytes as they are (no round
+    trip through a Python string) and the full-text control-character pass only runs when such bytes exist."""
+    content = content.removeprefix(codecs.BOM_UTF8)
+    if len(content.translate(None, _XML_INVALID_BYTES)) != len(content):
+        return load_html(text)
+    beginning = content[:50].lower()
+    if b"doctype" in beginning:  # the same libxml2 workaround as trafilatura's (lxml bug 1955915)
+        first, newline, rest = content.partition(b"\n")
+        content = _DOCTYPE_WITH_PATH.sub(b"", first, count=1) + newline + rest
+    if any(b"<html" in line and line.endswith(b"/>") for line in content[:4096].splitlines()[:4]):
+        content = _SELF_CLOSING_HTML.sub(rb"\1>", content, count=1)
+    try:
+        tree = lxml.html.fromstring(content, parser=_UTF8_PARSER)
+    except (ValueError, lxml.etree.ParserError):
+        return load_html(text)
+    if tree is None or len(tree) < 1:
+        return load_html(text)
+    return None if b"html" not in beginning and len(tree) < 2 else tree
 
 
 def main_text(tree: HtmlElement, url: str | None) -> str:
