@@ -12,8 +12,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
 from flows.enrich import enrich_loaded
+from flows.observability import publish_run_report
+from flows.writer import writer_slot
 from ingest import pipeline, warehouse
 from ingest.entities import Enricher
 from ingest.models import BatchResult
@@ -69,13 +72,17 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     settings = Settings(**overrides)  # type: ignore[arg-type]
     logger = get_run_logger()
     run_id = flow_run.id or uuid.uuid4().hex
-    record_run(settings, run_id, paths, "running", {})
+    with writer_slot(settings):
+        record_run(settings, run_id, paths, "running", {})
     totals: Counter[str] = Counter()
     enricher = Enricher(settings)  # one NER worker pool for the whole run, started by the first batch with articles
     for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), start=1):
-        result = transform_batch(settings, items, find_loaded(settings, items))
-        loaded = load_batch(settings, result, run_id)
-        totals.update(dedupe_batch(settings, result, loaded.load_id))
+        with writer_slot(settings):  # opening the file runs migrations: a write
+            loaded_ids = find_loaded(settings, items)
+        result = transform_batch(settings, items, loaded_ids)
+        with writer_slot(settings):  # one writer at a time across runs; readers get in between batches
+            loaded = load_batch(settings, result, run_id)
+            totals.update(dedupe_batch(settings, result, loaded.load_id))
         totals.update(enrich_loaded(enricher, settings, result.articles, run_id))  # NER outside the writer slot
         totals.update(result.stage_counts)
         totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
@@ -84,11 +91,14 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
                     len(result.articles), len(result.rejects), loaded.articles,
                     extra={"ingest_progress": len(items)})
     enricher.close()
-    record_run(settings, run_id, paths, "completed", dict(totals))
+    with writer_slot(settings):
+        record_run(settings, run_id, paths, "completed", dict(totals))
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),
                           description=f"Counts per stage for run {run_id} over {', '.join(paths)}")
     logger.info("run complete: %s", ", ".join(f"{k}={v}" for k, v in sorted(totals.items())))
-    return dict(totals)
+    message = publish_run_report(settings, run_id, "ingest-files:" + ",".join(sorted(paths)), totals)
+    # Prefect unwraps a returned state: callers get the dict, the UI shows the message on the run.
+    return Completed(message=message, data=dict(totals))  # type: ignore[return-value]
 
 
 if __name__ == "__main__":
