@@ -31,7 +31,8 @@ def test_make_stack_runs_the_seeds_through_postgres_prefect_and_ingest_serve_the
     output = result.stdout
     assert result.returncode == 0, output[-4000:]
     assert re.search(r"stack: PostgreSQL \(/usr/lib/postgresql/\d+/bin\) on 127\.0\.0\.1:\d+", output)
-    assert "deployments: enrich-articles/enrich ingest-files/ingest-files maintenance/maintenance" in output
+    assert ("deployments: enrich-articles/enrich ingest-files/ingest-files ingest-sources/ingest-sources "
+            "maintenance/maintenance") in output
     assert "Flow run finished successfully in 'Completed'" in output
     assert "stack: articles loaded: 1" in output and "articles loaded" in output  # and `ingest status` ran
     assert output.rstrip().endswith("stack: teardown complete (exit 0)")
