@@ -49,5 +49,5 @@ def ingest_sources(source_ids: list[str] | None = None, start: datetime | None =
                           window_end=interval[1] if interval else None, return_state=True)
     totals: dict[str, int] = state.result()  # a failed fetch fails this run with the same message
     fetch_run_id = str(state.state_details.flow_run_id)
-    message = publish_run_report(settings, fetch_run_id, series_for(source_ids), totals)
+    message = publish_run_report(settings, fetch_run_id, series_for(source_ids), totals, source_ids or [])
     return Completed(message=f"{described}: {message}", data=totals)  # type: ignore[return-value]

@@ -4,7 +4,7 @@ and a state message that says what looks wrong. Keyed artifacts, so the UI shows
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from prefect import get_run_logger, task
@@ -35,8 +35,12 @@ def assess_run(settings: Settings, run_id: str, series: str) -> RunReport:
     return RunReport(report, health)
 
 
-def publish_run_report(settings: Settings, run_id: str, series: str, counts: Mapping[str, int]) -> str:
-    """Log one line per stage, publish the keyed artifacts, and return the message for the run's final state."""
+def publish_run_report(settings: Settings, run_id: str, series: str, counts: Mapping[str, int],
+                       sources: Sequence[str] | None = None) -> str:
+    """Log one line per stage, publish the keyed artifacts, and return the message for the run's final state.
+
+    `sources`: the web sources the run fetched ([] for all), whose health is checked; None for a run that fetched
+    none (its message does not speak for sources it never touched)."""
     logger = get_run_logger()
     for line in quality.stage_lines(dict(counts)):
         logger.info(line)
@@ -47,9 +51,12 @@ def publish_run_report(settings: Settings, run_id: str, series: str, counts: Map
     if report.source_health:
         create_table_artifact(key=SOURCE_HEALTH_ARTIFACT_KEY, table=report.source_health,
                               description="Per source: last success, failure rate by outcome, median latency")
-    problem = report.quality.state_message()
-    if problem:
-        logger.warning(problem)
-        return problem
+    health = [row for row in report.source_health if not sources or row.get("source_id") in sources]
+    failing = quality.failing_sources(health) if sources is not None else []
+    problems = [p for p in (report.quality.state_message(), *failing) if p]
+    if problems:
+        message = "; ".join(problems)
+        logger.warning(message)
+        return message
     loaded, rejected = counts.get("loaded_articles", 0), counts.get("loaded_rejects", 0)
     return f"loaded {loaded} articles, {rejected} new rejects; {report.quality.verdict()}"

@@ -90,3 +90,13 @@ def test_stage_lines_group_counters_by_stage_in_pipeline_order() -> None:
                                  "articles": 2, "duplicates_exact": 0})
     assert lines == ["read: inputs=3", "extract: rejected:extract:binary_content=1", "clean: articles=2",
                      "load: loaded_articles=2", "dedupe: duplicates_exact=0"]
+
+
+def test_sources_whose_recent_fetches_mostly_fail_are_named() -> None:
+    health: list[dict[str, object]] = [
+        {"source_id": "dying", "recent_fetches": 10, "failure_rate": 0.8},
+        {"source_id": "fine", "recent_fetches": 10, "failure_rate": 0.1},
+        {"source_id": "new", "recent_fetches": 2, "failure_rate": 1.0},  # too few fetches to judge
+        {"source_id": "never", "recent_fetches": 0, "failure_rate": None},
+    ]
+    assert quality.failing_sources(health) == ["source dying failing: 80% of its last 10 fetches"]

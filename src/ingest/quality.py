@@ -234,6 +234,22 @@ def latest_reports(con: duckdb.DuckDBPyConnection, factor: float = DEFAULT_FACTO
     return reports
 
 
+FAILING_SOURCE_RATE = 0.5
+FAILING_SOURCE_MIN_FETCHES = 3
+
+
+def failing_sources(health: Sequence[dict[str, object]], rate: float = FAILING_SOURCE_RATE,
+                    min_fetches: int = FAILING_SOURCE_MIN_FETCHES) -> list[str]:
+    """Sources of the `source_health` view whose recent fetches mostly fail, as one phrase each."""
+    failing = []
+    for row in health:
+        fetches, failure_rate = row.get("recent_fetches"), row.get("failure_rate")
+        if isinstance(fetches, int) and isinstance(failure_rate, int | float) and fetches >= min_fetches \
+                and failure_rate >= rate:
+            failing.append(f"source {row.get('source_id')} failing: {failure_rate:.0%} of its last {fetches} fetches")
+    return failing
+
+
 def table_rows(con: duckdb.DuckDBPyConnection, relation: str, limit: int = 200) -> list[dict[str, object]]:
     """Rows of a table or view as plain JSON-able dicts (for table artifacts and the terminal); [] if absent."""
     if relation not in existing_tables(con):
