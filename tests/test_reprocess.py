@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import pipeline, reprocess, warehouse
+from ingest import entity_store, pipeline, reprocess, warehouse
+from ingest.entities import Enricher
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.settings import Settings
 from tests.conftest import SEED_ARTICLE
@@ -106,6 +107,25 @@ def test_memory_is_bounded_by_batches_not_the_corpus(loaded: Settings) -> None:
     with warehouse.open_warehouse(loaded, read_only=True) as con:
         loads = con.execute("select count(*) from loads where run_id like 'reprocess-%'").fetchone()
     assert loads == (4,)  # one transaction per batch of one
+
+
+def test_replaced_articles_are_re_enriched_against_their_new_text(loaded: Settings) -> None:
+    single = loaded.model_copy(update={"ner_processes": 1})
+    with duckdb.connect(str(loaded.warehouse)) as con:
+        con.execute(f"update articles set extractor_version = '{OLD_VERSION}', body_text = 'Old intro. ' || body_text")
+    with Enricher(single) as enricher:
+        with warehouse.open_warehouse(single) as con:  # the old text's entities, as the first load made them
+            old = enricher.annotate(entity_store.articles_page(con, "", None, False, 100))
+            entity_store.load_enrichment(con, old, "first-load", enricher.gazetteer)
+        totals = reprocess.reprocess(single, after_batch=(reprocess.dedupe_new_articles, reprocess.reenrich(enricher)))
+
+    assert totals["replaced"] == 4 and totals["reenrich_mentions_loaded"] > 0
+    bodies = dict(_query(loaded, "select article_id, body_text from articles"))
+    mentions = _query(loaded, "select article_id, start_char, end_char, surface from entity_mentions "
+                              "where field = 'body'")
+    assert mentions and all(str(bodies[a])[int(str(start)):int(str(end))] == surface
+                            for a, start, end, surface in mentions)
+    assert _query(loaded, "select count(*) from entity_enrichment_status where status = 'not_enriched'") == [(0,)]
 
 
 def test_the_reprocess_command(loaded: Settings) -> None:

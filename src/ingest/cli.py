@@ -322,12 +322,15 @@ def reprocess(
     force: Annotated[bool, typer.Option(help="also articles already extracted by this extractor version")] = False,
     warehouse_path: WarehouseOption = None,
 ) -> None:
-    """Re-extract and re-clean stored raw documents (after an extractor upgrade); old rows kept for comparison."""
+    """Re-extract, re-clean and re-enrich stored raw documents (after an extractor upgrade); old rows kept."""
     from ingest import reprocess as reprocessor
+    from ingest.entities import Enricher
 
     settings = settings_for(warehouse_path)
     try:
-        totals = reprocessor.reprocess(settings, since.date() if since else None, force)
+        with Enricher(settings) as enricher:  # NER starts only if some article changed
+            followers = (reprocessor.dedupe_new_articles, reprocessor.reenrich(enricher))
+            totals = reprocessor.reprocess(settings, since.date() if since else None, force, followers)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     _print_summary(dict(totals), settings)

@@ -8,6 +8,10 @@ sees either the old or the new extraction of a batch, never a mix. The view `rep
 new. An article the new extractor would reject is kept as it was (nothing silently dropped) and the rejection is
 recorded in `rejects`; a stored document that had no article and now yields one gets its article inserted.
 
+Later stages follow through `after_batch` hooks run once a batch is committed: `reenrich` re-runs NER on every
+replaced or new article (mentions must index the new text), `dedupe_new_articles` links new articles to their
+copies. Replaced articles keep their dedupe fingerprints and links: `ingest.dedupe` fingerprints an article once.
+
 By default only articles extracted by another `extractor_version` (and documents without an article) are
 reprocessed, so running it twice does the work once; `force` redoes everything. Memory is bounded by the
 batch size: documents are read in keyset-paginated batches, the warehouse is closed between batches.
@@ -21,20 +25,23 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
-from ingest import warehouse
+from ingest import dedupe, entity_store, warehouse
 from ingest.clean import clean
 from ingest.extract import EXTRACTOR_VERSION, extract
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, utc_now
 from ingest.settings import Settings
 
-# Called after each batch's transaction with the ids of articles whose text changed or appeared, so later
-# stages (dedupe, enrichment) can redo their work for them. Returns counts to add to the totals.
-AfterBatch = Callable[[duckdb.DuckDBPyConnection, list[str], str], dict[str, int]]
+if TYPE_CHECKING:
+    from ingest.entities import Enricher
+
+# Called after each batch's transaction (the warehouse closed) with the replaced and the new articles, so later
+# stages redo their work for them (see `dedupe_new_articles`, `reenrich`). Returns counts for the totals.
+AfterBatch = Callable[[Settings, list[CleanArticle], list[CleanArticle], str, str], dict[str, int]]
 
 _COMPARED = ("title", "author", "published_at", "language", "site_name", "description", "canonical_url", "tags",
              "body_text", "word_count", "extractor_version")
@@ -140,9 +147,8 @@ def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: st
     if replaced or added or rejects:
         with warehouse.open_warehouse(settings) as con:
             load_id = _write(con, replaced, added, rejects, reprocess_id)
-            changed = [a.article_id for a in (*replaced, *added)]
-            for hook in after_batch:
-                counts.update(hook(con, changed, load_id))
+        for hook in after_batch:
+            counts.update(hook(settings, replaced, added, reprocess_id, load_id))
     return counts
 
 
@@ -202,3 +208,29 @@ def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, repl
     finally:
         con.unregister("incoming")
         con.unregister("replaced_ids")
+
+
+def dedupe_new_articles(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle],
+                        reprocess_id: str, load_id: str) -> dict[str, int]:
+    """Link the articles a reprocess created to their copies. Replaced articles keep their fingerprints and links:
+    dedupe fingerprints an article once (see `ingest.dedupe`)."""
+    if not added:
+        return {}
+    with warehouse.open_warehouse(settings) as con:
+        return dedupe.dedupe_articles(con, [a.article_id for a in added], settings, load_id).as_counts()
+
+
+def reenrich(enricher: Enricher) -> AfterBatch:
+    """Re-run NER and resolution on the replaced and new articles: their mentions must index the new text."""
+    from ingest.entities import inputs_from_articles
+
+    def hook(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle], reprocess_id: str,
+             load_id: str) -> dict[str, int]:
+        if not (replaced or added):
+            return {}
+        result = enricher.annotate(inputs_from_articles([*replaced, *added]))  # the warehouse stays closed
+        with warehouse.open_warehouse(settings) as con:
+            loaded = entity_store.load_enrichment(con, result, reprocess_id, enricher.gazetteer)
+        return {f"reenrich_{key}": value for key, value in loaded.as_counts().items()}
+
+    return hook
