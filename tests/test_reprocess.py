@@ -123,8 +123,7 @@ def test_replaced_articles_are_re_enriched_against_their_new_text(loaded: Settin
     bodies = dict(_query(loaded, "select article_id, body_text from articles"))
     mentions = _query(loaded, "select article_id, start_char, end_char, surface from entity_mentions "
                               "where field = 'body'")
-    assert mentions and all(str(bodies[a])[int(str(start)):int(str(end))] == surface
-                            for a, start, end, surface in mentions)
+    assert mentions and all(bodies[a][start:end] == surface for a, start, end, surface in mentions)
     assert _query(loaded, "select count(*) from entity_enrichment_status where status = 'not_enriched'") == [(0,)]
 
 
