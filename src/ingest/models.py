@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +29,7 @@ class RawDocument(Record):
     declared_published: str | None = None
     charset: str | None = None
 
-    @property
+    @cached_property
     def document_id(self) -> str:
         """Content address: the bytes, plus what a container declared about them (JSONL fields, WARC URL)."""
         digest = hashlib.sha256(self.content)

@@ -96,13 +96,23 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
         con.execute("insert into schema_migrations values (?, ?, ?, ?)", [version, path.stem, checksum, utc_now()])
         con.execute("commit")
         newly.append(path.stem)
-    _create_views(con, sql_dir)
+    _create_views(con, sql_dir, force=bool(newly))
     return newly
 
 
-def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> None:
-    for path in sorted((sql_dir / "views").glob("*.sql")):
+def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) -> None:
+    """Re-create the views when their files changed (or the schema did): not on every open, which costs each batch."""
+    files = sorted((sql_dir / "views").glob("*.sql"))
+    checksum = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+    con.execute("create table if not exists schema_views (checksum varchar not null, applied_at timestamp not null)")
+    if not force and con.execute("select 1 from schema_views where checksum = ?", [checksum]).fetchone():
+        return
+    con.execute("begin transaction")
+    for path in files:
         con.execute(path.read_text())
+    con.execute("delete from schema_views")
+    con.execute("insert into schema_views values (?, ?)", [checksum, utc_now()])
+    con.execute("commit")
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -204,7 +214,7 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
         {"document_id": d.document_id, "source_uri": d.source_uri, "media_type": d.media_type, "url": d.url,
          "declared_title": d.declared_title, "declared_author": d.declared_author,
          "declared_published": d.declared_published, "charset": d.charset, "size_bytes": len(d.content),
-         "raw_zlib": zlib.compress(d.content, 6), "first_seen_at": now, "load_id": load_id}
+         "raw_zlib": zlib.compress(d.content, 1), "first_seen_at": now, "load_id": load_id}
         for d in batch.documents
     ])
     articles = pa.Table.from_pylist([

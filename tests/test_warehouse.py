@@ -1,0 +1,61 @@
+"""The load layer: migrations recorded by name, edits refused, views kept current, loads atomic."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import warehouse
+from ingest.models import BatchResult, RawDocument, Reject
+
+
+def _copy_sql(tmp_path: Path) -> Path:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql_dir)
+    return sql_dir
+
+
+def test_every_migration_is_applied_once_and_recorded_by_name(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        first = warehouse.migrate(con)
+        again = warehouse.migrate(con)
+        recorded = [r[0] for r in con.execute("select name from schema_migrations order by version").fetchall()]
+    assert first == [p.stem for p in warehouse.migration_files()] and again == []
+    assert recorded == first and recorded[0] == "001_core"
+
+
+def test_an_applied_migration_that_was_edited_is_refused(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        core = sql_dir / "migrations" / "001_core.sql"
+        core.write_text(core.read_text() + "\n-- edited\n")
+        with pytest.raises(warehouse.WarehouseError, match="001_core.sql changed after it was applied"):
+            warehouse.migrate(con, sql_dir)
+
+
+def test_a_changed_view_file_is_recreated_on_the_next_open(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 1 as answer;")
+        warehouse.migrate(con, sql_dir)
+        assert con.execute("select answer from zz_probe").fetchone() == (1,)
+        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 2 as answer;")
+        warehouse.migrate(con, sql_dir)
+        assert con.execute("select answer from zz_probe").fetchone() == (2,)
+
+
+def test_a_failing_load_leaves_nothing_of_its_batch(tmp_path: Path) -> None:
+    doc = RawDocument(source_uri="a.html", media_type="text/html", content=b"<p>x</p>")
+    bad_reject = Reject(input="a.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        con.execute("drop table rejects")  # the last insert of the batch now fails
+        with pytest.raises(duckdb.Error):
+            warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=(bad_reject,)), "run")
+        assert con.execute("select count(*) from documents").fetchone() == (0,)
+        assert con.execute("select count(*) from loads").fetchone() == (0,)
