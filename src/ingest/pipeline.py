@@ -8,9 +8,9 @@ from itertools import islice
 from pathlib import Path
 
 from ingest import dedupe, warehouse
-from ingest.clean import article_id_for, clean
-from ingest.extract import extract
+from ingest.clean import article_id_for
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, Skipped
+from ingest.parallel import ExtractionPool, extract_and_clean
 from ingest.settings import Settings
 from ingest.sources import ReadItem, read_inputs
 
@@ -21,11 +21,12 @@ def batches(items: Iterable[ReadItem], size: int) -> Iterator[list[ReadItem]]:
         yield batch
 
 
-def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids: set[str]) -> BatchResult:
-    """Extract and clean every document of a batch that is not loaded yet; count what happened at each stage."""
+def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids: set[str],
+              pool: ExtractionPool | None = None) -> BatchResult:
+    """Extract and clean every document of a batch that is not loaded yet; count what happened at each stage.
+    With a `pool`, the documents are extracted on its worker processes."""
     counts: Counter[str] = Counter()
     documents: list[RawDocument] = []
-    articles: list[CleanArticle] = []
     rejects: list[Reject] = []
     for item in items:
         counts["inputs"] += 1
@@ -37,24 +38,15 @@ def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids:
             counts["already_loaded"] += 1
         else:
             documents.append(item)
-            outcome = _extract_and_clean(item, settings)
-            if isinstance(outcome, Reject):
-                rejects.append(outcome)
-            else:
-                articles.append(outcome)
+    outcomes = pool.run(documents) if pool else [extract_and_clean(d, settings) for d in documents]
+    articles = [o for o in outcomes if isinstance(o, CleanArticle)]
+    rejects += [o for o in outcomes if isinstance(o, Reject)]
     for reject in rejects:
         counts[f"rejected:{reject.stage}:{reject.reason}"] += 1
     counts["articles"] = len(articles)
     counts["embeds"] = sum(len(a.embeds) for a in articles)
     return BatchResult(documents=tuple(documents), articles=tuple(articles), rejects=tuple(rejects),
                        stage_counts=dict(counts))
-
-
-def _extract_and_clean(document: RawDocument, settings: Settings) -> CleanArticle | Reject:
-    extracted = extract(document)
-    if isinstance(extracted, Reject):
-        return extracted
-    return clean(extracted, settings)
 
 
 def loaded_article_ids(settings: Settings, items: Iterable[ReadItem]) -> set[str]:
@@ -69,13 +61,14 @@ def loaded_article_ids(settings: Settings, items: Iterable[ReadItem]) -> set[str
 def run_batches(paths: Iterable[str | Path], settings: Settings, run_id: str) -> Counter[str]:
     """The whole pipeline without Prefect: same stages, same loads. Used by library callers and tests."""
     totals: Counter[str] = Counter()
-    for batch in batches(read_inputs(paths, settings), settings.batch_size):
-        result = transform(batch, settings, loaded_article_ids(settings, batch))
-        with warehouse.open_warehouse(settings) as con:
-            loaded = warehouse.load_batch(con, result, run_id)
-        totals.update(result.stage_counts)
-        totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
-        totals.update(dedupe_batch(settings, result, loaded.load_id))
+    with ExtractionPool(settings) as pool:
+        for batch in batches(read_inputs(paths, settings), settings.batch_size):
+            result = transform(batch, settings, loaded_article_ids(settings, batch), pool)
+            with warehouse.open_warehouse(settings) as con:
+                loaded = warehouse.load_batch(con, result, run_id)
+            totals.update(result.stage_counts)
+            totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+            totals.update(dedupe_batch(settings, result, loaded.load_id))
     return totals
 
 

@@ -31,9 +31,9 @@ import duckdb
 import pyarrow as pa
 
 from ingest import dedupe, entity_store, warehouse
-from ingest.clean import clean
-from ingest.extract import EXTRACTOR_VERSION, extract
+from ingest.extract import EXTRACTOR_VERSION
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, utc_now
+from ingest.parallel import extract_and_clean
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: st
         if target.document.document_id != target.stored_document_id:
             counts["skipped:document_id_mismatch"] += 1
             continue
-        outcome = _extract_and_clean(target.document, settings)
+        outcome = extract_and_clean(target.document, settings)
         if isinstance(outcome, Reject):
             rejects.append(outcome)
             counts["rejected_kept_previous" if target.current else "still_rejected"] += 1
@@ -150,11 +150,6 @@ def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: st
         for hook in after_batch:
             counts.update(hook(settings, replaced, added, reprocess_id, load_id))
     return counts
-
-
-def _extract_and_clean(document: RawDocument, settings: Settings) -> CleanArticle | Reject:
-    extracted = extract(document)
-    return extracted if isinstance(extracted, Reject) else clean(extracted, settings)
 
 
 def _same_extraction(current: dict[str, Any], new: CleanArticle) -> bool:

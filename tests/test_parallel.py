@@ -1,0 +1,40 @@
+"""Extraction on worker processes: same results as in-process, and a page over its time limit is rejected alone."""
+
+from __future__ import annotations
+
+from ingest.models import CleanArticle, RawDocument, Reject
+from ingest.parallel import MIN_PARALLEL_DOCUMENTS, ExtractionPool, extract_and_clean
+from ingest.settings import Settings
+from tests.pages import article_html
+
+
+def _documents(count: int) -> list[RawDocument]:
+    return [RawDocument(source_uri=f"page{n}.html", media_type="text/html",
+                        content=article_html(title=f"Story {n}").replace("tram", f"tram {n}").encode())
+            for n in range(count)]
+
+
+def test_workers_give_the_same_outcomes_in_the_same_order_as_in_process(settings: Settings) -> None:
+    documents = [*_documents(MIN_PARALLEL_DOCUMENTS + 2),
+                 RawDocument(source_uri="junk.html", media_type="text/html", content=b"\0\1" * 300)]
+    with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
+        parallel = pool.run(documents)
+    serial = [extract_and_clean(d, settings) for d in documents]
+    assert parallel == serial
+    assert isinstance(parallel[-1], Reject) and parallel[-1].reason == "binary_content"
+    assert all(isinstance(o, CleanArticle) for o in parallel[:-1])
+
+
+def test_a_page_past_the_time_limit_is_rejected_and_the_others_still_extracted(settings: Settings) -> None:
+    paragraph = "<p>" + "The council voted on the tram line again today and again. " * 20 + "</p>"
+    huge = RawDocument(source_uri="huge.html", media_type="text/html",
+                       content=f"<html><body><article>{paragraph * 6000}</article></body></html>".encode())
+    documents = _documents(4) + [huge] + _documents(MIN_PARALLEL_DOCUMENTS)[4:]
+    limited = settings.model_copy(update={"extraction_workers": 2, "extract_timeout_seconds": 0.4})
+    with ExtractionPool(limited) as pool:
+        outcomes = pool.run(documents)
+    by_source = {o.source_uri if isinstance(o, CleanArticle) else o.input: o for o in outcomes}
+    assert len(outcomes) == len(documents)
+    timed_out = by_source["huge.html"]
+    assert isinstance(timed_out, Reject) and timed_out.reason == "timeout" and timed_out.stage == "extract"
+    assert all(isinstance(by_source[d.source_uri], CleanArticle) for d in documents if d is not huge)
