@@ -18,12 +18,10 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.enrich import enrich_loaded
-from flows.ingest_files import counts_table, dedupe_batch, find_loaded, load_batch, transform_batch
+from flows.ingest_files import RunWorkers, counts_table, process_batch
 from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
-from ingest.entities import Enricher
 from ingest.frontier import FrontierItem, Source
 from ingest.settings import Settings
 from ingest.sources import ReadItem
@@ -89,23 +87,15 @@ def _discover(crawl: Crawl, sources: list[Source], window: Window | None) -> Cou
     return totals
 
 
-def _fetch_and_load(crawl: Crawl, enricher: Enricher, items: list[FrontierItem]) -> Counter[str]:
-    """Pages in batches: fetch, then the files flow's own tasks, then the fetch records."""
+def _fetch_and_load(crawl: Crawl, workers: RunWorkers, items: list[FrontierItem]) -> Counter[str]:
+    """Pages in batches: fetch, then the files flow's own batch stages, then the fetch records."""
     settings, logger = crawl.settings, get_run_logger()
     totals: Counter[str] = Counter()
     for number, chunk in enumerate(in_batches(items, settings.batch_size), start=1):
         batch = fetch_pages(crawl, chunk)
         documents: list[ReadItem] = list(batch.documents)
         if documents:
-            with writer_slot(settings):
-                loaded_ids = find_loaded(settings, documents)
-            result = transform_batch(settings, documents, loaded_ids)
-            with writer_slot(settings):
-                loaded = load_batch(settings, result, crawl.run_id)
-                totals.update(dedupe_batch(settings, result, loaded.load_id))
-            totals.update(enrich_loaded(enricher, settings, result.articles, crawl.run_id))
-            totals.update(result.stage_counts)
-            totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+            totals.update(process_batch(settings, documents, crawl.run_id, workers))
         totals.update(record_fetches(crawl, batch))
         logger.info("fetch batch %d: %d URLs, %d pages stored", number, len(chunk), len(documents),
                     extra={"ingest_progress": len(chunk)})
@@ -134,12 +124,10 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
     run_id = flow_run.id or uuid.uuid4().hex
     inputs = source_ids or ["enabled sources"]
     record_run(settings, run_id, "fetch-sources", inputs, "running", {})
-    enricher = Enricher(settings)
-    with Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
+    with RunWorkers(settings) as workers, Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
         sources = prepare_sources(crawl, source_ids, refetch)
         totals = _discover(crawl, sources, window)
-        totals.update(_fetch_and_load(crawl, enricher, due_urls(crawl, [s.source_id for s in sources], None)))
-    enricher.close()
+        totals.update(_fetch_and_load(crawl, workers, due_urls(crawl, [s.source_id for s in sources], None)))
     return _finish(crawl, "fetch-sources", inputs, totals)
 
 
@@ -149,11 +137,9 @@ def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, 
     settings = _settings(warehouse_path)
     run_id = flow_run.id or uuid.uuid4().hex
     record_run(settings, run_id, "fetch-urls", urls, "running", {})
-    enricher = Enricher(settings)
-    with Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
+    with RunWorkers(settings) as workers, Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
         canonical, rejected = crawl.queue_urls(urls)
-        totals = _fetch_and_load(crawl, enricher, due_urls(crawl, None, canonical))
+        totals = _fetch_and_load(crawl, workers, due_urls(crawl, None, canonical))
         if rejected.rejects:
             totals.update(record_fetches(crawl, rejected))
-    enricher.close()
     return _finish(crawl, "fetch-urls", urls, totals)

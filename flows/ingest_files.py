@@ -20,6 +20,7 @@ from flows.writer import writer_slot
 from ingest import pipeline, warehouse
 from ingest.entities import Enricher
 from ingest.models import BatchResult
+from ingest.parallel import ExtractionPool
 from ingest.settings import Settings
 from ingest.sources import ReadItem, read_inputs
 
@@ -32,8 +33,8 @@ def find_loaded(settings: Settings, items: list[ReadItem]) -> set[str]:
 
 
 @task(cache_policy=NO_CACHE)
-def transform_batch(settings: Settings, items: list[ReadItem], loaded: set[str]) -> BatchResult:
-    return pipeline.transform(items, settings, loaded)
+def transform_batch(settings: Settings, items: list[ReadItem], loaded: set[str], pool: ExtractionPool) -> BatchResult:
+    return pipeline.transform(items, settings, loaded, pool)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
@@ -65,6 +66,36 @@ def counts_table(counts: Counter[str]) -> list[dict[str, object]]:
     return [{"stage": key, "count": value} for key, value in sorted(counts.items())]
 
 
+class RunWorkers:
+    """The worker processes a run keeps from its first batch to its end: extraction and NER."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.extraction = ExtractionPool(settings)
+        self.enricher = Enricher(settings)
+
+    def __enter__(self) -> RunWorkers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.extraction.close()
+        self.enricher.close()
+
+
+def process_batch(settings: Settings, items: list[ReadItem], run_id: str, workers: RunWorkers) -> Counter[str]:
+    """One batch through every stage after reading; shared by the files and the fetch flows."""
+    with writer_slot(settings):  # opening the file runs migrations: a write
+        loaded_ids = find_loaded(settings, items)
+    result = transform_batch(settings, items, loaded_ids, workers.extraction)
+    totals: Counter[str] = Counter(result.stage_counts)
+    with writer_slot(settings):  # one writer at a time across runs; readers get in between batches
+        loaded = load_batch(settings, result, run_id)
+        totals.update(dedupe_batch(settings, result, loaded.load_id))
+    totals.update(enrich_loaded(workers.enricher, settings, result.articles, run_id))  # NER outside the slot
+    totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
+                   "loaded_rejects": loaded.rejects})
+    return totals
+
+
 @flow(name="ingest-files", log_prints=False)
 def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size: int | None = None) -> dict[str, int]:
     """Read every input under `paths`, extract and clean each article, load them into the warehouse."""
@@ -75,22 +106,13 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     with writer_slot(settings):
         record_run(settings, run_id, paths, "running", {})
     totals: Counter[str] = Counter()
-    enricher = Enricher(settings)  # one NER worker pool for the whole run, started by the first batch with articles
-    for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), start=1):
-        with writer_slot(settings):  # opening the file runs migrations: a write
-            loaded_ids = find_loaded(settings, items)
-        result = transform_batch(settings, items, loaded_ids)
-        with writer_slot(settings):  # one writer at a time across runs; readers get in between batches
-            loaded = load_batch(settings, result, run_id)
-            totals.update(dedupe_batch(settings, result, loaded.load_id))
-        totals.update(enrich_loaded(enricher, settings, result.articles, run_id))  # NER outside the writer slot
-        totals.update(result.stage_counts)
-        totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
-                       "loaded_rejects": loaded.rejects})
-        logger.info("batch %d: %d inputs, %d articles, %d rejects, %d newly loaded", number, len(items),
-                    len(result.articles), len(result.rejects), loaded.articles,
-                    extra={"ingest_progress": len(items)})
-    enricher.close()
+    with RunWorkers(settings) as workers:
+        for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), 1):
+            batch_totals = process_batch(settings, items, run_id, workers)
+            totals.update(batch_totals)
+            logger.info("batch %d: %d inputs, %d articles, %d newly loaded", number, len(items),
+                        batch_totals["articles"], batch_totals["loaded_articles"],
+                        extra={"ingest_progress": len(items)})
     with writer_slot(settings):
         record_run(settings, run_id, paths, "completed", dict(totals))
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),
