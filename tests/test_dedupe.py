@@ -271,3 +271,35 @@ def test_the_flow_reports_duplicates_per_method(tmp_path: Path, settings: Settin
     assert totals["dedupe_articles"] == 9 and totals["stories_new"] == 5
     [(counts,)] = query(settings, "select counts from runs")
     assert json.loads(counts)["duplicates_near"] == totals["duplicates_near"]
+
+
+def test_a_changed_text_is_forgotten_and_its_story_split_and_rejoined(tmp_path: Path, settings: Settings) -> None:
+    """The roundup alone links the two briefs; once its text is the school story, the briefs part and the
+    roundup joins the school story, exactly as a first load of the new text clusters them."""
+    inputs = _story_inputs(tmp_path / "in")
+    run_batches(inputs, settings, "run-1")
+    roundup = "https://digest.example/morning"
+    new_text = "\n\n".join((ROUNDUP_FILLER[0], *SCHOOL))
+    with warehouse.open_warehouse(settings) as con:  # what `ingest reprocess` writes for a changed extraction
+        con.execute("update articles set body_text = ? where url = ?", [new_text, roundup])
+        [(roundup_id,)] = con.execute("select article_id from articles where url = ?", [roundup]).fetchall()
+        counts = dedupe.rededupe_articles(con, [roundup_id], settings, "redo")
+        assert dedupe.rededupe_articles(con, [roundup_id], settings, "redo-again") == dedupe.RededupeCounts()
+
+    assert (counts.changed, counts.stories_before, counts.stories_after) == (1, 1, 3)
+    by_url = stories_by_url(settings)
+    assert by_url["https://citynews.example/ring-road"] != by_url["https://citynews.example/library"]
+    assert by_url[roundup] == by_url["https://valleygazette.example/news/school-merger"]
+
+    fresh = Settings(warehouse=tmp_path / "fresh.duckdb")
+    rewritten = write(tmp_path / "roundup.jsonl",
+                      (roundup, page("Morning briefing", (ROUNDUP_FILLER[0], *SCHOOL), site="Digest")))
+    run_batches([*(i for i in inputs if i.stem != "roundup"), rewritten], fresh, "fresh")
+
+    def partition(of: Settings) -> set[frozenset[str]]:
+        groups: dict[str, set[str]] = {}
+        for url, story in stories_by_url(of).items():
+            groups.setdefault(story, set()).add(url)
+        return {frozenset(urls) for urls in groups.values()}
+
+    assert partition(settings) == partition(fresh)

@@ -11,12 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import entity_store, pipeline, reprocess, warehouse
+from ingest import dedupe, entity_store, pipeline, reprocess, warehouse
 from ingest.entities import Enricher
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.settings import Settings
 from tests.conftest import SEED_ARTICLE
 from tests.news_pages import TOPICS, write_articles
+from tests.test_dedupe import FLOOD, FLOOD_COPY, FLOOD_URL, MUSEUM, SCHOOL, TRAM, page, write
 
 OLD_VERSION = "ingest-0.0+old-extractor"
 
@@ -117,7 +118,7 @@ def test_replaced_articles_are_re_enriched_against_their_new_text(loaded: Settin
         with warehouse.open_warehouse(single) as con:  # the old text's entities, as the first load made them
             old = enricher.annotate(entity_store.articles_page(con, "", None, False, 100))
             entity_store.load_enrichment(con, old, "first-load", enricher.gazetteer)
-        totals = reprocess.reprocess(single, after_batch=(reprocess.dedupe_new_articles, reprocess.reenrich(enricher)))
+        totals = reprocess.reprocess(single, after_batch=(reprocess.rededupe, reprocess.reenrich(enricher)))
 
     assert totals["replaced"] == 4 and totals["reenrich_mentions_loaded"] > 0
     bodies = dict(_query(loaded, "select article_id, body_text from articles"))
@@ -134,3 +135,104 @@ def test_the_reprocess_command(loaded: Settings) -> None:
                             capture_output=True, text=True, timeout=300, env=dict(os.environ))
     assert result.returncode == 0, result.stderr
     assert "replaced" in result.stdout and "4" in result.stdout
+
+
+STORY_PAGES = {
+    "flood": (FLOOD_URL, page("Families told to leave as river rises", FLOOD)),
+    "flood-copy": FLOOD_COPY,
+    "tram": ("https://citynews.example/tram", page("Council approves tram extension", TRAM)),
+    "mirror": ("https://mirror.example/tram-vote", page("Opinion | Council approves tram extension", TRAM,
+                                                        site="Mirror", style=1)),
+    "digest": ("https://digest.example/morning", page("Parents oppose school merger", SCHOOL, site="Digest")),
+}
+# What an older extractor made of two pages: the digest's text took in the flood and tram stories of its rail
+# (linking those two stories through it), the mirror's text was the wrong block of the page
+OLD_TEXTS = {"https://digest.example/morning": "\n\n".join((*FLOOD, *TRAM)),
+             "https://mirror.example/tram-vote": "\n\n".join(MUSEUM)}
+DEDUPE_TABLES = ("dedupe_fingerprints", "dedupe_bands", "dedupe_anchors", "article_duplicates", "article_stories",
+                 "article_versions", "stories", "articles_unique")
+
+
+def _story_inputs(root: Path) -> list[Path]:
+    root.mkdir()
+    return [write(root / f"{name}.jsonl", item) for name, item in STORY_PAGES.items()]
+
+
+def _loaded_by_an_older_extractor(settings: Settings, inputs: list[Path]) -> None:
+    """The warehouse as a first load by the older extractor leaves it: its texts, deduplicated from scratch."""
+    pipeline.run_batches(inputs, settings, "old-load")
+    with warehouse.open_warehouse(settings) as con:
+        for url, body in OLD_TEXTS.items():
+            con.execute("update articles set body_text = ?, extractor_version = ? where url = ?",
+                        [body, OLD_VERSION, url])
+        for table in ("dedupe_fingerprints", "dedupe_bands", "dedupe_anchors", "dedupe_common_anchors",
+                      "article_duplicates", "article_stories", "article_versions"):
+            con.execute(f"delete from {table}")
+        dedupe.dedupe_pending(con, settings, "old-dedupe")
+
+
+def _partition(settings: Settings) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for url, story in _query(settings, "select a.url, s.story_id from articles a join article_stories s "
+                                       "using (article_id)"):
+        groups.setdefault(str(story), set()).add(str(url))
+    return {frozenset(urls) for urls in groups.values()}
+
+
+def _links(settings: Settings) -> set[tuple[object, ...]]:
+    return set(_query(settings, "select a.url, o.url, d.method from article_duplicates d join articles a "
+                                "on a.article_id = d.article_id join articles o on o.article_id = d.duplicate_of"))
+
+
+def _row_counts(settings: Settings) -> dict[str, object]:
+    return {t: _query(settings, f"select count(*) from {t}")[0][0] for t in DEDUPE_TABLES}
+
+
+def test_reprocess_splits_a_story_linked_only_through_a_changed_text(tmp_path: Path, settings: Settings) -> None:
+    _loaded_by_an_older_extractor(settings, _story_inputs(tmp_path / "in"))
+    flood, tram, mirror, digest = (STORY_PAGES[k][0] for k in ("flood", "tram", "mirror", "digest"))
+    assert {flood, tram, digest, FLOOD_COPY[0]} in _partition(settings)  # one story through the digest
+    assert [set(link[:2]) for link in _links(settings) if tram in link] == [{tram, digest}]
+
+    totals = reprocess.reprocess(settings, after_batch=(reprocess.rededupe,))
+
+    assert totals["replaced"] == 2 and totals["rededupe_changed"] == 2
+    assert totals["rededupe_stories_before"] == 2 and totals["rededupe_stories_after"] == 3
+    assert _partition(settings) == {frozenset({flood, FLOOD_COPY[0]}), frozenset({tram, mirror}),
+                                    frozenset({digest})}
+    assert not {link for link in _links(settings) if digest in link}
+    assert _query(settings, "select count(*) from article_stories s join articles a using (article_id) "
+                            "where s.story_id <> (select min(article_id) from article_stories t "
+                            "where t.story_id = s.story_id)") == [(0,)]
+
+
+def test_reprocess_gives_the_stories_of_a_first_load_of_the_new_texts(tmp_path: Path, settings: Settings) -> None:
+    inputs = _story_inputs(tmp_path / "in")
+    _loaded_by_an_older_extractor(settings, inputs)
+    reprocess.reprocess(settings, after_batch=(reprocess.rededupe,))
+
+    fresh = Settings(warehouse=tmp_path / "fresh.duckdb")
+    pipeline.run_batches(inputs, fresh, "fresh-load")
+    for sql in ("select article_id, story_id from article_stories order by all",
+                "select article_id, duplicate_of, method from article_duplicates order by all",
+                "select url_canonical, version, article_id, text_hash from article_versions order by all",
+                "select * exclude (first_seen_at) from stories order by all"):
+        assert _query(settings, sql) == _query(fresh, sql), sql
+    assert _row_counts(settings) == _row_counts(fresh)
+
+
+def test_reprocessing_again_changes_no_dedupe_rows(tmp_path: Path, settings: Settings) -> None:
+    _loaded_by_an_older_extractor(settings, _story_inputs(tmp_path / "in"))
+    reprocess.reprocess(settings, after_batch=(reprocess.rededupe,))
+    counts, partition, links = _row_counts(settings), _partition(settings), _links(settings)
+
+    assert reprocess.reprocess(settings, after_batch=(reprocess.rededupe,)) == {}
+    with duckdb.connect(str(settings.warehouse)) as con:  # a version bump that does not change the texts
+        con.execute(f"update articles set extractor_version = '{OLD_VERSION}'")
+    again = reprocess.reprocess(settings, after_batch=(reprocess.rededupe,))
+
+    assert again["replaced"] == 5 and again["rededupe_changed"] == 0
+    with warehouse.open_warehouse(settings) as con:
+        ids = [row[0] for row in con.execute("select article_id from articles").fetchall()]
+        assert dedupe.rededupe_articles(con, ids, settings, "again") == dedupe.RededupeCounts()
+    assert (_row_counts(settings), _partition(settings), _links(settings)) == (counts, partition, links)

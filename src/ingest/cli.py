@@ -329,7 +329,7 @@ def reprocess(
     settings = settings_for(warehouse_path)
     try:
         with Enricher(settings) as enricher:  # NER starts only if some article changed
-            followers = (reprocessor.dedupe_new_articles, reprocessor.reenrich(enricher))
+            followers = (reprocessor.rededupe, reprocessor.reenrich(enricher))
             totals = reprocessor.reprocess(settings, since.date() if since else None, force, followers)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None

@@ -9,7 +9,8 @@ For a batch of loaded articles, inside one transaction:
 4. union the confirmed links with the existing stories (story_id = smallest member article_id, so any load
    order gives the same clusters) and record which canonical URLs got a new text version.
 
-Articles already fingerprinted are skipped, so running a batch twice changes nothing.
+Articles already fingerprinted are skipped, so running a batch twice changes nothing. `rededupe_articles` is the
+way back for an article whose text changed (a reprocess): it forgets and redoes the article and its story.
 """
 
 from __future__ import annotations
@@ -115,9 +116,136 @@ def dedupe_pending(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: 
             totals[field.name] += getattr(counts, field.name)
 
 
+@dataclass(frozen=True)
+class RededupeCounts:
+    changed: int = 0  # articles whose fingerprint no longer matched their text (or had none)
+    links_removed: int = 0  # links of the forgotten stories, re-derived below
+    stories_before: int = 0  # stories the changed articles belonged to
+    stories_after: int = 0  # stories the changed articles and their former story-mates belong to now
+    dedupe: DedupeCounts = DedupeCounts()  # the redo, over the changed articles and their former story-mates
+
+    def as_counts(self) -> dict[str, int]:
+        return {**self.dedupe.as_counts(), "rededupe_changed": self.changed,
+                "rededupe_links_removed": self.links_removed, "rededupe_stories_before": self.stories_before,
+                "rededupe_stories_after": self.stories_after}
+
+
+def rededupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
+                      load_id: str) -> RededupeCounts:
+    """Forget and redo the dedupe of articles whose text was replaced (`ingest reprocess`), in one transaction.
+
+    Articles whose stored fingerprint still matches their text are left alone. For the others, every member
+    of their stories is forgotten (fingerprint, postings, story row, links) and deduplicated again as one
+    batch: links that existed only through a changed text disappear, splitting its story, and the new text
+    links wherever it now belongs. Links only ever join articles of one story, so no other story is touched;
+    story_id is the smallest member, so the clusters are those a first load of the new texts would give.
+    Article versions at the canonical URLs involved are renumbered in ingest order."""
+    con.execute("begin transaction")
+    try:
+        counts = _rededupe(con, article_ids, settings, load_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def _rededupe(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
+              load_id: str) -> RededupeCounts:
+    changed = _changed_articles(con, article_ids)
+    if not changed:
+        return RededupeCounts()
+    members = sorted({*changed, *(row[0] for row in _rows_for_ids(
+        con, "select article_id from article_stories where story_id in "
+             "(select story_id from article_stories where article_id in ({ids}))", changed))})
+    stories_before = _story_count(con, changed)
+    old_urls, links_removed = _forget(con, members)
+    batch = _loaded_articles(con, members)
+    redone = _dedupe_batch(con, batch, settings, load_id, record_versions=False)
+    _renumber_versions(con, old_urls | {a.url_canonical for a in batch if a.url_canonical}, load_id)
+    return RededupeCounts(changed=len(changed), links_removed=links_removed, stories_before=stories_before,
+                          stories_after=_story_count(con, members), dedupe=redone)
+
+
+def _changed_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[str]:
+    """The given loaded articles not fingerprinted, or whose text hash or canonical URL moved: the whole
+    fingerprint (shingles, bands, anchors) follows from those, so the others need nothing redone."""
+    stored = {article_id: (text_hash, url) for article_id, text_hash, url in _rows_for_ids(
+        con, "select article_id, text_hash, url_canonical from dedupe_fingerprints where article_id in ({ids})",
+        sorted(set(article_ids)))}
+    return [a.article_id for a in _loaded_articles(con, article_ids)
+            if stored.get(a.article_id) != (a.fingerprint.text_hash, a.url_canonical)]
+
+
+def _story_count(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> int:
+    return len({row[0] for row in _rows_for_ids(
+        con, "select story_id from article_stories where article_id in ({ids})", article_ids)})
+
+
+def _forget(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> tuple[set[str], int]:
+    """Delete the articles' fingerprints, postings, story rows and links; returns their former canonical
+    URLs and the number of links deleted."""
+    con.register("dedupe_forget", pa.table({"article_id": pa.array(article_ids, pa.string()),
+                                            "article_key": pa.array([article_key(i) for i in article_ids],
+                                                                    pa.int64())}))
+    try:
+        urls = {row[0] for row in con.execute(
+            "select distinct url_canonical from dedupe_fingerprints where url_canonical is not null "
+            "and article_id in (select article_id from dedupe_forget)").fetchall()}
+        for table in ("dedupe_bands", "dedupe_anchors"):
+            con.execute(f"delete from {table} where article_key in (select article_key from dedupe_forget)")
+        for table in ("dedupe_fingerprints", "article_stories"):
+            con.execute(f"delete from {table} where article_id in (select article_id from dedupe_forget)")
+        removed = con.execute("delete from article_duplicates where article_id in (select article_id from "
+                              "dedupe_forget) or duplicate_of in (select article_id from dedupe_forget)").fetchone()
+    finally:
+        con.unregister("dedupe_forget")
+    return urls, int(removed[0]) if removed else 0
+
+
+_WANTED_VERSIONS = """
+create or replace temp table dedupe_wanted_versions as
+with texts as (
+    select f.url_canonical, f.text_hash, f.article_id, a.ingested_at,
+           row_number() over (partition by f.url_canonical, f.text_hash order by a.ingested_at, f.article_id) as nth
+    from dedupe_fingerprints f join articles a using (article_id)
+    where f.url_canonical in (select url_canonical from dedupe_version_urls)
+)
+select url_canonical,
+       cast(row_number() over (partition by url_canonical order by ingested_at, article_id) as integer) as version,
+       article_id, text_hash
+from texts
+where nth = 1
+"""
+
+
+def _renumber_versions(con: duckdb.DuckDBPyConnection, urls: set[str], load_id: str) -> None:
+    """Each distinct text at each URL, numbered by first ingest (as loading them in that order does); rows
+    that already say so are kept with their load_id."""
+    if not urls:
+        return
+    con.register("dedupe_version_urls", pa.table({"url_canonical": pa.array(sorted(urls), pa.string())}))
+    try:
+        con.execute(_WANTED_VERSIONS)
+        con.execute("delete from article_versions v where url_canonical in "
+                    "(select url_canonical from dedupe_version_urls) and not exists "
+                    "(select 1 from dedupe_wanted_versions w where w.url_canonical = v.url_canonical "
+                    "and w.version = v.version and w.article_id = v.article_id and w.text_hash = v.text_hash)")
+        con.execute("insert into article_versions by name select w.*, ? as load_id from dedupe_wanted_versions w "
+                    "anti join article_versions v on v.url_canonical = w.url_canonical and v.version = w.version",
+                    [load_id])
+    finally:
+        con.unregister("dedupe_version_urls")
+        con.execute("drop table if exists dedupe_wanted_versions")
+
+
 def _dedupe(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
             load_id: str) -> DedupeCounts:
-    batch = _new_articles(con, article_ids)
+    return _dedupe_batch(con, _new_articles(con, article_ids), settings, load_id)
+
+
+def _dedupe_batch(con: duckdb.DuckDBPyConnection, batch: list[_Article], settings: Settings, load_id: str,
+                  record_versions: bool = True) -> DedupeCounts:
     if not batch:
         return DedupeCounts()
     tables = _probe_tables(batch, load_id)
@@ -125,7 +253,7 @@ def _dedupe(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings
     candidates = _candidates(con, tables)
     links = _confirm(con, batch, candidates, settings)
     stories = _cluster(con, batch, links, load_id)
-    versions = _record_versions(con, batch, load_id)
+    versions = _record_versions(con, batch, load_id) if record_versions else (0, 0)
     methods = defaultdict(int, {m: 0 for m in _METHOD_RANK})
     for link in stories.recorded:
         methods[link.method] += 1
@@ -154,8 +282,13 @@ def _new_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
     wanted = sorted(set(article_ids))
     done = {row[0] for row in _rows_for_ids(
         con, "select article_id from dedupe_fingerprints where article_id in ({ids})", wanted)}
+    return _loaded_articles(con, [i for i in wanted if i not in done])
+
+
+def _loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[_Article]:
+    """The given loaded articles, fingerprinted from their current text, in article_id order."""
     rows = _rows_for_ids(con, "select article_id, url, canonical_url, title, body_text, ingested_at "
-                              "from articles where article_id in ({ids})", [i for i in wanted if i not in done])
+                              "from articles where article_id in ({ids})", sorted(set(article_ids)))
     return [_Article(article_id, article_key(article_id), url, canonical_url_for(url, declared), ingested_at,
                      fingerprint(title, body))
             for article_id, url, declared, title, body, ingested_at in sorted(rows)]
@@ -348,11 +481,14 @@ def _cluster(con: duckdb.DuckDBPyConnection, batch: list[_Article], links: list[
     for link in links:
         by_article[link.article_id].append(link)
     recorded: list[_Link] = []
-    for article in batch:  # article_id order, so a same-batch link is taken from its larger end
+    # first ingested first (article_id order within one load), so a same-batch link is taken from its later
+    # end and points at the earlier copy, also when a reprocess redoes articles of several loads together
+    position = {a.article_id: (a.ingested_at, a.article_id) for a in batch}
+    for article in sorted(batch, key=lambda a: position[a.article_id]):
         ordered = sorted(by_article[article.article_id],
                          key=lambda k: (_METHOD_RANK[k.method], -k.similarity.jaccard, k.other_id))
         for link in ordered:
-            if link.other_in_batch and link.other_id > article.article_id:
+            if link.other_in_batch and position[link.other_id] > position[article.article_id]:
                 continue  # that article takes this link from its side
             if forest.union(article.article_id, link.other_node):
                 recorded.append(link)

@@ -9,8 +9,9 @@ new. An article the new extractor would reject is kept as it was (nothing silent
 recorded in `rejects`; a stored document that had no article and now yields one gets its article inserted.
 
 Later stages follow through `after_batch` hooks run once a batch is committed: `reenrich` re-runs NER on every
-replaced or new article (mentions must index the new text), `dedupe_new_articles` links new articles to their
-copies. Replaced articles keep their dedupe fingerprints and links: `ingest.dedupe` fingerprints an article once.
+replaced or new article (mentions must index the new text), `rededupe` forgets the fingerprints, links and
+stories of replaced articles whose text changed and deduplicates them again with their former story-mates
+(a story linked only through the old text splits), and links new articles to their copies.
 
 By default only articles extracted by another `extractor_version` (and documents without an article) are
 reprocessed, so running it twice does the work once; `force` redoes everything. Memory is bounded by the
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from ingest.entities import Enricher
 
 # Called after each batch's transaction (the warehouse closed) with the replaced and the new articles, so later
-# stages redo their work for them (see `dedupe_new_articles`, `reenrich`). Returns counts for the totals.
+# stages redo their work for them (see `rededupe`, `reenrich`). Returns counts for the totals.
 AfterBatch = Callable[[Settings, list[CleanArticle], list[CleanArticle], str, str], dict[str, int]]
 
 _COMPARED = ("title", "author", "published_at", "language", "site_name", "description", "canonical_url", "tags",
@@ -205,14 +206,15 @@ def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, repl
         con.unregister("replaced_ids")
 
 
-def dedupe_new_articles(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle],
-                        reprocess_id: str, load_id: str) -> dict[str, int]:
-    """Link the articles a reprocess created to their copies. Replaced articles keep their fingerprints and links:
-    dedupe fingerprints an article once (see `ingest.dedupe`)."""
-    if not added:
+def rededupe(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle], reprocess_id: str,
+             load_id: str) -> dict[str, int]:
+    """Redo the dedupe of the replaced articles whose text changed (their stories are forgotten and re-linked, so
+    a story held together only by an old text splits) and link the new articles to their copies."""
+    if not (replaced or added):
         return {}
     with warehouse.open_warehouse(settings) as con:
-        return dedupe.dedupe_articles(con, [a.article_id for a in added], settings, load_id).as_counts()
+        ids = [a.article_id for a in (*replaced, *added)]
+        return dedupe.rededupe_articles(con, ids, settings, load_id).as_counts()
 
 
 def reenrich(enricher: Enricher) -> AfterBatch:
