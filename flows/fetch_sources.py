@@ -4,13 +4,15 @@ hand fetched pages to the very tasks the files flow uses (transform, load, dedup
 Retries: HTTP retries (timeouts, connection errors, 429, 5xx) happen inside the fetcher, with exponential
 back-off and random jitter drawn there, and robots.txt/Retry-After respected; a Prefect retry of a fetch task
 would refetch a whole batch and break the pacing, so fetch tasks have none. Warehouse tasks retry as in the files
-flow, and every warehouse opening holds the one-writer slot.
+flow. Every warehouse step holds the one-writer slot, taken here in the flow body around the tasks that read or
+write the file (as `ingest_files` does), never around a network step, so other runs and readers get in between.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
+from contextlib import ExitStack
 from datetime import datetime
 
 from prefect import flow, get_run_logger, task
@@ -23,6 +25,7 @@ from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
 from ingest.frontier import FrontierItem, Source
+from ingest.revalidation import StoredValidators
 from ingest.settings import Settings
 from ingest.sources import ReadItem
 
@@ -34,10 +37,21 @@ def prepare_sources(crawl: Crawl, source_ids: list[str] | None, refetch: bool) -
     return crawl.prepare(source_ids, refetch)
 
 
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def queue_pages(crawl: Crawl, sources: list[Source]) -> Counter[str]:
+    return crawl.queue_pages(sources)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def listing_validators(crawl: Crawl, listings: list[tuple[Source, str]],
+                       window: Window | None) -> dict[str, StoredValidators]:
+    return crawl.listing_validators(listings, window)
+
+
 @task(cache_policy=NO_CACHE)
-def fetch_listings(crawl: Crawl, listings: list[tuple[Source, str]], follow: bool,
-                   window: Window | None) -> DiscoveryRound:
-    return crawl.fetch_listings(listings, follow, window)
+def fetch_listings(crawl: Crawl, listings: list[tuple[Source, str]], follow: bool, window: Window | None,
+                   validators: dict[str, StoredValidators]) -> DiscoveryRound:
+    return crawl.fetch_listings(listings, follow, window, validators)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
@@ -46,13 +60,23 @@ def save_listings(crawl: Crawl, found: DiscoveryRound) -> Counter[str]:
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def queue_urls(crawl: Crawl, urls: list[str]) -> tuple[list[str], FetchedBatch]:
+    return crawl.queue_urls(urls)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
 def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> list[FrontierItem]:
     return crawl.due(source_ids, canonical_urls)
 
 
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def page_validators(crawl: Crawl, items: list[FrontierItem]) -> dict[str, StoredValidators]:
+    return crawl.stored_validators([i.url for i in items])
+
+
 @task(cache_policy=NO_CACHE)
-def fetch_pages(crawl: Crawl, items: list[FrontierItem]) -> FetchedBatch:
-    return crawl.fetch_pages(items)
+def fetch_pages(crawl: Crawl, items: list[FrontierItem], validators: dict[str, StoredValidators]) -> FetchedBatch:
+    return crawl.fetch_pages(items, validators)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
@@ -63,47 +87,58 @@ def record_fetches(crawl: Crawl, batch: FetchedBatch) -> Counter[str]:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
 def record_run(settings: Settings, run_id: str, flow_name: str, inputs: list[str], status: str,
                counts: dict[str, int]) -> None:
-    with writer_slot(settings), warehouse.open_warehouse(settings) as con:
+    with warehouse.open_warehouse(settings) as con:
         if status == "running":
             warehouse.start_run(con, run_id, flow_run.id, flow_name, inputs)
         else:
             warehouse.finish_run(con, run_id, status, counts)
 
 
-def _discover(crawl: Crawl, sources: list[Source], window: Window | None) -> Counter[str]:
-    """Feeds and sitemaps, one round per sitemap-index level."""
-    totals = crawl.queue_pages(sources)
-    listings = [(s, s.url) for s in sources if s.kind != "page"]
-    seen: set[str] = set()
+def _listing_validators(crawl: Crawl, listings: list[tuple[Source, str]],
+                        window: Window | None) -> dict[str, StoredValidators]:
+    """Call with the slot held; a windowed run reads its listings unconditionally, so it has nothing to look up."""
+    return listing_validators(crawl, listings, window) if listings and window is None else {}
+
+
+def _discover(crawl: Crawl, listings: list[tuple[Source, str]], validators: dict[str, StoredValidators],
+              window: Window | None) -> Counter[str]:
+    """Feeds and sitemaps, one round per sitemap-index level. The slot is held for the reads and writes only: a
+    round's save and the next round's validators in one turn."""
     depth_limit = crawl.settings.max_sitemap_depth
+    seen: set[str] = set()
+    totals: Counter[str] = Counter()
     for depth in range(depth_limit + 1):
-        listings = [(s, url) for s, url in listings if url not in seen]
+        seen.update(url for _, url in listings)
+        found = fetch_listings(crawl, listings, depth < depth_limit, window, validators)
+        listings = [(s, url) for s, url in found.children if url not in seen]  # none past the depth limit
+        with writer_slot(crawl.settings):
+            totals.update(save_listings(crawl, found))
+            validators = _listing_validators(crawl, listings, window)
         if not listings:
             break
-        seen.update(url for _, url in listings)
-        found = fetch_listings(crawl, listings, depth < depth_limit, window)
-        totals.update(save_listings(crawl, found))
-        listings = found.children
     return totals
 
 
-def _fetch_and_load(crawl: Crawl, workers: RunWorkers, items: list[FrontierItem]) -> Counter[str]:
+def _fetch_and_load(crawl: Crawl, workers: RunWorkers, items: list[FrontierItem],
+                    validators: dict[str, StoredValidators]) -> Counter[str]:
     """Pages in batches: fetch, then the files flow's own batch stages, then the fetch records."""
     settings, logger = crawl.settings, get_run_logger()
     totals: Counter[str] = Counter()
     for number, chunk in enumerate(in_batches(items, settings.batch_size), start=1):
-        batch = fetch_pages(crawl, chunk)
+        batch = fetch_pages(crawl, chunk, {i.url: validators[i.url] for i in chunk if i.url in validators})
         documents: list[ReadItem] = list(batch.documents)
         if documents:
-            totals.update(process_batch(settings, documents, crawl.run_id, workers))
-        totals.update(record_fetches(crawl, batch))
+            totals.update(process_batch(settings, documents, crawl.run_id, workers))  # takes the slot itself
+        with writer_slot(settings):
+            totals.update(record_fetches(crawl, batch))
         logger.info("fetch batch %d: %d URLs, %d pages stored", number, len(chunk), len(documents),
                     extra={"ingest_progress": len(chunk)})
     return totals
 
 
 def _finish(crawl: Crawl, flow_name: str, inputs: list[str], totals: Counter[str]) -> dict[str, int]:
-    record_run(crawl.settings, crawl.run_id, flow_name, inputs, "completed", dict(totals))
+    with writer_slot(crawl.settings):
+        record_run(crawl.settings, crawl.run_id, flow_name, inputs, "completed", dict(totals))
     create_table_artifact(key=FETCH_COUNTS_ARTIFACT_KEY, table=counts_table(totals),
                           description=f"Fetch and load counts for run {crawl.run_id} ({flow_name})")
     get_run_logger().info("run complete: %s", ", ".join(f"{k}={v}" for k, v in sorted(totals.items())))
@@ -123,11 +158,21 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
     window = (window_start, window_end) if window_start and window_end else None
     run_id = flow_run.id or uuid.uuid4().hex
     inputs = source_ids or ["enabled sources"]
-    record_run(settings, run_id, "fetch-sources", inputs, "running", {})
-    with RunWorkers(settings) as workers, Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
-        sources = prepare_sources(crawl, source_ids, refetch)
-        totals = _discover(crawl, sources, window)
-        totals.update(_fetch_and_load(crawl, workers, due_urls(crawl, [s.source_id for s in sources], None)))
+    with ExitStack() as run:
+        with writer_slot(settings):  # the run's opening writes, in one turn at the warehouse
+            record_run(settings, run_id, "fetch-sources", inputs, "running", {})
+            crawl = run.enter_context(Crawl(settings, run_id))  # reads the hosts' validator trust
+            sources = prepare_sources(crawl, source_ids, refetch)
+            totals = queue_pages(crawl, sources)
+            listings = [(s, s.url) for s in sources if s.kind != "page"]
+            validators = _listing_validators(crawl, listings, window)
+        workers = run.enter_context(RunWorkers(settings))
+        if listings:
+            totals.update(_discover(crawl, listings, validators, window))
+        with writer_slot(settings):
+            due = due_urls(crawl, [s.source_id for s in sources], None)
+            validators = page_validators(crawl, due)
+        totals.update(_fetch_and_load(crawl, workers, due, validators))
     return _finish(crawl, "fetch-sources", inputs, totals)
 
 
@@ -136,10 +181,16 @@ def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, 
     """Fetch these URLs (conditionally when fetched before) and load them as articles."""
     settings = _settings(warehouse_path)
     run_id = flow_run.id or uuid.uuid4().hex
-    record_run(settings, run_id, "fetch-urls", urls, "running", {})
-    with RunWorkers(settings) as workers, Crawl(settings, run_id, lambda: writer_slot(settings)) as crawl:
-        canonical, rejected = crawl.queue_urls(urls)
-        totals = _fetch_and_load(crawl, workers, due_urls(crawl, None, canonical))
+    with ExitStack() as run:
+        with writer_slot(settings):  # the run's opening writes, in one turn at the warehouse
+            record_run(settings, run_id, "fetch-urls", urls, "running", {})
+            crawl = run.enter_context(Crawl(settings, run_id))
+            canonical, rejected = queue_urls(crawl, urls)
+            due = due_urls(crawl, None, canonical)
+            validators = page_validators(crawl, due)
+        workers = run.enter_context(RunWorkers(settings))
+        totals = _fetch_and_load(crawl, workers, due, validators)
         if rejected.rejects:
-            totals.update(record_fetches(crawl, rejected))
+            with writer_slot(settings):
+                totals.update(record_fetches(crawl, rejected))
     return _finish(crawl, "fetch-urls", urls, totals)

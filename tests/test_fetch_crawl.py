@@ -114,6 +114,36 @@ def test_a_window_keeps_only_articles_published_inside_it(site: Site, tmp_path: 
     assert totals["discovered"] == 0 and not site.hits_for("/harbour")
 
 
+def test_windowed_runs_parse_an_unchanged_feed_every_time_and_leave_no_validators_behind(
+        site: Site, tmp_path: Path) -> None:
+    """A backfill runs one window after another (or side by side) over the same feed bytes: each must see its own
+    entries. A later run without a window must still queue what no window covered; after that, it is conditional."""
+    days = {"/monday": "Mon, 03 Nov 2025", "/tuesday": "Tue, 04 Nov 2025", "/wednesday": "Wed, 05 Nov 2025"}
+    items = "".join(f"<item><title>{p}</title><link>{site.url(p)}</link><pubDate>{d} 08:30:00 GMT</pubDate></item>"
+                    for p, d in days.items())
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    headers = {"Content-Type": "application/rss+xml", "ETag": '"feed-1"'}
+    site.route("/feed.xml", lambda hit: Reply(304, b"", headers) if hit.headers.get("if-none-match") == '"feed-1"'
+               else Reply(200, feed, headers))
+    for path in days:
+        site.route(path, Reply(200, html_page(f"Story of {path[1:]}")))
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml"))])
+
+    monday = crawl.crawl_sources(settings, window=(datetime(2025, 11, 3), datetime(2025, 11, 4)))
+    tuesday = crawl.crawl_sources(settings, window=(datetime(2025, 11, 4), datetime(2025, 11, 5)))
+    assert (monday["queued"], monday["loaded_articles"]) == (1, 1) and monday["fetch:feed:ok"] == 1
+    assert (tuesday["queued"], tuesday["loaded_articles"]) == (1, 1) and tuesday["fetch:feed:ok"] == 1
+    assert [h.headers.get("if-none-match") for h in site.hits_for("/feed.xml")] == [None, None]
+    assert not site.hits_for("/wednesday")
+
+    unwindowed = crawl.crawl_sources(settings)  # the windows left no validators: parsed, Wednesday queued
+    assert (unwindowed["fetch:feed:ok"], unwindowed["queued"], unwindowed["loaded_articles"]) == (1, 1, 1)
+    again = crawl.crawl_sources(settings)  # nothing new since a run that queued every entry: a conditional 304
+    assert again["fetch:feed:not_modified"] == 1 and again.get("queued", 0) == 0
+    assert site.hits_for("/feed.xml")[-1].headers.get("if-none-match") == '"feed-1"'
+    assert query(settings, "select count(*), count(distinct url) from articles") == [(3, 3)]
+
+
 def test_an_entity_bomb_feed_is_rejected_unexpanded_and_recorded(site: Site, tmp_path: Path) -> None:
     bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
             b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'

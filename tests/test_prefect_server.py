@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -61,29 +61,29 @@ class Stack:
 FEED_DAYS = [datetime(2024, 5, day, 12, 0, tzinfo=UTC) for day in range(1, 8)]
 
 
-def rss_feed(site: Site, request: int) -> bytes:
-    """The feed as a CMS renders it on each request: the same items, a fresh lastBuildDate (one minute a request).
-
-    (A byte-identical feed would be skipped as unchanged by the fetcher on every run after the first, so a
-    backfill's later intervals would find no items: the fetch side must fetch listings unconditionally for a
-    windowed run. Until it does, this feed changes on each request, as many real ones do.)
-    """
-    stamp = format_datetime(datetime(2024, 6, 1, tzinfo=UTC) + timedelta(minutes=request), usegmt=True)
+def rss_feed(site: Site) -> bytes:
+    """One story a day for a week; the same bytes on every request, so a backfill's intervals after the first (and
+    those running side by side) find it unchanged and must still read their own stories from it."""
     items = "".join(
         f"<item><title>Day {n} story</title><link>{site.url(f'/story/{n}')}</link><guid>{site.url(f'/story/{n}')}"
         f"</guid><pubDate>{format_datetime(day, usegmt=True)}</pubDate></item>"
         for n, day in enumerate(FEED_DAYS, start=1))
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Local news</title>'
             f"<link>{site.url('/')}</link><description>A week of stories</description>"
-            f"<lastBuildDate>{stamp}</lastBuildDate>{items}</channel></rss>").encode()
+            f"<lastBuildDate>{format_datetime(FEED_DAYS[-1], usegmt=True)}</lastBuildDate>{items}</channel></rss>"
+            ).encode()
+
+
+FEED_HEADERS = {"Content-Type": "application/rss+xml", "ETag": '"week-1"'}
 
 
 @pytest.fixture(scope="module")
 def feed_site() -> Iterator[Site]:
     """A news site on loopback: an RSS feed with one story a day for a week, and the stories."""
     site = Site()
-    site.route("/feed.xml", lambda hit: Reply(200, rss_feed(site, len(site.hits_for("/feed.xml"))),
-                                              {"Content-Type": "application/rss+xml"}))
+    feed = rss_feed(site)
+    site.route("/feed.xml", lambda hit: Reply(304, b"", FEED_HEADERS)  # a server that honours conditional GETs
+               if hit.headers.get("if-none-match") == FEED_HEADERS["ETag"] else Reply(200, feed, FEED_HEADERS))
     for n, topic in enumerate(TOPICS[11:18], start=1):
         site.route(f"/story/{n}", Reply(200, article_page(topic, day=n).encode()))
     try:
@@ -256,6 +256,8 @@ def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_noth
     assert intervals == [(f"2024-05-0{d}T00:00:00", f"2024-05-0{d + 1}T00:00:00") for d in range(1, 8)]
     assert _loaded(stack.warehouse, story_count) == [(7, 7)]
     assert all(feed_site.hits_for(f"/story/{n}") for n in range(1, 8))
+    feed_hits = feed_site.hits_for("/feed.xml")  # every interval read the unchanged feed in full
+    assert len(feed_hits) == 7 and not any("if-none-match" in hit.headers for hit in feed_hits)
     quality = [artifacts(stack.api, str(r["id"]))["ingest-data-quality"]["data"] for r in runs]
     assert sum(int(q.split("| articles loaded | ")[1].split(" ")[0]) for q in quality) == 7
     health = table_data(artifacts(stack.api, str(runs[0]["id"]))["ingest-source-health"])

@@ -2,8 +2,14 @@
 
 Fetched pages become `RawDocument`s (source_uri = the URL asked for, url = the final URL, the header charset)
 and go through the same transform and load as local files, so re-extraction works from the stored raw bytes and
-never fetches again. The warehouse is opened only between network steps, never held while fetching, and every
-opening goes through `writer_guard` (the Prefect flow passes its one-writer slot; plain callers need none).
+never fetches again. The warehouse is opened only between network steps, never held while fetching: the steps
+that touch it (`stored_validators`, `save_listings`, `record`, ...) are separate from the network steps
+(`fetch_listings`, `fetch_pages`), so the Prefect flow can hold its one-writer slot around the former only.
+
+Listings (feeds, sitemaps) are fetched conditionally and skipped when unchanged only in runs without a data window:
+such a run queues every entry of the body it stores validators for, so an unchanged listing has nothing new. A
+windowed run (a backfill interval) queues only its window's entries, so it reads the listing unconditionally every
+time (the run before it, or one beside it, has seen the same bytes) and leaves no validators behind.
 
 The Prefect flows (`flows/fetch_sources.py`) wire these steps as tasks; `Crawl.run_sources` and `Crawl.run_urls`
 run them without Prefect (tests, library callers).
@@ -13,8 +19,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -27,11 +33,10 @@ from ingest.fetch import Fetcher, FetchRequest, FetchResult, Purpose
 from ingest.frontier import FetchRecord, FrontierItem, Source
 from ingest.models import BatchResult, RawDocument, Reject
 from ingest.politeness import host_key
-from ingest.revalidation import ValidatorTrust
+from ingest.revalidation import StoredValidators, ValidatorTrust
 from ingest.settings import Settings
 
 Window = tuple[datetime, datetime]
-WriterGuard = Callable[[], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,8 @@ class DiscoveryRound:
 class Crawl:
     """One crawl run: one fetcher (so pacing, robots.txt and validator trust span all its sources)."""
 
-    def __init__(self, settings: Settings, run_id: str | None = None, writer_guard: WriterGuard = nullcontext,
-                 ) -> None:
-        self.settings, self.run_id, self.writer_guard = settings, run_id or uuid.uuid4().hex, writer_guard
+    def __init__(self, settings: Settings, run_id: str | None = None) -> None:
+        self.settings, self.run_id = settings, run_id or uuid.uuid4().hex
         with self.warehouse() as con:
             hosts = frontier.load_trust(con)
         self.fetcher = Fetcher(settings, trust=ValidatorTrust(settings.validator_strikes,
@@ -72,8 +76,17 @@ class Crawl:
 
     @contextmanager
     def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.writer_guard(), warehouse.open_warehouse(self.settings) as con:  # opening migrates: a write
+        with warehouse.open_warehouse(self.settings) as con:  # opening migrates: a write
             yield con
+
+    def stored_validators(self, urls: Sequence[str]) -> dict[str, StoredValidators]:
+        with self.warehouse() as con:
+            return frontier.stored_validators(con, urls)
+
+    def listing_validators(self, listings: Sequence[tuple[Source, str]],
+                           window: Window | None) -> dict[str, StoredValidators]:
+        """Validators for conditional listing fetches: none in a windowed run (see the module docstring)."""
+        return {} if window is not None else self.stored_validators([url for _, url in listings])
 
     # --- sources and discovery -----------------------------------------------------------------------------------
 
@@ -101,7 +114,8 @@ class Crawl:
             if not listings:
                 break
             seen.update(url for _, url in listings)
-            found = self.fetch_listings(listings, follow=depth < self.settings.max_sitemap_depth, window=window)
+            found = self.fetch_listings(listings, follow=depth < self.settings.max_sitemap_depth, window=window,
+                                        validators=self.listing_validators(listings, window))
             totals.update(self.save_listings(found))
             listings = found.children
         return totals
@@ -116,11 +130,11 @@ class Crawl:
             queued = sum(frontier.enqueue(con, [d], sid, warehouse.new_load_id(), requeue=True) for sid, d in pages)
         return Counter({"queued": queued})
 
-    def fetch_listings(self, listings: Sequence[tuple[Source, str]], follow: bool,
-                       window: Window | None = None) -> DiscoveryRound:
+    def fetch_listings(self, listings: Sequence[tuple[Source, str]], follow: bool, window: Window | None = None,
+                       validators: Mapping[str, StoredValidators] | None = None) -> DiscoveryRound:
+        """Fetch and parse feeds and sitemaps (network only); `validators` from `listing_validators`."""
         source_of = {url: s for s, url in listings}
-        with self.warehouse() as con:
-            validators = frontier.stored_validators(con, list(source_of))
+        validators = validators or {}
         requests = [FetchRequest(url=url, purpose=_purpose(s, url), validators=validators.get(url))
                     for url, s in source_of.items()]
         records: list[FetchRecord] = []
@@ -128,7 +142,7 @@ class Crawl:
         found = DiscoveryRound(FetchedBatch((), ()))
         for request, result in self.fetcher.fetch_many(requests):
             source = source_of[request.url]
-            record, items, reject = _discover_one(self.settings, source, result)
+            record, items, reject = _discover_one(self.settings, source, result, window is None)
             records.append(record)
             rejects.extend([reject] if reject else [])
             found.children += [(source, d.url) for d in items if d.kind == "sitemap" and follow]
@@ -154,10 +168,11 @@ class Crawl:
             frontier.give_up_exhausted(con)
             return frontier.due(con, source_ids, canonical_urls)
 
-    def fetch_pages(self, items: Sequence[FrontierItem]) -> FetchedBatch:
-        """Fetch a batch of frontier URLs (conditionally, where validators are stored); bodies become documents."""
-        with self.warehouse() as con:
-            validators = frontier.stored_validators(con, [i.url for i in items])
+    def fetch_pages(self, items: Sequence[FrontierItem],
+                    validators: Mapping[str, StoredValidators] | None = None) -> FetchedBatch:
+        """Fetch a batch of frontier URLs (network only; conditionally where `validators`, from `stored_validators`,
+        has them); bodies become documents."""
+        validators = validators or {}
         by_url: dict[str, list[FrontierItem]] = {}
         for item in items:
             by_url.setdefault(item.url, []).append(item)
@@ -225,7 +240,7 @@ class Crawl:
     def fetch_and_load(self, items: Sequence[FrontierItem]) -> Counter[str]:
         totals: Counter[str] = Counter()
         for chunk in in_batches(items, self.settings.batch_size):
-            batch = self.fetch_pages(chunk)
+            batch = self.fetch_pages(chunk, self.stored_validators([i.url for i in chunk]))
             totals.update(self.load_documents(batch.documents))
             totals.update(self.record(batch))
         return totals
@@ -268,10 +283,11 @@ def _purpose(source: Source, url: str) -> Purpose:
     return "feed" if source.kind in ("rss", "atom") and url == source.url else "sitemap"
 
 
-def _discover_one(settings: Settings, source: Source, result: FetchResult
+def _discover_one(settings: Settings, source: Source, result: FetchResult, store_validators: bool
                   ) -> tuple[FetchRecord, list[Discovered], Reject | None]:
     if result.outcome != "ok" or result.body is None:
-        return FetchRecord(result=result, source_id=source.source_id, retry_later=result.transient), [], None
+        return FetchRecord(result=result, source_id=source.source_id, retry_later=result.transient,
+                           store_validators=store_validators), [], None
     kind = source.kind if result.purpose == "feed" else "sitemap"
     try:
         found = discover(kind, result.body, result.final_url or result.url, settings.max_fetch_bytes)
@@ -279,7 +295,8 @@ def _discover_one(settings: Settings, source: Source, result: FetchResult
         failed = result.model_copy(update={"outcome": "error", "detail": f"{exc.reason}: {exc}", "body": None})
         reject = Reject(input=result.url, stage="fetch", reason=exc.reason, detail=str(exc)[:500])
         return FetchRecord(result=failed, source_id=source.source_id), [], reject
-    return FetchRecord(result=result.model_copy(update={"body": None}), source_id=source.source_id), found, None
+    return FetchRecord(result=result.model_copy(update={"body": None}), source_id=source.source_id,
+                       store_validators=store_validators), found, None
 
 
 def _in_window(item: Discovered, window: Window | None) -> bool:

@@ -72,6 +72,9 @@ class FetchRecord(Record):
     canonical_url: str | None = None
     document_id: str | None = None
     retry_later: bool = False
+    # False for a listing read for one data window only: a later run without a window must not take that body
+    # as already seen, or the entries outside the window would never be queued.
+    store_validators: bool = True
 
 
 def read_sources_csv(path: Path) -> list[Source]:
@@ -229,6 +232,7 @@ _FETCH_SCHEMA = pa.schema([
     ("fetched_at", pa.timestamp("us")), ("load_id", pa.string()),
     # frontier bookkeeping, not stored in `fetches`
     ("canonical_url", pa.string()), ("state", pa.string()), ("retry_after_seconds", pa.float64()),
+    ("store_validators", pa.bool_()),
 ])
 
 
@@ -245,7 +249,8 @@ def record_fetches(con: duckdb.DuckDBPyConnection, records: Sequence[FetchRecord
         con.execute(
             "insert or replace into fetch_validators select distinct on (url) url, etag, last_modified, body_sha256, "
             "document_id, fetched_at, load_id from incoming_fetches "
-            "where outcome in ('ok', 'not_modified') and status between 200 and 299 order by url, fetched_at desc")
+            "where store_validators and outcome in ('ok', 'not_modified') and status between 200 and 299 "
+            "order by url, fetched_at desc")
         con.execute(
             "update frontier set state = i.state, attempts = frontier.attempts + 1, "
             "not_before = case when i.state = 'retry' then i.fetched_at + to_seconds(greatest("
@@ -268,7 +273,7 @@ def _fetch_row(record: FetchRecord, run_id: str | None, load_id: str) -> dict[st
         "conditional": r.conditional, "etag": r.etag, "last_modified": r.last_modified,
         "body_sha256": r.body_sha256, "content_type": r.content_type, "document_id": record.document_id,
         "fetched_at": r.fetched_at, "load_id": load_id, "canonical_url": record.canonical_url, "state": state,
-        "retry_after_seconds": r.retry_after_seconds,
+        "retry_after_seconds": r.retry_after_seconds, "store_validators": record.store_validators,
     }
 
 
