@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.models import CleanArticle, RawDocument, Reject
-from ingest.parallel import MIN_PARALLEL_DOCUMENTS, ExtractionPool, extract_and_clean
+from ingest.parallel import ExtractionPool, extract_and_clean
 from ingest.settings import Settings
 from tests.pages import article_html
 
@@ -15,7 +15,7 @@ def _documents(count: int) -> list[RawDocument]:
 
 
 def test_workers_give_the_same_outcomes_in_the_same_order_as_in_process(settings: Settings) -> None:
-    documents = [*_documents(MIN_PARALLEL_DOCUMENTS + 2),
+    documents = [*_documents(10),
                  RawDocument(source_uri="junk.html", media_type="text/html", content=b"\0\1" * 300)]
     with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
         parallel = pool.run(documents)
@@ -31,7 +31,7 @@ def test_a_page_past_the_time_limit_is_rejected_and_the_others_still_extracted(s
     huge = RawDocument(source_uri="huge.html", media_type="text/html",
                        content=("<html><body><article>" + "<p>Word and word again here.</p>" * 200_000
                                 + "</article></body></html>").encode())
-    documents = _documents(4) + [huge] + _documents(MIN_PARALLEL_DOCUMENTS)[4:]
+    documents = _documents(4) + [huge] + _documents(8)[4:]
     limited = settings.model_copy(update={"extraction_workers": 2, "extract_timeout_seconds": 3.0})
     with ExtractionPool(limited) as pool:
         outcomes = pool.run(documents)

@@ -14,9 +14,6 @@ from ingest.settings import Settings
 
 Outcome = CleanArticle | Reject
 
-# Below this many documents a batch is cheaper on the calling process than shipped to workers.
-MIN_PARALLEL_DOCUMENTS = 8
-
 
 def extract_and_clean(document: RawDocument, settings: Settings) -> Outcome:
     extracted = extract(document)
@@ -58,8 +55,7 @@ class ExtractionPool:
             self._pool = None
 
     def run(self, documents: Sequence[RawDocument]) -> list[Outcome]:
-        if self.settings.extraction_workers <= 1 or len(documents) < MIN_PARALLEL_DOCUMENTS:
-            return [_guarded(d, self.settings) for d in documents]
+        """Every document goes through a worker, even in a small batch: only there can its time limit be enforced."""
         outcomes: dict[int, Outcome] = {}
         pending = list(range(len(documents)))
         while pending:
@@ -68,8 +64,10 @@ class ExtractionPool:
 
     def _ensure_pool(self) -> Pool:
         if self._pool is None:
-            # spawn, not fork: the caller may run threads (Prefect does), which fork would copy mid-state.
-            context = multiprocessing.get_context("spawn")
+            # Not plain fork: the caller may run threads (Prefect does), which fork would copy mid-state. The fork
+            # server is a clean single-threaded process with the stages imported, so new workers start fast.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["ingest.parallel"])
             self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000)
             # Import the stages in every worker now, so start-up is not counted against the first page's limit.
             self._pool.map(_warm_up, range(self.settings.extraction_workers), chunksize=1)
