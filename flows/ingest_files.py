@@ -38,9 +38,9 @@ def transform_batch(settings: Settings, items: list[ReadItem], loaded: set[str],
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
-def load_batch(settings: Settings, result: BatchResult, run_id: str) -> warehouse.LoadCounts:
+def load_batch(settings: Settings, result: BatchResult, run_id: str) -> tuple[BatchResult, warehouse.LoadCounts]:
     with warehouse.open_warehouse(settings) as con:
-        return warehouse.load_batch(con, result, run_id)
+        return pipeline.load_new(con, result, run_id)
 
 
 def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -88,11 +88,11 @@ def process_batch(settings: Settings, items: list[ReadItem], run_id: str, worker
     result = transform_batch(settings, items, loaded_ids, workers.extraction)
     totals: Counter[str] = Counter(result.stage_counts)
     with writer_slot(settings):  # one writer at a time across runs; readers get in between batches
-        loaded = load_batch(settings, result, run_id)
+        result, loaded = load_batch(settings, result, run_id)  # less unchanged refetches: what later stages see
         totals.update(dedupe_batch(settings, result, loaded.load_id))
     totals.update(enrich_loaded(workers.enricher, settings, result.articles, run_id))  # NER outside the slot
     totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
-                   "loaded_rejects": loaded.rejects})
+                   "loaded_rejects": loaded.rejects, "unchanged_refetches": loaded.unchanged_refetches})
     return totals
 
 

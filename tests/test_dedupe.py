@@ -183,15 +183,18 @@ def test_an_updated_article_is_a_new_version_and_an_unchanged_refetch_is_not(tmp
                                                                           sidebar=("Traffic",))))], settings, "r3")
 
     assert updated["versions_new"] == 1 and updated["duplicates_url"] == 1
-    assert refetched["versions_new"] == 0 and refetched["versions_unchanged"] == 1
-    assert refetched["duplicates_exact"] == 1
+    # The refetch's bytes differ (a new sidebar) but its text does not: its raw document is stored, and nothing
+    # else is loaded: no article, no version, no link.
+    assert refetched["unchanged_refetches"] == 1 and refetched["loaded_documents"] == 1
+    assert refetched["loaded_articles"] == 0 and refetched.get("versions_new", 0) == 0
     versions = query(settings, "select url_canonical, version, a.source_uri from article_versions v "
                                "join articles a using (article_id) order by version")
     assert [(v[0], v[1], Path(v[2].split("#")[0]).name) for v in versions] == [
         ("https://valleygazette.example/news/flood-warning", 1, "1.jsonl"),
         ("https://valleygazette.example/news/flood-warning", 2, "2.jsonl")]
-    assert query(settings, "select count(*), count(distinct story_id) from article_stories") == [(3, 1)]
-    assert query(settings, "select copies, sources from stories") == [(3, ["valleygazette.example"])]
+    assert query(settings, "select count(*), count(distinct story_id) from article_stories") == [(2, 1)]
+    assert query(settings, "select copies, sources from stories") == [(2, ["valleygazette.example"])]
+    assert query(settings, "select count(*) from documents") == [(3,)]
 
 
 def test_unrelated_articles_in_one_site_template_are_not_linked(tmp_path: Path, settings: Settings) -> None:

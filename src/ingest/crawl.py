@@ -216,9 +216,10 @@ class Crawl:
             return Counter()
         result = pipeline.transform(documents, self.settings, pipeline.loaded_article_ids(self.settings, documents))
         with self.warehouse() as con:
-            loaded = warehouse.load_batch(con, result, self.run_id)
+            result, loaded = pipeline.load_new(con, result, self.run_id)
         totals: Counter[str] = Counter(result.stage_counts)
-        totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+        totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
+                       "unchanged_refetches": loaded.unchanged_refetches})
         totals.update(pipeline.dedupe_batch(self.settings, result, loaded.load_id))
         return totals
 

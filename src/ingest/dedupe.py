@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.fingerprints import Fingerprint, Similarity, fingerprint, similarity
+from ingest.fingerprints import Fingerprint, Similarity, fingerprint, fingerprint_tokens, similarity
 from ingest.models import utc_now
 from ingest.settings import Settings
 from ingest.urls import canonical_url_for
@@ -526,6 +526,29 @@ def _write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merg
     finally:
         for name in tables:
             con.unregister(name)
+
+
+def text_hash_of(title: str | None, body: str) -> str:
+    """The exact-duplicate hash of `fingerprint`, without the cost of shingles and MinHash."""
+    return hashlib.blake2b(" ".join(fingerprint_tokens(title, body)).encode(), digest_size=16).hexdigest()
+
+
+def unchanged_refetches(con: duckdb.DuckDBPyConnection, articles: Sequence[Any]) -> set[str]:
+    """Articles (CleanArticle-like: article_id, url, canonical_url, title, body_text) whose text is already a
+    version at their canonical URL: a page fetched again with the same text, which must load nothing new."""
+    keyed = [(a.article_id, canonical_url_for(a.url, a.canonical_url), text_hash_of(a.title, a.body_text))
+             for a in articles]
+    keyed = [row for row in keyed if row[1]]
+    if not keyed:
+        return set()
+    con.register("refetch_probe", pa.table({"article_id": [r[0] for r in keyed], "url_canonical": [r[1] for r in keyed],
+                                            "text_hash": [r[2] for r in keyed]}))
+    try:
+        rows = con.execute("select p.article_id from refetch_probe p semi join article_versions v "
+                           "on v.url_canonical = p.url_canonical and v.text_hash = p.text_hash").fetchall()
+    finally:
+        con.unregister("refetch_probe")
+    return {row[0] for row in rows}
 
 
 def _record_versions(con: duckdb.DuckDBPyConnection, batch: list[_Article], load_id: str) -> tuple[int, int]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
+
+import duckdb
 
 from ingest import dedupe, warehouse
 from ingest.clean import article_id_for
@@ -65,11 +68,25 @@ def run_batches(paths: Iterable[str | Path], settings: Settings, run_id: str) ->
         for batch in batches(read_inputs(paths, settings), settings.batch_size):
             result = transform(batch, settings, loaded_article_ids(settings, batch), pool)
             with warehouse.open_warehouse(settings) as con:
-                loaded = warehouse.load_batch(con, result, run_id)
+                result, loaded = load_new(con, result, run_id)
             totals.update(result.stage_counts)
-            totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents})
+            totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
+                           "unchanged_refetches": loaded.unchanged_refetches})
             totals.update(dedupe_batch(settings, result, loaded.load_id))
     return totals
+
+
+def load_new(con: duckdb.DuckDBPyConnection, result: BatchResult,
+             run_id: str) -> tuple[BatchResult, warehouse.LoadCounts]:
+    """Load a batch, less the articles that are a page fetched again with unchanged text: their raw document is
+    stored, their text is already a version of that URL, so they add no article. Returns what was loaded, for
+    the stages after the load."""
+    unchanged = dedupe.unchanged_refetches(con, result.articles)
+    if unchanged:
+        result = result.model_copy(update={"articles": tuple(a for a in result.articles
+                                                             if a.article_id not in unchanged)})
+    loaded = warehouse.load_batch(con, result, run_id)
+    return result, dataclasses.replace(loaded, unchanged_refetches=len(unchanged))
 
 
 def dedupe_batch(settings: Settings, result: BatchResult, load_id: str) -> dict[str, int]:

@@ -37,6 +37,7 @@ class LoadCounts:
     articles: int
     embeds: int
     rejects: int
+    unchanged_refetches: int = 0
 
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
