@@ -43,7 +43,10 @@ def write_corpus(source: Path, target: Path, copies: int, limit: int | None) -> 
         for copy in range(copies):
             path = target / f"copy{copy}" / f"{page_id}.html"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(html + f"\n<!-- throughput copy {copy} -->\n".encode())
+            # Each copy's paragraphs carry a copy mark: a different text, so no copy is an unchanged refetch of
+            # another at the same declared canonical URL (those would load nothing) and every copy is loaded.
+            marked = html.replace(b"<p>", f"<p>c{copy} ".encode()) if copy else html
+            path.write_bytes(marked + f"\n<!-- throughput copy {copy} -->\n".encode())
             files.append(path)
     return files
 
