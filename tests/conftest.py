@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.settings import Settings
+from tests.fetch_site import Site, forbid_non_loopback
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS = REPO_ROOT / "seeds"
@@ -41,3 +42,17 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("PREFECT_HOME", None)
     else:
         os.environ["PREFECT_HOME"] = previous
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fails any connection outside loopback; the fetch tests use it on every test (see their `pytestmark`)."""
+    return forbid_non_loopback(monkeypatch)
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A threaded HTTP server on loopback, closed after the test."""
+    server = Site()
+    yield server
+    server.close()

@@ -10,7 +10,6 @@ import gzip
 import threading
 import tracemalloc
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,12 @@ import pytest
 from ingest.fetch import Fetcher, FetchResult
 from ingest.revalidation import StoredValidators
 from ingest.settings import Settings
-from tests.fetch_site import Hit, Reply, Site, forbid_non_loopback, html_page
+from tests.fetch_site import Hit, Reply, Site, html_page
 
 PAGE = html_page("Harbour reopens")
 
 
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    return forbid_non_loopback(monkeypatch)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site()
-    yield server
-    server.close()
+pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 
 
 def fast_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -7,7 +7,6 @@ a `fetches` row, because that row is what an operator sees.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -18,20 +17,10 @@ from ingest import crawl
 from ingest.frontier import SourcesError, read_sources_csv
 from ingest.settings import Settings
 from tests.conftest import REPO_ROOT
-from tests.fetch_site import Hit, Reply, Site, forbid_non_loopback, html_page
+from tests.fetch_site import Hit, Reply, Site, html_page
 from tests.test_fetch import fast_settings
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    return forbid_non_loopback(monkeypatch)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site()
-    yield server
-    server.close()
+pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 
 
 def crawl_settings(tmp_path: Path, sources: list[tuple[str, str, str]], **overrides: object) -> Settings:

@@ -12,13 +12,10 @@ import pytest
 
 from ingest.fetch import Fetcher, FetchRequest
 from ingest.politeness import HostDeferred, HostPacer, RobotsCache, RobotsReply, backoff_delay, parse_retry_after
-from tests.fetch_site import Reply, Site, forbid_non_loopback, html_page
+from tests.fetch_site import Reply, Site, html_page
 from tests.test_fetch import fast_settings
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    return forbid_non_loopback(monkeypatch)
+pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 
 
 @pytest.fixture

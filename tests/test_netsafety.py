@@ -7,7 +7,6 @@ fixture fails the test if anything tries).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -20,19 +19,9 @@ from ingest.netsafety import (
     check_url,
     resolve_checked,
 )
-from tests.fetch_site import Reply, Site, forbid_non_loopback
+from tests.fetch_site import Reply, Site
 
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    return forbid_non_loopback(monkeypatch)
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    server = Site()
-    yield server
-    server.close()
+pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 
 
 @pytest.mark.parametrize(("address", "problem"), [
