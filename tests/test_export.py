@@ -67,3 +67,21 @@ def test_the_export_command_reads_while_another_reader_is_open(settings: Setting
     bad = subprocess.run([INGEST, "export", "--format", "csv", str(out), "-w", str(settings.warehouse)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "parquet" in bad.stderr
+
+
+def test_an_empty_table_exports_as_a_readable_file_with_its_schema(settings: Settings, tmp_path: Path) -> None:
+    pipeline.run_batches([SEED_ARTICLE], settings, "run-1")  # one article, no reject
+    out = tmp_path / "export"
+    results = {r.table: r.rows for r in export.export_parquet(settings, out)}
+    assert results["rejects"] == 0 and results["articles"] == 1
+    rejects = out / "rejects" / "*" / "*.parquet"
+    assert _read(rejects, "select count(*) from $files") == [(0,)]
+    with duckdb.connect() as con:
+        described = con.execute(f"describe select * from read_parquet('{rejects}', hive_partitioning = true)")
+        columns = {row[0]: row[1] for row in described.fetchall()}
+    assert columns["rejected_at"] == "TIMESTAMP" and columns["reject_date"] == "DATE" and "reason" in columns
+    # the same pattern reads rows once the table has some: the empty file is replaced, not added to
+    (tmp_path / "junk.html").write_bytes(b"\0\1" * 40)
+    pipeline.run_batches([tmp_path / "junk.html"], settings, "run-2")
+    export.export_parquet(settings, out)
+    assert _read(rejects, "select count(*), count(reject_date) from $files") == [(1, 1)]

@@ -59,3 +59,51 @@ def test_a_failing_load_leaves_nothing_of_its_batch(tmp_path: Path) -> None:
             warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=(bad_reject,)), "run")
         assert con.execute("select count(*) from documents").fetchone() == (0,)
         assert con.execute("select count(*) from loads").fetchone() == (0,)
+
+
+def test_rejects_carry_rejected_at_a_column_name_sql_can_sort_by_unquoted(tmp_path: Path) -> None:
+    reject = Reject(input="a.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=(reject,)), "run")
+        assert con.execute("select input from rejects order by rejected_at").fetchall() == [("a.html",)]
+        assert con.execute("select rejects, last_seen is not null from rejects_by_reason").fetchall() == [(1, True)]
+
+
+def test_a_warehouse_made_before_the_rename_keeps_its_rejects(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    (sql_dir / "migrations" / "008_rejected_at.sql").unlink()
+    (sql_dir / "views" / "rejects_by_reason.sql").write_text("create or replace view rejects_by_reason as select 1;")
+    reject = Reject(input="old.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        con.execute("insert into rejects values ('r1', 'old.html', 'read', 'empty', 'x', 'run', "
+                    "timestamp '2024-05-01 10:00', 'load')")
+        assert warehouse.migrate(con) == ["008_rejected_at"]
+        assert con.execute("select input, rejected_at from rejects").fetchall()[0][0] == reject.input
+        assert con.execute("select cast(last_seen as varchar) from rejects_by_reason").fetchone() == (
+            "2024-05-01 10:00:00",)
+
+
+def test_relations_list_tables_and_views_with_row_counts(tmp_path: Path) -> None:
+    doc = RawDocument(source_uri="a.html", media_type="text/html", content=b"<p>x</p>")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=()), "run")
+        found = {r.name: r for r in warehouse.relations(con)}
+        names = [r.name for r in warehouse.relations(con, counts=False)]
+    assert found["documents"].kind == "table" and found["documents"].rows == 1
+    assert found["articles"].rows == 0 and found["stg_articles"].kind == "view"
+    assert found["schema_migrations"].rows == len(warehouse.migration_files())
+    assert names == sorted(names) and {"documents", "rejects_by_reason"} <= set(names)
+
+
+def test_columns_of_a_table_in_order_and_a_clear_error_for_an_unknown_one(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        columns = warehouse.columns_of(con, "rejects")
+        with pytest.raises(warehouse.WarehouseError, match="no table or view named 'reject'.*did you mean rejects"):
+            warehouse.columns_of(con, "reject")
+    assert [c.name for c in columns] == ["reject_id", "input", "stage", "reason", "detail", "run_id", "rejected_at",
+                                         "load_id"]
+    assert columns[6].type == "TIMESTAMP" and columns[0].nullable is False and columns[4].nullable is True

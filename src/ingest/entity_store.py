@@ -112,7 +112,7 @@ def _result_tables(result: EnrichmentResult, run_id: str, load_id: str) -> dict[
     versions = {"model_version": result.model_version, "resolver_version": result.resolver_version,
                 "gazetteer_version": result.gazetteer_version}
     rejects = [{"reject_id": warehouse.reject_id_for(r.input, r.stage, r.reason), "input": r.input,
-                "stage": r.stage, "reason": r.reason, "detail": r.detail, "run_id": run_id, "at": now,
+                "stage": r.stage, "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now,
                 "load_id": load_id} for r in result.rejects]
     return {
         "statuses": _table([{**a.model_dump(), **versions, "run_id": run_id, "enriched_at": now, "load_id": load_id}
@@ -147,7 +147,7 @@ _MENTION_SCHEMA = pa.schema([("article_id", _S), ("field", _S), ("start_char", _
                              ("entity_id", _S), ("surface", _S), ("label", _S), ("source", _S),
                              ("sentence_index", _I), ("model_version", _S), ("load_id", _S)])
 _REJECT_SCHEMA = pa.schema([("reject_id", _S), ("input", _S), ("stage", _S), ("reason", _S), ("detail", _S),
-                           ("run_id", _S), ("at", _T), ("load_id", _S)])
+                           ("run_id", _S), ("rejected_at", _T), ("load_id", _S)])
 _SALIENCE_SCHEMA = pa.schema([("article_id", _S), ("entity_id", _S), ("mentions", _I), ("first_char", _I),
                               ("first_sentence", _I), ("in_title", _B), ("in_lead", _B), ("load_id", _S)])
 

@@ -19,6 +19,7 @@ from ingest.quality import existing_tables
 from ingest.settings import Settings
 
 FORMATS = ("parquet",)
+EMPTY_PARTITION = "empty"  # the directory of the one schema-only file an empty partitioned table exports as
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ EXPORTS: tuple[Export, ...] = (
            "article_date", ("articles",)),
     Export("article_embeds", f"select e.*, {_ARTICLE_DATE} as article_date from article_embeds e "
            "join articles a using (article_id)", "article_date", ("article_embeds",)),
-    Export("rejects", 'select r.*, cast(r."at" as date) as reject_date from rejects r', "reject_date", ("rejects",)),
+    Export("rejects", "select r.*, cast(r.rejected_at as date) as reject_date from rejects r", "reject_date",
+           ("rejects",)),
     Export("article_duplicates", f"select d.*, {_ARTICLE_DATE} as article_date from article_duplicates d "
            "join articles a using (article_id)", "article_date", ("article_duplicates",)),
     Export("entities", "select * from entities", None, ("entities",)),
@@ -76,10 +78,23 @@ def _export_one(con: duckdb.DuckDBPyConnection, export: Export, out_dir: Path) -
         else:
             target = staging / "part_0.parquet"
         row = con.execute(f"copy ({export.query}) to '{_sql_path(target)}' ({options})").fetchone()
+        rows = int(row[0]) if row else 0
+        if rows == 0 and export.partition:
+            _write_empty(con, export, staging)
         _swap_in(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return ExportResult(export.name, int(row[0]) if row else 0, final)
+    return ExportResult(export.name, rows, final)
+
+
+def _write_empty(con: duckdb.DuckDBPyConnection, export: Export, staging: Path) -> None:
+    """A partitioned COPY of no rows writes no file, and `read_parquet('DIR/table/*/*.parquet')` then fails with
+    "No files found". One file with no rows and the full schema (the partition column included) reads as an empty
+    table; its directory is not `key=value`, so hive partitioning adds nothing to it."""
+    (staging / EMPTY_PARTITION).mkdir()
+    target = staging / EMPTY_PARTITION / "part_0.parquet"
+    con.execute(f"copy (select * from ({export.query}) limit 0) to '{_sql_path(target)}' "
+                "(format parquet, compression zstd)")
 
 
 def _swap_in(staging: Path, final: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import time
@@ -234,7 +235,7 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
     ])
     rejects = pa.Table.from_pylist([
         {"reject_id": reject_id_for(r.input, r.stage, r.reason), "input": r.input, "stage": r.stage,
-         "reason": r.reason, "detail": r.detail, "run_id": run_id, "at": now, "load_id": load_id}
+         "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now, "load_id": load_id}
         for r in batch.rejects
     ])
     return {"documents": documents, "articles": articles, "article_embeds": embeds,
@@ -244,3 +245,52 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
 def reject_id_for(input_uri: str, stage: str, reason: str) -> str:
     """The same input turned away for the same reason is one row, however many runs see it."""
     return hashlib.sha256(f"{input_uri}\0{stage}\0{reason}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view of the warehouse, with its row count (None when not counted)."""
+
+    name: str
+    kind: str  # "table" or "view"
+    rows: int | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+
+
+def relations(con: duckdb.DuckDBPyConnection, counts: bool = True) -> list[Relation]:
+    """Every table and view of the warehouse's main schema, by name, each counted in one query."""
+    listed = con.execute(
+        "select table_name, case when table_type = 'VIEW' then 'view' else 'table' end from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = 'main' order by table_name"
+    ).fetchall()
+    return [Relation(name, kind, _row_count(con, name) if counts else None) for name, kind in listed]
+
+
+def _row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    row = con.execute(f"select count(*) from {_quoted(name)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, name: str) -> list[Column]:
+    """The columns of one table or view in their declared order; a clear error naming the close matches."""
+    rows = con.execute(
+        "select column_name, data_type, is_nullable = 'YES' from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = 'main' and table_name = ? "
+        "order by ordinal_position", [name]
+    ).fetchall()
+    if not rows:
+        known = [r.name for r in relations(con, counts=False)]
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise WarehouseError(f"no table or view named {name!r}{hint}; `ingest tables` lists them")
+    return [Column(column, data_type, bool(nullable)) for column, data_type, nullable in rows]
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
