@@ -12,17 +12,16 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from prefect.states import Completed
 
 from flows.enrich import enrich_loaded
 from flows.observability import publish_run_report
 from flows.writer import writer_slot
-from ingest import pipeline, warehouse
+from ingest import pipeline, quality, warehouse
 from ingest.entities import Enricher
 from ingest.models import BatchResult
 from ingest.parallel import ExtractionPool
 from ingest.settings import Settings
-from ingest.sources import ReadItem, read_inputs
+from ingest.sources import UNMATCHED_REASONS, ReadItem, read_inputs, unmatched_inputs
 
 COUNTS_ARTIFACT_KEY = "ingest-run-counts"
 
@@ -63,7 +62,7 @@ def record_run(settings: Settings, run_id: str, inputs: list[str], status: str, 
 
 
 def counts_table(counts: Counter[str]) -> list[dict[str, object]]:
-    return [{"stage": key, "count": value} for key, value in sorted(counts.items())]
+    return quality.counts_rows(dict(counts))
 
 
 class RunWorkers:
@@ -103,6 +102,8 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     settings = Settings(**overrides)  # type: ignore[arg-type]
     logger = get_run_logger()
     run_id = flow_run.id or uuid.uuid4().hex
+    for path, reason in unmatched_inputs(paths):
+        logger.warning("input %s: %s", path, UNMATCHED_REASONS[reason])
     with writer_slot(settings):
         record_run(settings, run_id, paths, "running", {})
     totals: Counter[str] = Counter()
@@ -118,9 +119,9 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),
                           description=f"Counts per stage for run {run_id} over {', '.join(paths)}")
     logger.info("run complete: %s", ", ".join(f"{k}={v}" for k, v in sorted(totals.items())))
-    message = publish_run_report(settings, run_id, "ingest-files:" + ",".join(sorted(paths)), totals)
-    # Prefect unwraps a returned state: callers get the dict, the UI shows the message on the run.
-    return Completed(message=message, data=dict(totals))  # type: ignore[return-value]
+    verdict = publish_run_report(settings, run_id, quality.series_for_paths("ingest-files", sorted(paths)), totals)
+    # Prefect unwraps a returned state: callers get the dict, the UI shows the state's name and message on the run.
+    return verdict.state(dict(totals))  # type: ignore[return-value]
 
 
 if __name__ == "__main__":

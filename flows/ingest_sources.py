@@ -15,7 +15,6 @@ from datetime import datetime
 from prefect import flow, get_run_logger
 from prefect._vendor.croniter import croniter  # Prefect's own cron arithmetic, the one its schedules use
 from prefect.runtime import flow_run
-from prefect.states import Completed
 
 from flows.fetch_sources import fetch_sources
 from flows.observability import publish_run_report
@@ -49,5 +48,5 @@ def ingest_sources(source_ids: list[str] | None = None, start: datetime | None =
                           window_end=interval[1] if interval else None, return_state=True)
     totals: dict[str, int] = state.result()  # a failed fetch fails this run with the same message
     fetch_run_id = str(state.state_details.flow_run_id)
-    message = publish_run_report(settings, fetch_run_id, series_for(source_ids), totals, source_ids or [])
-    return Completed(message=f"{described}: {message}", data=totals)  # type: ignore[return-value]
+    verdict = publish_run_report(settings, fetch_run_id, series_for(source_ids), totals, source_ids or [])
+    return verdict.state(totals, prefix=f"{described}: ")  # type: ignore[return-value]

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
 
 from flows.writer import writer_slot
 from ingest import quality, warehouse
@@ -17,6 +19,9 @@ from ingest.settings import Settings
 
 QUALITY_ARTIFACT_KEY = "ingest-data-quality"
 SOURCE_HEALTH_ARTIFACT_KEY = "ingest-source-health"
+# A Completed state with its own name: still a success (exit 0, downstream runs go on), but the run list's badge
+# reads differently from the plain green "Completed" of the runs that looked right.
+WARNING_STATE_NAME = "Completed with warnings"
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,22 @@ def assess_run(settings: Settings, run_id: str, series: str) -> RunReport:
     return RunReport(report, health)
 
 
+@dataclass(frozen=True)
+class RunVerdict:
+    """What a run's final state says: its message, and whether something looked wrong."""
+
+    message: str
+    flagged: bool
+
+    def state(self, data: Any, prefix: str = "") -> State:
+        """A Completed state; a flagged run is named so that it stands out in the UI's run list."""
+        name = WARNING_STATE_NAME if self.flagged else "Completed"
+        return Completed(name=name, message=f"{prefix}{self.message}", data=data)
+
+
 def publish_run_report(settings: Settings, run_id: str, series: str, counts: Mapping[str, int],
-                       sources: Sequence[str] | None = None) -> str:
-    """Log one line per stage, publish the keyed artifacts, and return the message for the run's final state.
+                       sources: Sequence[str] | None = None) -> RunVerdict:
+    """Log one line per stage, publish the keyed artifacts, and return the verdict for the run's final state.
 
     `sources`: the web sources the run fetched ([] for all), whose health is checked; None for a run that fetched
     none (its message does not speak for sources it never touched)."""
@@ -57,6 +75,6 @@ def publish_run_report(settings: Settings, run_id: str, series: str, counts: Map
     if problems:
         message = "; ".join(problems)
         logger.warning(message)
-        return message
+        return RunVerdict(message, flagged=True)
     loaded, rejected = counts.get("loaded_articles", 0), counts.get("loaded_rejects", 0)
-    return f"loaded {loaded} articles, {rejected} new rejects; {report.quality.verdict()}"
+    return RunVerdict(f"loaded {loaded} articles, {rejected} new rejects; {report.quality.verdict()}", flagged=False)

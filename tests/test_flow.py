@@ -43,7 +43,7 @@ def test_flow_loads_the_seeds_records_the_run_and_publishes_counts(prefect_serve
     artifacts = asyncio.run(_artifacts(COUNTS_ARTIFACT_KEY))
     mine = [a for a in artifacts if a["flow_run_id"] == run[0][0]]
     assert len(mine) == 1
-    assert '"stage": "loaded_articles", "count": 1' in str(mine[0]["data"]).replace("'", '"')
+    assert '"counter": "loaded_articles", "count": 1' in str(mine[0]["data"]).replace("'", '"')
 
 
 def test_second_flow_run_over_the_same_inputs_loads_nothing(prefect_server: None, settings: Settings) -> None:

@@ -138,7 +138,7 @@ def test_a_served_deployment_run_shows_its_tasks_artifacts_and_articles(stack: S
 
     found = artifacts(stack.api, run_id)
     assert {"ingest-run-counts", "ingest-data-quality"} <= set(found)
-    counts = {row["stage"]: row["count"] for row in table_data(found["ingest-run-counts"])}
+    counts = {row["counter"]: row["count"] for row in table_data(found["ingest-run-counts"])}
     assert counts["inputs"] == 5 and counts["loaded_articles"] == 4
     assert counts["rejected:extract:binary_content"] == 1
     markdown = found["ingest-data-quality"]["data"]

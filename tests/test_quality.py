@@ -100,3 +100,29 @@ def test_sources_whose_recent_fetches_mostly_fail_are_named() -> None:
         {"source_id": "never", "recent_fetches": 0, "failure_rate": None},
     ]
     assert quality.failing_sources(health) == ["source dying failing: 80% of its last 10 fetches"]
+
+
+def test_the_counts_table_reads_in_stage_order_with_rejects_near_the_top() -> None:
+    counts = {"entities_seen": 9, "loaded_articles": 2, "articles": 2, "duplicates_exact": 0, "inputs": 4,
+              "rejected:extract:binary_content": 1, "rejected:read:empty": 1, "skipped:blank_line": 1,
+              "embeds": 1, "loaded_rejects": 2}
+    rows = quality.counts_rows(counts)
+    assert [r["counter"] for r in rows] == [
+        "inputs", "skipped:blank_line", "rejected:read:empty", "rejected:extract:binary_content", "articles",
+        "embeds", "loaded_articles", "loaded_rejects", "duplicates_exact", "entities_seen"]
+    assert rows[2] == {"stage": "read", "counter": "rejected:read:empty", "count": 1}
+
+
+def test_a_mean_of_counts_prints_with_one_decimal_and_a_whole_count_without() -> None:
+    articles = next(m for m in quality.METRICS if m.name == "articles")
+    assert quality.format_value(articles, 22 / 3) == "7.3"
+    assert quality.format_value(articles, 1200.0) == "1,200"
+
+
+def test_the_series_of_a_run_over_listed_files_is_short_and_the_same_next_time(tmp_path: Path) -> None:
+    first = [str(tmp_path / "in" / f"page-{i}.html") for i in range(40)]
+    second = [str(tmp_path / "in" / "more" / "other.html"), str(tmp_path / "in" / "x.jsonl")]
+    series = quality.series_for_paths("ingest-files", first)
+    assert series == f"ingest-files:files in {tmp_path / 'in'}"
+    assert quality.series_for_paths("ingest-files", second) == series
+    assert quality.series_for_paths("ingest-files", [str(tmp_path / "in")]) == f"ingest-files:{tmp_path / 'in'}"

@@ -12,7 +12,7 @@ from warcio.warcwriter import WARCWriter
 
 from ingest.models import RawDocument, Reject, Skipped
 from ingest.settings import Settings
-from ingest.sources import expand_inputs, gunzip_capped, read_inputs
+from ingest.sources import expand_inputs, gunzip_capped, read_inputs, unmatched_inputs
 
 PAGE = b"<html><head><title>T</title></head><body><article><p>Hello world.</p></article></body></html>"
 
@@ -119,3 +119,19 @@ def test_document_id_is_a_content_address_including_declared_fields() -> None:
     b = RawDocument(source_uri="y", media_type="text/html", content=PAGE)
     c = RawDocument(source_uri="x", media_type="text/html", content=PAGE, url="https://example.org/")
     assert a.document_id == b.document_id != c.document_id
+
+
+def test_paths_that_name_no_file_are_reported_with_why(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a.html").write_bytes(PAGE)
+    paths = [str(tmp_path / "*.htm"), str(tmp_path / "missing.html"), str(tmp_path / "empty"), str(tmp_path / "*.html")]
+    assert unmatched_inputs(paths) == [(paths[0], "no_match"), (paths[1], "not_found"), (paths[2], "empty_directory")]
+
+
+def test_a_glob_matching_nothing_is_a_read_reject_naming_the_pattern(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "a.html").write_bytes(PAGE)
+    items = _read([str(tmp_path / "*.warc"), tmp_path / "a.html"], settings)
+    [reject] = [i for i in items if isinstance(i, Reject)]
+    assert (reject.input, reject.stage, reject.reason) == (str(tmp_path / "*.warc"), "read", "no_match")
+    assert "matches no file" in reject.detail
+    assert [i.source_uri for i in items if isinstance(i, RawDocument)] == [str(tmp_path / "a.html")]

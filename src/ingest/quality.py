@@ -8,6 +8,7 @@ shows up as a message on the run rather than weeks later in an analyst's chart.
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -134,9 +135,9 @@ def format_value(metric: Metric, value: float | None) -> str:
         return "-"
     if metric.kind == "share":
         return f"{value:.1%}"
-    if metric.kind == "count":
-        return f"{value:g}"
-    return f"{value:.1f}"
+    if metric.kind == "count" and float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"  # a mean of counts too: 7.3, never 7.33333
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -293,6 +294,41 @@ def stage_of(key: str) -> str:
         if key.startswith(prefix):
             return stage or (key.split(":")[1] if key.count(":") >= 2 else "other")
     return "other"
+
+
+def _counter_rank(key: str) -> tuple[int, int, str]:
+    """Where a counter sits in the run's counts table: inputs and skips, then every reject (by stage), then the
+    other counters by pipeline stage. Rejects near the top, where an operator looks first."""
+    stage = stage_of(key)
+    stage_index = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER)
+    if key == "inputs":
+        return (0, 0, key)
+    if key.startswith("skipped:") or key == "already_loaded":
+        return (1, 0, key)
+    if key.startswith("rejected:"):
+        return (2, stage_index, key)
+    return (3, stage_index, key)
+
+
+def counts_rows(counts: dict[str, int]) -> list[dict[str, object]]:
+    """The run's counters as table rows in reading order (see `_counter_rank`), with the stage of each."""
+    return [{"stage": stage_of(key), "counter": key, "count": int(value)}
+            for key, value in sorted(counts.items(), key=lambda item: _counter_rank(item[0]))]
+
+
+def series_for_paths(flow_name: str, paths: Sequence[str]) -> str:
+    """The data-quality series of a run over local paths: short and the same from run to run. One path names
+    itself; several name the directory they share, so a run given a list of files compares with the next list."""
+    if len(paths) == 1:
+        return f"{flow_name}:{paths[0]}"
+    parents = [os.path.abspath(_literal_prefix(p)) for p in paths]
+    return f"{flow_name}:files in {os.path.commonpath(parents)}" if parents else flow_name
+
+
+def _literal_prefix(path: str) -> str:
+    """The directory part of a path before any glob character (the directory a file or pattern lives in)."""
+    head = path.split("*")[0].split("?")[0].split("[")[0]
+    return os.path.dirname(head) or "."
 
 
 def stage_lines(counts: dict[str, int]) -> list[str]:

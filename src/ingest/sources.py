@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import gzip
 import json
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -43,8 +44,32 @@ def expand_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
                     yield file
 
 
+UNMATCHED_REASONS = {"no_match": "the glob pattern matches no file", "not_found": "no such file or directory",
+                     "empty_directory": "the directory holds no file"}
+
+
+def unmatched_inputs(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+    """The paths that name no file, each with why: `no_match` (a glob matching nothing), `not_found` (a missing
+    path) or `empty_directory` (a directory holding no file)."""
+    unmatched = []
+    for raw in paths:
+        text = str(raw)
+        if glob.has_magic(text):
+            if not glob.glob(text, recursive=True):
+                unmatched.append((text, "no_match"))
+        elif not Path(text).exists():
+            unmatched.append((text, "not_found"))
+        elif Path(text).is_dir() and not any(p.is_file() for p in Path(text).rglob("*")):
+            unmatched.append((text, "empty_directory"))
+    return unmatched
+
+
 def read_inputs(paths: Iterable[str | Path], settings: Settings) -> Iterator[ReadItem]:
     """Stream every document the inputs hold; bad inputs become rejects, never exceptions."""
+    paths = list(paths)
+    for pattern, reason in unmatched_inputs(paths):
+        if reason == "no_match":  # a missing path is rejected by read_file; an empty directory is no error
+            yield Reject(input=os.path.abspath(pattern), stage="read", reason=reason, detail=UNMATCHED_REASONS[reason])
     for path in expand_inputs(paths):
         yield from read_file(path, settings)
 
