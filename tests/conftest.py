@@ -37,6 +37,8 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     previous = os.environ.get("PREFECT_HOME")
     os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A developer's own server on the default port must not receive the tests' runs (tests opt in explicitly).
+    os.environ.setdefault("INGEST_LOCAL_PREFECT_API_URL", "")
     yield home
     if previous is None:
         os.environ.pop("PREFECT_HOME", None)

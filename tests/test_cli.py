@@ -65,3 +65,47 @@ def test_a_locked_warehouse_gives_one_line_and_a_non_zero_exit(tmp_path: Path, p
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
     assert "locked by another process" in line
+
+
+def test_csv_lines_end_with_lf_only(loaded_warehouse: Path) -> None:
+    result = subprocess.run([INGEST, "sql", "select stage, reason from rejects", "-f", "csv", "-w",
+                             str(loaded_warehouse)], capture_output=True, timeout=300)
+    assert result.returncode == 0 and result.stdout == b"stage,reason\nextract,binary_content\n"
+
+
+def test_tables_lists_tables_and_views_with_counts_and_schema_their_columns(loaded_warehouse: Path) -> None:
+    listed = _ingest("tables", "-w", str(loaded_warehouse), "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in listed.stdout.splitlines()[1:]}
+    assert rows["articles"] == ["table", "1"] and rows["rejects"] == ["table", "1"]
+    assert rows["rejects_by_reason"] == ["view", "1"]
+
+    schema = _ingest("schema", "rejects", "-w", str(loaded_warehouse), "--format", "json")
+    assert schema.returncode == 0, schema.stderr
+    columns = {c["column"]: c["type"] for c in json.loads(schema.stdout)}
+    assert columns["rejected_at"] == "TIMESTAMP" and "at" not in columns
+
+    unknown = _ingest("schema", "article", "-w", str(loaded_warehouse))
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    [line] = [line for line in unknown.stderr.splitlines() if line.strip()]
+    assert "no table or view named 'article'" in line and "articles" in line
+
+
+def test_run_with_no_input_found_exits_non_zero_in_one_line(tmp_path: Path, prefect_home: Path) -> None:
+    warehouse = tmp_path / "news.duckdb"
+    result = _ingest("run", str(tmp_path / "*.html"), str(tmp_path / "missing"), "-w", str(warehouse))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("error: no input found") and f"{tmp_path / '*.html'}: the glob pattern matches no file" \
+        in line and "missing: no such file" in line
+    assert not warehouse.exists()  # nothing ran, nothing was created
+
+
+def test_a_glob_matching_nothing_is_warned_about_and_recorded(tmp_path: Path, prefect_home: Path) -> None:
+    warehouse = tmp_path / "news.duckdb"
+    pattern = str(tmp_path / "*.warc")
+    result = _ingest("run", str(SEED_ARTICLE), pattern, "-w", str(warehouse))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"warning: {pattern}: the glob pattern matches no file" in result.stderr
+    rejects = _ingest("sql", "select input, stage, reason from rejects", "-f", "csv", "-w", str(warehouse))
+    assert rejects.stdout.splitlines()[1:] == [f"{pattern},read,no_match"]

@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -61,19 +63,21 @@ def run(
     """Run the ingest flow over PATHs (Prefect's embedded server unless PREFECT_API_URL is set). URLs are fetched
     (politely, conditionally when fetched before) by the fetch-urls flow and loaded the same way."""
     settings = settings_for(warehouse_path)
+    urls = [p for p in paths if p.startswith(("http://", "https://"))]
+    files = [p for p in paths if p not in urls]
+    _check_inputs(files, any_urls=bool(urls))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         warehouse.connect(settings).close()  # fail fast, in one line, when another process holds the file
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
+    _choose_prefect_server(settings)
     from flows.ingest_files import ingest_files
 
     with Progress(SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
                   TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
-        urls = [p for p in paths if p.startswith(("http://", "https://"))]
-        files = [p for p in paths if p not in urls]
         try:
             totals = ingest_files([str(p) for p in files], str(settings.warehouse), batch_size) if files else {}
             if urls:
@@ -85,6 +89,40 @@ def run(
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
+
+
+def _choose_prefect_server(settings: Settings) -> None:
+    """Report to PREFECT_API_URL, else to a local server already running (`ingest ui`), else a temporary one."""
+    from flows.local_server import report_to_local_server
+
+    api_url = report_to_local_server(settings.local_prefect_api_url)
+    console.print(f"reporting to the Prefect server at {api_url}" if api_url else
+                  "reporting to a temporary Prefect server (start one with `ingest ui` to keep runs live)",
+                  style="dim", highlight=False)
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port of the UI and the API")] = 4200,
+) -> None:
+    """Start the Prefect server and UI in the foreground (analytics off); `ingest run` reports to it while it runs."""
+    from flows.local_server import server_command
+
+    program, argv, env = server_command(host, port)
+    console.print(f"Prefect UI on http://{host}:{port} (Ctrl-C stops it)")
+    os.execve(program, argv, env)  # the server gets the terminal, and Ctrl-C, directly
+
+
+def _check_inputs(files: list[str], any_urls: bool) -> None:
+    """A warning per path that names no file; a one-line error when no path names any and there is no URL."""
+    from ingest.sources import UNMATCHED_REASONS, unmatched_inputs
+
+    unmatched = unmatched_inputs(files)
+    if files and len(unmatched) == len(files) and not any_urls:
+        raise fail("no input found: " + "; ".join(f"{p}: {UNMATCHED_REASONS[r]}" for p, r in unmatched))
+    for path, reason in unmatched:
+        typer.echo(f"warning: {path}: {UNMATCHED_REASONS[reason]}", err=True)
 
 
 def _merged(*counts: dict[str, int]) -> dict[str, int]:
@@ -109,6 +147,7 @@ def fetch(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         warehouse.connect(settings).close()
+        _choose_prefect_server(settings)
         from flows.fetch_sources import fetch_sources
 
         totals = fetch_sources(source or None, str(settings.warehouse), refetch)
@@ -140,6 +179,7 @@ def enrich(
         warehouse.connect(settings).close()
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
+    _choose_prefect_server(settings)
     from flows.enrich import enrich_articles
 
     try:
@@ -179,7 +219,7 @@ def format_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
         return json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_json_value, indent=2) + "\n"
     if output == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, lineterminator="\n")  # LF, so `tail` and `awk` see no stray \r
         writer.writerow(columns)
         writer.writerows(rows)
         return buffer.getvalue()
@@ -200,6 +240,55 @@ def _json_value(value: Any) -> Any:
         return value.hex()
     return str(value)
 
+
+@app.command()
+def tables(
+    warehouse_path: WarehouseOption = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    counts: Annotated[bool, typer.Option("--counts/--no-counts", help="count each one's rows")] = True,
+) -> None:
+    """List the warehouse's tables and views, with their row counts."""
+    with _read_only(warehouse_path) as con:
+        found = warehouse.relations(con, counts)
+    columns = ["name", "kind", "rows"] if counts else ["name", "kind"]
+    rows = [(r.name, r.kind, r.rows)[:len(columns)] for r in found]
+    sys.stdout.write(format_rows(columns, rows, _checked_format(output)))
+
+
+@app.command()
+def schema(
+    table: Annotated[str, typer.Argument(help="table or view name (see `ingest tables`)")],
+    warehouse_path: WarehouseOption = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+) -> None:
+    """Show the columns of a table or view and their types."""
+    output = _checked_format(output)
+    with _read_only(warehouse_path) as con:
+        try:
+            found = warehouse.columns_of(con, table)
+        except warehouse.WarehouseError as exc:
+            raise fail(str(exc)) from None
+    rows = [(c.name, c.type, c.nullable) for c in found]
+    sys.stdout.write(format_rows(["column", "type", "nullable"], rows, output))
+
+
+def _checked_format(output: str) -> str:
+    if output not in ("table", "csv", "json"):
+        raise fail("--format must be one of table, csv, json", 2)
+    return output
+
+
+@contextmanager
+def _read_only(warehouse_path: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened read-only, or a one-line error when it cannot be."""
+    try:
+        con = warehouse.connect(settings_for(warehouse_path), read_only=True)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 @app.command()

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Operations (flows/deployments.py, ingest.quality, ingest.export)
     inbox: Path = Field(default=Path("inbox"), description="directory the ingest-files deployment watches")
     export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
+    local_prefect_api_url: str = Field(
+        default="http://127.0.0.1:4200/api",
+        description="without PREFECT_API_URL, runs report to a Prefect server answering here (empty: never)")
     writer_timeout_seconds: float = Field(
         default=900.0, ge=0, description="how long a run waits for the warehouse-writer slot before failing")
     quality_flag_factor: float = Field(
