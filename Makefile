@@ -1,20 +1,34 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
 VENV ?= .venv
+LOCK := requirements.lock
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 WAREHOUSE ?= warehouse/news.duckdb
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test lint eval bench bench-fetch bench-dedupe clean-warehouse stack
+.PHONY: run test lint eval bench bench-fetch bench-dedupe clean-warehouse stack system-deps lock lock-upgrade ui
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	# The machine's old pip silently skips lxml[html_clean], which trafilatura needs.
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(INSTALLED): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[dev]'
+# Exact versions from the lock file; a dependency missing from it still installs (then `make lock` adds it).
+$(INSTALLED): pyproject.toml $(LOCK) | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@
+
+# requirements.lock: `make lock` keeps the pinned versions and adds new dependencies; `make lock-upgrade` moves
+# everything to the newest versions pyproject.toml allows. Both resolve in a throw-away virtual environment.
+lock:
+	scripts/lock.sh $(LOCK)
+
+lock-upgrade:
+	scripts/lock.sh $(LOCK) --upgrade
+
+# Chromium, docker-compose and PostgreSQL for the tests, installed with apt-get when missing (silent otherwise).
+system-deps:
+	scripts/system_deps.sh
 
 run: $(INSTALLED)
 	$(VENV)/bin/ingest run seeds/ --warehouse $(WAREHOUSE)
@@ -25,8 +39,12 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check src flows tests bench
 	$(VENV)/bin/mypy
 
-test: $(INSTALLED) lint
+test: $(INSTALLED) system-deps lint
 	$(VENV)/bin/pytest -q
+
+# The Prefect server and UI on http://127.0.0.1:4200 in the foreground; `ingest run` reports to it while it runs.
+ui: $(INSTALLED)
+	$(VENV)/bin/ingest ui
 
 eval: $(INSTALLED)
 	$(PY) bench/eval_extraction.py

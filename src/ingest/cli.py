@@ -160,8 +160,10 @@ def _print_summary(totals: dict[str, int], settings: Settings) -> None:
     table = Table(title=f"Loaded into {settings.warehouse}")
     table.add_column("stage")
     table.add_column("count", justify="right")
-    for key, value in sorted(totals.items()):
-        table.add_row(key, str(value))
+    from ingest.quality import counts_rows
+
+    for row in counts_rows(totals):  # the order of the run's counts artifact: inputs, skips, rejects, loads...
+        table.add_row(str(row["counter"]), str(row["count"]))
     Console().print(table)
 
 
