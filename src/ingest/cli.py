@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ingest import warehouse
+from ingest.quality import counts_rows
 from ingest.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="News ingestion: load, query and enrich.")
@@ -60,8 +61,9 @@ def run(
     warehouse_path: WarehouseOption = None,
     batch_size: Annotated[int | None, typer.Option(help="documents per batch")] = None,
 ) -> None:
-    """Run the ingest flow over PATHs (Prefect's embedded server unless PREFECT_API_URL is set). URLs are fetched
-    (politely, conditionally when fetched before) by the fetch-urls flow and loaded the same way."""
+    """Run the ingest flow over PATHs, reporting to PREFECT_API_URL, else a running `ingest ui`, else a temporary
+    Prefect server. URLs are fetched (politely, conditionally when fetched before) by the fetch-urls flow and
+    loaded the same way."""
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     files = [p for p in paths if p not in urls]
@@ -160,8 +162,6 @@ def _print_summary(totals: dict[str, int], settings: Settings) -> None:
     table = Table(title=f"Loaded into {settings.warehouse}")
     table.add_column("stage")
     table.add_column("count", justify="right")
-    from ingest.quality import counts_rows
-
     for row in counts_rows(totals):  # the order of the run's counts artifact: inputs, skips, rejects, loads...
         table.add_row(str(row["counter"]), str(row["count"]))
     Console().print(table)
@@ -250,11 +250,12 @@ def tables(
     counts: Annotated[bool, typer.Option("--counts/--no-counts", help="count each one's rows")] = True,
 ) -> None:
     """List the warehouse's tables and views, with their row counts."""
+    output = _checked_format(output)
     with _read_only(warehouse_path) as con:
         found = warehouse.relations(con, counts)
     columns = ["name", "kind", "rows"] if counts else ["name", "kind"]
     rows = [(r.name, r.kind, r.rows)[:len(columns)] for r in found]
-    sys.stdout.write(format_rows(columns, rows, _checked_format(output)))
+    sys.stdout.write(format_rows(columns, rows, output))
 
 
 @app.command()
