@@ -92,7 +92,7 @@ def indexed_keys(settings: Settings) -> pa.Table:
         with duckdb.connect(str(path), read_only=True) as con:
             if _format_of(con) != INDEX_FORMAT:
                 return _KEYS_SCHEMA.empty_table()
-            return con.execute(f"select article_id, load_id from {TABLE}").fetch_arrow_table().cast(_KEYS_SCHEMA)
+            return con.execute(f"select article_id, load_id from {TABLE}").to_arrow_table().cast(_KEYS_SCHEMA)
     except duckdb.Error:
         return _KEYS_SCHEMA.empty_table()  # unreadable or half-written by a crashed tool: rebuilt from scratch
 
@@ -109,12 +109,12 @@ def read_changes(con: duckdb.DuckDBPyConnection, indexed: pa.Table) -> IndexChan
     """Read, from the warehouse `con`, every current article version's keys and the rows of those `indexed` lacks."""
     con.register("indexed_keys", indexed)
     try:
-        current = con.execute("select article_id, load_id from articles").fetch_arrow_table().cast(_KEYS_SCHEMA)
+        current = con.execute("select article_id, load_id from articles").to_arrow_table().cast(_KEYS_SCHEMA)
         changed = con.execute(
             "select article_id, load_id, title, body_text as body, "
             "coalesce(published_at, cast(ingested_at as date)) as article_date from articles a "
             "where not exists (select 1 from indexed_keys k where k.article_id = a.article_id "
-            "and k.load_id = a.load_id)").fetch_arrow_table()
+            "and k.load_id = a.load_id)").to_arrow_table()
     finally:
         con.unregister("indexed_keys")
     return IndexChanges(current=current, changed=changed, indexed=indexed.num_rows)
