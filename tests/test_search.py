@@ -200,3 +200,11 @@ def test_ingest_run_keeps_the_index_current_for_search_entities_and_sql(tmp_path
                      "--format", "json")
     assert in_sql.returncode == 0, in_sql.stderr
     assert json.loads(in_sql.stdout) == [{"title": GEOTHERMAL["title"]}]
+
+
+def test_a_full_refresh_reads_every_article_again_and_answers_the_same(indexed: Settings, tmp_path: Path) -> None:
+    run_batches([write_jsonl(tmp_path / "second.jsonl", GEOTHERMAL)], indexed, "run-2")  # an updated index
+    updated = _titles(indexed, search.SearchQuery("heat"))
+    refresh = search.refresh_search_index(indexed, full=True)
+    assert (refresh.rebuilt, refresh.read, refresh.articles) == (True, len(CORPUS) + 1, len(CORPUS) + 1)
+    assert _titles(indexed, search.SearchQuery("heat")) == updated

@@ -391,7 +391,10 @@ def search_articles(
 
 
 @app.command("index")
-def index_articles(warehouse_path: WarehouseOption = None) -> None:
+def index_articles(
+    full: Annotated[bool, typer.Option(help="index every article anew (gives back space updates left)")] = False,
+    warehouse_path: WarehouseOption = None,
+) -> None:
     """Build or refresh the full-text search index beside the warehouse (loads refresh it themselves)."""
     from ingest import search as fulltext
     from ingest.extensions import ExtensionMissing
@@ -400,7 +403,7 @@ def index_articles(warehouse_path: WarehouseOption = None) -> None:
     if not settings.warehouse.exists():
         raise fail(f"no warehouse at {settings.warehouse}: run `ingest run` first")
     try:
-        refresh = fulltext.refresh_search_index(settings)
+        refresh = fulltext.refresh_search_index(settings, full=full)
     except (warehouse.WarehouseError, ExtensionMissing) as exc:
         raise fail(str(exc)) from None
     state = f"rebuilt in {refresh.build_seconds:.2f}s" if refresh.rebuilt else "already current"

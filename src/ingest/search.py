@@ -4,10 +4,11 @@ Why a side file: the fts extension cannot build its index on a DuckLake table, a
 plain DuckDB file next to the warehouse works for both. It holds copies of each article's id, version (load_id),
 title, body and date, the fts index over them, and the `search_articles(query)` table macro.
 
-Refresh after each load: the copies are brought up to date incrementally (only articles added or re-extracted since
-the last build are read from the warehouse: (article_id, load_id) names a version), the fts index is rebuilt whole
-(the extension has no incremental update). The new file is built under a temporary name and renamed over the old
-one, so a reader has the old index or the new one open, never half of one; a lock file makes refreshes take turns.
+Refresh after each load, incrementally: only the articles added or re-extracted since the last refresh are read from
+the warehouse ((article_id, load_id) names a version) and indexed (`ingest.fts_index`), in a copy of the old file
+that is then renamed over it, so a reader has the old index or the new one open, never half of one; a lock file
+makes refreshes take turns. The first build, or `full=True` (which also drops the space updates leave behind),
+indexes everything from scratch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,13 +29,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import warehouse
+from ingest import fts_index, warehouse
 from ingest.extensions import load_packaged_extension
 from ingest.settings import Settings
 
 INDEX_FORMAT = 1  # bump when the file's layout changes: an index of another format is rebuilt from scratch
-TABLE = "article_text"
-FTS_SCHEMA = f"fts_main_{TABLE}"
+TABLE = fts_index.TABLE
+FTS_SCHEMA = fts_index.FTS
 ALIAS = "search"  # the catalog name of the attached index in warehouse connections
 _KEYS_SCHEMA = pa.schema([("article_id", pa.string()), ("load_id", pa.string())])
 
@@ -121,8 +123,8 @@ def read_changes(con: duckdb.DuckDBPyConnection, indexed: pa.Table) -> IndexChan
 
 
 def build_index(settings: Settings, changes: IndexChanges) -> Refresh:
-    """Write the index of `changes` (kept copies of the old index plus the changed rows) under a temporary name,
-    then rename it over the old one. Nothing to change and an index present: nothing is written."""
+    """Write the index of `changes` under a temporary name, then rename it over the old one: a copy of the old
+    index updated in place when there is one, else a fresh build. Nothing to change: nothing is written."""
     path = index_path(settings)
     kept = changes.current.num_rows - changes.changed.num_rows
     dropped = changes.indexed - kept
@@ -131,10 +133,12 @@ def build_index(settings: Settings, changes: IndexChanges) -> Refresh:
     started = time.monotonic()
     temporary = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
+        if changes.indexed:
+            shutil.copyfile(path, temporary)
         with duckdb.connect(str(temporary)) as con:
             load_packaged_extension(con, "fts")
-            _write_rows(con, path if changes.indexed else None, changes)
-            _create_index(con)
+            _write_rows(con, changes, update=bool(changes.indexed))
+            con.execute("checkpoint")
         os.replace(temporary, path)
     finally:
         for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
@@ -144,42 +148,44 @@ def build_index(settings: Settings, changes: IndexChanges) -> Refresh:
                    build_seconds=time.monotonic() - started)
 
 
-def _write_rows(con: duckdb.DuckDBPyConnection, previous: Path | None, changes: IndexChanges) -> None:
-    con.execute(f"create table {TABLE} (article_id varchar primary key, load_id varchar not null, title varchar, "
-                "body varchar not null, article_date date)")
+def _write_rows(con: duckdb.DuckDBPyConnection, changes: IndexChanges, update: bool) -> None:
+    """The article copies, then their fts index: updated for the rows that changed, or built from scratch."""
     con.register("current_keys", changes.current)
     con.register("changed_rows", changes.changed)
-    if previous is not None:  # the unchanged copies come from the old index, not again from the warehouse
-        con.execute(f"attach '{_quoted(previous)}' as previous (read_only)")
-        con.execute(f"insert into {TABLE} select p.article_id, p.load_id, p.title, p.body, p.article_date "
-                    f"from previous.{TABLE} p semi join current_keys c "
-                    "on c.article_id = p.article_id and c.load_id = p.load_id")
-        con.execute("detach previous")
+    if update:
+        con.execute(f"delete from {TABLE} t where not exists (select 1 from current_keys c "
+                    "where c.article_id = t.article_id and c.load_id = t.load_id)")
+    else:
+        con.execute(f"create table {TABLE} (article_id varchar primary key, load_id varchar not null, "
+                    "title varchar, body varchar not null, article_date date)")
     con.execute(f"insert into {TABLE} select article_id, load_id, title, body, article_date from changed_rows")
     con.unregister("current_keys")
     con.unregister("changed_rows")
+    if update:
+        fts_index.update_index(con, changes.changed.column("article_id").to_pylist())
+    else:
+        fts_index.create_index(con)
+        _create_macro(con)
+    con.execute("create or replace table index_info (format integer not null, built_at timestamp not null, "
+                "articles bigint not null, latest_load_id varchar)")
+    con.execute(f"insert into index_info select {INDEX_FORMAT}, now()::timestamp, count(*), max(load_id) from {TABLE}")
 
 
-def _create_index(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"pragma create_fts_index('{TABLE}', 'article_id', 'title', 'body', overwrite = 1)")
+def _create_macro(con: duckdb.DuckDBPyConnection) -> None:
     # Unqualified names: the macro is called with this file attached (see attach_search_index), where the search
     # path, not the macro's own catalog, resolves them.
     con.execute(
-        f"create macro search_articles(query) as table "
+        f"create or replace macro search_articles(query) as table "
         f"select article_id, article_date, title, score from ("
         f"select article_id, article_date, title, {FTS_SCHEMA}.match_bm25(article_id, query) as score from {TABLE}) "
         "where score is not null order by score desc, article_id")
-    con.execute("create table index_info (format integer not null, built_at timestamp not null, "
-                "articles bigint not null, latest_load_id varchar)")
-    con.execute(f"insert into index_info select {INDEX_FORMAT}, now()::timestamp, count(*), max(load_id) from {TABLE}")
-    con.execute("checkpoint")
 
 
-def refresh_search_index(settings: Settings) -> Refresh:
-    """Bring the index up to date with the warehouse (for callers outside Prefect; flows take the writer slot
-    around the warehouse read, see flows/search_index.py)."""
+def refresh_search_index(settings: Settings, full: bool = False) -> Refresh:
+    """Bring the index up to date with the warehouse, or with `full` build it anew (for callers outside Prefect;
+    flows take the writer slot around the warehouse read, see flows/search_index.py)."""
     with index_lock(settings):
-        indexed = indexed_keys(settings)
+        indexed = _KEYS_SCHEMA.empty_table() if full else indexed_keys(settings)
         started = time.monotonic()
         with warehouse.open_warehouse(settings) as con:
             changes = read_changes(con, indexed)
