@@ -403,7 +403,8 @@ def index_articles(
     if not settings.warehouse.exists():
         raise fail(f"no warehouse at {settings.warehouse}: run `ingest run` first")
     try:
-        refresh = fulltext.refresh_search_index(settings, full=full)
+        # An absent index is built even for a warehouse without articles, so that search answers "no match".
+        refresh = fulltext.refresh_search_index(settings, full=full or not fulltext.index_path(settings).exists())
     except (warehouse.WarehouseError, ExtensionMissing) as exc:
         raise fail(str(exc)) from None
     state = f"rebuilt in {refresh.build_seconds:.2f}s" if refresh.rebuilt else "already current"

@@ -70,7 +70,8 @@ def reprocess(settings: Settings, since: date | None = None, force: bool = False
         while targets := _next_targets(settings, after, since, force):
             after = (targets[-1].stored_document_id, targets[-1].document.source_uri)
             totals.update(_reprocess_batch(settings, targets, reprocess_id, after_batch))
-        totals.update(search.refresh_search_index(settings).as_counts())  # re-extracted bodies are searched anew
+        if totals:  # re-extracted bodies are searched anew; nothing reprocessed, nothing to refresh (counts stay {})
+            totals.update(search.refresh_search_index(settings).as_counts())
         status = "completed"
     finally:
         with warehouse.open_warehouse(settings) as con:

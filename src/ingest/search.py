@@ -64,6 +64,9 @@ class Refresh:
     build_seconds: float = 0.0
 
     def as_counts(self) -> dict[str, int]:
+        """For run summaries: nothing when the index did not change."""
+        if not self.rebuilt:
+            return {}
         return {"search_indexed_articles": self.articles, "search_index_updates": self.read + self.dropped}
 
 
@@ -122,13 +125,15 @@ def read_changes(con: duckdb.DuckDBPyConnection, indexed: pa.Table) -> IndexChan
     return IndexChanges(current=current, changed=changed, indexed=indexed.num_rows)
 
 
-def build_index(settings: Settings, changes: IndexChanges) -> Refresh:
+def build_index(settings: Settings, changes: IndexChanges, full: bool = False) -> Refresh:
     """Write the index of `changes` under a temporary name, then rename it over the old one: a copy of the old
-    index updated in place when there is one, else a fresh build. Nothing to change: nothing is written."""
+    index updated in place when there is one, else a fresh build. Nothing to change (and no article at all, when
+    there is no index yet): nothing is written, unless `full`."""
     path = index_path(settings)
     kept = changes.current.num_rows - changes.changed.num_rows
     dropped = changes.indexed - kept
-    if path.exists() and changes.changed.num_rows == 0 and dropped == 0:
+    unchanged = changes.changed.num_rows == 0 and dropped == 0
+    if not full and unchanged and (path.exists() or changes.current.num_rows == 0):
         return Refresh(articles=kept, read=0, dropped=0, rebuilt=False)
     started = time.monotonic()
     temporary = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
@@ -190,7 +195,7 @@ def refresh_search_index(settings: Settings, full: bool = False) -> Refresh:
         with warehouse.open_warehouse(settings) as con:
             changes = read_changes(con, indexed)
         read_seconds = time.monotonic() - started
-        refresh = build_index(settings, changes)
+        refresh = build_index(settings, changes, full)
     return dataclasses.replace(refresh, read_seconds=read_seconds)
 
 
@@ -237,7 +242,8 @@ def search(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> tuple[list[str
                      "where entity_id in (select entity_id from wanted_entities))") if entity_ids is not None else ""
     try:
         cursor = con.execute(
-            "select round(h.score, 4) as score, s.article_date as date, s.title, s.site_name, s.url, h.article_id "
+            "select round(h.score, 4) as score, s.article_date as date, s.title, s.site_name, "
+            "coalesce(s.url, s.source_uri) as location, h.article_id "
             "from search_articles($text) h join stg_articles s on s.article_id = h.article_id "
             f"where ($since is null or s.article_date >= $since) {entity_filter} "
             "order by h.score desc, h.article_id limit $limit",
