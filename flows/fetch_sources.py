@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.ingest_files import RunWorkers, counts_table, process_batch
+from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
@@ -137,6 +138,7 @@ def _fetch_and_load(crawl: Crawl, workers: RunWorkers, items: list[FrontierItem]
 
 
 def _finish(crawl: Crawl, flow_name: str, inputs: list[str], totals: Counter[str]) -> dict[str, int]:
+    totals.update(refresh_search_index(crawl.settings))
     with writer_slot(crawl.settings):
         record_run(crawl.settings, crawl.run_id, flow_name, inputs, "completed", dict(totals))
     create_table_artifact(key=FETCH_COUNTS_ARTIFACT_KEY, table=counts_table(totals),

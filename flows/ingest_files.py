@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from flows.enrich import enrich_loaded
 from flows.observability import publish_run_report
+from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
 from ingest import pipeline, quality, warehouse
 from ingest.entities import Enricher
@@ -114,6 +115,7 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
             logger.info("batch %d: %d inputs, %d articles, %d newly loaded", number, len(items),
                         batch_totals["articles"], batch_totals["loaded_articles"],
                         extra={"ingest_progress": len(items)})
+    totals.update(refresh_search_index(settings))
     with writer_slot(settings):
         record_run(settings, run_id, paths, "completed", dict(totals))
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),

@@ -205,6 +205,7 @@ def sql(
         con = warehouse.connect(settings, read_only=True)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
+    _attach_search_index(con, settings)
     try:
         cursor = con.execute(query)
         columns = [d[0] for d in cursor.description or []]
@@ -214,6 +215,18 @@ def sql(
     finally:
         con.close()
     sys.stdout.write(format_rows(columns, rows, output))
+
+
+def _attach_search_index(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """`search_articles('query')` in ad hoc SQL when the index exists; a query that needs no search still runs
+    when attaching fails."""
+    from ingest import search as fulltext
+    from ingest.extensions import ExtensionMissing
+
+    try:
+        fulltext.attach_search_index(con, settings)
+    except (ExtensionMissing, duckdb.Error) as exc:
+        console.print(f"warning: search index not attached: {str(exc).splitlines()[0]}")
 
 
 def format_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) -> str:
@@ -426,6 +439,87 @@ def reprocess(
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     _print_summary(dict(totals), settings)
+
+
+@app.command("search")
+def search_articles(
+    query: Annotated[str, typer.Argument(help="words to look for in titles and bodies (BM25 ranking)")],
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="only articles dated on/after (published, else ingested)")] = None,
+    entity: Annotated[str | None, typer.Option(help="only articles naming this entity (name or alias)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="most articles listed")] = 20,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Full-text search over the warehouse's articles, best match first (the index is refreshed by every load)."""
+    from ingest import search as fulltext
+    from ingest.extensions import ExtensionMissing
+
+    if output not in ("table", "csv", "json"):
+        raise fail("--format must be one of table, csv, json", 2)
+    settings = settings_for(warehouse_path)
+    try:
+        con = warehouse.connect(settings, read_only=True)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    try:
+        if not fulltext.attach_search_index(con, settings):
+            raise fail(f"no search index at {fulltext.index_path(settings)}: build it with `ingest index` "
+                       "(every `ingest run` keeps it current afterwards)")
+        if lag := fulltext.index_lag(con):
+            console.print(f"warning: the search index lacks {lag} article version(s) of the warehouse: "
+                          "run `ingest index` to bring it up to date")
+        query_spec = fulltext.SearchQuery(query, since.date() if since else None, entity, limit)
+        columns, rows = fulltext.search(con, query_spec)
+    except (fulltext.SearchIndexError, ExtensionMissing) as exc:
+        raise fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise fail(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()
+    if not rows:
+        console.print("no article matches")
+    sys.stdout.write(format_rows(columns, rows, output))
+
+
+@app.command("index")
+def index_articles(
+    full: Annotated[bool, typer.Option(help="index every article anew (gives back space updates left)")] = False,
+    warehouse_path: WarehouseOption = None,
+) -> None:
+    """Build or refresh the full-text search index beside the warehouse (loads refresh it themselves)."""
+    from ingest import search as fulltext
+    from ingest.extensions import ExtensionMissing
+
+    settings = settings_for(warehouse_path)
+    if not settings.warehouse.exists():
+        raise fail(f"no warehouse at {settings.warehouse}: run `ingest run` first")
+    try:
+        # An absent index is built even for a warehouse without articles, so that search answers "no match".
+        refresh = fulltext.refresh_search_index(settings, full=full or not fulltext.index_path(settings).exists())
+    except (warehouse.WarehouseError, ExtensionMissing) as exc:
+        raise fail(str(exc)) from None
+    state = f"rebuilt in {refresh.build_seconds:.2f}s" if refresh.rebuilt else "already current"
+    typer.echo(f"{fulltext.index_path(settings)}: {refresh.articles} articles, {refresh.read} read from the "
+               f"warehouse, {refresh.dropped} dropped; {state}")
+
+
+@app.command("extract")
+def extract_page(
+    target: Annotated[str, typer.Argument(help="a file (file.jsonl#line=N for one line of a container) or a URL")],
+    output: Annotated[str, typer.Option("--format", "-f", help="markdown, json or text (the body alone)")] = "markdown",
+    entities: Annotated[bool, typer.Option(help="run NER too (loads the spaCy model)")] = True,
+) -> None:
+    """Print what `ingest run` would store for one page (body, metadata, embeds, entities); no warehouse."""
+    from ingest import page_report
+
+    if output not in page_report.FORMATS:
+        raise fail(f"--format must be one of {', '.join(page_report.FORMATS)}", 2)
+    try:
+        report = page_report.page_report(target, Settings(), with_entities=entities)
+    except page_report.PageError as exc:
+        raise fail(str(exc)) from None
+    sys.stdout.write(page_report.render(report, output))
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ class Crawl:
         documents: list[RawDocument] = []
         records: list[FetchRecord] = []
         for request, result in self.fetcher.fetch_many(requests):
-            document = _document(result)
+            document = fetched_document(result)
             if document is not None:
                 documents.append(document)
             stored = result.model_copy(update={"body": None})
@@ -306,7 +306,8 @@ def _in_window(item: Discovered, window: Window | None) -> bool:
     return window[0] <= item.published_at < window[1]
 
 
-def _document(result: FetchResult) -> RawDocument | None:
+def fetched_document(result: FetchResult) -> RawDocument | None:
+    """The raw document a fetched page is loaded as (None when the fetch brought no body)."""
     if result.outcome != "ok" or not result.body:
         return None
     return RawDocument(source_uri=result.url, url=result.final_url or result.url, media_type="text/html",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import dedupe, warehouse
+from ingest import dedupe, search, warehouse
 from ingest.clean import article_id_for
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, Skipped
 from ingest.parallel import ExtractionPool, extract_and_clean
@@ -73,6 +73,7 @@ def run_batches(paths: Iterable[str | Path], settings: Settings, run_id: str) ->
             totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
                            "unchanged_refetches": loaded.unchanged_refetches})
             totals.update(dedupe_batch(settings, result, loaded.load_id))
+    totals.update(search.refresh_search_index(settings).as_counts())
     return totals
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from ingest import dedupe, entity_store, warehouse
+from ingest import dedupe, entity_store, search, warehouse
 from ingest.extract import EXTRACTOR_VERSION
 from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, utc_now
 from ingest.parallel import extract_and_clean
@@ -70,6 +70,8 @@ def reprocess(settings: Settings, since: date | None = None, force: bool = False
         while targets := _next_targets(settings, after, since, force):
             after = (targets[-1].stored_document_id, targets[-1].document.source_uri)
             totals.update(_reprocess_batch(settings, targets, reprocess_id, after_batch))
+        if totals:  # re-extracted bodies are searched anew; nothing reprocessed, nothing to refresh (counts stay {})
+            totals.update(search.refresh_search_index(settings).as_counts())
         status = "completed"
     finally:
         with warehouse.open_warehouse(settings) as con:
