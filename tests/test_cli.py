@@ -65,3 +65,63 @@ def test_a_locked_warehouse_gives_one_line_and_a_non_zero_exit(tmp_path: Path, p
     assert "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
     assert "locked by another process" in line
+
+
+@pytest.fixture
+def small_warehouse(tmp_path: Path) -> Path:
+    """A migrated warehouse holding one reject, built without a flow run (these tests are about `ingest sql`)."""
+    from ingest import warehouse
+    from ingest.models import BatchResult, Reject
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "news.duckdb")
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=(
+            Reject(input="a.html", stage="read", reason="empty"),)), "run-1")
+    return settings.warehouse
+
+
+def _refused(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    return line
+
+
+def test_sql_cannot_write_a_file(small_warehouse: Path, tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    line = _refused(_ingest("sql", f"copy (select 1) to '{target}'", "-w", str(small_warehouse)))
+    assert "ingest export" in line and not target.exists()
+    before = small_warehouse.read_bytes()
+    _refused(_ingest("sql", f"copy (select 1) to '{small_warehouse}'", "-w", str(small_warehouse)))
+    assert small_warehouse.read_bytes() == before
+
+
+def test_sql_cannot_read_files_or_list_directories(small_warehouse: Path) -> None:
+    assert "cannot read or write files" in _refused(
+        _ingest("sql", "select * from read_text('/etc/hostname')", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "select * from glob('/etc/*')", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "select * from read_csv('/etc/passwd', sep = ':')", "-w", str(small_warehouse)))
+
+
+def test_sql_cannot_attach_another_warehouse_or_install_extensions(small_warehouse: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("create table t as select 1 as x")
+    line = _refused(_ingest("sql", f"attach '{other}' as o (read_only false); delete from o.t",
+                            "-w", str(small_warehouse)))
+    assert "ATTACH is not allowed" in line
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("select count(*) from t").fetchone() == (1,)
+    _refused(_ingest("sql", "install httpfs", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "load httpfs", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "set enable_external_access = true", "-w", str(small_warehouse)))
+
+
+def test_sql_still_answers_selects_on_tables_and_views(small_warehouse: Path) -> None:
+    table = _ingest("sql", "select stage, reason from rejects", "-f", "csv", "-w", str(small_warehouse))
+    assert table.returncode == 0 and table.stdout.splitlines() == ["stage,reason", "read,empty"]
+    view = _ingest("sql", "select reason, rejects from rejects_by_reason", "-f", "json", "-w", str(small_warehouse))
+    assert view.returncode == 0, view.stderr
+    assert [row["reason"] for row in json.loads(view.stdout)] == ["empty"]

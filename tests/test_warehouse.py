@@ -59,3 +59,26 @@ def test_a_failing_load_leaves_nothing_of_its_batch(tmp_path: Path) -> None:
             warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=(bad_reject,)), "run")
         assert con.execute("select count(*) from documents").fetchone() == (0,)
         assert con.execute("select count(*) from loads").fetchone() == (0,)
+
+
+def test_query_connection_keeps_its_read_only_attachments_and_refuses_new_ones(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "w.duckdb")
+    with warehouse.open_warehouse(settings):
+        pass
+    side = tmp_path / "side.duckdb"
+    with duckdb.connect(str(side)) as con:
+        con.execute("create table hits as select 7 as n")
+    con = warehouse.connect_for_queries(settings, attachments=[("side", side)])
+    try:
+        assert warehouse.run_query(con, "select n from side.hits") == (["n"], [(7,)])
+        # Re-attaching the side file writable would also let the warehouse be re-attached writable after it.
+        with pytest.raises(warehouse.QueryRefused, match="DETACH is not allowed"):
+            warehouse.run_query(con, "detach side")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            warehouse.run_query(con, "insert into side.hits values (8)")
+        with pytest.raises(duckdb.Error, match="locked"):
+            warehouse.run_query(con, "set enable_external_access = true")
+    finally:
+        con.close()

@@ -155,19 +155,17 @@ def sql(
     warehouse_path: WarehouseOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
 ) -> None:
-    """Run an ad hoc read-only query and print the result."""
+    """Run an ad hoc read-only query and print the result (no file, network or extension access)."""
     if output not in ("table", "csv", "json"):
         raise fail("--format must be one of table, csv, json", 2)
     settings = settings_for(warehouse_path)
     try:
-        con = warehouse.connect(settings, read_only=True)
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
+        con = warehouse.connect_for_queries(settings)
+    except (warehouse.WarehouseError, duckdb.Error) as exc:
+        raise fail(str(exc).splitlines()[0]) from None
     try:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    except duckdb.Error as exc:
+        columns, rows = warehouse.run_query(con, query)
+    except (warehouse.WarehouseError, duckdb.Error) as exc:
         raise fail(str(exc).splitlines()[0]) from None
     finally:
         con.close()

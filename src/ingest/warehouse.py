@@ -61,6 +61,55 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             time.sleep(0.5)
 
 
+# Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
+# attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
+_REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
+
+
+class QueryRefused(WarehouseError):
+    """An analyst query tried to write or to reach outside the warehouse."""
+
+
+def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Path]] = ()) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for ad hoc SQL that cannot write files, read files or reach the network.
+
+    `attachments` (alias, file) are attached read-only first: that is the one place extra files (a side index)
+    join the connection. Then external access goes off and the configuration is locked, so no query can turn
+    either back on (DuckDB refuses `COPY ... TO`, `read_text`, globbing, `INSTALL`/`LOAD` and `ATTACH` from then).
+    """
+    con = connect(settings, read_only=True)
+    try:
+        for alias, path in attachments:
+            con.execute(f"attach {_sql_literal(str(path))} as {_identifier(alias)} (read_only)")
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of an analyst query on a `connect_for_queries` connection."""
+    for statement in duckdb.extract_statements(query):
+        if statement.type in _REFUSED_STATEMENTS:
+            raise QueryRefused(f"{statement.type.name} is not allowed: `ingest sql` reads the warehouse only")
+    try:
+        cursor = con.execute(query)
+    except duckdb.PermissionException as exc:
+        raise QueryRefused(f"`ingest sql` cannot read or write files or reach the network "
+                           f"({str(exc).splitlines()[0]}); use `ingest export` for files") from exc
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 @contextmanager
 def open_warehouse(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(settings, read_only=read_only)
