@@ -5,19 +5,20 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ingest.models import RawDocument, Reject, Skipped
+from ingest.models import FieldWarning, RawDocument, Reject, Skipped
 from ingest.settings import Settings
-from ingest.sources import expand_inputs, gunzip_capped, read_inputs
+from ingest.sources import bounded_lines, expand_inputs, gunzip_capped, read_inputs
 
 PAGE = b"<html><head><title>T</title></head><body><article><p>Hello world.</p></article></body></html>"
 
 
-def _read(paths: list[Path | str], settings: Settings) -> list[RawDocument | Reject | Skipped]:
+def _read(paths: list[Path | str], settings: Settings) -> list[RawDocument | Reject | Skipped | FieldWarning]:
     return list(read_inputs(paths, settings))
 
 
@@ -119,3 +120,114 @@ def test_document_id_is_a_content_address_including_declared_fields() -> None:
     b = RawDocument(source_uri="y", media_type="text/html", content=PAGE)
     c = RawDocument(source_uri="x", media_type="text/html", content=PAGE, url="https://example.org/")
     assert a.document_id == b.document_id != c.document_id
+
+
+# --- Every input ends as a document, a reject or a skip (issue 12 item 4) ---
+
+def _only(items: list[RawDocument | Reject | Skipped], kind: type) -> list:
+    return [i for i in items if isinstance(i, kind)]
+
+
+def _line(obj: dict[str, object]) -> str:
+    return json.dumps(obj)
+
+
+def test_a_jsonl_line_with_a_5000_digit_number_is_rejected_and_the_next_line_read(
+        tmp_path: Path, settings: Settings) -> None:
+    huge = '{"url": "https://example.org/a", "text": "x", "n": ' + "9" * 5000 + "}"
+    good = _line({"url": "https://example.org/b", "text": "A plain text body."})
+    (tmp_path / "feed.jsonl").write_text(huge + "\n" + good + "\n")
+    reject, doc = _read([tmp_path / "feed.jsonl"], settings)
+    assert isinstance(reject, Reject) and reject.reason == "malformed_jsonl" and reject.input.endswith("#line=1")
+    assert "4300 digits" in reject.detail
+    assert isinstance(doc, RawDocument) and doc.url == "https://example.org/b"
+
+
+def test_deeply_nested_json_is_rejected_not_a_recursion_error(tmp_path: Path, settings: Settings) -> None:
+    deep = '{"url": "https://example.org/a", "text": "x", "nest": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (tmp_path / "deep.jsonl").write_text(deep + "\n")
+    [reject] = _read([tmp_path / "deep.jsonl"], settings)
+    assert isinstance(reject, Reject) and reject.reason == "malformed_jsonl" and "RecursionError" in reject.detail
+
+
+def test_a_lone_surrogate_escape_becomes_a_replacement_character(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "s.jsonl").write_text('{"url": "https://example.org/a", "title": "A \\udc80 title",'
+                                      ' "text": "Body \\ud800 text."}\n')
+    [doc] = _read([tmp_path / "s.jsonl"], settings)
+    assert isinstance(doc, RawDocument)
+    assert doc.content == "Body \ufffd text.".encode() and doc.declared_title == "A \ufffd title"
+
+
+def test_a_file_name_that_is_not_utf8_is_read_under_an_escaped_name(tmp_path: Path, settings: Settings) -> None:
+    name = os.fsdecode(b"caf\xe9.html")
+    (tmp_path / name).write_bytes(PAGE)
+    for given in (tmp_path, tmp_path / name):
+        [doc] = _read([given], settings)
+        assert isinstance(doc, RawDocument) and doc.source_uri.endswith("caf\\xe9.html")
+        doc.source_uri.encode("utf-8")  # storable: no surrogates left
+
+
+def test_fifos_devices_and_links_to_devices_are_skipped_unopened(tmp_path: Path, settings: Settings) -> None:
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    (tmp_path / "zero.html").symlink_to("/dev/zero")
+    (tmp_path / "ok.html").write_bytes(PAGE)
+    # Opening the FIFO for reading would block until a writer came: the read returning at all is the proof.
+    for given in ([tmp_path], [fifo, tmp_path / "zero.html", "/dev/null"]):
+        items = _read(given, settings)  # type: ignore[arg-type]
+        skipped = _only(items, Skipped)
+        assert {s.reason for s in skipped} == {"not_a_regular_file"}
+        assert len(skipped) == (2 if given == [tmp_path] else 3)
+    assert _only(_read([tmp_path], settings), RawDocument)[0].source_uri.endswith("ok.html")
+
+
+# --- JSONL fields (issue 13 item 6) ---
+
+def test_a_jsonl_line_without_a_url_is_rejected(tmp_path: Path, settings: Settings) -> None:
+    lines = [_line({"text": "A body."}), _line({"url": "  ", "text": "A body."}), _line({"url": 7, "text": "A body."})]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n")
+    items = _read([tmp_path / "f.jsonl"], settings)
+    assert [(type(i).__name__, getattr(i, "reason", "")) for i in items] == [("Reject", "missing_url")] * 3
+
+
+def test_a_published_value_that_is_not_a_date_loads_the_article_with_a_warning(
+        tmp_path: Path, settings: Settings) -> None:
+    lines = [_line({"url": "https://example.org/a", "text": "A body.", "published": "not a date", "title": ["x"]}),
+             _line({"url": "https://example.org/b", "text": "A body.", "published": "2025-11-15"})]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n")
+    items = _read([tmp_path / "f.jsonl"], settings)
+    assert [type(i).__name__ for i in items] == ["RawDocument", "FieldWarning", "FieldWarning", "RawDocument"]
+    doc, title, published, _ = items
+    assert isinstance(doc, RawDocument) and doc.declared_title is None
+    assert isinstance(published, FieldWarning) and (published.field, published.value) == ("published", "not a date")
+    assert published.input == doc.source_uri and published.stage == "read"
+    assert isinstance(title, FieldWarning) and (title.field, title.value) == ("title", '["x"]')
+
+
+# --- Bounded reading (issue 12 item 5) ---
+
+def test_a_line_over_the_cap_in_a_jsonl_gz_is_rejected_without_being_read_whole(tmp_path: Path) -> None:
+    small = Settings(warehouse=tmp_path / "w.duckdb", max_document_bytes=1000)
+    long_line = _line({"url": "https://example.org/a", "text": "x" * 50_000})
+    with gzip.open(tmp_path / "f.jsonl.gz", "wt") as handle:
+        handle.write(long_line + "\n" + _line({"url": "https://example.org/b", "text": "fine"}) + "\n")
+    reject, doc = _read([tmp_path / "f.jsonl.gz"], small)
+    assert isinstance(reject, Reject) and reject.reason == "too_large" and reject.input.endswith("#line=1")
+    assert reject.detail.startswith(f"{len(long_line) + 1} bytes")
+    assert isinstance(doc, RawDocument) and doc.url == "https://example.org/b"
+
+
+def test_bounded_lines_never_returns_more_than_the_cap() -> None:
+    stream = io.BytesIO(b"short\n" + b"y" * 10_000 + b"\nlast")
+    assert list(bounded_lines(stream, 100)) == [b"short\n", 10_001, b"last"]
+
+
+def test_a_truncated_jsonl_gz_rejects_the_line_it_broke_in(tmp_path: Path, settings: Settings) -> None:
+    lines = "".join(_line({"url": f"https://example.org/{i}", "text": f"body {i} " * 50}) + "\n" for i in range(50))
+    data = gzip.compress(lines.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    items = _read([tmp_path / "cut.jsonl.gz"], settings)
+    *docs, last = items
+    assert docs and all(isinstance(d, RawDocument) for d in docs)
+    assert isinstance(last, Reject) and last.reason == "unreadable"
+    assert last.input.endswith(f"#line={len(docs) + 1}")

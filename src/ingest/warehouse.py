@@ -228,6 +228,7 @@ _KEYS = {
     "article_embeds": ("article_id", "position"),
     "article_furniture": ("article_id", "position"),
     "rejects": ("reject_id",),
+    "input_warnings": ("warning_id",),
 }
 
 
@@ -286,8 +287,13 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
          "reason": r.reason, "detail": r.detail, "run_id": run_id, "at": now, "load_id": load_id}
         for r in batch.rejects
     ])
+    warnings = pa.Table.from_pylist([
+        {"warning_id": reject_id_for(w.input, w.stage, w.field), "input": w.input, "stage": w.stage,
+         "field": w.field, "value": w.value, "detail": w.detail, "run_id": run_id, "at": now, "load_id": load_id}
+        for w in batch.warnings
+    ])
     return {"documents": documents, "articles": articles, "article_embeds": embeds,
-            "article_furniture": furniture, "rejects": rejects}
+            "article_furniture": furniture, "rejects": rejects, "input_warnings": warnings}
 
 
 def reject_id_for(input_uri: str, stage: str, reason: str) -> str:
