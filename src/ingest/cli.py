@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +41,24 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@contextmanager
+def one_line_faults(settings: Settings) -> Iterator[None]:
+    """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
+    or full warehouse) end it with one line naming the cause and what to do, not a traceback."""
+    from ingest.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        warehouse.connect(settings).close()  # fail fast, in one line, when the file is locked or corrupt
+        ensure_prefect_api()
+        quiet_console_tracebacks(warehouse.is_operator_fault)
+        yield
+    except (warehouse.WarehouseError, PrefectUnavailable) as exc:
+        raise fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
+
+
 class _ProgressHandler(logging.Handler):
     """Advances the progress bar from the flow's per-batch log records."""
 
@@ -61,15 +81,11 @@ def run(
     """Run the ingest flow over PATHs (Prefect's embedded server unless PREFECT_API_URL is set). URLs are fetched
     (politely, conditionally when fetched before) by the fetch-urls flow and loaded the same way."""
     settings = settings_for(warehouse_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        warehouse.connect(settings).close()  # fail fast, in one line, when another process holds the file
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
-    from flows.ingest_files import ingest_files
+    with one_line_faults(settings), Progress(
+            SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
+            TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
+        from flows.ingest_files import ingest_files
 
-    with Progress(SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
-                  TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
         urls = [p for p in paths if p.startswith(("http://", "https://"))]
@@ -80,8 +96,6 @@ def run(
                 from flows.fetch_sources import fetch_urls
 
                 totals = _merged(totals, fetch_urls(urls, str(settings.warehouse)))
-        except warehouse.WarehouseError as exc:
-            raise fail(str(exc)) from None
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
@@ -106,13 +120,12 @@ def fetch(
     from ingest.frontier import SourcesError
 
     settings = settings_for(warehouse_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
-        warehouse.connect(settings).close()
-        from flows.fetch_sources import fetch_sources
+        with one_line_faults(settings):
+            from flows.fetch_sources import fetch_sources
 
-        totals = fetch_sources(source or None, str(settings.warehouse), refetch)
-    except (warehouse.WarehouseError, SourcesError) as exc:
+            totals = fetch_sources(source or None, str(settings.warehouse), refetch)
+    except SourcesError as exc:
         raise fail(str(exc)) from None
     _print_summary(totals, settings)
 
@@ -135,17 +148,10 @@ def enrich(
 ) -> None:
     """Re-run NER and entity resolution over articles in the warehouse (after a model or gazetteer change)."""
     settings = settings_for(warehouse_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        warehouse.connect(settings).close()
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
-    from flows.enrich import enrich_articles
+    with one_line_faults(settings):
+        from flows.enrich import enrich_articles
 
-    try:
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
     _print_summary(totals, settings)
 
 

@@ -8,7 +8,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,42 @@ class WarehouseError(RuntimeError):
 
 class WarehouseLocked(WarehouseError):
     pass
+
+
+class WarehouseCorrupt(WarehouseError):
+    pass
+
+
+class DiskFull(WarehouseError):
+    pass
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    """DuckDB's own words for a file another process holds ("Could not set lock on file ...: Conflicting lock is
+    held in ..."); a bare "lock" would also match the "block" of a corruption message."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def is_operator_fault(exc: BaseException) -> bool:
+    """A fault of the machine or the file (a full disk, a corrupt or locked warehouse), not of the code: retrying
+    it does not help, and its one-line explanation says all there is to say."""
+    if isinstance(exc, WarehouseError):
+        return True
+    return isinstance(exc, duckdb.Error) and isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
+
+
+def explain(exc: duckdb.Error, path: Path) -> WarehouseError:
+    """A DuckDB error as one line naming its cause and what to do, for the faults an operator can meet."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc).lower()
+    if "corrupt" in text or "checksum" in text:
+        return WarehouseCorrupt(f"warehouse {path} is corrupt ({first}); restore it from a backup or export, or load "
+                                "into a new file with --warehouse")
+    if "no space left" in text or "disk is full" in text or "enospc" in text:
+        return DiskFull(f"no space left on the device of warehouse {path} ({first}); free space and run again: "
+                        "batches already committed are kept")
+    return WarehouseError(f"warehouse {path}: {first}")
 
 
 @dataclass(frozen=True)
@@ -51,8 +87,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if not _is_lock_conflict(exc):
+                raise explain(exc, path) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
                     f"warehouse {path} is locked by another process (waited {settings.lock_timeout_seconds:g}s); "
@@ -199,6 +235,13 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
     con.execute("checkpoint")
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure inside a transaction. A failed COMMIT (a full disk) has ended the transaction
+    already: its error is the one the caller must see, not "cannot rollback - no transaction is active"."""
+    with suppress(duckdb.TransactionException):
+        con.execute("rollback")
+
+
 def new_load_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
@@ -217,7 +260,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) 
                         [load_id, run_id, utc_now(), counts.documents, counts.articles, counts.embeds, counts.rejects])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return counts
 
