@@ -125,3 +125,78 @@ def test_sql_still_answers_selects_on_tables_and_views(small_warehouse: Path) ->
     view = _ingest("sql", "select reason, rejects from rejects_by_reason", "-f", "json", "-w", str(small_warehouse))
     assert view.returncode == 0, view.stderr
     assert [row["reason"] for row in json.loads(view.stdout)] == ["empty"]
+
+
+# --- True messages on real faults (issue 12 item 7) ---
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "│" not in result.stderr, result.stderr[-3000:]
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    return line
+
+
+def test_a_corrupt_warehouse_is_named_corrupt_at_once_not_locked(tmp_path: Path) -> None:
+    from tests.test_warehouse import _corrupted_warehouse
+
+    path = _corrupted_warehouse(tmp_path)
+    env = {"INGEST_LOCK_TIMEOUT_SECONDS": "600"}  # a lock wait would show as a timeout of this test
+    for args in (("sql", "select count(*) from rejects"), ("run", str(SEED_ARTICLE))):
+        line = _one_error_line(_ingest(*args, "-w", str(path), env=env, timeout=120))
+        assert "is corrupt" in line and "checksum" in line and "locked" not in line
+
+
+def test_a_dead_prefect_api_url_is_one_line_naming_it(tmp_path: Path) -> None:
+    from tests.prefect_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    result = _ingest("run", str(SEED_ARTICLE), "-w", str(tmp_path / "w.duckdb"), env={"PREFECT_API_URL": url},
+                     timeout=120)
+    line = _one_error_line(result)
+    assert f"PREFECT_API_URL={url}" in line and "prefect server start" in line
+    assert len(result.stderr.splitlines()) == 1
+
+
+def _in_a_tiny_filesystem(command: list[str], mount: Path, size: str) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a private mount namespace where `mount` is a tmpfs of `size`: a real full disk, seen by
+    nothing else on the machine and gone when the command ends."""
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        unshare.insert(1, "--map-root-user")
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
+    result = subprocess.run([*unshare, "sh", "-c", script, "sh", size, str(mount), *command],
+                            capture_output=True, text=True, timeout=400)
+    if result.returncode != 0 and "mount" in result.stderr.lower() and "permission" in result.stderr.lower():
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    return result
+
+
+def test_a_full_disk_ends_the_run_in_one_line_naming_it(tmp_path: Path, prefect_home: Path) -> None:
+    import random
+    import string
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rng = random.Random(7)
+    for number in range(6):  # text that compresses badly, so the warehouse outgrows the filesystem
+        words = ("".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(60_000))
+        (corpus / f"{number}.txt").write_text(f"Title {number}\n\n" + " ".join(words) + ".")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    result = _in_a_tiny_filesystem([INGEST, "run", str(corpus), "-w", str(mount / "w.duckdb"), "--batch-size", "2"],
+                                   mount, "3m")
+    line = _one_error_line(result)
+    assert "no space left on the device" in line and "free space and run again" in line
+    assert "cannot rollback" not in result.stderr and "Retry" not in result.stderr
+
+
+def test_runs_starting_at_once_share_prefect_home_without_a_start_up_race(tmp_path: Path) -> None:
+    home = tmp_path / "prefect-home"  # fresh: every temporary server would create and migrate its database
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    runs = [subprocess.Popen([INGEST, "run", str(SEED_ARTICLE), "-w", str(tmp_path / f"w{i}.duckdb")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    for run, (_, stderr) in zip(runs, outputs, strict=True):
+        assert "UNIQUE constraint failed" not in stderr and "Traceback" not in stderr, stderr[-3000:]
+        assert run.returncode == 0, stderr[-3000:]
