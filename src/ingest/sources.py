@@ -47,7 +47,9 @@ def expand_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
     seen: set[Path] = set()
     for raw in paths:
         text = str(raw)
-        matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if glob.has_magic(text) else [Path(text)]
+        # A file whose own name holds glob characters ("a[1].html") is that file, not a pattern.
+        is_pattern = glob.has_magic(text) and not os.path.lexists(text)
+        matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if is_pattern else [Path(text)]
         for match in matches:
             files = sorted(p for p in match.rglob("*") if not p.is_dir()) if match.is_dir() else [match]
             for file in files:
@@ -160,6 +162,9 @@ def _read_jsonl(path: Path, uri: str, settings: Settings) -> Iterator[ReadItem]:
         except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt .gz: the line it broke in
             yield Reject(input=f"{uri}#line={number + 1}", stage="read", reason="unreadable",
                          detail=f"{type(exc).__name__}: {exc}")
+            return
+    if number == 0:
+        yield Reject(input=uri, stage="read", reason="empty", detail="file holds no lines")
 
 
 def _jsonl_line(uri: str, line: bytes | int, limit: int) -> Iterator[ReadItem]:
