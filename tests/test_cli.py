@@ -200,3 +200,18 @@ def test_runs_starting_at_once_share_prefect_home_without_a_start_up_race(tmp_pa
     for run, (_, stderr) in zip(runs, outputs, strict=True):
         assert "UNIQUE constraint failed" not in stderr and "Traceback" not in stderr, stderr[-3000:]
         assert run.returncode == 0, stderr[-3000:]
+
+
+def test_run_takes_a_file_name_that_is_not_utf8_and_a_fifo_on_the_command_line(
+        tmp_path: Path, prefect_home: Path) -> None:
+    named = tmp_path / os.fsdecode(b"caf\xe9.txt")
+    shutil.copy(SEED_ARTICLE, named)
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    warehouse = tmp_path / "w.duckdb"
+    result = subprocess.run([os.fsencode(INGEST), b"run", os.fsencode(named), os.fsencode(fifo),
+                             b"-w", os.fsencode(warehouse)], capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert b"skipped:not_a_regular_file" in result.stdout
+    rows = _ingest("sql", "select source_uri from articles", "-f", "csv", "-w", str(warehouse))
+    assert rows.stdout.splitlines()[1:] == [str(tmp_path / "caf\\xe9.txt")]

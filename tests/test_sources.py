@@ -307,3 +307,15 @@ def test_any_jsonl_line_ends_as_one_item(lines: list[str]) -> None:
         assert len(outcomes) == len(lines)  # one document, reject or skip per line, in order
         assert [(i.source_uri if isinstance(i, RawDocument) else i.input).rpartition("#")[2] for i in outcomes] == [
             f"line={n}" for n in range(1, len(lines) + 1)]
+
+
+def test_a_file_uri_names_the_file_even_when_its_name_is_not_utf8(tmp_path: Path, settings: Settings) -> None:
+    from ingest.sources import portable_path
+
+    path = tmp_path / os.fsdecode(b"caf\xe9[1].html")
+    path.write_bytes(PAGE)
+    uri = portable_path(str(path))
+    assert uri.startswith("file://") and uri.isascii()
+    [doc] = _read([uri], settings)
+    assert isinstance(doc, RawDocument) and doc.source_uri == display_path(path)
+    assert portable_path("/plain/name.html") == "/plain/name.html"

@@ -85,13 +85,14 @@ def run(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
+        from ingest.sources import portable_path
 
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
         urls = [p for p in paths if p.startswith(("http://", "https://"))]
-        files = [p for p in paths if p not in urls]
+        files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
         try:
-            totals = ingest_files([str(p) for p in files], str(settings.warehouse), batch_size) if files else {}
+            totals = ingest_files(files, str(settings.warehouse), batch_size) if files else {}
             if urls:
                 from flows.fetch_sources import fetch_urls
 

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from ingest.models import FieldWarning, MediaType, RawDocument, Reject, Skipped
 from ingest.page_metadata import parse_date
@@ -46,9 +47,9 @@ def expand_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
     of a directory (FIFOs, devices) are listed too, so the read stage can skip them with a reason."""
     seen: set[Path] = set()
     for raw in paths:
-        text = str(raw)
+        text = path_from_uri(str(raw))
         # A file whose own name holds glob characters ("a[1].html") is that file, not a pattern.
-        is_pattern = glob.has_magic(text) and not os.path.lexists(text)
+        is_pattern = glob.has_magic(text) and not os.path.lexists(text) and text == str(raw)
         matches = sorted(Path(m) for m in glob.glob(text, recursive=True)) if is_pattern else [Path(text)]
         for match in matches:
             files = sorted(p for p in match.rglob("*") if not p.is_dir()) if match.is_dir() else [match]
@@ -58,6 +59,23 @@ def expand_inputs(paths: Iterable[str | Path]) -> Iterator[Path]:
                 if file not in seen and (file.suffix != "" or not match.is_dir()):
                     seen.add(file)
                     yield file
+
+
+def path_from_uri(text: str) -> str:
+    """A `file://` URI as the path it names (its percent-escapes may be bytes that are not UTF-8); other text as it
+    is. The command line hands such names to the flow as URIs: a flow's parameters must be UTF-8 JSON."""
+    if not text.startswith("file://"):
+        return text
+    return os.fsdecode(unquote_to_bytes(urlsplit(text).path))
+
+
+def portable_path(text: str) -> str:
+    """`text` itself, or for a path that is not valid UTF-8 its `file://` URI (read back by `path_from_uri`)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return Path(text).absolute().as_uri()
+    return text
 
 
 def display_path(path: Path) -> str:
