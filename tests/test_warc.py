@@ -81,3 +81,16 @@ def test_a_complete_archive_reads_every_record(tmp_path: Path, settings: Setting
         assert [type(i) for i in items] == [RawDocument, RawDocument]
         assert [i.content for i in items if isinstance(i, RawDocument)] == [BODY + b"0", BODY + b"1"]
         assert not any(isinstance(i, Skipped) for i in items)
+
+
+def test_an_endless_header_line_is_read_in_bounded_pieces_and_its_record_rejected(
+        tmp_path: Path, settings: Settings) -> None:
+    from ingest.warc import MAX_LINE_BYTES, _BoundedLineReader
+
+    endless = b"WARC/1.0\r\nWARC-Type: response\r\nX-Endless: " + b"a" * (3 * MAX_LINE_BYTES) + b"\r\n\r\n"
+    reader = _BoundedLineReader(io.BytesIO(endless))
+    assert max(len(line) for line in iter(reader.readline, b"")) <= MAX_LINE_BYTES
+    (tmp_path / "endless.warc").write_bytes(endless)
+    items = _read(tmp_path / "endless.warc", settings)
+    assert items and not any(isinstance(i, RawDocument) for i in items)
+    assert isinstance(items[0], Reject) and items[0].input.endswith("#record=0")

@@ -12,24 +12,40 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from warcio.archiveiterator import WARCIterator
+from warcio.bufferedreaders import DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParserException
+from warcio.utils import BUFF_SIZE
 
 from ingest.models import RawDocument, Reject, Skipped
 
 WarcItem = RawDocument | Reject | Skipped
 _GZIP_MAGIC = b"\x1f\x8b"
 _DRAIN_CHUNK = 1 << 16
+MAX_LINE_BYTES = 1 << 20  # far beyond any real header line
 _LOADER = ArcWarcRecordLoader()
 _WARC_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError, EOFError, zlib.error, OSError)
 
 
+class _BoundedLineReader(DecompressingBufferedReader):
+    """warcio's reader, except that one line (a WARC or HTTP header, a chunk size) is at most `MAX_LINE_BYTES`:
+    warcio reads header lines whole, so one endless line would otherwise be held in memory entire. A longer line is
+    cut, and the record it is in then fails to parse and is rejected."""
+
+    def readline(self, length: int | None = None) -> bytes:
+        return bytes(super().readline(MAX_LINE_BYTES if length is None else min(length, MAX_LINE_BYTES)))
+
+
 class _Records(WARCIterator):
-    """warcio's iterator, noting whether the archive ended inside a gzip member (a truncated .warc.gz), which
-    warcio itself takes for a clean end."""
+    """warcio's iterator over a line-bounded reader, noting whether the archive ended inside a gzip member (a
+    truncated .warc.gz), which warcio itself takes for a clean end."""
 
     ended_inside_member = False
+
+    def __init__(self, handle: IO[bytes], **options: Any) -> None:
+        super().__init__(handle, **options)
+        self.reader = _BoundedLineReader(self.fh, block_size=BUFF_SIZE)
 
     def member_cut_short(self) -> bool:
         """After `read_to_end()`: the gzip member holding the current record ended before its gzip trailer."""
