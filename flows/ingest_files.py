@@ -37,15 +37,18 @@ def transform_batch(settings: Settings, items: list[ReadItem], loaded: set[str],
     return pipeline.transform(items, settings, loaded, pool)
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry a locked or failing warehouse, never a bug, a full disk or a corrupt file: the transaction rolled back
+    either way."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, duckdb.Error | warehouse.WarehouseError) and not (
+        isinstance(error, duckdb.Error) and warehouse.is_operator_fault(error))
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)
 def load_batch(settings: Settings, result: BatchResult, run_id: str) -> tuple[BatchResult, warehouse.LoadCounts]:
     with warehouse.open_warehouse(settings) as con:
         return pipeline.load_new(con, result, run_id)
-
-
-def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Retry a locked or failing warehouse, never a bug: the dedupe transaction rolled back either way."""
-    return isinstance(state.result(raise_on_failure=False), duckdb.Error | warehouse.WarehouseError)
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)

@@ -6,6 +6,9 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ingest.clean import clean, normalise_text
 from ingest.extract import extract
@@ -112,3 +115,27 @@ def test_language_is_detected_from_the_body(settings: Settings) -> None:
     assert isinstance(cleaned, CleanArticle)
     assert cleaned.language == "en"
     assert cleaned.word_count == sum(len(line.split()) for line in ARTICLE_LINES)
+
+
+# --- Property: whatever text and declarations reach it, cleaning answers with an article or a reject ---
+
+_LINE = st.one_of(st.text(max_size=120), st.sampled_from((
+    "Read more: another story", "By Jane Doe", "— Jane (@jane) March 3, 2025", "Advertisement",
+    "Updated: March 3, 2025 at 10:00 AM", "Jane Doe is a reporter who covers the city.", "About the author", "")))
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_LINE, max_size=30), title=st.one_of(st.none(), st.text(max_size=80)),
+       authors=st.lists(st.text(max_size=30), max_size=3), url=st.one_of(st.none(), st.text(max_size=40)),
+       source=st.sampled_from(("a.txt", "a.html", "feed.jsonl#line=1")))
+def test_any_extracted_text_cleans_to_an_article_or_a_reject(
+        lines: list[str], title: str | None, authors: list[str], url: str | None, source: str) -> None:
+    article = ExtractedArticle(document_id="d" * 64, source_uri=source, url=url, title=title,
+                               authors=tuple(authors), body="\n".join(lines))
+    for minimum in (0, 25):
+        cleaned = clean(article, Settings(min_body_words=minimum))
+        assert isinstance(cleaned, CleanArticle | Reject)
+        if isinstance(cleaned, Reject):
+            assert (cleaned.stage, cleaned.input) == ("clean", source)
+        else:
+            assert cleaned.word_count >= minimum and cleaned.source_uri == source

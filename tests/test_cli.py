@@ -109,3 +109,153 @@ def test_a_glob_matching_nothing_is_warned_about_and_recorded(tmp_path: Path, pr
     assert f"warning: {pattern}: the glob pattern matches no file" in result.stderr
     rejects = _ingest("sql", "select input, stage, reason from rejects", "-f", "csv", "-w", str(warehouse))
     assert rejects.stdout.splitlines()[1:] == [f"{pattern},read,no_match"]
+
+
+@pytest.fixture
+def small_warehouse(tmp_path: Path) -> Path:
+    """A migrated warehouse holding one reject, built without a flow run (these tests are about `ingest sql`)."""
+    from ingest import warehouse
+    from ingest.models import BatchResult, Reject
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "news.duckdb")
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=(
+            Reject(input="a.html", stage="read", reason="empty"),)), "run-1")
+    return settings.warehouse
+
+
+def _refused(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    return line
+
+
+def test_sql_cannot_write_a_file(small_warehouse: Path, tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    line = _refused(_ingest("sql", f"copy (select 1) to '{target}'", "-w", str(small_warehouse)))
+    assert "ingest export" in line and not target.exists()
+    before = small_warehouse.read_bytes()
+    _refused(_ingest("sql", f"copy (select 1) to '{small_warehouse}'", "-w", str(small_warehouse)))
+    assert small_warehouse.read_bytes() == before
+
+
+def test_sql_cannot_read_files_or_list_directories(small_warehouse: Path) -> None:
+    assert "cannot read or write files" in _refused(
+        _ingest("sql", "select * from read_text('/etc/hostname')", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "select * from glob('/etc/*')", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "select * from read_csv('/etc/passwd', sep = ':')", "-w", str(small_warehouse)))
+
+
+def test_sql_cannot_attach_another_warehouse_or_install_extensions(small_warehouse: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("create table t as select 1 as x")
+    line = _refused(_ingest("sql", f"attach '{other}' as o (read_only false); delete from o.t",
+                            "-w", str(small_warehouse)))
+    assert "ATTACH is not allowed" in line
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("select count(*) from t").fetchone() == (1,)
+    _refused(_ingest("sql", "install httpfs", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "load httpfs", "-w", str(small_warehouse)))
+    _refused(_ingest("sql", "set enable_external_access = true", "-w", str(small_warehouse)))
+
+
+def test_sql_still_answers_selects_on_tables_and_views(small_warehouse: Path) -> None:
+    table = _ingest("sql", "select stage, reason from rejects", "-f", "csv", "-w", str(small_warehouse))
+    assert table.returncode == 0 and table.stdout.splitlines() == ["stage,reason", "read,empty"]
+    view = _ingest("sql", "select reason, rejects from rejects_by_reason", "-f", "json", "-w", str(small_warehouse))
+    assert view.returncode == 0, view.stderr
+    assert [row["reason"] for row in json.loads(view.stdout)] == ["empty"]
+
+
+# --- True messages on real faults (issue 12 item 7) ---
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "│" not in result.stderr, result.stderr[-3000:]
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    return line
+
+
+def test_a_corrupt_warehouse_is_named_corrupt_at_once_not_locked(tmp_path: Path) -> None:
+    from tests.test_warehouse import _corrupted_warehouse
+
+    path = _corrupted_warehouse(tmp_path)
+    env = {"INGEST_LOCK_TIMEOUT_SECONDS": "600"}  # a lock wait would show as a timeout of this test
+    for args in (("sql", "select count(*) from rejects"), ("run", str(SEED_ARTICLE))):
+        line = _one_error_line(_ingest(*args, "-w", str(path), env=env, timeout=120))
+        assert "is corrupt" in line and "checksum" in line and "locked" not in line
+
+
+def test_a_dead_prefect_api_url_is_one_line_naming_it(tmp_path: Path) -> None:
+    from tests.prefect_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    result = _ingest("run", str(SEED_ARTICLE), "-w", str(tmp_path / "w.duckdb"), env={"PREFECT_API_URL": url},
+                     timeout=120)
+    line = _one_error_line(result)
+    assert f"PREFECT_API_URL={url}" in line and "prefect server start" in line
+    assert len(result.stderr.splitlines()) == 1
+
+
+def _in_a_tiny_filesystem(command: list[str], mount: Path, size: str) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a private mount namespace where `mount` is a tmpfs of `size`: a real full disk, seen by
+    nothing else on the machine and gone when the command ends."""
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        unshare.insert(1, "--map-root-user")
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
+    result = subprocess.run([*unshare, "sh", "-c", script, "sh", size, str(mount), *command],
+                            capture_output=True, text=True, timeout=400)
+    if result.returncode != 0 and "mount" in result.stderr.lower() and "permission" in result.stderr.lower():
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    return result
+
+
+def test_a_full_disk_ends_the_run_in_one_line_naming_it(tmp_path: Path, prefect_home: Path) -> None:
+    import random
+    import string
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rng = random.Random(7)
+    for number in range(6):  # text that compresses badly, so the warehouse outgrows the filesystem
+        words = ("".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(60_000))
+        (corpus / f"{number}.txt").write_text(f"Title {number}\n\n" + " ".join(words) + ".")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    result = _in_a_tiny_filesystem([INGEST, "run", str(corpus), "-w", str(mount / "w.duckdb"), "--batch-size", "2"],
+                                   mount, "3m")
+    line = _one_error_line(result)
+    assert "no space left on the device" in line and "free space and run again" in line
+    assert "cannot rollback" not in result.stderr and "Retry" not in result.stderr
+
+
+def test_runs_starting_at_once_share_prefect_home_without_a_start_up_race(tmp_path: Path) -> None:
+    home = tmp_path / "prefect-home"  # fresh: every temporary server would create and migrate its database
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    runs = [subprocess.Popen([INGEST, "run", str(SEED_ARTICLE), "-w", str(tmp_path / f"w{i}.duckdb")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(3)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    for run, (_, stderr) in zip(runs, outputs, strict=True):
+        assert "UNIQUE constraint failed" not in stderr and "Traceback" not in stderr, stderr[-3000:]
+        assert run.returncode == 0, stderr[-3000:]
+
+
+def test_run_takes_a_file_name_that_is_not_utf8_and_a_fifo_on_the_command_line(
+        tmp_path: Path, prefect_home: Path) -> None:
+    named = tmp_path / os.fsdecode(b"caf\xe9.txt")
+    shutil.copy(SEED_ARTICLE, named)
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    warehouse = tmp_path / "w.duckdb"
+    result = subprocess.run([os.fsencode(INGEST), b"run", os.fsencode(named), os.fsencode(fifo),
+                             b"-w", os.fsencode(warehouse)], capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert b"skipped:not_a_regular_file" in result.stdout
+    rows = _ingest("sql", "select source_uri from articles", "-f", "csv", "-w", str(warehouse))
+    assert rows.stdout.splitlines()[1:] == [str(tmp_path / "caf\\xe9.txt")]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
 from ingest.clean import clean
 from ingest.extract import decode_bytes, extract
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
@@ -163,3 +167,31 @@ def test_utf8_bytes_with_bom_xhtml_doctype_and_stray_control_characters() -> Non
     clean_utf8 = _extracted(content.replace(b"\x0b", b""))
     assert clean_utf8.body == article.body
     assert clean_utf8.title == article.title == "Council approves tram extension"
+
+
+# --- Property: whatever the bytes and declared charset, extraction answers with an article or a reject ---
+
+_HTMLISH = st.builds(lambda head, body: f"<html><head>{head}</head><body><article>{body}</article></body></html>",
+                     st.text(max_size=80), st.text(max_size=400))
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=st.one_of(st.binary(max_size=3000), _HTMLISH.map(lambda s: s.encode("utf-8", "surrogatepass")),
+                         st.text(max_size=1000).map(lambda s: s.encode("utf-8", "surrogatepass"))),
+       media=st.sampled_from(("text/html", "text/plain")),
+       charset=st.one_of(st.none(), st.sampled_from(("utf-8", "latin-1", "shift_jis", "utf-16", "no-such-codec",
+                                                     "", "x" * 40))),
+       url=st.one_of(st.none(), st.just("https://news.example.com/a"), st.text(max_size=30)))
+def test_any_bytes_extract_to_an_article_or_a_reject_and_clean_likewise(
+        content: bytes, media: str, charset: str | None, url: str | None) -> None:
+    document = RawDocument(source_uri="test://any", media_type=media, content=content,  # type: ignore[arg-type]
+                           charset=charset, url=url)
+    extracted = extract(document)  # no catch-all here: an exception fails the property
+    assert isinstance(extracted, ExtractedArticle | Reject)
+    if isinstance(extracted, ExtractedArticle):
+        cleaned = clean(extracted, Settings(min_body_words=1))
+        assert isinstance(cleaned, CleanArticle | Reject)
+        if isinstance(cleaned, CleanArticle):
+            cleaned.body_text.encode("utf-8")  # storable text: no lone surrogates
+    else:
+        assert extracted.stage == "extract" and extracted.input == "test://any" and extracted.reason

@@ -123,3 +123,38 @@ def test_a_run_killed_mid_load_leaves_a_consistent_warehouse_and_the_next_run_fi
     run_batches([inputs], clean, "clean-run")
     assert _counts(settings) == _counts(clean)
     assert _counts(settings)["articles"] == 20
+
+
+def _hostile_inputs(root: Path) -> None:
+    """The inputs that each ended a whole run before (issue 12 item 4), next to one good page."""
+    root.mkdir(exist_ok=True)
+    (root / "good.html").write_text(article_html())
+    text = json.dumps(article_html())
+    (root / "feed.jsonl").write_text("\n".join([
+        '{"url": "https://example.org/big", "html": ' + text + ', "id": ' + "9" * 5000 + "}",
+        '{"url": "https://example.org/surrogate", "text": "Lone \\ud800 escape. ' + "More words here. " * 10 + '"}',
+        '{"url": "https://example.org/deep", "text": "x", "nest": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        json.dumps({"html": article_html()}),
+        json.dumps({"url": "https://example.org/undated", "html": article_html(), "published": "not a date"}),
+    ]) + "\n")
+    (root / "not_an_archive.warc").write_text("<html><body>not a WARC</body></html>\n" * 10)
+    (root / os.fsdecode(b"caf\xe9.html")).write_text(article_html(title="Named in Latin-1"))
+    os.mkfifo(root / "pipe.html")
+
+
+def test_hostile_inputs_each_cost_one_input_and_the_run_loads_the_rest(tmp_path: Path, settings: Settings) -> None:
+    _hostile_inputs(tmp_path / "in")
+    totals = run_batches([tmp_path / "in"], settings, "run-1")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rejects = {(i.rpartition("/")[2], s, r) for i, s, r in
+                   con.execute("select input, stage, reason from rejects").fetchall()}
+        loaded = {r[0].rpartition("/")[2] for r in con.execute("select source_uri from articles").fetchall()}
+        warnings = con.execute("select input, stage, field, value from input_warnings").fetchall()
+    assert rejects == {("feed.jsonl#line=1", "read", "malformed_jsonl"),
+                       ("feed.jsonl#line=3", "read", "malformed_jsonl"),
+                       ("feed.jsonl#line=4", "read", "missing_url"),
+                       ("not_an_archive.warc", "read", "not_a_warc")}
+    assert loaded == {"good.html", "caf\\xe9.html", "feed.jsonl#line=2", "feed.jsonl#line=5"}
+    assert [(i.rpartition("/")[2], s, f, v) for i, s, f, v in warnings] == [
+        ("feed.jsonl#line=5", "read", "published", "not a date")]
+    assert totals["skipped:not_a_regular_file"] == 1 and totals["warned:read:published"] == 1

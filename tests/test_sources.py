@@ -5,19 +5,35 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import tempfile
 from pathlib import Path
 
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ingest.models import RawDocument, Reject, Skipped
+from ingest.models import BatchResult, FieldWarning, RawDocument, Reject, Skipped
 from ingest.settings import Settings
-from ingest.sources import expand_inputs, gunzip_capped, read_inputs, unmatched_inputs
+from ingest.sources import (
+    JSONL_SUFFIXES,
+    SUPPORTED_SUFFIXES,
+    WARC_SUFFIXES,
+    bounded_lines,
+    display_path,
+    expand_inputs,
+    gunzip_capped,
+    read_inputs,
+    unmatched_inputs,
+)
+from ingest.warehouse import batch_tables
 
 PAGE = b"<html><head><title>T</title></head><body><article><p>Hello world.</p></article></body></html>"
 
 
-def _read(paths: list[Path | str], settings: Settings) -> list[RawDocument | Reject | Skipped]:
+def _read(paths: list[Path | str], settings: Settings) -> list[RawDocument | Reject | Skipped | FieldWarning]:
     return list(read_inputs(paths, settings))
 
 
@@ -135,3 +151,188 @@ def test_a_glob_matching_nothing_is_a_read_reject_naming_the_pattern(tmp_path: P
     assert (reject.input, reject.stage, reject.reason) == (str(tmp_path / "*.warc"), "read", "no_match")
     assert "matches no file" in reject.detail
     assert [i.source_uri for i in items if isinstance(i, RawDocument)] == [str(tmp_path / "a.html")]
+
+
+# --- Every input ends as a document, a reject or a skip (issue 12 item 4) ---
+
+def _only(items: list[RawDocument | Reject | Skipped], kind: type) -> list:
+    return [i for i in items if isinstance(i, kind)]
+
+
+def _line(obj: dict[str, object]) -> str:
+    return json.dumps(obj)
+
+
+def test_a_jsonl_line_with_a_5000_digit_number_is_rejected_and_the_next_line_read(
+        tmp_path: Path, settings: Settings) -> None:
+    huge = '{"url": "https://example.org/a", "text": "x", "n": ' + "9" * 5000 + "}"
+    good = _line({"url": "https://example.org/b", "text": "A plain text body."})
+    (tmp_path / "feed.jsonl").write_text(huge + "\n" + good + "\n")
+    reject, doc = _read([tmp_path / "feed.jsonl"], settings)
+    assert isinstance(reject, Reject) and reject.reason == "malformed_jsonl" and reject.input.endswith("#line=1")
+    assert "4300 digits" in reject.detail
+    assert isinstance(doc, RawDocument) and doc.url == "https://example.org/b"
+
+
+def test_deeply_nested_json_is_rejected_not_a_recursion_error(tmp_path: Path, settings: Settings) -> None:
+    deep = '{"url": "https://example.org/a", "text": "x", "nest": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (tmp_path / "deep.jsonl").write_text(deep + "\n")
+    [reject] = _read([tmp_path / "deep.jsonl"], settings)
+    assert isinstance(reject, Reject) and reject.reason == "malformed_jsonl" and "RecursionError" in reject.detail
+
+
+def test_a_lone_surrogate_escape_becomes_a_replacement_character(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "s.jsonl").write_text('{"url": "https://example.org/a", "title": "A \\udc80 title",'
+                                      ' "text": "Body \\ud800 text."}\n')
+    [doc] = _read([tmp_path / "s.jsonl"], settings)
+    assert isinstance(doc, RawDocument)
+    assert doc.content == "Body \ufffd text.".encode() and doc.declared_title == "A \ufffd title"
+
+
+def test_a_file_name_that_is_not_utf8_is_read_under_an_escaped_name(tmp_path: Path, settings: Settings) -> None:
+    name = os.fsdecode(b"caf\xe9.html")
+    (tmp_path / name).write_bytes(PAGE)
+    for path in (tmp_path, tmp_path / name):
+        [doc] = _read([path], settings)
+        assert isinstance(doc, RawDocument) and doc.source_uri.endswith("caf\\xe9.html")
+        doc.source_uri.encode("utf-8")  # storable: no surrogates left
+
+
+def test_fifos_devices_and_links_to_devices_are_skipped_unopened(tmp_path: Path, settings: Settings) -> None:
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    (tmp_path / "zero.html").symlink_to("/dev/zero")
+    (tmp_path / "ok.html").write_bytes(PAGE)
+    # Opening the FIFO for reading would block until a writer came: the read returning at all is the proof.
+    for paths in ([tmp_path], [fifo, tmp_path / "zero.html", "/dev/null"]):
+        items = _read(paths, settings)  # type: ignore[arg-type]
+        skipped = _only(items, Skipped)
+        assert {s.reason for s in skipped} == {"not_a_regular_file"}
+        assert len(skipped) == (2 if paths == [tmp_path] else 3)
+    assert _only(_read([tmp_path], settings), RawDocument)[0].source_uri.endswith("ok.html")
+
+
+# --- JSONL fields (issue 13 item 6) ---
+
+def test_a_jsonl_line_without_a_url_is_rejected(tmp_path: Path, settings: Settings) -> None:
+    lines = [_line({"text": "A body."}), _line({"url": "  ", "text": "A body."}), _line({"url": 7, "text": "A body."})]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n")
+    items = _read([tmp_path / "f.jsonl"], settings)
+    assert [(type(i).__name__, getattr(i, "reason", "")) for i in items] == [("Reject", "missing_url")] * 3
+
+
+def test_a_published_value_that_is_not_a_date_loads_the_article_with_a_warning(
+        tmp_path: Path, settings: Settings) -> None:
+    lines = [_line({"url": "https://example.org/a", "text": "A body.", "published": "not a date", "title": ["x"]}),
+             _line({"url": "https://example.org/b", "text": "A body.", "published": "2025-11-15"})]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n")
+    items = _read([tmp_path / "f.jsonl"], settings)
+    assert [type(i).__name__ for i in items] == ["RawDocument", "FieldWarning", "FieldWarning", "RawDocument"]
+    doc, title, published, _ = items
+    assert isinstance(doc, RawDocument) and doc.declared_title is None
+    assert isinstance(published, FieldWarning) and (published.field, published.value) == ("published", "not a date")
+    assert published.input == doc.source_uri and published.stage == "read"
+    assert isinstance(title, FieldWarning) and (title.field, title.value) == ("title", '["x"]')
+
+
+# --- Bounded reading (issue 12 item 5) ---
+
+def test_a_line_over_the_cap_in_a_jsonl_gz_is_rejected_without_being_read_whole(tmp_path: Path) -> None:
+    small = Settings(warehouse=tmp_path / "w.duckdb", max_document_bytes=1000)
+    long_line = _line({"url": "https://example.org/a", "text": "x" * 50_000})
+    with gzip.open(tmp_path / "f.jsonl.gz", "wt") as handle:
+        handle.write(long_line + "\n" + _line({"url": "https://example.org/b", "text": "fine"}) + "\n")
+    reject, doc = _read([tmp_path / "f.jsonl.gz"], small)
+    assert isinstance(reject, Reject) and reject.reason == "too_large" and reject.input.endswith("#line=1")
+    assert reject.detail.startswith(f"{len(long_line) + 1} bytes")
+    assert isinstance(doc, RawDocument) and doc.url == "https://example.org/b"
+
+
+def test_bounded_lines_never_returns_more_than_the_cap() -> None:
+    stream = io.BytesIO(b"short\n" + b"y" * 10_000 + b"\nlast")
+    assert list(bounded_lines(stream, 100)) == [b"short\n", 10_001, b"last"]
+
+
+def test_a_truncated_jsonl_gz_rejects_the_line_it_broke_in(tmp_path: Path, settings: Settings) -> None:
+    lines = "".join(_line({"url": f"https://example.org/{i}", "text": f"body {i} " * 50}) + "\n" for i in range(50))
+    data = gzip.compress(lines.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    items = _read([tmp_path / "cut.jsonl.gz"], settings)
+    *docs, last = items
+    assert docs and all(isinstance(d, RawDocument) for d in docs)
+    assert isinstance(last, Reject) and last.reason == "unreadable"
+    assert last.input.endswith(f"#line={len(docs) + 1}")
+
+
+# --- Properties: whatever the bytes, JSON or file name, the read stage answers with items, never an exception ---
+
+_SURROGATE_TEXT = st.builds(lambda a, n, b: a + chr(0xD800 + n) + b, st.text(max_size=20), st.integers(0, 0x7FF),
+                            st.text(max_size=20))
+_ANY_TEXT = st.one_of(st.text(max_size=60), _SURROGATE_TEXT)
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _ANY_TEXT,
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
+                     max_leaves=12)
+_FIELD = st.one_of(_JSON, st.just("https://example.org/a"), st.just("<p>Some words of a body.</p>"),
+                   st.just("2025-11-15"), st.just("not a date"))
+_JSONL_OBJECT = st.fixed_dictionaries({}, optional={key: _FIELD for key in
+                                                    ("url", "html", "text", "title", "author", "published")})
+_FILE_NAME = st.binary(min_size=1, max_size=24).filter(lambda b: b"/" not in b and b"\0" not in b
+                                                       and b not in (b".", b".."))
+_SUFFIX = st.sampled_from((*SUPPORTED_SUFFIXES, ".bin", ""))
+_PROPERTY = hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _assert_storable(items: list[RawDocument | Reject | Skipped | FieldWarning], limit: int) -> None:
+    """Every item is one of the stage's records, and the load stage can turn them into Arrow rows."""
+    for item in items:
+        assert isinstance(item, RawDocument | Reject | Skipped | FieldWarning)
+        if isinstance(item, RawDocument):
+            assert len(item.content) <= limit
+    batch = BatchResult(documents=tuple(i for i in items if isinstance(i, RawDocument)), articles=(),
+                        rejects=tuple(i for i in items if isinstance(i, Reject)),
+                        warnings=tuple(i for i in items if isinstance(i, FieldWarning)))
+    batch_tables(batch, "run", "load")  # raises on text that cannot be stored (lone surrogates)
+
+
+@_PROPERTY
+@given(name=_FILE_NAME, suffix=_SUFFIX, content=st.binary(max_size=2000), gzip_it=st.booleans())
+def test_any_bytes_under_any_file_name_end_as_items(name: bytes, suffix: str, content: bytes, gzip_it: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        config = Settings(warehouse=Path(folder) / "w.duckdb", max_document_bytes=1500)
+        path = Path(os.fsdecode(os.fsencode(folder) + b"/" + name + suffix.encode()))
+        path.write_bytes(gzip.compress(content) if gzip_it and suffix.endswith(".gz") else content)
+        items = _read([path], config)  # named as a user names it: glob characters and all
+        _assert_storable(items, config.max_document_bytes)
+        assert items, "the file left no document, reject or skip"
+        if not path.name.lower().endswith((*JSONL_SUFFIXES, *WARC_SUFFIXES)):
+            [item] = items
+            assert (item.source_uri if isinstance(item, RawDocument) else item.input) == display_path(path)
+
+
+@_PROPERTY
+@given(lines=st.lists(st.one_of(_JSONL_OBJECT.map(json.dumps), _JSON.map(json.dumps), _ANY_TEXT), min_size=1,
+                      max_size=6))
+def test_any_jsonl_line_ends_as_one_item(lines: list[str]) -> None:
+    lines = [line.replace("\n", " ").replace("\r", " ") for line in lines]
+    with tempfile.TemporaryDirectory() as folder:
+        config = Settings(warehouse=Path(folder) / "w.duckdb")
+        path = Path(folder) / "feed.jsonl"
+        path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
+        items = _read([path], config)
+        _assert_storable(items, config.max_document_bytes)
+        outcomes = [i for i in items if not isinstance(i, FieldWarning)]
+        assert len(outcomes) == len(lines)  # one document, reject or skip per line, in order
+        assert [(i.source_uri if isinstance(i, RawDocument) else i.input).rpartition("#")[2] for i in outcomes] == [
+            f"line={n}" for n in range(1, len(lines) + 1)]
+
+
+def test_a_file_uri_names_the_file_even_when_its_name_is_not_utf8(tmp_path: Path, settings: Settings) -> None:
+    from ingest.sources import portable_path
+
+    path = tmp_path / os.fsdecode(b"caf\xe9[1].html")
+    path.write_bytes(PAGE)
+    uri = portable_path(str(path))
+    assert uri.startswith("file://") and uri.isascii()
+    [doc] = _read([uri], settings)
+    assert isinstance(doc, RawDocument) and doc.source_uri == display_path(path)
+    assert portable_path("/plain/name.html") == "/plain/name.html"

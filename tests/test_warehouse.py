@@ -107,3 +107,69 @@ def test_columns_of_a_table_in_order_and_a_clear_error_for_an_unknown_one(tmp_pa
     assert [c.name for c in columns] == ["reject_id", "input", "stage", "reason", "detail", "run_id", "rejected_at",
                                          "load_id"]
     assert columns[6].type == "TIMESTAMP" and columns[0].nullable is False and columns[4].nullable is True
+
+
+def test_query_connection_keeps_its_read_only_attachments_and_refuses_new_ones(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "w.duckdb")
+    with warehouse.open_warehouse(settings):
+        pass
+    side = tmp_path / "side.duckdb"
+    with duckdb.connect(str(side)) as con:
+        con.execute("create table hits as select 7 as n")
+    con = warehouse.connect_for_queries(settings, attachments=[("side", side)])
+    try:
+        assert warehouse.run_query(con, "select n from side.hits") == (["n"], [(7,)])
+        # Re-attaching the side file writable would also let the warehouse be re-attached writable after it.
+        with pytest.raises(warehouse.QueryRefused, match="DETACH is not allowed"):
+            warehouse.run_query(con, "detach side")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            warehouse.run_query(con, "insert into side.hits values (8)")
+        with pytest.raises(duckdb.Error, match="locked"):
+            warehouse.run_query(con, "set enable_external_access = true")
+    finally:
+        con.close()
+
+
+def _corrupted_warehouse(tmp_path: Path) -> Path:
+    """A real warehouse with rows, then garbage written over its data blocks (what a bad disk or copy leaves)."""
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "corrupt.duckdb")
+    rejects = tuple(Reject(input=f"in-{i}", stage="read", reason="empty", detail="x" * 200) for i in range(5000))
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=rejects), "run")
+    size = settings.warehouse.stat().st_size
+    with settings.warehouse.open("r+b") as handle:
+        for block_start in range(3 * 4096, size, 256 * 1024):  # after the file headers, each 256 KiB block
+            handle.seek(block_start + 64)  # past the block's stored checksum, so the block no longer matches it
+            handle.write(b"\xde\xad\xbe\xef" * 64)
+    return settings.warehouse
+
+
+def test_a_corrupt_warehouse_is_reported_as_corrupt_not_as_locked(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+
+    path = _corrupted_warehouse(tmp_path)
+    with pytest.raises(warehouse.WarehouseCorrupt, match="is corrupt .*checksum") as raised:
+        warehouse.connect(Settings(warehouse=path, lock_timeout_seconds=30))
+    assert "locked" not in str(raised.value)
+
+
+def test_a_commit_that_fails_keeps_its_own_error_not_cannot_rollback(tmp_path: Path) -> None:
+    """A failed COMMIT ends the transaction itself; the rollback after it must not replace the error."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create table t (x integer primary key)")
+        con.execute("begin transaction")
+        con.execute("insert into t values (1)")
+        other = con.cursor()
+        other.execute("insert into t values (1)")  # commits first: the outer commit now conflicts
+        try:
+            con.execute("commit")
+        except duckdb.Error as failed:
+            warehouse.rollback(con)  # must not raise "cannot rollback - no transaction is active"
+            assert "rollback" not in str(failed)
+        else:
+            raise AssertionError("the conflicting commit was expected to fail")
+        assert con.execute("select count(*) from t").fetchone() == (1,)

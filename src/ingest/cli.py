@@ -42,6 +42,25 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@contextmanager
+def one_line_faults(settings: Settings) -> Iterator[None]:
+    """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
+    or full warehouse) end it with one line naming the cause and what to do, not a traceback."""
+    from ingest.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        warehouse.connect(settings).close()  # fail fast, in one line, when the file is locked or corrupt
+        _choose_prefect_server(settings)
+        ensure_prefect_api()
+        quiet_console_tracebacks(warehouse.is_operator_fault)
+        yield
+    except (warehouse.WarehouseError, PrefectUnavailable) as exc:
+        raise fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
+
+
 class _ProgressHandler(logging.Handler):
     """Advances the progress bar from the flow's per-batch log records."""
 
@@ -66,28 +85,23 @@ def run(
     loaded the same way."""
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
-    files = [p for p in paths if p not in urls]
-    _check_inputs(files, any_urls=bool(urls))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        warehouse.connect(settings).close()  # fail fast, in one line, when another process holds the file
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
-    _choose_prefect_server(settings)
-    from flows.ingest_files import ingest_files
+    _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
+    with one_line_faults(settings), Progress(
+            SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
+            TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
+        from flows.ingest_files import ingest_files
+        from ingest.sources import portable_path
 
-    with Progress(SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
-                  TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
+        urls = [p for p in paths if p.startswith(("http://", "https://"))]
+        files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
         try:
-            totals = ingest_files([str(p) for p in files], str(settings.warehouse), batch_size) if files else {}
+            totals = ingest_files(files, str(settings.warehouse), batch_size) if files else {}
             if urls:
                 from flows.fetch_sources import fetch_urls
 
                 totals = _merged(totals, fetch_urls(urls, str(settings.warehouse)))
-        except warehouse.WarehouseError as exc:
-            raise fail(str(exc)) from None
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
@@ -146,14 +160,12 @@ def fetch(
     from ingest.frontier import SourcesError
 
     settings = settings_for(warehouse_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
-        warehouse.connect(settings).close()
-        _choose_prefect_server(settings)
-        from flows.fetch_sources import fetch_sources
+        with one_line_faults(settings):
+            from flows.fetch_sources import fetch_sources
 
-        totals = fetch_sources(source or None, str(settings.warehouse), refetch)
-    except (warehouse.WarehouseError, SourcesError) as exc:
+            totals = fetch_sources(source or None, str(settings.warehouse), refetch)
+    except SourcesError as exc:
         raise fail(str(exc)) from None
     _print_summary(totals, settings)
 
@@ -176,18 +188,10 @@ def enrich(
 ) -> None:
     """Re-run NER and entity resolution over articles in the warehouse (after a model or gazetteer change)."""
     settings = settings_for(warehouse_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        warehouse.connect(settings).close()
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
-    _choose_prefect_server(settings)
-    from flows.enrich import enrich_articles
+    with one_line_faults(settings):
+        from flows.enrich import enrich_articles
 
-    try:
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
     _print_summary(totals, settings)
 
 
@@ -197,20 +201,17 @@ def sql(
     warehouse_path: WarehouseOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
 ) -> None:
-    """Run an ad hoc read-only query and print the result."""
+    """Run an ad hoc read-only query and print the result (no file, network or extension access)."""
     if output not in ("table", "csv", "json"):
         raise fail("--format must be one of table, csv, json", 2)
     settings = settings_for(warehouse_path)
     try:
-        con = warehouse.connect(settings, read_only=True)
-    except warehouse.WarehouseError as exc:
-        raise fail(str(exc)) from None
-    _attach_search_index(con, settings)
+        con = warehouse.connect_for_queries(settings, prepare=lambda c: _attach_search_index(c, settings))
+    except (warehouse.WarehouseError, duckdb.Error) as exc:
+        raise fail(str(exc).splitlines()[0]) from None
     try:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    except duckdb.Error as exc:
+        columns, rows = warehouse.run_query(con, query)
+    except (warehouse.WarehouseError, duckdb.Error) as exc:
         raise fail(str(exc).splitlines()[0]) from None
     finally:
         con.close()

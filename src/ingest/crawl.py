@@ -202,7 +202,7 @@ class Crawl:
                 frontier.save_trust(con, self.fetcher.trust.snapshot(), load_id)
                 con.execute("commit")
             except BaseException:
-                con.execute("rollback")
+                warehouse.rollback(con)
                 raise
             if batch.rejects:
                 warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=batch.rejects), self.run_id)

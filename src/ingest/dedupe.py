@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ingest import warehouse
 from ingest.fingerprints import Fingerprint, Similarity, fingerprint, fingerprint_tokens, similarity
 from ingest.models import utc_now
 from ingest.settings import Settings
@@ -94,7 +95,7 @@ def dedupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], 
         counts = _dedupe(con, article_ids, settings, load_id)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
     return counts
 
@@ -145,7 +146,7 @@ def rededupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
         counts = _rededupe(con, article_ids, settings, load_id)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
     return counts
 

@@ -68,7 +68,7 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
                                "(select 1 from rejects r where r.reject_id = i.reject_id)")
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
     finally:
         for name in tables:
@@ -177,7 +177,7 @@ def load_gazetteer(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> bool
         changed = load_gazetteer_if_changed(con, gazetteer, warehouse.new_load_id())
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
     return changed
 

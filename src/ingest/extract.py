@@ -67,12 +67,12 @@ def _decode(content: bytes, declared_charset: str | None) -> tuple[str, str]:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     candidates += ["utf-8", "cp1252"]
     for name in candidates:
-        codec = _python_codec(name)
         try:
+            codec = codecs.lookup(_python_codec(name)).name  # first: decoding b"" never looks the codec up
             text = content.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
-        return text.lstrip("\ufeff"), codecs.lookup(codec).name
+        return text.lstrip("\ufeff"), codec
     raise ExtractionError("undecodable", "no charset decodes the input")
 
 

@@ -53,6 +53,17 @@ class Reject(Record):
     detail: str = ""
 
 
+class FieldWarning(Record):
+    """A declared value that could not be used (a `published` that is not a date): the input still loads without it,
+    and the warehouse keeps a row naming the input, the field and the value."""
+
+    input: str
+    stage: Stage
+    field: str
+    value: str
+    detail: str = ""
+
+
 class ExtractedArticle(Record):
     """What the page (or text) says, before cleaning."""
 
@@ -106,6 +117,7 @@ class BatchResult(Record):
     documents: tuple[RawDocument, ...]
     articles: tuple[CleanArticle, ...]
     rejects: tuple[Reject, ...]
+    warnings: tuple[FieldWarning, ...] = ()
     stage_counts: dict[str, int] = Field(default_factory=dict)
 
 

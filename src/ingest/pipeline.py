@@ -12,7 +12,7 @@ import duckdb
 
 from ingest import dedupe, search, warehouse
 from ingest.clean import article_id_for
-from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, Skipped
+from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
 from ingest.parallel import ExtractionPool, extract_and_clean
 from ingest.settings import Settings
 from ingest.sources import ReadItem, read_inputs
@@ -31,7 +31,12 @@ def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids:
     counts: Counter[str] = Counter()
     documents: list[RawDocument] = []
     rejects: list[Reject] = []
+    warnings: list[FieldWarning] = []
     for item in items:
+        if isinstance(item, FieldWarning):  # about the document before it, not an input of its own
+            warnings.append(item)
+            counts[f"warned:{item.stage}:{item.field}"] += 1
+            continue
         counts["inputs"] += 1
         if isinstance(item, Skipped):
             counts[f"skipped:{item.reason}"] += 1
@@ -49,7 +54,7 @@ def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids:
     counts["articles"] = len(articles)
     counts["embeds"] = sum(len(a.embeds) for a in articles)
     return BatchResult(documents=tuple(documents), articles=tuple(articles), rejects=tuple(rejects),
-                       stage_counts=dict(counts))
+                       warnings=tuple(warnings), stage_counts=dict(counts))
 
 
 def loaded_article_ids(settings: Settings, items: Iterable[ReadItem]) -> set[str]:

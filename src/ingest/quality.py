@@ -16,6 +16,7 @@ from datetime import datetime
 
 import duckdb
 
+from ingest import warehouse
 from ingest.models import utc_now
 
 DEFAULT_FACTOR = 2.0
@@ -214,7 +215,7 @@ def record(con: duckdb.DuckDBPyConnection, report: QualityReport, load_id: str) 
             con.executemany("insert into run_quality values (?, ?, ?, ?, ?, ?)", rows)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
 
 

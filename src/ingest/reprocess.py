@@ -182,7 +182,7 @@ def _write(con: duckdb.DuckDBPyConnection, replaced: list[CleanArticle], added: 
                      inserted["article_embeds"], inserted["rejects"]])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        warehouse.rollback(con)
         raise
     return load_id
 

@@ -8,8 +8,8 @@ import json
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,42 @@ class WarehouseError(RuntimeError):
 
 class WarehouseLocked(WarehouseError):
     pass
+
+
+class WarehouseCorrupt(WarehouseError):
+    pass
+
+
+class DiskFull(WarehouseError):
+    pass
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    """DuckDB's own words for a file another process holds ("Could not set lock on file ...: Conflicting lock is
+    held in ..."); a bare "lock" would also match the "block" of a corruption message."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def is_operator_fault(exc: BaseException) -> bool:
+    """A fault of the machine or the file (a full disk, a corrupt or locked warehouse), not of the code: retrying
+    it does not help, and its one-line explanation says all there is to say."""
+    if isinstance(exc, WarehouseError):
+        return True
+    return isinstance(exc, duckdb.Error) and isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
+
+
+def explain(exc: duckdb.Error, path: Path) -> WarehouseError:
+    """A DuckDB error as one line naming its cause and what to do, for the faults an operator can meet."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc).lower()
+    if "corrupt" in text or "checksum" in text:
+        return WarehouseCorrupt(f"warehouse {path} is corrupt ({first}); restore it from a backup or export, or load "
+                                "into a new file with --warehouse")
+    if "no space left" in text or "disk is full" in text or "enospc" in text:
+        return DiskFull(f"no space left on the device of warehouse {path} ({first}); free space and run again: "
+                        "batches already committed are kept")
+    return WarehouseError(f"warehouse {path}: {first}")
 
 
 @dataclass(frozen=True)
@@ -52,14 +88,68 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if not _is_lock_conflict(exc):
+                raise explain(exc, path) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
                     f"warehouse {path} is locked by another process (waited {settings.lock_timeout_seconds:g}s); "
                     "wait for the running load to finish or point --warehouse elsewhere"
                 ) from exc
             time.sleep(0.5)
+
+
+# Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
+# attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
+_REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
+
+
+class QueryRefused(WarehouseError):
+    """An analyst query tried to write or to reach outside the warehouse."""
+
+
+def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Path]] = (),
+                        prepare: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
+                        ) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for ad hoc SQL that cannot write files, read files or reach the network.
+
+    `attachments` (alias, file) are attached read-only first, then `prepare` runs (the search index attaches
+    itself and loads its extension there): the one place extra files join the connection. Then external access
+    goes off and the configuration is locked, so no query can turn either back on (DuckDB refuses
+    `COPY ... TO`, `read_text`, globbing, `INSTALL`/`LOAD` and `ATTACH` from then).
+    """
+    con = connect(settings, read_only=True)
+    try:
+        for alias, path in attachments:
+            con.execute(f"attach {_sql_literal(str(path))} as {_identifier(alias)} (read_only)")
+        if prepare is not None:
+            prepare(con)
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of an analyst query on a `connect_for_queries` connection."""
+    for statement in duckdb.extract_statements(query):
+        if statement.type in _REFUSED_STATEMENTS:
+            raise QueryRefused(f"{statement.type.name} is not allowed: `ingest sql` reads the warehouse only")
+    try:
+        cursor = con.execute(query)
+    except duckdb.PermissionException as exc:
+        raise QueryRefused(f"`ingest sql` cannot read or write files or reach the network "
+                           f"({str(exc).splitlines()[0]}); use `ingest export` for files") from exc
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -151,6 +241,13 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
     con.execute("checkpoint")
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure inside a transaction. A failed COMMIT (a full disk) has ended the transaction
+    already: its error is the one the caller must see, not "cannot rollback - no transaction is active"."""
+    with suppress(duckdb.TransactionException):
+        con.execute("rollback")
+
+
 def new_load_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
@@ -169,7 +266,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) 
                         [load_id, run_id, utc_now(), counts.documents, counts.articles, counts.embeds, counts.rejects])
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     return counts
 
@@ -180,6 +277,7 @@ _KEYS = {
     "article_embeds": ("article_id", "position"),
     "article_furniture": ("article_id", "position"),
     "rejects": ("reject_id",),
+    "input_warnings": ("warning_id",),
 }
 
 
@@ -238,8 +336,13 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
          "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now, "load_id": load_id}
         for r in batch.rejects
     ])
+    warnings = pa.Table.from_pylist([
+        {"warning_id": reject_id_for(w.input, w.stage, w.field), "input": w.input, "stage": w.stage,
+         "field": w.field, "value": w.value, "detail": w.detail, "run_id": run_id, "warned_at": now, "load_id": load_id}
+        for w in batch.warnings
+    ])
     return {"documents": documents, "articles": articles, "article_embeds": embeds,
-            "article_furniture": furniture, "rejects": rejects}
+            "article_furniture": furniture, "rejects": rejects, "input_warnings": warnings}
 
 
 def reject_id_for(input_uri: str, stage: str, reason: str) -> str:
