@@ -223,3 +223,27 @@ def enrichment_counts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
                 for table in ("entity_mentions", "article_entities", "article_enrichment")}
     finally:
         con.unregister("probe_articles")
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """A mention as the warehouse holds it, with the text its offsets index (for scoring against gold)."""
+
+    article_id: str
+    source_uri: str
+    title: str | None
+    body_text: str
+    field: str
+    start_char: int
+    end_char: int
+    entity_id: str
+    type: str
+
+
+def stored_mentions(con: duckdb.DuckDBPyConnection) -> list[StoredMention]:
+    rows = con.execute(
+        "select a.article_id, a.source_uri, a.title, a.body_text, m.field, m.start_char, m.end_char, m.entity_id, "
+        "e.type from entity_mentions m join articles a using (article_id) join entities e using (entity_id) "
+        "order by a.article_id, m.field, m.start_char"
+    ).fetchall()
+    return [StoredMention(*row) for row in rows]
