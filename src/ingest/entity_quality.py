@@ -30,6 +30,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import unquote
 
+from ingest.entity_store import StoredMention
 from ingest.resolve import LABEL_TYPES
 from ingest.settings import Settings
 
@@ -272,13 +273,13 @@ def pipeline_predictions(docs: Sequence[GumDocument], settings: Settings | None 
                     entity_store.load_enrichment(con, result, "gum-eval", enricher.gazetteer)
         with warehouse.open_warehouse(settings) as con:
             stored = entity_store.stored_mentions(con)
-    by_line: dict[int, list[entity_store.StoredMention]] = defaultdict(list)
+    by_line: dict[int, list[StoredMention]] = defaultdict(list)
     for mention in stored:
         by_line[int(mention.source_uri.rsplit("#line=", 1)[1])].append(mention)
     return [_mapped(doc, by_line.get(number, [])) for number, doc in enumerate(docs, start=1)]
 
 
-def _mapped(doc: GumDocument, mentions: Sequence[entity_store.StoredMention]) -> list[Predicted]:
+def _mapped(doc: GumDocument, mentions: Sequence[StoredMention]) -> list[Predicted]:
     """Stored offsets index the stored title and body: carry them onto the gold text by alignment. The gold
     text opens with the headline; title mentions count only when the stored body lost that line."""
     maps: dict[str, Callable[[int, int], tuple[int, int] | None]] = {}

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
+from ingest.name_signals import after_article, is_given_name, looks_like_person, not_a_name
 
-RESOLVER_VERSION = "resolve-1"
+RESOLVER_VERSION = "resolve-2"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -44,6 +45,7 @@ _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u
 _WORD = re.compile(r"\S+")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
+_INNER_POSSESSIVE = re.compile(r"'s\s")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
 
@@ -83,7 +85,8 @@ def entity_id_for(entity_type: str, name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    return normalise_surface(name).casefold().replace(".", "")
+    """"New People's Party" and "New People Party" are one name; so are "U.S." and "US"."""
+    return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
 
 
 def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
@@ -112,6 +115,8 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         return None  # "pro-Beijing", lower-case handles: not a name mention
     if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
         return None  # "President" alone refers to someone but names no one
+    if not_a_name(surface, entity_type):
+        return None
     return start, end
 
 
@@ -237,6 +242,23 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     ]
 
 
+def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
+    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none."""
+    not_persons = {texts[s.field][s.start:s.end] for s in spans
+                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
+                   and after_article(texts[s.field], s.start, s.end)}
+    kept = []
+    for span in spans:
+        surface = texts[span.field][span.start:span.end]
+        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
+            continue
+        if span.type in ("ORGANIZATION", "LOCATION") and span.gazetteer is None and looks_like_person(surface):
+            span.type = "PERSON"
+        kept.append(span)
+    return kept
+
+
 def _display_name(text: str, span: Span) -> str:
     return _POSSESSIVE.sub("", normalise_surface(_ARTICLE.sub("", text[span.start:span.end])))
 
@@ -300,7 +322,8 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         if span.name or len(span.words) != 1:
             continue
         word = span.words[0].casefold()
-        candidates = by_last.get(word) or (by_first.get(word) if span.type == "PERSON" else None)
+        by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
+        candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
         if candidates:
             span.name = _nearest(candidates, _position(span)).name
             span.type, span.gazetteer, span.wikidata_id = "PERSON", None, None
