@@ -1,8 +1,10 @@
 """Load and read back entity enrichment (migration 002). Bulk Arrow inserts, one transaction per batch.
 
 Re-enriching an article replaces everything it contributed (mentions, salience, status) inside the same
-transaction, so a re-run never duplicates; entities and aliases are only ever added to, and each touched
-entity's first/last seen dates are recomputed from the mentions that remain.
+transaction, so a re-run never duplicates. Each load then settles the warehouse-wide entity of every name it
+touched (ingest.consolidate, migration 009): mentions, salience and aliases move to it, and an article-level
+entity no mention carries any more leaves `entities`. Each touched entity's first/last seen dates are
+recomputed from the mentions that remain.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import duckdb
 import pyarrow as pa
 
 from ingest import warehouse
-from ingest.entities import EnrichInput, EnrichmentResult
+from ingest.consolidate import LocalEntity, consolidate
+from ingest.entities import ArticleEntity, EnrichInput, EnrichmentResult, lead_end
 from ingest.gazetteer import Gazetteer
 from ingest.models import utc_now
-from ingest.resolve import entity_id_for
+from ingest.resolve import entity_id_for, name_key
 from ingest.settings import Settings
 
 # The same fingerprint as EnrichInput.text_hash, computed from an articles row.
@@ -63,6 +66,7 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
                     "(select 1 from entity_aliases a where a.entity_id = i.entity_id and a.alias = i.alias)")
         con.execute("insert into entity_mentions by name select * from incoming_mentions")
         con.execute("insert into article_entities by name select * from incoming_article_entities")
+        touched = pa.concat_tables([touched, consolidate_entities(con, gazetteer, load_id)])
         _refresh_seen(con, touched)
         rejects = _scalar(con, "insert into rejects by name select * from incoming_rejects i where not exists "
                                "(select 1 from rejects r where r.reject_id = i.reject_id)")
@@ -121,8 +125,11 @@ def _result_tables(result: EnrichmentResult, run_id: str, load_id: str) -> dict[
                              "load_id": load_id} for e in result.entities], _ENTITY_SCHEMA),
         "aliases": _table([{**a.model_dump(), "first_seen_at": now, "load_id": load_id} for a in result.aliases],
                           _ALIAS_SCHEMA),
-        "mentions": _table([{**m.model_dump(), "model_version": result.model_version, "load_id": load_id}
-                            for m in result.mentions], _MENTION_SCHEMA),
+        "local_names": _table([{"entity_id": e.entity_id, "name": e.name, "name_key": name_key(e.name),
+                                "type": e.type, "wikidata_id": e.wikidata_id} for e in result.entities],
+                              _LOCAL_NAME_SCHEMA),
+        "mentions": _table([{**m.model_dump(), "local_entity_id": m.entity_id, "model_version": result.model_version,
+                             "load_id": load_id} for m in result.mentions], _MENTION_SCHEMA),
         "article_entities": _table([{**s.model_dump(), "load_id": load_id} for s in result.article_entities],
                                    _SALIENCE_SCHEMA),
         "rejects": _table(rejects, _REJECT_SCHEMA),
@@ -142,10 +149,12 @@ _STATUS_SCHEMA = pa.schema([("article_id", _S), ("status", _S), ("reason", _S), 
 _ENTITY_SCHEMA = pa.schema([("entity_id", _S), ("name", _S), ("type", _S), ("wikidata_id", _S),
                             ("first_seen", pa.date32()), ("last_seen", pa.date32()), ("created_at", _T),
                             ("load_id", _S)])
+_LOCAL_NAME_SCHEMA = pa.schema([("entity_id", _S), ("name", _S), ("name_key", _S), ("type", _S), ("wikidata_id", _S)])
 _ALIAS_SCHEMA = pa.schema([("entity_id", _S), ("alias", _S), ("first_seen_at", _T), ("load_id", _S)])
 _MENTION_SCHEMA = pa.schema([("article_id", _S), ("field", _S), ("start_char", _I), ("end_char", _I),
                              ("entity_id", _S), ("surface", _S), ("label", _S), ("source", _S),
-                             ("sentence_index", _I), ("model_version", _S), ("load_id", _S)])
+                             ("sentence_index", _I), ("local_entity_id", _S), ("model_version", _S),
+                             ("load_id", _S)])
 _REJECT_SCHEMA = pa.schema([("reject_id", _S), ("input", _S), ("stage", _S), ("reason", _S), ("detail", _S),
                            ("run_id", _S), ("at", _T), ("load_id", _S)])
 _SALIENCE_SCHEMA = pa.schema([("article_id", _S), ("entity_id", _S), ("mentions", _I), ("first_char", _I),
@@ -247,3 +256,101 @@ def stored_mentions(con: duckdb.DuckDBPyConnection) -> list[StoredMention]:
         "order by a.article_id, m.field, m.start_char"
     ).fetchall()
     return [StoredMention(*row) for row in rows]
+
+
+_AFFECTED_LOCAL_ENTITIES = """
+with incoming_keys as (
+    select distinct name_key from entity_local_names
+    where local_entity_id in (select entity_id from incoming_entities)
+), short_keys as (  -- an incoming full name may settle its surname; an incoming surname needs every full name
+    select name_key from incoming_keys
+    union select string_split(name_key, ' ')[-1] from incoming_keys where contains(name_key, ' ')
+), affected as (
+    select name_key from short_keys
+    union select n.name_key from entity_local_names n
+    where contains(n.name_key, ' ') and string_split(n.name_key, ' ')[-1] in (select name_key from short_keys)
+)
+select n.local_entity_id, n.name, n.name_key, n.type, n.wikidata_id, count(m.local_entity_id) as mentions
+from entity_local_names n
+left join entity_mentions m on m.local_entity_id = n.local_entity_id
+where n.name_key in (select name_key from affected)
+group by all
+"""
+
+
+def consolidate_entities(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer | None, load_id: str) -> pa.Table:
+    """Settle the warehouse-wide entity of every name the incoming batch touches (see ingest.consolidate) and
+    move mentions, aliases and salience to it. Returns the entity ids whose mentions changed."""
+    con.execute("insert into entity_local_names by name select entity_id as local_entity_id, name, "
+                "name_key, type, wikidata_id, ? as load_id from incoming_local_names i where not exists "
+                "(select 1 from entity_local_names n where n.local_entity_id = i.entity_id)", [load_id])
+    local = [LocalEntity(*row) for row in con.execute(_AFFECTED_LOCAL_ENTITIES).fetchall()]
+    decided = consolidate([e for e in local if e.mentions], gazetteer)
+    rows = [{"local_entity_id": local_id, "entity_id": c.entity_id, "name": c.name, "type": c.type,
+             "wikidata_id": c.wikidata_id} for local_id, c in decided.items()]
+    con.register("canonical", pa.Table.from_pylist(rows, schema=_CANONICAL_SCHEMA))
+    try:
+        return _move_to_canonical(con, load_id)
+    finally:
+        con.unregister("canonical")
+
+
+def _move_to_canonical(con: duckdb.DuckDBPyConnection, load_id: str) -> pa.Table:
+    moved = con.execute(
+        "select distinct m.article_id, m.entity_id as old_id, c.entity_id as new_id from entity_mentions m "
+        "join canonical c using (local_entity_id) where m.entity_id <> c.entity_id").to_arrow_table()
+    if not moved.num_rows:
+        return pa.table({"entity_id": pa.array([], pa.string())})
+    con.register("moved", moved)
+    try:
+        con.execute("insert into entities by name select distinct on (entity_id) entity_id, name, type, wikidata_id, "
+                    "now()::timestamp as created_at, ? as load_id from canonical c where not exists "
+                    "(select 1 from entities e where e.entity_id = c.entity_id)", [load_id])
+        con.execute("update entity_mentions set entity_id = c.entity_id from canonical c "
+                    "where entity_mentions.local_entity_id = c.local_entity_id "
+                    "and entity_mentions.entity_id <> c.entity_id")
+        con.execute("insert into entity_aliases by name select distinct m.new_id as entity_id, a.alias, "
+                    "a.first_seen_at, ? as load_id from entity_aliases a join moved m on a.entity_id = m.old_id "
+                    "where not exists (select 1 from entity_aliases b where b.entity_id = m.new_id "
+                    "and b.alias = a.alias)", [load_id])
+        _rebuild_salience(con, load_id)
+        orphans = ("select old_id from moved where not exists "
+                   "(select 1 from entity_mentions m where m.entity_id = moved.old_id)")
+        con.execute(f"delete from entity_aliases where entity_id in ({orphans})")
+        con.execute(f"delete from entities where entity_id in ({orphans})")
+        return con.execute("select distinct new_id as entity_id from moved").to_arrow_table()
+    finally:
+        con.unregister("moved")
+
+
+def _rebuild_salience(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """Salience of the moved articles, recomputed from their mentions as they now are."""
+    bodies = dict(con.execute("select article_id, body_text from articles "
+                              "where article_id in (select article_id from moved)").fetchall())
+    mentions = con.execute("select article_id, entity_id, field, start_char, sentence_index from entity_mentions "
+                           "where article_id in (select article_id from moved) "
+                           "order by article_id, entity_id, field, start_char").fetchall()
+    grouped: dict[tuple[str, str], list[tuple[str, int, int | None]]] = {}
+    for article_id, entity_id, field, start, sentence in mentions:
+        grouped.setdefault((article_id, entity_id), []).append((field, start, sentence))
+    leads = {article_id: lead_end(body) for article_id, body in bodies.items()}
+    rows = []
+    for (article_id, entity_id), group in grouped.items():
+        body = [(start, sentence) for field, start, sentence in group if field == "body"]
+        first = min(body) if body else None
+        rows.append({**ArticleEntity(
+            article_id=article_id, entity_id=entity_id, mentions=len(group),
+            first_char=first[0] if first else None, first_sentence=first[1] if first else None,
+            in_title=any(field == "title" for field, _, _ in group),
+            in_lead=first is not None and first[0] < leads.get(article_id, 0),
+        ).model_dump(), "load_id": load_id})
+    con.register("rebuilt_salience", _table(rows, _SALIENCE_SCHEMA))
+    try:
+        con.execute("delete from article_entities where article_id in (select article_id from moved)")
+        con.execute("insert into article_entities by name select * from rebuilt_salience")
+    finally:
+        con.unregister("rebuilt_salience")
+
+
+_CANONICAL_SCHEMA = pa.schema([("local_entity_id", _S), ("entity_id", _S), ("name", _S), ("type", _S),
+                               ("wikidata_id", _S)])

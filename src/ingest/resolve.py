@@ -228,6 +228,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
     _link_acronyms(texts, spans)
+    _link_organisation_short_forms(texts, spans, gazetteer)
     for span in spans:
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
@@ -356,6 +357,46 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
             span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
             span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
             span.type = full.type
+
+
+def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
+    """"Church" or "Scientology" alone is the one "Church of Scientology" the article names, "Court" its
+    "Supreme Court", "State Department" its "US State Department"; with two candidates, neither."""
+    longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
+    for span in spans:
+        if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
+            continue
+        found: dict[str, Span] = {}
+        for candidate in longer:
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
+                name = candidate.gazetteer.name if candidate.gazetteer else _display_name(texts[candidate.field],
+                                                                                          candidate)
+                found[name_key(name)] = candidate
+        if len(found) == 1:
+            full = next(iter(found.values()))
+            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
+            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
+            span.type = "ORGANIZATION"
+
+
+def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
+    short = [w.casefold() for w in span.words]
+    words = [w.casefold() for w in full]
+    if len(short) > 1:  # a leading place dropped: "US State Department" -> "State Department"
+        prefix = full[:len(full) - len(short)]
+        return (words[-len(short):] == short and span.type == "ORGANIZATION"
+                and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in prefix))
+    word = short[0]
+    if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
+        return False
+    if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
+        return len(words) >= 3 and words[-2] == "of" and words[-1] == word
+    return word in (words[0], words[-1])
+
+
+def _is_place(word: str, gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(word)
+    return entry is not None and entry.type == "LOCATION"
 
 
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
