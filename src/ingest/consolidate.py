@@ -63,14 +63,14 @@ def _by_vote(group: list[LocalEntity], gazetteer: Gazetteer | None) -> Canonical
     if linked:
         top = max(linked, key=lambda e: (e.mentions, e.name))
         return Canonical(entity_id_for(top.type, top.name), top.name, top.type, top.wikidata_id)
-    most_named = max(group, key=lambda e: (e.mentions, e.name))
-    entry = gazetteer.lookup(most_named.name) if gazetteer else None
-    if entry is not None:
-        return Canonical(entity_id_for(entry.type, entry.name), entry.name, entry.type, entry.wikidata_id)
     votes: Counter[str] = Counter()
     for entity in group:
         votes[entity.type] += entity.mentions
     entity_type = min(votes, key=lambda t: (-votes[t], t != "PERSON", t))
+    most_named = max(group, key=lambda e: (e.mentions, e.name))
+    entry = gazetteer.lookup(most_named.name) if gazetteer else None
+    if entry is not None and (entry.rescue or entity_type != "PERSON"):  # a weak entry never outvotes a person
+        return Canonical(entity_id_for(entry.type, entry.name), entry.name, entry.type, entry.wikidata_id)
     names: Counter[str] = Counter()
     for entity in group:
         if entity.type == entity_type:

@@ -82,6 +82,7 @@ class Entity(Record):
     name: str
     type: str
     wikidata_id: str | None
+    geonames_id: str | None = None
 
 
 class EntityAlias(Record):
@@ -352,8 +353,9 @@ class _ResultBuilder:
         texts = {"title": article.title or "", "body": article.body_text}
         resolved = resolve_article(texts, {"title": title_doc, "body": body_doc}, gazetteer)
         for mention in resolved:
-            self.entities.setdefault(mention.entity_id, Entity(entity_id=mention.entity_id, name=mention.name,
-                                                               type=mention.type, wikidata_id=mention.wikidata_id))
+            self.entities.setdefault(mention.entity_id, Entity(
+                entity_id=mention.entity_id, name=mention.name, type=mention.type, wikidata_id=mention.wikidata_id,
+                geonames_id=mention.geonames_id))
             self.aliases.add((mention.entity_id, " ".join(mention.surface.split())))
             self.mentions.append(EntityMention(
                 article_id=article.article_id, field=mention.field,  # type: ignore[arg-type]

@@ -59,9 +59,11 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
         con.execute("insert into article_enrichment by name select * from incoming_statuses")
         new_entities = _scalar(con, "insert into entities by name select * from incoming_entities i "
                                     "where not exists (select 1 from entities e where e.entity_id = i.entity_id)")
-        con.execute("update entities set wikidata_id = i.wikidata_id from incoming_entities i "
-                    "where entities.entity_id = i.entity_id and i.wikidata_id is not null "
-                    "and entities.wikidata_id is distinct from i.wikidata_id")
+        con.execute("update entities set wikidata_id = coalesce(i.wikidata_id, entities.wikidata_id), "
+                    "geonames_id = coalesce(i.geonames_id, entities.geonames_id) from incoming_entities i "
+                    "where entities.entity_id = i.entity_id and (i.wikidata_id is not null or i.geonames_id is not null) "
+                    "and (entities.wikidata_id is distinct from coalesce(i.wikidata_id, entities.wikidata_id) "
+                    "or entities.geonames_id is distinct from coalesce(i.geonames_id, entities.geonames_id))")
         con.execute("insert into entity_aliases by name select * from incoming_aliases i where not exists "
                     "(select 1 from entity_aliases a where a.entity_id = i.entity_id and a.alias = i.alias)")
         con.execute("insert into entity_mentions by name select * from incoming_mentions")
@@ -146,7 +148,7 @@ _STATUS_SCHEMA = pa.schema([("article_id", _S), ("status", _S), ("reason", _S), 
                             ("entities", _I), ("model_version", _S), ("resolver_version", _S),
                             ("gazetteer_version", _S), ("text_hash", _S), ("run_id", _S), ("enriched_at", _T),
                             ("load_id", _S)])
-_ENTITY_SCHEMA = pa.schema([("entity_id", _S), ("name", _S), ("type", _S), ("wikidata_id", _S),
+_ENTITY_SCHEMA = pa.schema([("entity_id", _S), ("name", _S), ("type", _S), ("wikidata_id", _S), ("geonames_id", _S),
                             ("first_seen", pa.date32()), ("last_seen", pa.date32()), ("created_at", _T),
                             ("load_id", _S)])
 _LOCAL_NAME_SCHEMA = pa.schema([("entity_id", _S), ("name", _S), ("name_key", _S), ("type", _S), ("wikidata_id", _S)])
@@ -168,7 +170,8 @@ def load_gazetteer_if_changed(con: duckdb.DuckDBPyConnection, gazetteer: Gazette
         return False
     rows = [{"entity_id": entity_id_for(e.type, e.name), "name": e.name, "type": e.type,
              "wikidata_id": e.wikidata_id, "aliases": list(e.aliases), "iso_alpha2": e.iso_alpha2,
-             "iso_alpha3": e.iso_alpha3, "rescue": e.rescue, "gazetteer_version": gazetteer.version,
+             "iso_alpha3": e.iso_alpha3, "rescue": e.rescue, "geonames_id": e.geonames_id,
+             "gazetteer_version": gazetteer.version,
              "load_id": load_id} for e in gazetteer.entries]
     con.register("incoming_gazetteer", pa.Table.from_pylist(rows))
     try:

@@ -77,6 +77,7 @@ class Resolved:
     name: str
     wikidata_id: str | None
     entity_id: str
+    geonames_id: str | None = None
 
 
 def entity_id_for(entity_type: str, name: str) -> str:
@@ -238,7 +239,8 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     return [
         Resolved(field=s.field, start=s.start, end=s.end, surface=texts[s.field][s.start:s.end], label=s.label,
                  source=s.source, type=s.type, name=s.name, wikidata_id=s.wikidata_id,
-                 entity_id=entity_id_for(s.type, s.name))
+                 entity_id=entity_id_for(s.type, s.name),
+                 geonames_id=s.gazetteer.geonames_id if s.gazetteer and s.gazetteer.type == s.type else None)
         for s in sorted(spans, key=lambda s: (s.field != "title", s.start))
     ]
 
@@ -306,8 +308,9 @@ def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
         entry = span.gazetteer
         if entry is None or span.name:
             continue
-        if span.type == "PERSON" and entry.type != "PERSON" and span.words[-1].casefold() in surnames:
-            span.gazetteer = None
+        if span.type == "PERSON" and entry.type != "PERSON" and (
+                span.words[-1].casefold() in surnames or not entry.rescue):
+            span.gazetteer = None  # a surname, or a person named like a town ("Florence", "Jordan")
             continue
         span.type = entry.type
 
