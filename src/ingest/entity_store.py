@@ -61,7 +61,7 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
                                     "where not exists (select 1 from entities e where e.entity_id = i.entity_id)")
         con.execute("update entities set wikidata_id = coalesce(i.wikidata_id, entities.wikidata_id), "
                     "geonames_id = coalesce(i.geonames_id, entities.geonames_id) from incoming_entities i "
-                    "where entities.entity_id = i.entity_id and (i.wikidata_id is not null or i.geonames_id is not null) "
+                    "where entities.entity_id = i.entity_id "
                     "and (entities.wikidata_id is distinct from coalesce(i.wikidata_id, entities.wikidata_id) "
                     "or entities.geonames_id is distinct from coalesce(i.geonames_id, entities.geonames_id))")
         con.execute("insert into entity_aliases by name select * from incoming_aliases i where not exists "

@@ -45,7 +45,7 @@ def _given_names() -> frozenset[str]:
 
     detector = Detector(case_sensitive=False)
     return frozenset(name for name, genders in detector.names.items()
-                     if any(g in ("male", "female") for g in genders.values()))
+                     if any(g in ("male", "female") for g in genders))
 
 
 def is_given_name(word: str) -> bool:
@@ -91,6 +91,13 @@ def looks_like_person(surface: str) -> bool:
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
         return False
     return is_given_name(words[0]) and words[-1].strip(".,").casefold() not in _NON_PERSON_HEADS
+
+
+def acronym(surface: str) -> bool:
+    """"AI", "NCLAN": two to six capitals. As a place the model is mostly wrong: the places news writes as
+    acronyms (US, UK, UAE, NYC) are in the gazetteer, which is checked first."""
+    letters = surface.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
 
 
 def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.name_signals import after_article, is_given_name, looks_like_person, not_a_name
+from ingest.name_signals import acronym, after_article, is_given_name, looks_like_person, not_a_name
 
 RESOLVER_VERSION = "resolve-2"
 
@@ -167,7 +167,7 @@ def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
         if index + length < len(words):
             candidate = " ".join(_POSSESSIVE.sub("", w) for w in words[index:index + length])
             entry = gazetteer.lookup(candidate)
-            if entry is not None and entry.type == "LOCATION":
+            if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
                 return length
     return 0
 
@@ -247,7 +247,8 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
 
 def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
-    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none."""
+    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none; an acronym
+    no gazetteer knows as a place ("AI") is not one."""
     not_persons = {texts[s.field][s.start:s.end] for s in spans
                    if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
                    and after_article(texts[s.field], s.start, s.end)}
@@ -258,6 +259,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             continue
         if span.type in ("ORGANIZATION", "LOCATION") and span.gazetteer is None and looks_like_person(surface):
             span.type = "PERSON"
+        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
+            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
         kept.append(span)
     return kept
 
@@ -399,7 +402,7 @@ def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
 
 def _is_place(word: str, gazetteer: Gazetteer) -> bool:
     entry = gazetteer.lookup(word)
-    return entry is not None and entry.type == "LOCATION"
+    return entry is not None and entry.type == "LOCATION" and entry.rescue
 
 
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
