@@ -198,8 +198,10 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
 
 
 def _nests_place(match: GazetteerMatch, overlapping: list[Span]) -> bool:
-    """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas"."""
-    return (match.entry.type == "LOCATION" and match.entry.rescue and len(overlapping) == 1
+    """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person)."""
+    known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
+    return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
             and overlapping[0].start <= match.start and match.end <= overlapping[0].end)
 
@@ -305,15 +307,18 @@ def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]
 
 
 def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
-    """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full."""
+    """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full; an
+    entry too often something else (rescue "no": the long city list) only settles a place or organisation."""
     surnames = {c.last.casefold() for c in persons}
     for span in spans:
         entry = span.gazetteer
         if entry is None or span.name:
             continue
-        if span.type == "PERSON" and entry.type != "PERSON" and (
-                span.words[-1].casefold() in surnames or not entry.rescue):
-            span.gazetteer = None  # a surname, or a person named like a town ("Florence", "Jordan")
+        if span.type == "PERSON" and entry.type != "PERSON" and span.words[-1].casefold() in surnames:
+            span.gazetteer = None  # a surname
+            continue
+        if not entry.rescue and span.type not in ("ORGANIZATION", "LOCATION"):
+            span.gazetteer = None  # a person, work or group named like a town ("Florence", "Jordan", "Batman")
             continue
         span.type = entry.type
 
