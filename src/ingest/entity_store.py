@@ -54,6 +54,8 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
         for name, table in tables.items():
             con.register(f"incoming_{name}", table)
         touched = _touched_entities(con)
+        previous = con.execute("select distinct local_entity_id as entity_id from entity_mentions where article_id "
+                               "in (select article_id from incoming_statuses)").to_arrow_table()
         for target in ("entity_mentions", "article_entities", "article_enrichment"):
             con.execute(f"delete from {target} where article_id in (select article_id from incoming_statuses)")
         con.execute("insert into article_enrichment by name select * from incoming_statuses")
@@ -68,7 +70,7 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
                     "(select 1 from entity_aliases a where a.entity_id = i.entity_id and a.alias = i.alias)")
         con.execute("insert into entity_mentions by name select * from incoming_mentions")
         con.execute("insert into article_entities by name select * from incoming_article_entities")
-        touched = pa.concat_tables([touched, consolidate_entities(con, gazetteer, load_id)])
+        touched = pa.concat_tables([touched, consolidate_entities(con, gazetteer, load_id, previous)])
         _refresh_seen(con, touched)
         rejects = _scalar(con, "insert into rejects by name select * from incoming_rejects i where not exists "
                                "(select 1 from rejects r where r.reject_id = i.reject_id)")
@@ -264,7 +266,7 @@ def stored_mentions(con: duckdb.DuckDBPyConnection) -> list[StoredMention]:
 _AFFECTED_LOCAL_ENTITIES = """
 with incoming_keys as (
     select distinct name_key from entity_local_names
-    where local_entity_id in (select entity_id from incoming_entities)
+    where local_entity_id in (select entity_id from incoming_entities union select entity_id from previous_local)
 ), short_keys as (  -- an incoming full name may settle its surname; an incoming surname needs every full name
     select name_key from incoming_keys
     union select string_split(name_key, ' ')[-1] from incoming_keys where contains(name_key, ' ')
@@ -281,13 +283,19 @@ group by all
 """
 
 
-def consolidate_entities(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer | None, load_id: str) -> pa.Table:
-    """Settle the warehouse-wide entity of every name the incoming batch touches (see ingest.consolidate) and
-    move mentions, aliases and salience to it. Returns the entity ids whose mentions changed."""
+def consolidate_entities(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer | None, load_id: str,
+                         previous: pa.Table) -> pa.Table:
+    """Settle the warehouse-wide entity of every name the incoming batch touches, or touched before it was
+    re-enriched (`previous` local entity ids; see ingest.consolidate), and move mentions, aliases and salience
+    to it. Returns the entity ids whose mentions changed."""
     con.execute("insert into entity_local_names by name select entity_id as local_entity_id, name, "
                 "name_key, type, wikidata_id, ? as load_id from incoming_local_names i where not exists "
                 "(select 1 from entity_local_names n where n.local_entity_id = i.entity_id)", [load_id])
-    local = [LocalEntity(*row) for row in con.execute(_AFFECTED_LOCAL_ENTITIES).fetchall()]
+    con.register("previous_local", previous)
+    try:
+        local = [LocalEntity(*row) for row in con.execute(_AFFECTED_LOCAL_ENTITIES).fetchall()]
+    finally:
+        con.unregister("previous_local")
     decided = consolidate([e for e in local if e.mentions], gazetteer)
     rows = [{"local_entity_id": local_id, "entity_id": c.entity_id, "name": c.name, "type": c.type,
              "wikidata_id": c.wikidata_id} for local_id, c in decided.items()]
