@@ -12,6 +12,7 @@ from ingest.name_signals import (
     looks_like_person,
     not_a_name,
     split_lines,
+    trailing_role_cut,
 )
 
 
@@ -63,3 +64,10 @@ def test_a_person_cut_in_two_is_joined_only_after_a_given_name() -> None:
 def test_acronyms() -> None:
     assert acronym("AI") and acronym("NCLAN") and acronym("U.N.")
     assert not acronym("A") and not acronym("Paris") and not acronym("IE6")
+
+
+def test_role_words_trailing_an_organisation_are_cut_off() -> None:
+    surface = "State Department Spokesperson"
+    assert surface[:trailing_role_cut(surface)] == "State Department"
+    assert trailing_role_cut("Foreign Ministry") == len("Foreign Ministry")
+    assert trailing_role_cut("Director") == len("Director")  # a lone role word is not cut to nothing

@@ -77,6 +77,16 @@ def not_a_name(surface: str, entity_type: str) -> bool:
     return len(words) == 1 and words[0].strip(".,").casefold() in _PERSONAL_ROLES  # "Sheriff", "Emeritus"
 
 
+def trailing_role_cut(surface: str) -> int:
+    """Where an organisation's or place's name ends when role words trail it: "State Department Spokesperson"
+    is the State Department's spokesperson, the name is "State Department"."""
+    words = list(re.finditer(r"\S+", surface))
+    keep = len(words)
+    while keep > 1 and words[keep - 1].group().strip(".,").casefold() in _PERSONAL_ROLES:
+        keep -= 1
+    return words[keep - 1].end() if words and keep < len(words) else len(surface)
+
+
 def after_article(text: str, start: int, end: int) -> bool:
     """"The Hajj," or "the Polaroid's": a name headed by "the", "a" or "an" is a thing, event or group, not a
     person ("the Marilyn pictures", where the name only qualifies a noun, says nothing)."""

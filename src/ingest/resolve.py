@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.name_signals import acronym, after_article, is_given_name, looks_like_person, not_a_name
+from ingest.name_signals import (
+    acronym,
+    after_article,
+    is_given_name,
+    looks_like_person,
+    not_a_name,
+    trailing_role_cut,
+)
 
 RESOLVER_VERSION = "resolve-2"
 
@@ -102,6 +109,7 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         article = _ARTICLE.match(text[start:end])
         if article and article.end() < end - start:
             start += article.end()
+        end = start + trailing_role_cut(text[start:end])
     possessive = _POSSESSIVE.search(text[start:end])
     if possessive:
         end = start + possessive.start()
