@@ -211,7 +211,8 @@ def score(docs: Sequence[GumDocument], predictions: Sequence[Sequence[Predicted]
             scores.recall_total += 1
             candidates = [p for p in predicted if p.type in found_by[gold.etype] and _overlap(p, gold) > 0]
             if candidates:
-                best = max(candidates, key=lambda p: _overlap(p, gold))
+                # most overlap, then the tightest span: a nested "Washington D.C." over "Washington D.C. Image"
+                best = max(candidates, key=lambda p: (_overlap(p, gold), p.start - p.end, p.start))
                 scores.recall_found += 1
                 corpus[gold.identity or ""].append(best.entity)
                 article[gold.identity or ""].append(best.entity)

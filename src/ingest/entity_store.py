@@ -258,7 +258,7 @@ def stored_mentions(con: duckdb.DuckDBPyConnection) -> list[StoredMention]:
     rows = con.execute(
         "select a.article_id, a.source_uri, a.title, a.body_text, m.field, m.start_char, m.end_char, m.entity_id, "
         "e.type from entity_mentions m join articles a using (article_id) join entities e using (entity_id) "
-        "order by a.article_id, m.field, m.start_char"
+        "order by a.article_id, m.field, m.start_char, m.end_char"
     ).fetchall()
     return [StoredMention(*row) for row in rows]
 

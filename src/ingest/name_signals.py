@@ -25,6 +25,9 @@ society club team league federation fund bank trust network news times post jour
 tv television media records studios pictures games motors airlines airways county city town village district
 province region state island islands beach lake river valley mountain mountains hills bay coast desert forest
 project program programme festival fair expo awards prize cup championship tournament series show day war
+co industries electric systems solutions technologies technology labs research development products brands
+partners holdings ventures capital energy pharmaceuticals insurance communications software store shop market
+restaurant hotel usa america international global worldwide
 """
 _NON_PERSON_HEADS = frozenset(_NON_PERSON_HEAD_WORDS.split())
 # Role words that never name an organisation or a place on their own.
@@ -40,16 +43,31 @@ _PERSONAL_ROLES = frozenset(_PERSONAL_ROLE_WORDS.split())
 
 @cache
 def _given_names() -> frozenset[str]:
-    """Lower-cased first names that gender-guesser knows as clearly male or female."""
+    """Lower-cased first names that gender-guesser knows as clearly male or female, in use in more than one
+    country or commonly in one (its per-country frequency digits add up to 2 or more): not "General", "Art"."""
     from gender_guesser.detector import Detector
 
     detector = Detector(case_sensitive=False)
     return frozenset(name for name, genders in detector.names.items()
-                     if any(g in ("male", "female") for g in genders))
+                     if sum(_frequency(countries) for g, countries in genders.items() if g in ("male", "female")) >= 2)
+
+
+def _frequency(countries: str) -> int:
+    return sum(int(digit, 16) for digit in countries if digit.strip())
+
+
+@cache
+def _region_codes() -> frozenset[str]:
+    """US state and Canadian province codes ("MA", "NY", "ON"): acronyms that are places."""
+    import pycountry
+
+    return frozenset(s.code.split("-")[1] for country in ("US", "CA")
+                     for s in pycountry.subdivisions.get(country_code=country) or ())
 
 
 def is_given_name(word: str) -> bool:
-    return len(word) > 1 and word[:1].isupper() and word.casefold() in _given_names()
+    """"Dean", not "DEAN" (a headline or an acronym: "AI", "UK") nor "dean"."""
+    return len(word) > 1 and word[:1].isupper() and word[1:].islower() and word.casefold() in _given_names()
 
 
 def split_lines(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -94,20 +112,25 @@ def after_article(text: str, start: int, end: int) -> bool:
     return headed and not re.match(r"\s+[a-z]", text[end:end + 3])
 
 
-def looks_like_person(surface: str) -> bool:
+def looks_like_person(surface: str, text: str = "") -> bool:
     """Two or three capitalised words opening with a known given name and ending in no organisation or place
-    word: "Dean Kamen", "Walker Evans", not "Dean Witter Bank" or "Victoria Station"."""
+    word, nor in a word `text` also writes in lower case (a surname never is one): "Dean Kamen", "Walker
+    Evans", not "Dean Witter Bank", "Victoria Station" or "Ideal Industries"."""
     words = surface.split()
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
         return False
-    return is_given_name(words[0]) and words[-1].strip(".,").casefold() not in _NON_PERSON_HEADS
+    last = words[-1].strip(".,'’").casefold()
+    if last in _NON_PERSON_HEADS or re.search(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
+        return False
+    return is_given_name(words[0])
 
 
 def acronym(surface: str) -> bool:
-    """"AI", "NCLAN": two to six capitals. As a place the model is mostly wrong: the places news writes as
-    acronyms (US, UK, UAE, NYC) are in the gazetteer, which is checked first."""
+    """"AI", "NCLAN": two to six capitals, not a US state or Canadian province code ("MA", "ON"). As a place the
+    model is mostly wrong: the places news writes as acronyms (US, UK, UAE, NYC) are in the gazetteer, which is
+    checked first."""
     letters = surface.replace(".", "")
-    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() and letters not in _region_codes()
 
 
 def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -267,7 +267,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         surface = texts[span.field][span.start:span.end]
         if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
             continue
-        if span.type in ("ORGANIZATION", "LOCATION") and span.gazetteer is None and looks_like_person(surface):
+        unlinked = span.gazetteer is None
+        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
             span.type = "PERSON"
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
             span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
