@@ -35,6 +35,7 @@ def test_a_span_across_a_line_break_becomes_one_candidate_per_line() -> None:
     ("Coca-Cola", "ORGANIZATION", False),
     ("Hong Kong", "LOCATION", False),
     ("Army", "ORGANIZATION", False),
+    ("MS", "LOCATION", False),  # Mississippi, not "Ms"
 ])
 def test_spans_that_are_not_names(surface: str, entity_type: str, rejected: bool) -> None:
     assert not_a_name(surface, entity_type) is rejected
@@ -71,3 +72,4 @@ def test_role_words_trailing_an_organisation_are_cut_off() -> None:
     assert surface[:trailing_role_cut(surface)] == "State Department"
     assert trailing_role_cut("Foreign Ministry") == len("Foreign Ministry")
     assert trailing_role_cut("Director") == len("Director")  # a lone role word is not cut to nothing
+    assert trailing_role_cut("Mental Health and MS") == len("Mental Health and MS")

@@ -92,7 +92,13 @@ def not_a_name(surface: str, entity_type: str) -> bool:
         return True  # "Pro-Beijing", "Anti-Trump", "Pan-democrat": an attitude or a camp, not a name
     if entity_type in ("PERSON", "LOCATION") and any(_MIXED_TOKEN.fullmatch(w.strip(".,'")) for w in words):
         return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
-    return len(words) == 1 and words[0].strip(".,").casefold() in _PERSONAL_ROLES  # "Sheriff", "Emeritus"
+    return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def _is_role(word: str) -> bool:
+    """A role word as written in a name: "Spokesperson", "Sheriff"; not an acronym ("MS" is Mississippi)."""
+    bare = word.strip(".,")
+    return bare.casefold() in _PERSONAL_ROLES and (not bare.isupper() or bare == "CEO")
 
 
 def trailing_role_cut(surface: str) -> int:
@@ -100,7 +106,7 @@ def trailing_role_cut(surface: str) -> int:
     is the State Department's spokesperson, the name is "State Department"."""
     words = list(re.finditer(r"\S+", surface))
     keep = len(words)
-    while keep > 1 and words[keep - 1].group().strip(".,").casefold() in _PERSONAL_ROLES:
+    while keep > 1 and _is_role(words[keep - 1].group()):
         keep -= 1
     return words[keep - 1].end() if words and keep < len(words) else len(surface)
 
