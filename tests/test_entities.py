@@ -323,3 +323,27 @@ def test_one_type_per_name_across_the_warehouse(settings: Settings) -> None:
                                                                                 ("Bard", "ORGANIZATION")]
     assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions where surface = 'AI'") \
         == [(1, 38)]
+
+
+def test_migration_009_keeps_what_earlier_enrichment_loaded(tmp_path: Path) -> None:
+    """A warehouse enriched before migration 009: each mention's own entity becomes its local entity."""
+    import shutil
+
+    earlier = tmp_path / "sql"
+    (earlier / "migrations").mkdir(parents=True)
+    shutil.copytree(warehouse.SQL_DIR / "views", earlier / "views")
+    for path in warehouse.migration_files():
+        if path.name < "009":
+            shutil.copy(path, earlier / "migrations" / path.name)
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        warehouse.migrate(con, earlier)
+        putin = entity_id_for("PERSON", "Vladimir Putin")
+        con.execute("insert into entities values (?, 'Vladimir Putin', 'PERSON', null, null, null, now(), 'l1')",
+                    [putin])
+        con.execute("insert into entity_mentions values ('a1', 'body', 0, 14, ?, 'Vladimir Putin', 'PERSON', "
+                    "'model', 0, 'm', 'l1')", [putin])
+        warehouse.migrate(con)
+        assert con.execute("select local_entity_id from entity_mentions").fetchall() == [(putin,)]
+        assert con.execute("select local_entity_id, name_key, type from entity_local_names").fetchall() == [
+            (putin, "vladimir putin", "PERSON")]
+        assert con.execute("select geonames_id from entities").fetchall() == [(None,)]
