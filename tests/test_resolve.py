@@ -8,7 +8,7 @@ import pytest
 
 from ingest.entities import DocSpans, resolve_article
 from ingest.gazetteer import Gazetteer
-from ingest.resolve import Resolved, entity_id_for, trim_span
+from ingest.resolve import Resolved, entity_id_for, name_key, trim_span
 from tests.conftest import REPO_ROOT
 
 
@@ -154,3 +154,40 @@ def test_entity_ids_depend_on_canonical_name_and_type_only() -> None:
     assert entity_id_for("LOCATION", "U.S.") == entity_id_for("LOCATION", "US")
     assert entity_id_for("PERSON", "Jordan") != entity_id_for("LOCATION", "Jordan")
     assert re.fullmatch(r"[0-9a-f]{16}", entity_id_for("ORGANIZATION", "Hamas"))
+
+
+def test_names_written_with_and_without_a_possessive_are_one() -> None:
+    assert entity_id_for("ORGANIZATION", "New People's Party") == entity_id_for("ORGANIZATION", "New People Party")
+    assert name_key("Putin's") != name_key("Putin")  # a trailing possessive is trimmed off the span, not here
+
+
+def test_a_person_cut_in_two_and_typed_as_places_is_one_person(gazetteer: Gazetteer) -> None:
+    text = "Valeska Paris was held on the ship. Paris later left for Switzerland."
+    doc = spans(text, ("Valeska", "GPE"), ("Paris", "GPE"), ("Paris", "GPE"), ("Switzerland", "GPE"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["Valeska Paris"] == ("Valeska Paris", "PERSON")
+    assert found["Paris"] == ("Valeska Paris", "PERSON")  # her surname, not the French capital
+    assert found["Switzerland"][1] == "LOCATION"
+
+
+def test_person_shaped_names_are_persons_and_the_x_is_none(gazetteer: Gazetteer) -> None:
+    text = "Inventor Dean Kamen founded the contest. Pilgrims gathered for the Hajj. Hajj rites began."
+    doc = spans(text, ("Dean Kamen", "ORG"), ("Hajj", "PERSON"), ("Hajj", "PERSON"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found == {"Dean Kamen": ("Dean Kamen", "PERSON")}
+
+
+def test_organisation_short_forms_join_the_one_full_name(gazetteer: Gazetteer) -> None:
+    text = ("The Church of Scientology denied it. The Church said Scientology was a religion. The US State "
+            "Department objected, and the State Department said so again.")
+    doc = spans(text, ("Church of Scientology", "ORG"), ("Church", "ORG"), ("Scientology", "GPE"),
+                ("US State Department", "ORG"), ("State Department", "ORG"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["Church"] == found["Scientology"] == ("Church of Scientology", "ORGANIZATION")
+    assert found["State Department"] == ("US State Department", "ORGANIZATION")
+
+
+def test_an_organisation_short_form_with_two_candidates_stays_apart(gazetteer: Gazetteer) -> None:
+    text = "The Catholic Church and the Church of England met. The Church said nothing."
+    doc = spans(text, ("Catholic Church", "ORG"), ("Church of England", "ORG"), ("Church", "ORG"))
+    assert by_surface(resolve_body(text, doc, gazetteer))["Church"] == ("Church", "ORGANIZATION")

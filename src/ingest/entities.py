@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ingest.gazetteer import Gazetteer
 from ingest.models import CleanArticle, Record, Reject
+from ingest.name_signals import join_adjacent
 from ingest.resolve import (
     LABEL_TYPES,
     RESOLVER_VERSION,
@@ -27,6 +28,7 @@ from ingest.resolve import (
     is_title,
     merge_gazetteer,
     resolve,
+    retype_by_evidence,
     trim_span,
 )
 from ingest.settings import Settings
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
 SEGMENT_CHARS = 50_000  # long bodies go to the model in paragraph-aligned pieces of at most this size
 PIPE_BATCH_SIZE = 32
 LEAD_MIN_WORDS = 20
-_TITLE_OF = re.compile(r"\b(?:Secretary|Minister|Ministry|Department|Secretary-General)\s+(?:of|for)\s+(?:the\s+)?$")
+_TITLE_OF = re.compile(r"\b(?:(?:Under-?)?[Ss]ecretary|Minister|Ministry|Department|Secretary-General|Commissioner"
+                       r"|Director)\s+(?:of|for)\s+(?:the\s+)?$")
 
 MentionSource = Literal["model", "gazetteer", "propagated", "nested"]
 
@@ -79,6 +82,7 @@ class Entity(Record):
     name: str
     type: str
     wikidata_id: str | None
+    geonames_id: str | None = None
 
 
 class EntityAlias(Record):
@@ -349,8 +353,9 @@ class _ResultBuilder:
         texts = {"title": article.title or "", "body": article.body_text}
         resolved = resolve_article(texts, {"title": title_doc, "body": body_doc}, gazetteer)
         for mention in resolved:
-            self.entities.setdefault(mention.entity_id, Entity(entity_id=mention.entity_id, name=mention.name,
-                                                               type=mention.type, wikidata_id=mention.wikidata_id))
+            self.entities.setdefault(mention.entity_id, Entity(
+                entity_id=mention.entity_id, name=mention.name, type=mention.type, wikidata_id=mention.wikidata_id,
+                geonames_id=mention.geonames_id))
             self.aliases.add((mention.entity_id, " ".join(mention.surface.split())))
             self.mentions.append(EntityMention(
                 article_id=article.article_id, field=mention.field,  # type: ignore[arg-type]
@@ -379,13 +384,13 @@ def resolve_article(texts: dict[str, str], docs: dict[str, DocSpans], gazetteer:
     for field, doc in docs.items():
         text = texts[field]
         model_spans = []
-        for start, end, label in doc.ents:
+        for start, end, label in join_adjacent(text, list(doc.ents)):
             entity_type = LABEL_TYPES.get(label)
             trimmed = trim_span(text, start, end, entity_type, gazetteer) if entity_type else None
             if entity_type and trimmed:
                 model_spans.append(Span(field, trimmed[0], trimmed[1], label, entity_type, "model"))
         spans.extend(merge_gazetteer(text, field, _drop_title_fragments(text, model_spans), gazetteer))
-    resolved = resolve(texts, spans, gazetteer)
+    resolved = resolve(texts, retype_by_evidence(texts, spans), gazetteer)
     in_body = {m.entity_id for m in resolved if m.field == "body"}
     # A headline in Title Case makes every word look like a name: keep title names the body or gazetteer confirms.
     return [m for m in resolved if m.field == "body" or m.entity_id in in_body or m.wikidata_id]

@@ -28,6 +28,7 @@ class GazetteerEntry:
     iso_alpha2: str | None
     iso_alpha3: str | None
     rescue: bool
+    geonames_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Gazetteer:
                 name=row["name"], type=row["type"], wikidata_id=row["wikidata_id"] or None,
                 aliases=tuple(a for a in row["aliases"].split("|") if a),
                 iso_alpha2=row.get("iso_alpha2") or None, iso_alpha3=row.get("iso_alpha3") or None,
-                rescue=row.get("rescue", "yes") != "no",
+                rescue=row.get("rescue", "yes") != "no", geonames_id=row.get("geonames_id") or None,
             )
             for row in rows
         ]

@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
+from ingest.name_signals import (
+    acronym,
+    after_article,
+    is_given_name,
+    looks_like_person,
+    not_a_name,
+    trailing_role_cut,
+)
 
-RESOLVER_VERSION = "resolve-1"
+RESOLVER_VERSION = "resolve-2"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -44,6 +52,7 @@ _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u
 _WORD = re.compile(r"\S+")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
+_INNER_POSSESSIVE = re.compile(r"'s\s")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
 
@@ -75,6 +84,7 @@ class Resolved:
     name: str
     wikidata_id: str | None
     entity_id: str
+    geonames_id: str | None = None
 
 
 def entity_id_for(entity_type: str, name: str) -> str:
@@ -83,7 +93,8 @@ def entity_id_for(entity_type: str, name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    return normalise_surface(name).casefold().replace(".", "")
+    """"New People's Party" and "New People Party" are one name; so are "U.S." and "US"."""
+    return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
 
 
 def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
@@ -98,6 +109,7 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         article = _ARTICLE.match(text[start:end])
         if article and article.end() < end - start:
             start += article.end()
+        end = start + trailing_role_cut(text[start:end])
     possessive = _POSSESSIVE.search(text[start:end])
     if possessive:
         end = start + possessive.start()
@@ -112,6 +124,8 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         return None  # "pro-Beijing", lower-case handles: not a name mention
     if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
         return None  # "President" alone refers to someone but names no one
+    if not_a_name(surface, entity_type):
+        return None
     return start, end
 
 
@@ -161,7 +175,7 @@ def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
         if index + length < len(words):
             candidate = " ".join(_POSSESSIVE.sub("", w) for w in words[index:index + length])
             entry = gazetteer.lookup(candidate)
-            if entry is not None and entry.type == "LOCATION":
+            if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
                 return length
     return 0
 
@@ -192,8 +206,10 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
 
 
 def _nests_place(match: GazetteerMatch, overlapping: list[Span]) -> bool:
-    """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas"."""
-    return (match.entry.type == "LOCATION" and match.entry.rescue and len(overlapping) == 1
+    """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person)."""
+    known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
+    return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
             and overlapping[0].start <= match.start and match.end <= overlapping[0].end)
 
@@ -223,6 +239,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
     _link_acronyms(texts, spans)
+    _link_organisation_short_forms(texts, spans, gazetteer)
     for span in spans:
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
@@ -232,9 +249,31 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     return [
         Resolved(field=s.field, start=s.start, end=s.end, surface=texts[s.field][s.start:s.end], label=s.label,
                  source=s.source, type=s.type, name=s.name, wikidata_id=s.wikidata_id,
-                 entity_id=entity_id_for(s.type, s.name))
+                 entity_id=entity_id_for(s.type, s.name),
+                 geonames_id=s.gazetteer.geonames_id if s.gazetteer and s.gazetteer.type == s.type else None)
         for s in sorted(spans, key=lambda s: (s.field != "title", s.start))
     ]
+
+
+def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
+    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none; an acronym
+    no gazetteer knows as a place ("AI") is not one."""
+    not_persons = {texts[s.field][s.start:s.end] for s in spans
+                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
+                   and after_article(texts[s.field], s.start, s.end)}
+    kept = []
+    for span in spans:
+        surface = texts[span.field][span.start:span.end]
+        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
+            continue
+        unlinked = span.gazetteer is None
+        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
+            span.type = "PERSON"
+        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
+            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
+        kept.append(span)
+    return kept
 
 
 def _display_name(text: str, span: Span) -> str:
@@ -277,14 +316,18 @@ def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]
 
 
 def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
-    """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full."""
+    """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full; an
+    entry too often something else (rescue "no": the long city list) only settles a place or organisation."""
     surnames = {c.last.casefold() for c in persons}
     for span in spans:
         entry = span.gazetteer
         if entry is None or span.name:
             continue
         if span.type == "PERSON" and entry.type != "PERSON" and span.words[-1].casefold() in surnames:
-            span.gazetteer = None
+            span.gazetteer = None  # a surname
+            continue
+        if not entry.rescue and span.type not in ("ORGANIZATION", "LOCATION"):
+            span.gazetteer = None  # a person, work or group named like a town ("Florence", "Jordan", "Batman")
             continue
         span.type = entry.type
 
@@ -300,7 +343,8 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         if span.name or len(span.words) != 1:
             continue
         word = span.words[0].casefold()
-        candidates = by_last.get(word) or (by_first.get(word) if span.type == "PERSON" else None)
+        by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
+        candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
         if candidates:
             span.name = _nearest(candidates, _position(span)).name
             span.type, span.gazetteer, span.wikidata_id = "PERSON", None, None
@@ -333,6 +377,46 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
             span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
             span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
             span.type = full.type
+
+
+def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
+    """"Church" or "Scientology" alone is the one "Church of Scientology" the article names, "Court" its
+    "Supreme Court", "State Department" its "US State Department"; with two candidates, neither."""
+    longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
+    for span in spans:
+        if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
+            continue
+        found: dict[str, Span] = {}
+        for candidate in longer:
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
+                name = candidate.gazetteer.name if candidate.gazetteer else _display_name(texts[candidate.field],
+                                                                                          candidate)
+                found[name_key(name)] = candidate
+        if len(found) == 1:
+            full = next(iter(found.values()))
+            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
+            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
+            span.type = "ORGANIZATION"
+
+
+def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
+    short = [w.casefold() for w in span.words]
+    words = [w.casefold() for w in full]
+    if len(short) > 1:  # a leading place dropped: "US State Department" -> "State Department"
+        prefix = full[:len(full) - len(short)]
+        return (words[-len(short):] == short and span.type == "ORGANIZATION"
+                and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in prefix))
+    word = short[0]
+    if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
+        return False
+    if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
+        return len(words) >= 3 and words[-2] == "of" and words[-1] == word
+    return word in (words[0], words[-1])
+
+
+def _is_place(word: str, gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(word)
+    return entry is not None and entry.type == "LOCATION" and entry.rescue
 
 
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:

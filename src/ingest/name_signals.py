@@ -1,0 +1,155 @@
+"""General signals that a model span is, or is not, a name, and of what kind; none is about a particular name.
+
+The small spaCy model confuses types and takes common words for names. What corrects it here is evidence any
+English news text carries: a name never runs across a line break; persons are not "the X"; "IE6" and "M5S" are
+not persons or places; "Pro-Beijing" and "Pan-democrat" are attitudes; a role word alone names no one; and a
+two-word span opening with a known given name ("Valeska Paris", "Dean Kamen") is a person, whatever label the
+model gave it. Given names come from gender-guesser's list of about 40,000 first names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+_MIXED_TOKEN = re.compile(r"(?=[^\W\d_]*\d)(?=\d*[^\W\d_])\w+")  # letters and digits in one word: IE6, M5S
+_PREFIXED = re.compile(r"^(?:Pro|Anti|Non|Ex|Neo|Post|Pre|Pan|Pseudo)-|^[A-Z][a-z]+-[a-z]{3,}$")
+_ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|a|an)\s+$", re.IGNORECASE)
+# Last words that make a capitalised phrase a place, an organisation or a thing, never a person's surname.
+_NON_PERSON_HEAD_WORDS = """
+university college school academy institute institution foundation museum gallery library hospital church
+cathedral mosque temple street road avenue boulevard square park hall station airport port bridge tower towers
+center centre building house palace castle court council committee commission agency authority ministry
+department office bureau service services company corporation corp inc ltd llc group party union association
+society club team league federation fund bank trust network news times post journal magazine press radio
+tv television media records studios pictures games motors airlines airways county city town village district
+province region state island islands beach lake river valley mountain mountains hills bay coast desert forest
+project program programme festival fair expo awards prize cup championship tournament series show day war
+co industries electric systems solutions technologies technology labs research development products brands
+partners holdings ventures capital energy pharmaceuticals insurance communications software store shop market
+restaurant hotel usa america international global worldwide
+"""
+_NON_PERSON_HEADS = frozenset(_NON_PERSON_HEAD_WORDS.split())
+# Role words that never name an organisation or a place on their own.
+_PERSONAL_ROLE_WORDS = """
+president vice prime minister secretary chancellor premier king queen prince princess pope sheikh emir sultan
+imam rabbi reverend bishop archbishop cardinal senator congressman congresswoman governor mayor ambassador envoy
+admiral colonel lieutenant sergeant captain commander judge prosecutor director spokesman spokeswoman
+spokesperson speaker chairman chairwoman ceo founder coach manager professor emeritus sheriff undersecretary
+detective inspector superintendent constable councillor councilor lawmaker legislator mr mrs ms dr sir dame
+"""
+_PERSONAL_ROLES = frozenset(_PERSONAL_ROLE_WORDS.split())
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    """Lower-cased first names that gender-guesser knows as clearly male or female, in use in more than one
+    country or commonly in one (its per-country frequency digits add up to 2 or more): not "General", "Art"."""
+    from gender_guesser.detector import Detector
+
+    detector = Detector(case_sensitive=False)
+    return frozenset(name for name, genders in detector.names.items()
+                     if sum(_frequency(countries) for g, countries in genders.items() if g in ("male", "female")) >= 2)
+
+
+def _frequency(countries: str) -> int:
+    return sum(int(digit, 16) for digit in countries if digit.strip())
+
+
+@cache
+def _region_codes() -> frozenset[str]:
+    """US state and Canadian province codes ("MA", "NY", "ON"): acronyms that are places."""
+    import pycountry
+
+    return frozenset(s.code.split("-")[1] for country in ("US", "CA")
+                     for s in pycountry.subdivisions.get(country_code=country) or ())
+
+
+def is_given_name(word: str) -> bool:
+    """"Dean", not "DEAN" (a headline or an acronym: "AI", "UK") nor "dean"."""
+    return len(word) > 1 and word[:1].isupper() and word[1:].islower() and word.casefold() in _given_names()
+
+
+def split_lines(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A name never runs across a line break: a span that does is one candidate per line
+    ("Election Results\nEddie Chu", a heading above a name)."""
+    pieces = []
+    for start, end, label in ents:
+        offset = start
+        for line in text[start:end].split("\n"):
+            if line.strip():
+                pieces.append((offset, offset + len(line), label))
+            offset += len(line) + 1
+    return pieces
+
+
+def not_a_name(surface: str, entity_type: str) -> bool:
+    """Spans no name recogniser should keep, whatever the model says."""
+    words = surface.split()
+    if not words:
+        return True
+    if len(words) == 1 and _PREFIXED.search(surface):
+        return True  # "Pro-Beijing", "Anti-Trump", "Pan-democrat": an attitude or a camp, not a name
+    if entity_type in ("PERSON", "LOCATION") and any(_MIXED_TOKEN.fullmatch(w.strip(".,'")) for w in words):
+        return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
+    return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def _is_role(word: str) -> bool:
+    """A role word as written in a name: "Spokesperson", "Sheriff"; not an acronym ("MS" is Mississippi)."""
+    bare = word.strip(".,")
+    return bare.casefold() in _PERSONAL_ROLES and (not bare.isupper() or bare == "CEO")
+
+
+def trailing_role_cut(surface: str) -> int:
+    """Where an organisation's or place's name ends when role words trail it: "State Department Spokesperson"
+    is the State Department's spokesperson, the name is "State Department"."""
+    words = list(re.finditer(r"\S+", surface))
+    keep = len(words)
+    while keep > 1 and _is_role(words[keep - 1].group()):
+        keep -= 1
+    return words[keep - 1].end() if words and keep < len(words) else len(surface)
+
+
+def after_article(text: str, start: int, end: int) -> bool:
+    """"The Hajj," or "the Polaroid's": a name headed by "the", "a" or "an" is a thing, event or group, not a
+    person ("the Marilyn pictures", where the name only qualifies a noun, says nothing)."""
+    headed = _ARTICLE_BEFORE.search(text[max(0, start - 6):start]) is not None
+    return headed and not re.match(r"\s+[a-z]", text[end:end + 3])
+
+
+def looks_like_person(surface: str, text: str = "") -> bool:
+    """Two or three capitalised words opening with a known given name and ending in no organisation or place
+    word, nor in a word `text` also writes in lower case (a surname never is one): "Dean Kamen", "Walker
+    Evans", not "Dean Witter Bank", "Victoria Station" or "Ideal Industries"."""
+    words = surface.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    last = words[-1].strip(".,'’").casefold()
+    if last in _NON_PERSON_HEADS or re.search(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
+        return False
+    return is_given_name(words[0])
+
+
+def acronym(surface: str) -> bool:
+    """"AI", "NCLAN": two to six capitals, not a US state or Canadian province code ("MA", "ON"). As a place the
+    model is mostly wrong: the places news writes as acronyms (US, UK, UAE, NYC) are in the gazetteer, which is
+    checked first."""
+    letters = surface.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() and letters not in _region_codes()
+
+
+def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Two single-word spans one space apart, the first a given name, are one person the model cut in two
+    ("Valeska" + "Paris" -> "Valeska Paris"). Spans are cut at line breaks first."""
+    joined: list[tuple[int, int, str]] = []
+    for start, end, label in split_lines(text, ents):
+        if joined:
+            p_start, p_end, _p_label = joined[-1]
+            first, second = text[p_start:p_end], text[start:end]
+            if (text[p_end:start] == " " and " " not in first and " " not in second
+                    and is_given_name(first) and second[:1].isupper()):
+                joined[-1] = (p_start, end, "PERSON")
+                continue
+        joined.append((start, end, label))
+    return joined
