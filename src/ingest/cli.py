@@ -51,8 +51,9 @@ def one_line_faults(settings: Settings) -> Iterator[None]:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         warehouse.connect(settings).close()  # fail fast, in one line, when the file is locked or corrupt
-        _choose_prefect_server(settings)
+        reporting_to = _choose_prefect_server(settings)
         ensure_prefect_api()
+        console.print(reporting_to, style="dim", highlight=False)
         quiet_console_tracebacks(warehouse.is_operator_fault)
         yield
     except (warehouse.WarehouseError, PrefectUnavailable) as exc:
@@ -107,14 +108,14 @@ def run(
     _print_summary(totals, settings)
 
 
-def _choose_prefect_server(settings: Settings) -> None:
-    """Report to PREFECT_API_URL, else to a local server already running (`ingest ui`), else a temporary one."""
+def _choose_prefect_server(settings: Settings) -> str:
+    """Report to PREFECT_API_URL, else to a local server already running (`ingest ui`), else a temporary one.
+    Returns the line that says which, printed once the server is known to answer."""
     from flows.local_server import report_to_local_server
 
     api_url = report_to_local_server(settings.local_prefect_api_url)
-    console.print(f"reporting to the Prefect server at {api_url}" if api_url else
-                  "reporting to a temporary Prefect server (start one with `ingest ui` to keep runs live)",
-                  style="dim", highlight=False)
+    return (f"reporting to the Prefect server at {api_url}" if api_url else
+            "reporting to a temporary Prefect server (start one with `ingest ui` to keep runs live)")
 
 
 @app.command()

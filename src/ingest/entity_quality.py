@@ -58,6 +58,7 @@ class GumDocument:
     name: str
     title: str
     date_created: str | None = None
+    source_url: str | None = None
     text: str = ""
     mentions: list[GoldMention] = field(default_factory=list)
 
@@ -108,6 +109,8 @@ def read_document(path: Path) -> GumDocument:
             doc.title = line.split(" = ", 1)[1]
         elif line.startswith("# meta::dateCreated = "):
             doc.date_created = line.split(" = ", 1)[1].strip()
+        elif line.startswith("# meta::sourceURL = "):
+            doc.source_url = line.split(" = ", 1)[1].strip()
         elif line.startswith("# newpar"):
             if not line.startswith("# newpar_block"):
                 text.separator("\n")
@@ -253,7 +256,10 @@ def bare_predictions(docs: Sequence[GumDocument], model: str) -> list[list[Predi
 def write_jsonl(docs: Sequence[GumDocument], path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for doc in docs:
-            handle.write(json.dumps({"title": doc.title, "published": doc.date_created, "text": doc.text}) + "\n")
+            # A JSONL line needs its url; the article's own Wikinews address, or a stable stand-in.
+            url = doc.source_url or f"https://en.wikinews.org/wiki/{doc.name}"
+            line = {"url": url, "title": doc.title, "published": doc.date_created, "text": doc.text}
+            handle.write(json.dumps(line) + "\n")
 
 
 def pipeline_predictions(docs: Sequence[GumDocument], settings: Settings | None = None) -> list[list[Predicted]]:
