@@ -115,12 +115,14 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
     words = count_words(text)
     if words < settings.min_body_words:
         return Reject(input=article.source_uri, stage="clean", reason="no_article",
-                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})")
+                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})"
+                      + (f"; page check: {article.page_verdict}" if article.page_verdict else ""))
     author = "; ".join(article.authors) or body.bio_author
     return CleanArticle(
         article_id=article_id_for(article.document_id, article.source_uri),
         document_id=article.document_id, source_uri=article.source_uri, url=article.url,
         canonical_url=article.canonical_url, title=title, author=author, published_at=article.published_at,
+        published_time=article.published_time, date_source=article.date_source, page_verdict=article.page_verdict,
         language=article.declared_language if words < 8 else detect_language(text),
         site_name=article.site_name, description=article.description, tags=article.tags,
         body_text=text, word_count=words, embeds=tuple(body.embeds), removed_lines=tuple(body.removed),

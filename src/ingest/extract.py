@@ -14,13 +14,15 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from ingest.models import ExtractedArticle, RawDocument, Reject
-from ingest.page_metadata import parse_date, read_page_metadata
+from ingest.page_dates import Published, parse_timestamp
+from ingest.page_metadata import parse_date, read_page_metadata, unescaped
+from ingest.pagecheck import page_problem
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date",
            "parse_html"]
 
 # Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
-EXTRACTOR_VERSION = f"ingest-0.2+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"ingest-0.3+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
@@ -101,8 +103,11 @@ def _from_html(document: RawDocument, html: str, codec: str) -> ExtractedArticle
         raise ExtractionError("not_html", "the input does not parse as an HTML document")
     page = read_page_metadata(tree, document.url)
     body = choose_body(main_text(tree, document.url), page.article_body, tree)
+    verdict = page_problem({}, document.content, count_words(body))
     if not body.strip():
-        raise ExtractionError("no_article", "no article body found in the page")
+        found = f" (page check: {verdict[0]}: {verdict[1]})" if verdict else ""
+        raise ExtractionError("no_article", f"no article body found in the page{found}")
+    published = _declared_published(document) or page.published
     return ExtractedArticle(
         document_id=document.document_id,
         source_uri=document.source_uri,
@@ -110,7 +115,10 @@ def _from_html(document: RawDocument, html: str, codec: str) -> ExtractedArticle
         canonical_url=page.canonical_url,
         title=document.declared_title or page.title,
         authors=_split_authors(document.declared_author) or page.authors,
-        published_at=parse_date(document.declared_published) or page.published,
+        published_at=published.day if published else None,
+        published_time=published.time if published else None,
+        date_source=published.source if published else None,
+        page_verdict=verdict[0] if verdict else None,
         site_name=page.site_name,
         description=page.description,
         tags=page.tags,
@@ -201,9 +209,17 @@ def _from_text(document: RawDocument, text: str) -> ExtractedArticle:
         url=document.url,
         title=document.declared_title,
         authors=_split_authors(document.declared_author),
-        published_at=parse_date(document.declared_published),
+        published_at=published.day if (published := _declared_published(document)) else None,
+        published_time=published.time if published else None,
+        date_source=published.source if published else None,
         body=body,
     )
+
+
+def _declared_published(document: RawDocument) -> Published | None:
+    """What the container (a JSONL field, ...) declared: it wins over the page, as the title and author do."""
+    parsed = parse_timestamp(document.declared_published)
+    return Published(day=parsed[0], time=parsed[1], source="declared") if parsed else None
 
 
 def _looks_like_text(text: str) -> bool:
@@ -221,5 +237,5 @@ def _strip(value: str | None) -> str | None:
 def _split_authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    parts = re.split(r"\s*;\s*|\s*\|\s*|\s+and\s+|\s*&\s*", value.strip())
+    parts = re.split(r"\s*;\s*|\s*\|\s*|\s+and\s+|\s*&\s*", unescaped(value).strip())
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))

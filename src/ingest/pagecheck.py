@@ -1,9 +1,10 @@
-"""What a fetched response really is: HTML or not, its charset, a bot wall, a paywall teaser or an empty JS shell.
+"""What a fetched response really is: HTML or not, its charset, a bot wall, a paywall or an empty JS shell.
 
-These checks run on bytes at fetch time, before extraction, so the fetch record says why a page yielded nothing
-(an operator can act on `paywalled` or `blocked`; "no article" says nothing). They look at markers that are
-ASCII in every encoding, so no decoding is needed; every marker must come with a short visible text, because a
-real article may well mention "paywall" or "Are you a robot?".
+A verdict is a flag, never a reason to drop the body: a 200 body is stored and extracted whatever it is (a page
+declared paid may carry the whole article), and the verdict goes on the fetch row and on the article, so an
+operator can act on `paywalled` or `blocked` and `ingest reprocess` can still recover the text. The checks look
+at markers that are ASCII in every encoding, so no decoding is needed; a bot-wall or paywall marker only counts
+with a short visible text, because a real article may well mention "paywall" or "Are you a robot?".
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-PageProblem = tuple[Literal["blocked", "paywalled", "js_required"], str]
+PageVerdict = Literal["blocked", "paywalled", "paywall_declared", "js_required"]
+PageProblem = tuple[PageVerdict, str]
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SCAN_BYTES = 262_144
 SHORT_PAGE_WORDS = 200  # a wall, a teaser or a shell has less visible text than this
@@ -75,18 +77,28 @@ def bot_wall(headers: Mapping[str, str], body: bytes) -> bool:
     return bool(_BOT_WALL.search(head)) and visible_words(head) < SHORT_PAGE_WORDS
 
 
-def page_problem(headers: Mapping[str, str], body: bytes) -> PageProblem | None:
-    """`blocked`, `paywalled` or `js_required` with a reason, or None for a page worth extracting."""
+def page_problem(headers: Mapping[str, str], body: bytes, text_words: int | None = None) -> PageProblem | None:
+    """A verdict with its reason, or None for an ordinary page.
+
+    `blocked`: a bot wall. `paywalled`: a paywall with a teaser-length text. `paywall_declared`: the page declares
+    itself paid (`isAccessibleForFree: false`) yet carries a full-length text. `js_required`: an empty shell.
+    The text's length is `text_words` when the caller extracted it, else the words of the page's <p> elements.
+    """
     if bot_wall(headers, body):
         return "blocked", "bot wall / challenge page"
     head = body[:SCAN_BYTES]
+    declared_paid, marked_paid = bool(_NOT_FREE.search(head)), bool(_PAYWALL_MARKER.search(head))
+    if declared_paid or marked_paid:
+        words, measure = (text_words, "extracted words") if text_words is not None else (
+            sum(len(_TAG.sub(b" ", p).split()) for p in _PARAGRAPH.findall(head)), "words of paragraphs")
+        marker = "isAccessibleForFree: false" if declared_paid else "paywall markup"
+        if words < TEASER_PARAGRAPH_WORDS:
+            return "paywalled", f"{marker} and only {words} {measure}"
+        if declared_paid:
+            return "paywall_declared", f"{marker} but {words} {measure}: the text is there"
+    if not _SCRIPT.search(head):
+        return None
     words = visible_words(head)
-    paragraph_words = sum(len(_TAG.sub(b" ", p).split()) for p in _PARAGRAPH.findall(head))
-    if paragraph_words < TEASER_PARAGRAPH_WORDS:
-        if _NOT_FREE.search(head):
-            return "paywalled", f"isAccessibleForFree: false and only {paragraph_words} words of paragraphs"
-        if _PAYWALL_MARKER.search(head):
-            return "paywalled", f"paywall markup and only {paragraph_words} words of paragraphs"
-    if words < SHELL_WORDS and _SCRIPT.search(head) and (_JS_MARKER.search(head) or words < SHELL_WORDS // 4):
+    if words < SHELL_WORDS and (_JS_MARKER.search(head) or words < SHELL_WORDS // 4):
         return "js_required", f"{words} visible words and scripts: the page needs a browser"
     return None
