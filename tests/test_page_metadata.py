@@ -8,7 +8,7 @@ import lxml.html
 
 from ingest.extract import extract
 from ingest.models import ExtractedArticle, RawDocument
-from ingest.page_metadata import read_page_metadata
+from ingest.page_metadata import byline_name, read_page_metadata
 from tests.pages import article_html
 
 
@@ -50,3 +50,21 @@ def test_a_container_declared_author_is_unescaped_before_it_is_split() -> None:
     result = extract(document)
     assert isinstance(result, ExtractedArticle)
     assert result.authors == ("Maria", "Katerina", "Ola Nordmann")  # '&' separates names in a plain string
+
+
+def test_a_byline_found_in_the_page_loses_the_date_role_and_lead_around_the_name() -> None:
+    assert byline_name("Luke Kim December 3, 2025") == "Luke Kim"
+    assert byline_name("Cazzy Magennis Last Updated August 1") == "Cazzy Magennis"
+    assert byline_name("Recipe by PJ Hamel") == "PJ Hamel"
+    assert byline_name("Linda Rosencrance Contributing Writer") == "Linda Rosencrance"
+    assert byline_name("Haley Hoekstra • March 4") == "Haley Hoekstra"
+    assert byline_name("June Carter") == "June Carter"  # a month that opens a name is the name
+    assert [byline_name(s) for s in ("Updated January", "Dec", "Written By", "CEO", "page.head.extra.author")] == \
+        [None] * 5
+
+
+def test_the_byline_search_result_is_cleaned_when_nothing_is_declared() -> None:
+    html = article_html(title="Tram vote").replace(
+        "<h1>Tram vote</h1>", "<h1>Tram vote</h1><span class='author'>Luke Kim December 3, 2025</span>")
+    page = read_page_metadata(lxml.html.fromstring(html), None)
+    assert page.authors == ("Luke Kim",)

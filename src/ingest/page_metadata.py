@@ -32,7 +32,8 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^(?:undefined|null|none|admin|author|name)$",
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
+                         r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
 _HEADLINE_WORDS = (2, 30)
@@ -216,7 +217,7 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
     if not names or _only_the_publisher(found, declared, site_keys):
-        names = _clean_names(extract_author(_byline_scope(tree)))
+        names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
     return tuple(dict.fromkeys(names))
 
 
@@ -259,6 +260,33 @@ def _clean_names(value: str | None) -> list[str]:
         if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
+
+
+_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
+                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
+_DATE_WORDS = frozenset(re.findall(r"\w+", """
+    january february march april may june july august september october november december jan feb mar apr jun jul
+    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
+    sat sun updated published posted last on"""))
+_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
+    correspondent journalist columnist expert ceo"""))
+_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
+
+
+def byline_name(found: str) -> str | None:
+    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
+    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
+    Declared names are left alone: this noise comes from the page text."""
+    tokens = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())).split()
+    words = [t.strip(".,:;()").lower() for t in tokens]
+    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
+        return None
+    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
+    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and w in _ROLE_WORDS), cut)
+    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
+        role -= 1
+    name = " ".join(tokens[:role]).strip(" ,|-•")
+    return name if name and not _NOT_A_NAME.search(name) else None
 
 
 def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> str | None:
