@@ -68,3 +68,8 @@ def test_the_byline_search_result_is_cleaned_when_nothing_is_declared() -> None:
         "<h1>Tram vote</h1>", "<h1>Tram vote</h1><span class='author'>Luke Kim December 3, 2025</span>")
     page = read_page_metadata(lxml.html.fromstring(html), None)
     assert page.authors == ("Luke Kim",)
+
+
+def test_a_title_element_escaped_twice_is_decoded() -> None:
+    html = "<html><head><title>Tools: Python, SQL &amp;#x26; AI</title></head><body><p>Text.</p></body></html>"
+    assert read_page_metadata(lxml.html.fromstring(html), None).title == "Tools: Python, SQL & AI"

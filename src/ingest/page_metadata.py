@@ -76,7 +76,7 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     site_name = _site_name(found)
     site_keys = _site_keys(site_name, url)
     return PageMetadata(
-        title=choose_title(tree, found, site_keys),
+        title=unescaped(title) if (title := choose_title(tree, found, site_keys)) else None,
         authors=_authors(tree, found, site_keys),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree)),
         site_name=site_name,
