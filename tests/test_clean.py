@@ -109,7 +109,7 @@ GERMAN_LINES = [
 
 
 def test_teaser_headings_and_prompts_in_other_languages_are_removed(settings: Settings) -> None:
-    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Mirá también",
+    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Lee también...",
                  "À lire aussi : le tramway de Lyon", "Czytaj także"]
     kept = ["Lesen Sie auch die Begründung des Gerichts, sagte der Sprecher, sie sei öffentlich."]
     body = "\n".join([GERMAN_LINES[0], *furniture[:3], *GERMAN_LINES[1:], *kept, *furniture[3:]])

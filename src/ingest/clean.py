@@ -38,7 +38,7 @@ _PROMO_WORDS = (
     r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|leia mais|"
     r"lees ook|lees meer|gerelateerde artikelen|czytaj (?:też|także)|zobacz (?:też|także)"
 )
-PROMO_LINE = re.compile(rf"^\s*(?:{_PROMO_WORDS})\b\s*(?:[:|»>\-–—]|$)", re.IGNORECASE)
+PROMO_LINE = re.compile(rf"^\s*(?:{_PROMO_WORDS})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
 CALL_TO_ACTION = re.compile(
     r"^\s*(?:sign up|subscribe|follow us|join our|get (?:our|the) \w+ newsletter|download (?:our|the) app|"
     r"share this (?:article|story)|click (?:here )?to|like us on facebook|follow \w+ on (?:twitter|x|instagram))\b",

@@ -18,8 +18,8 @@ from ingest.page_dates import Published, parse_timestamp
 from ingest.page_metadata import parse_date, read_page_metadata, unescaped
 from ingest.pagecheck import page_problem
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date",
-           "parse_html"]
+__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "fill_gaps", "main_text",
+           "parse_date", "parse_html"]
 
 # Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
 EXTRACTOR_VERSION = f"ingest-0.3+trafilatura-{trafilatura.__version__}"
@@ -31,6 +31,8 @@ _SHORT_EXTRACTION = 0.6
 _RETRY_BELOW_WORDS = 25
 _MIN_PAGE_COVERAGE = 0.25
 _LONG_ENOUGH_WORDS = 800
+_GAP_LINE_MIN_WORDS = 8  # a recall-only line inside the article: a list item or a short paragraph, no caption
+_OUTSIDE_LINE_MIN_WORDS = 25  # a recall-only line outside it: only long prose
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
@@ -149,19 +151,40 @@ def parse_html(content: bytes, text: str) -> HtmlElement | None:
 
 
 def main_text(tree: HtmlElement, url: str | None) -> str:
-    """trafilatura's quick recall pass; its balanced pass too when the quick one kept only a sliver of the page.
+    """trafilatura's balanced pass, with the gaps its recall pass fills inside the article.
 
-    The quick pass (no readability/jusText comparison) is as good as the balanced one on most pages and much
-    cheaper, but now and then it locks onto one block of a long article; the longer of the two results wins then.
-    A quick result of several hundred words is an article already: the page is not measured then.
+    The quick recall pass (no readability/jusText comparison, `favor_recall`) keeps list items, headings and short
+    paragraphs that the balanced pass drops inside an article, but around it also teaser blocks, link lists and
+    "related" headings, in whatever language the page is written. So the balanced text decides where the article
+    is: a line only the recall pass found is kept when it sits between the first and last line both passes share
+    and has a few words (a bare name, a caption or a "Read also" is shorter), or when it is long prose anywhere.
+    When the quick pass kept only a sliver of the page, the longer of the two texts stands in for it.
     """
     quick = _trafilatura_text(tree, url, fast=True)
+    balanced = _trafilatura_text(tree, url, fast=False)
     words = count_words(quick)
-    if words >= _LONG_ENOUGH_WORDS or (
-        words >= _RETRY_BELOW_WORDS and words >= _MIN_PAGE_COVERAGE * _visible_words(tree)
-    ):
-        return quick
-    return max(quick, _trafilatura_text(tree, url, fast=False), key=count_words)
+    if words < _LONG_ENOUGH_WORDS and (words < _RETRY_BELOW_WORDS or words < _MIN_PAGE_COVERAGE * _visible_words(tree)):
+        quick = max(quick, balanced, key=count_words)
+    return fill_gaps(quick, balanced) if quick and balanced else quick or balanced
+
+
+def fill_gaps(recall: str, balanced: str) -> str:
+    """The recall text less its lines outside the balanced text's span and its short lines the balanced pass did
+    not keep (see `main_text`)."""
+    shared = {line.strip() for line in balanced.split("\n") if line.strip()}
+    lines = recall.split("\n")
+    inside = [i for i, line in enumerate(lines) if line.strip() in shared]
+    if not inside:
+        return balanced
+    first, last = inside[0], inside[-1]
+
+    def kept(index: int, line: str) -> bool:
+        if line.strip() in shared:
+            return True
+        needed = _GAP_LINE_MIN_WORDS if first <= index <= last else _OUTSIDE_LINE_MIN_WORDS
+        return count_words(line) >= needed
+
+    return "\n".join(line for i, line in enumerate(lines) if kept(i, line))
 
 
 def _trafilatura_text(tree: HtmlElement, url: str | None, fast: bool) -> str:
