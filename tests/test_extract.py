@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from ingest.clean import clean
-from ingest.extract import decode_bytes, extract
+from ingest.extract import decode_bytes, extract, fill_gaps
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.settings import Settings
 from tests.pages import PARAGRAPHS, article_html
@@ -163,3 +163,16 @@ def test_utf8_bytes_with_bom_xhtml_doctype_and_stray_control_characters() -> Non
     clean_utf8 = _extracted(content.replace(b"\x0b", b""))
     assert clean_utf8.body == article.body
     assert clean_utf8.title == article.title == "Council approves tram extension"
+
+
+def test_the_recall_pass_fills_gaps_inside_the_article_but_adds_no_teasers_around_it() -> None:
+    balanced = "\n".join(["First paragraph of the story, as both passes found it.", "Second paragraph, also shared.",
+                          "Last paragraph of the article body."])
+    recall = "\n".join(["Mehr aus Thüringen", "First paragraph of the story, as both passes found it.",
+                        "A list item the balanced pass dropped but which belongs here",
+                        "Hector Andrade | Agencia UNO", "Second paragraph, also shared.",
+                        "Last paragraph of the article body.", "Teaser: another story from the same desk",
+                        " ".join(["A long paragraph of prose after the shared span"] * 4)])
+    kept = fill_gaps(recall, balanced).split("\n")
+    assert kept == [recall.split("\n")[i] for i in (1, 2, 4, 5, 7)]
+    assert fill_gaps("Only a teaser", balanced) == balanced  # nothing shared: the balanced text stands
