@@ -255,18 +255,21 @@ def test_a_bot_wall_served_with_200_keeps_its_document_and_its_flag(site: Site, 
 
 
 def test_source_health_shows_last_success_failure_rates_and_latency(site: Site, tmp_path: Path) -> None:
-    site.route("/feed.xml", Reply(200, rss(site, "/a", "/b", "/c", "/d"), {"Content-Type": "application/rss+xml"}))
+    feed = rss(site, "/a", "/b", "/c", "/d", "/e")
+    site.route("/feed.xml", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
     site.route("/a", Reply(200, html_page("Alpha")))
     site.route("/b", Reply(404, b"no"))
     site.route("/c", Reply(404, b"no"))
     site.route("/d", Reply(403, b"no"))
+    wall = b"<html><head><title>Just a moment...</title></head><body><script>window._cf_chl_opt={}</script></body>"
+    site.route("/e", Reply(200, wall))  # stored, but no article: a failure under its verdict
     settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml")),
                                          ("dead", "rss", site.url("/dead.xml"))])
     crawl.crawl_sources(settings)
     rows = query(settings, "select source_id, last_success_at is not null, recent_fetches, failure_rate, "
                            "failure_rate_by_outcome, median_latency_seconds > 0 from source_health order by source_id")
     assert rows == [
-        ("coast", True, 5, 0.6, {"blocked": 0.2, "not_found": 0.4}, True),
+        ("coast", True, 6, 0.667, {"blocked": 0.333, "not_found": 0.333}, True),
         ("dead", False, 1, 1.0, {"not_found": 1.0}, True),
     ]
 
