@@ -104,6 +104,24 @@ def test_promo_lines_for_other_stories_are_removed(settings: Settings) -> None:
     assert list(cleaned.removed_lines) == promos
 
 
+GERMAN_LINES = [
+    "Der Stadtrat hat am Dienstag beschlossen, das Straßenbahnnetz über den Fluss hinaus zu erweitern.",
+    "Befürworter sagen, die neue Linie verkürze die Pendelzeit um ein Drittel, Gegner warnen vor den Kosten.",
+    "Die Bauarbeiten sollen im nächsten Jahr beginnen und mindestens vier Jahre dauern, teilte das Amt mit.",
+]
+
+
+def test_teaser_headings_and_prompts_in_other_languages_are_removed(settings: Settings) -> None:
+    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Lee también...",
+                 "À lire aussi : le tramway de Lyon", "Czytaj także"]
+    kept = ["Lesen Sie auch die Begründung des Gerichts, sagte der Sprecher, sie sei öffentlich."]
+    body = "\n".join([GERMAN_LINES[0], *furniture[:3], *GERMAN_LINES[1:], *kept, *furniture[3:]])
+    cleaned = clean(_extracted(body, title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, *kept]
+    assert sorted(cleaned.removed_lines) == sorted(furniture)
+
+
 def test_a_body_that_is_only_furniture_is_rejected(settings: Settings) -> None:
     cleaned = clean(_extracted("Advertisement\nShare this article\nBy Jane Roe\n5 min read"), settings)
     assert isinstance(cleaned, Reject)

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ingest.clean import clean
-from ingest.extract import decode_bytes, extract
+from ingest.extract import decode_bytes, extract, fill_gaps
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.settings import Settings
 from tests.pages import PARAGRAPHS, article_html
@@ -195,3 +195,16 @@ def test_any_bytes_extract_to_an_article_or_a_reject_and_clean_likewise(
             cleaned.body_text.encode("utf-8")  # storable text: no lone surrogates
     else:
         assert extracted.stage == "extract" and extracted.input == "test://any" and extracted.reason
+
+
+def test_the_recall_pass_fills_gaps_inside_the_article_but_adds_no_teasers_around_it() -> None:
+    balanced = "\n".join(["First paragraph of the story, as both passes found it.", "Second paragraph, also shared.",
+                          "Last paragraph of the article body."])
+    recall = "\n".join(["Mehr aus Thüringen", "First paragraph of the story, as both passes found it.",
+                        "A list item the balanced pass dropped but which belongs here",
+                        "Hector Andrade | Agencia UNO", "Second paragraph, also shared.",
+                        "Last paragraph of the article body.", "Teaser: another story from the same desk",
+                        " ".join(["A long paragraph of prose after the shared span"] * 4)])
+    kept = fill_gaps(recall, balanced).split("\n")
+    assert kept == [recall.split("\n")[i] for i in (1, 2, 4, 5, 7)]
+    assert fill_gaps("Only a teaser", balanced) == balanced  # nothing shared: the balanced text stands

@@ -323,20 +323,32 @@ def test_a_non_html_page_is_not_html_and_a_challenge_page_is_blocked(site: Site,
     assert (walled.outcome, walled.attempts) == ("blocked", 1)  # a challenge is not retried
 
 
-def test_paywall_and_javascript_shells_are_recognised(site: Site, tmp_path: Path) -> None:
+def test_paywall_and_javascript_shells_are_flagged_and_their_bodies_kept(site: Site, tmp_path: Path) -> None:
     teaser = (b'<html><head><script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":false}'
               b'</script></head><body><article><p>The first lines of the story, then the wall.</p></article>'
               b'<div class="paywall">Subscribe to read on</div></body></html>')
     shell = (b'<html><head><script src="/app.js"></script></head><body><div id="root"></div>'
              b'<noscript>You need to enable JavaScript to run this app.</noscript></body></html>')
-    free = html_page("Free", extra_head='<script type="application/ld+json">{"isAccessibleForFree": false}</script>')
+    not_free = '<script type="application/ld+json">{"isAccessibleForFree": false}</script>'
+    declared = html_page("Paid", extra_head=not_free)
     site.route("/teaser", Reply(200, teaser))
     site.route("/shell", Reply(200, shell))
-    site.route("/free", Reply(200, free))  # marked not free, but the whole text is there: a normal page
+    site.route("/declared", Reply(200, declared))  # marked not free, but the whole text is there
+    site.route("/story", Reply(200, PAGE))
     settings = fast_settings(tmp_path)
-    assert fetch(settings, site.url("/teaser")).outcome == "paywalled"
-    assert fetch(settings, site.url("/shell")).outcome == "js_required"
-    assert fetch(settings, site.url("/free")).outcome == "ok"
+    results = {path: fetch(settings, site.url(path)) for path in ("/teaser", "/shell", "/declared", "/story")}
+    verdicts = {path: (r.outcome, r.page_verdict) for path, r in results.items()}
+    assert verdicts == {"/teaser": ("ok", "paywalled"), "/shell": ("ok", "js_required"),
+                        "/declared": ("ok", "paywall_declared"), "/story": ("ok", None)}
+    assert results["/teaser"].body == teaser and results["/shell"].body == shell  # a 200 body is data
+    assert "only 9 words of paragraphs" in results["/teaser"].detail
+
+
+def test_a_challenge_page_served_with_200_is_flagged_blocked_and_kept(site: Site, tmp_path: Path) -> None:
+    wall = b"<html><head><title>Just a moment...</title></head><body><script>window._cf_chl_opt={}</script></body>"
+    site.route("/walled", Reply(200, wall))
+    walled = fetch(fast_settings(tmp_path), site.url("/walled"))
+    assert (walled.outcome, walled.page_verdict, walled.body) == ("ok", "blocked", wall)
 
 
 def test_the_user_agent_names_the_project_and_a_contact(site: Site, tmp_path: Path) -> None:

@@ -179,7 +179,7 @@ def _outcome_site(site: Site) -> dict[str, str]:
     site.route("/data.json", Reply(200, b'{"a": 1}', {"Content-Type": "application/json"}))
     site.route("/broken", Reply(500, b"boom"))
     return {"/ok": "ok", "/missing": "not_found", "/gone": "gone", "/forbidden": "blocked",
-            "/teaser": "paywalled", "/shell": "js_required",
+            "/teaser": "ok", "/shell": "ok",
             "/private/memo": "robots_disallowed", "/big": "too_large", "/slow": "timeout", "/escape": "unsafe_url",
             "/data.json": "not_html", "/broken": "error"}
 
@@ -205,24 +205,71 @@ def test_every_outcome_ends_as_a_fetches_row(site: Site, tmp_path: Path) -> None
     assert outcomes == expected
     assert len(rows) == len(expected) + 1  # /same twice
     assert totals["loaded_articles"] == 2  # /ok and the first /same
+    flagged = query(settings, "select url, page_verdict, document_id is not null from fetches "
+                              "where page_verdict is not null order by url")
+    assert flagged == [(site.url("/shell"), "js_required", True), (site.url("/teaser"), "paywalled", True)]
     states = dict(query(settings, "select url, state from frontier"))
     assert states[busy.url("/busy")] == "retry" and states[site.url("/missing")] == "failed"
     assert states[site.url("/ok")] == "fetched"
 
 
+def _paid_article(paragraph: str) -> bytes:
+    """A newspaper page that declares itself paid yet carries the whole article, set in <div>s, not <p>s."""
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour reopens", '
+          '"isAccessibleForFree": false, "datePublished": "2025-11-04T08:30:00+01:00"}</script>')
+    body = "".join(f'<div class="article-paragraph">{paragraph} Part {i}.</div>' for i in range(10))
+    return (f"<!doctype html><html><head><title>Harbour reopens</title>{ld}</head><body><article>"
+            f"<h1>Harbour reopens</h1>{body}</article></body></html>").encode()
+
+
+def test_a_paid_page_carrying_the_whole_article_is_stored_extracted_and_flagged(site: Site,
+                                                                                 tmp_path: Path) -> None:
+    paragraph = ("The harbour reopened to ships on Tuesday after the repairs to the quay were finished, "
+                 "the port authority said, ending three months of diversions to the neighbouring town.")
+    site.route("/paid", Reply(200, _paid_article(paragraph)))
+    settings = fast_settings(tmp_path)
+    totals = crawl.fetch_urls(settings, [site.url("/paid")])
+    assert totals["loaded_articles"] == 1 and totals["loaded_documents"] == 1
+    [(outcome, fetch_verdict, stored)] = query(settings, "select outcome, page_verdict, document_id from fetches "
+                                                         "where purpose = 'page'")
+    assert (outcome, fetch_verdict) == ("ok", "paywalled")  # at fetch time: no <p> text, a declared paywall
+    [(document_id, body, verdict, published)] = query(
+        settings, "select a.document_id, a.body_text, a.page_verdict, a.published_time from articles a "
+                  "join documents d using (document_id)")
+    assert document_id == stored and paragraph in body
+    assert verdict == "paywall_declared"  # the extracted text is full-length: the paywall is only declared
+    assert published == datetime.fromisoformat("2025-11-04T07:30:00+00:00")
+
+
+def test_a_bot_wall_served_with_200_keeps_its_document_and_its_flag(site: Site, tmp_path: Path) -> None:
+    wall = b"<html><head><title>Just a moment...</title></head><body><script>window._cf_chl_opt={}</script></body>"
+    site.route("/walled", Reply(200, wall))
+    settings = fast_settings(tmp_path)
+    totals = crawl.fetch_urls(settings, [site.url("/walled")])
+    assert totals["loaded_documents"] == 1 and totals.get("loaded_articles", 0) == 0
+    [(verdict, document_id)] = query(settings, "select page_verdict, document_id from fetches where purpose = 'page'")
+    assert verdict == "blocked"
+    assert query(settings, "select document_id, size_bytes from documents") == [(document_id, len(wall))]
+    [(stage, reason, detail)] = query(settings, "select stage, reason, detail from rejects")  # why: recorded
+    assert (stage, reason) == ("extract", "no_article") and "page check: blocked" in detail
+
+
 def test_source_health_shows_last_success_failure_rates_and_latency(site: Site, tmp_path: Path) -> None:
-    site.route("/feed.xml", Reply(200, rss(site, "/a", "/b", "/c", "/d"), {"Content-Type": "application/rss+xml"}))
+    feed = rss(site, "/a", "/b", "/c", "/d", "/e")
+    site.route("/feed.xml", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
     site.route("/a", Reply(200, html_page("Alpha")))
     site.route("/b", Reply(404, b"no"))
     site.route("/c", Reply(404, b"no"))
     site.route("/d", Reply(403, b"no"))
+    wall = b"<html><head><title>Just a moment...</title></head><body><script>window._cf_chl_opt={}</script></body>"
+    site.route("/e", Reply(200, wall))  # stored, but no article: a failure under its verdict
     settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml")),
                                          ("dead", "rss", site.url("/dead.xml"))])
     crawl.crawl_sources(settings)
     rows = query(settings, "select source_id, last_success_at is not null, recent_fetches, failure_rate, "
                            "failure_rate_by_outcome, median_latency_seconds > 0 from source_health order by source_id")
     assert rows == [
-        ("coast", True, 5, 0.6, {"blocked": 0.2, "not_found": 0.4}, True),
+        ("coast", True, 6, 0.667, {"blocked": 0.333, "not_found": 0.333}, True),
         ("dead", False, 1, 1.0, {"not_found": 1.0}, True),
     ]
 

@@ -15,7 +15,8 @@ paired as (
         a.word_count - p.word_count as word_count_change,
         p.title is distinct from a.title as title_changed,
         p.author is distinct from a.author as author_changed,
-        p.published_at is distinct from a.published_at as date_changed,
+        p.published_at is distinct from a.published_at
+            or p.published_time is distinct from a.published_time as date_changed,
         p.language is distinct from a.language as language_changed,
         p.body_text is distinct from a.body_text as body_changed
     from previous p

@@ -1,10 +1,13 @@
 -- Per source: the last success, how its last 50 fetches failed (share per outcome) and its median latency,
 -- so a dying source shows here before the analysts notice missing articles. robots.txt fetches are left out.
+-- A 200 page that was a bot wall, a paywall teaser or an empty shell is stored (its body is data) but counts as a
+-- failure here, under its page verdict: the source gave no article.
 create or replace view source_health as
 with source_fetches as (
     select
         source_id,
-        outcome,
+        case when page_verdict in ('blocked', 'paywalled', 'js_required') then page_verdict else outcome end
+            as outcome,
         elapsed_seconds,
         fetched_at,
         row_number() over (partition by source_id order by fetched_at desc, fetch_id) as recency

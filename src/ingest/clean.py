@@ -24,12 +24,21 @@ INSTAGRAM_ATTRIBUTION = re.compile(r"^\s*A post shared by (?P<name>[^\n(]{0,80}?
 TWITTER_RESIDUE = re.compile(r"(?:https?://)?(?:t\.co|pic\.twitter\.com)/\w+", re.IGNORECASE)
 _TWEET_MARKERS = re.compile(r"(?:t\.co/|pic\.twitter\.com|(?:^|\s)[#@]\w|[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF])")
 
-PROMO_LINE = re.compile(
-    r"^\s*(?:also read|read also|read more|more from|related(?: stories| articles| coverage)?|recommended|"
+# Teaser headings in the languages the pipeline meets most (de, es, fr, it, pt, nl, pl besides English): a line
+# that is only such a heading, or the heading and a separator, is a link list's title, never article prose.
+_PROMO_WORDS = (
+    r"also read|read also|read more|more from|related(?: stories| articles| coverage)?|recommended|"
     r"see also|must read|don'?t miss|trending|watch|listen|click here|top stories|"
-    r"you (?:may|might) (?:also )?like|more stories)\b\s*(?:[:|»>\-–—]|$)",
-    re.IGNORECASE,
+    r"you (?:may|might) (?:also )?like|more stories|"
+    r"lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?interessieren|mehr zum thema|weiterlesen|"
+    r"weiterführende(?:r)? links?|verwandte artikel|ähnliche artikel|mehr dazu|"
+    r"lee también|lea también|mir[aá] también|ver también|te puede interesar|le puede interesar|leer más|lea más|"
+    r"noticias relacionadas|artículos relacionados|"
+    r"lire aussi|à lire aussi|a lire aussi|voir aussi|sur le même sujet|lire la suite|articles similaires|"
+    r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|leia mais|"
+    r"lees ook|lees meer|gerelateerde artikelen|czytaj (?:też|także)|zobacz (?:też|także)"
 )
+PROMO_LINE = re.compile(rf"^\s*(?:{_PROMO_WORDS})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
 CALL_TO_ACTION = re.compile(
     r"^\s*(?:sign up|subscribe|follow us|join our|get (?:our|the) \w+ newsletter|download (?:our|the) app|"
     r"share this (?:article|story)|click (?:here )?to|like us on facebook|follow \w+ on (?:twitter|x|instagram))\b",
@@ -70,7 +79,9 @@ PROMPT_LINE = re.compile(
     r"^\s*(?:advertisement|sponsored(?: content)?|share this(?: article| story| post)?|share on \w+|share:?|"
     r"continue reading|print(?: this)?(?: article)?|email this|tweet this|pin it|save to pinterest|pinterest image|"
     r"follow us(?: on \w+)?|enter your email(?: address)?|get the latest\b.*|subscribe to (?:our|the) \w+.*|"
-    r"would you like to receive notifications\b.*|skip to (?:main )?content|back to top|scroll to top)\s*[.:!]?\s*$",
+    r"would you like to receive notifications\b.*|skip to (?:main )?content|back to top|scroll to top|"
+    r"anzeige|werbung|teilen(?: sie dies mit)?|nach oben|publicidad|compartir|publicité|partager|pubblicità|"
+    r"condividi|publicidade|compartilhe|advertentie|delen|reklama|udostępnij)\s*[.:!]?\s*$",
     re.IGNORECASE,
 )
 
@@ -115,12 +126,14 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
     words = count_words(text)
     if words < settings.min_body_words:
         return Reject(input=article.source_uri, stage="clean", reason="no_article",
-                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})")
+                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})"
+                      + (f"; page check: {article.page_verdict}" if article.page_verdict else ""))
     author = "; ".join(article.authors) or body.bio_author
     return CleanArticle(
         article_id=article_id_for(article.document_id, article.source_uri),
         document_id=article.document_id, source_uri=article.source_uri, url=article.url,
         canonical_url=article.canonical_url, title=title, author=author, published_at=article.published_at,
+        published_time=article.published_time, date_source=article.date_source, page_verdict=article.page_verdict,
         language=article.declared_language if words < 8 else detect_language(text),
         site_name=article.site_name, description=article.description, tags=article.tags,
         body_text=text, word_count=words, embeds=tuple(body.embeds), removed_lines=tuple(body.removed),

@@ -14,13 +14,15 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from ingest.models import ExtractedArticle, RawDocument, Reject
-from ingest.page_metadata import parse_date, read_page_metadata
+from ingest.page_dates import Published, parse_timestamp
+from ingest.page_metadata import parse_date, read_page_metadata, unescaped
+from ingest.pagecheck import page_problem
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "main_text", "parse_date",
-           "parse_html"]
+__all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "fill_gaps", "main_text",
+           "parse_date", "parse_html"]
 
 # Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
-EXTRACTOR_VERSION = f"ingest-0.2+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"ingest-0.3+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
@@ -29,6 +31,8 @@ _SHORT_EXTRACTION = 0.6
 _RETRY_BELOW_WORDS = 25
 _MIN_PAGE_COVERAGE = 0.25
 _LONG_ENOUGH_WORDS = 800
+_GAP_LINE_MIN_WORDS = 8  # a recall-only line inside the article: a list item or a short paragraph, no caption
+_OUTSIDE_LINE_MIN_WORDS = 25  # a recall-only line outside it: only long prose
 _VISIBLE_TEXT = XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
@@ -101,8 +105,11 @@ def _from_html(document: RawDocument, html: str, codec: str) -> ExtractedArticle
         raise ExtractionError("not_html", "the input does not parse as an HTML document")
     page = read_page_metadata(tree, document.url)
     body = choose_body(main_text(tree, document.url), page.article_body, tree)
+    verdict = page_problem({}, document.content, count_words(body))
     if not body.strip():
-        raise ExtractionError("no_article", "no article body found in the page")
+        found = f" (page check: {verdict[0]}: {verdict[1]})" if verdict else ""
+        raise ExtractionError("no_article", f"no article body found in the page{found}")
+    published = _declared_published(document) or page.published
     return ExtractedArticle(
         document_id=document.document_id,
         source_uri=document.source_uri,
@@ -110,7 +117,10 @@ def _from_html(document: RawDocument, html: str, codec: str) -> ExtractedArticle
         canonical_url=page.canonical_url,
         title=document.declared_title or page.title,
         authors=_split_authors(document.declared_author) or page.authors,
-        published_at=parse_date(document.declared_published) or page.published,
+        published_at=published.day if published else None,
+        published_time=published.time if published else None,
+        date_source=published.source if published else None,
+        page_verdict=verdict[0] if verdict else None,
         site_name=page.site_name,
         description=page.description,
         tags=page.tags,
@@ -141,19 +151,40 @@ def parse_html(content: bytes, text: str) -> HtmlElement | None:
 
 
 def main_text(tree: HtmlElement, url: str | None) -> str:
-    """trafilatura's quick recall pass; its balanced pass too when the quick one kept only a sliver of the page.
+    """trafilatura's balanced pass, with the gaps its recall pass fills inside the article.
 
-    The quick pass (no readability/jusText comparison) is as good as the balanced one on most pages and much
-    cheaper, but now and then it locks onto one block of a long article; the longer of the two results wins then.
-    A quick result of several hundred words is an article already: the page is not measured then.
+    The quick recall pass (no readability/jusText comparison, `favor_recall`) keeps list items, headings and short
+    paragraphs that the balanced pass drops inside an article, but around it also teaser blocks, link lists and
+    "related" headings, in whatever language the page is written. So the balanced text decides where the article
+    is: a line only the recall pass found is kept when it sits between the first and last line both passes share
+    and has a few words (a bare name, a caption or a "Read also" is shorter), or when it is long prose anywhere.
+    When the quick pass kept only a sliver of the page, the longer of the two texts stands in for it.
     """
     quick = _trafilatura_text(tree, url, fast=True)
+    balanced = _trafilatura_text(tree, url, fast=False)
     words = count_words(quick)
-    if words >= _LONG_ENOUGH_WORDS or (
-        words >= _RETRY_BELOW_WORDS and words >= _MIN_PAGE_COVERAGE * _visible_words(tree)
-    ):
-        return quick
-    return max(quick, _trafilatura_text(tree, url, fast=False), key=count_words)
+    if words < _LONG_ENOUGH_WORDS and (words < _RETRY_BELOW_WORDS or words < _MIN_PAGE_COVERAGE * _visible_words(tree)):
+        quick = max(quick, balanced, key=count_words)
+    return fill_gaps(quick, balanced) if quick and balanced else quick or balanced
+
+
+def fill_gaps(recall: str, balanced: str) -> str:
+    """The recall text less its lines outside the balanced text's span and its short lines the balanced pass did
+    not keep (see `main_text`)."""
+    shared = {line.strip() for line in balanced.split("\n") if line.strip()}
+    lines = recall.split("\n")
+    inside = [i for i, line in enumerate(lines) if line.strip() in shared]
+    if not inside:
+        return balanced
+    first, last = inside[0], inside[-1]
+
+    def kept(index: int, line: str) -> bool:
+        if line.strip() in shared:
+            return True
+        needed = _GAP_LINE_MIN_WORDS if first <= index <= last else _OUTSIDE_LINE_MIN_WORDS
+        return count_words(line) >= needed
+
+    return "\n".join(line for i, line in enumerate(lines) if kept(i, line))
 
 
 def _trafilatura_text(tree: HtmlElement, url: str | None, fast: bool) -> str:
@@ -201,9 +232,17 @@ def _from_text(document: RawDocument, text: str) -> ExtractedArticle:
         url=document.url,
         title=document.declared_title,
         authors=_split_authors(document.declared_author),
-        published_at=parse_date(document.declared_published),
+        published_at=published.day if (published := _declared_published(document)) else None,
+        published_time=published.time if published else None,
+        date_source=published.source if published else None,
         body=body,
     )
+
+
+def _declared_published(document: RawDocument) -> Published | None:
+    """What the container (a JSONL field, ...) declared: it wins over the page, as the title and author do."""
+    parsed = parse_timestamp(document.declared_published)
+    return Published(day=parsed[0], time=parsed[1], source="declared") if parsed else None
 
 
 def _looks_like_text(text: str) -> bool:
@@ -221,5 +260,5 @@ def _strip(value: str | None) -> str | None:
 def _split_authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    parts = re.split(r"\s*;\s*|\s*\|\s*|\s+and\s+|\s*&\s*", value.strip())
+    parts = re.split(r"\s*;\s*|\s*\|\s*|\s+and\s+|\s*&\s*", unescaped(value).strip())
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))

@@ -98,3 +98,74 @@ def wcxb_pages(root: Path, ids: list[str] | None = None) -> Iterator[tuple[Groun
     for page_id in ids if ids is not None else page_ids(root):
         truth = load_ground_truth(root / "ground-truth" / f"{page_id}.json")
         yield truth, gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
+
+
+# --- the multilingual corpus: `with` / `without` snippets --------------------------------------------------------
+
+_SPACE_RUNS = re.compile(r"\s+")
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?\s*([A-Za-z]{2,3})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SnippetPage:
+    url: str
+    html: str
+    with_snippets: tuple[str, ...]
+    without_snippets: tuple[str, ...]
+
+    @property
+    def language(self) -> str:
+        """The primary subtag of `<html lang>`, lower-cased; "none" when the page declares none."""
+        match = _HTML_LANG.search(self.html[:20_000])
+        return match.group(1).lower() if match else "none"
+
+
+@dataclass(frozen=True)
+class SnippetCounts:
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    def __add__(self, other: SnippetCounts) -> SnippetCounts:
+        return SnippetCounts(self.tp + other.tp, self.fn + other.fn, self.fp + other.fp, self.tn + other.tn)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        total = self.tp + self.fn + self.fp + self.tn
+        return (self.tp + self.tn) / total if total else 0.0
+
+
+def _collapsed(text: str) -> str:
+    return _SPACE_RUNS.sub(" ", text).strip()
+
+
+def snippet_counts(body: str | None, page: SnippetPage) -> SnippetCounts:
+    """The corpus's definition: whitespace runs collapsed to one space on both sides, then substring tests."""
+    text = _collapsed(body or "")
+    kept = [_collapsed(s) in text for s in page.with_snippets]
+    leaked = [_collapsed(s) in text for s in page.without_snippets]
+    return SnippetCounts(tp=sum(kept), fn=len(kept) - sum(kept), fp=sum(leaked), tn=len(leaked) - sum(leaked))
+
+
+def snippet_pages(path: Path) -> Iterator[SnippetPage]:
+    """The pages of a `pages.jsonl.gz` snippet corpus, in file order."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                data = json.loads(line)
+                yield SnippetPage(url=data["url"], html=data["html"], with_snippets=tuple(data.get("with") or ()),
+                                  without_snippets=tuple(data.get("without") or ()))

@@ -25,7 +25,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 
 from ingest.models import Record, utc_now
 from ingest.netsafety import AddressPolicy, GuardedAdapter, UnsafeUrl, check_url, response_deadline
-from ingest.pagecheck import bot_wall, charset_of, is_html, page_problem
+from ingest.pagecheck import PageVerdict, bot_wall, charset_of, is_html, page_problem
 from ingest.politeness import (
     HostDeferred,
     HostPacer,
@@ -39,8 +39,8 @@ from ingest.politeness import (
 from ingest.revalidation import StoredValidators, ValidatorTrust
 from ingest.settings import Settings
 
-FetchOutcome = Literal["ok", "not_modified", "not_found", "gone", "blocked", "rate_limited", "paywalled",
-                       "js_required", "robots_disallowed", "too_large", "timeout", "unsafe_url", "not_html", "error"]
+FetchOutcome = Literal["ok", "not_modified", "not_found", "gone", "blocked", "rate_limited", "robots_disallowed",
+                       "too_large", "timeout", "unsafe_url", "not_html", "error"]
 Purpose = Literal["page", "feed", "sitemap", "robots"]
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309: parse at least the first 500 KiB
 ERROR_BODY_BYTES = 65_536  # enough of an error page to recognise a bot wall
@@ -58,6 +58,7 @@ class FetchResult(Record):
     purpose: Purpose
     outcome: FetchOutcome
     detail: str = ""
+    page_verdict: PageVerdict | None = Field(default=None, description="a 2xx page's flag: bot wall, paywall, shell")
     status: int | None = None
     final_url: str | None = None
     content_type: str | None = None
@@ -278,6 +279,7 @@ class Fetcher:
         headers = attempt.headers
         digest = hashlib.sha256(attempt.body).hexdigest() if attempt.status and 200 <= attempt.status < 300 else None
         outcome, detail = (attempt.outcome, attempt.detail) if attempt.outcome else _classify(attempt, purpose)
+        problem = page_problem(headers, attempt.body) if outcome == "ok" and purpose == "page" else None
         etag, last_modified = headers.get("etag"), headers.get("last-modified")
         self.trust.observe(host_key(attempt.url), stored, attempt.status, etag, last_modified, digest)
         if outcome == "ok" and stored is not None and digest == stored.body_sha256:
@@ -285,7 +287,8 @@ class Fetcher:
         if outcome == "not_modified" and attempt.status == 304 and not conditional:
             outcome, detail = "error", "304 Not Modified to a request that was not conditional"
         return FetchResult(
-            url=url, purpose=purpose, outcome=outcome, detail=detail, status=attempt.status, final_url=attempt.url,
+            url=url, purpose=purpose, outcome=outcome, detail=problem[1] if problem else detail,
+            page_verdict=problem[0] if problem else None, status=attempt.status, final_url=attempt.url,
             content_type=headers.get("content-type"), charset=charset_of(headers.get("content-type")),
             body=attempt.body if outcome == "ok" or purpose == "robots" else None,
             bytes_received=attempt.bytes_received, elapsed_seconds=round(attempt.elapsed, 6), attempts=attempts,
@@ -424,8 +427,5 @@ def _classify(attempt: _Attempt, purpose: Purpose) -> tuple[FetchOutcome, str]:
     content_type = attempt.headers.get("content-type")
     if not is_html(content_type, attempt.body):
         return "not_html", f"content type {content_type or 'missing'}"
-    problem = page_problem(attempt.headers, attempt.body)
-    if problem is not None:
-        return problem
-    return "ok", ""
+    return "ok", ""  # a bot wall, paywall or shell with a 2xx is data too: `page_problem` flags it
 

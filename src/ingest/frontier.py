@@ -229,7 +229,7 @@ _FETCH_SCHEMA = pa.schema([
     ("detail", pa.string()), ("bytes", pa.int64()), ("elapsed_seconds", pa.float64()), ("attempts", pa.int32()),
     ("conditional", pa.bool_()), ("etag", pa.string()), ("last_modified", pa.string()),
     ("body_sha256", pa.string()), ("content_type", pa.string()), ("document_id", pa.string()),
-    ("fetched_at", pa.timestamp("us")), ("load_id", pa.string()),
+    ("fetched_at", pa.timestamp("us")), ("load_id", pa.string()), ("page_verdict", pa.string()),
     # frontier bookkeeping, not stored in `fetches`
     ("canonical_url", pa.string()), ("state", pa.string()), ("retry_after_seconds", pa.float64()),
     ("store_validators", pa.bool_()),
@@ -244,7 +244,7 @@ def record_fetches(con: duckdb.DuckDBPyConnection, records: Sequence[FetchRecord
     rows = [_fetch_row(r, run_id, load_id) for r in records]
     _register(con, "incoming_fetches", rows, _FETCH_SCHEMA)
     try:
-        columns = [f.name for f in _FETCH_SCHEMA][:20]
+        columns = [f.name for f in _FETCH_SCHEMA][:21]
         con.execute(f"insert into fetches ({', '.join(columns)}) select {', '.join(columns)} from incoming_fetches")
         con.execute(
             "insert or replace into fetch_validators select distinct on (url) url, etag, last_modified, body_sha256, "
@@ -272,7 +272,8 @@ def _fetch_row(record: FetchRecord, run_id: str | None, load_id: str) -> dict[st
         "bytes": r.bytes_received, "elapsed_seconds": r.elapsed_seconds, "attempts": r.attempts,
         "conditional": r.conditional, "etag": r.etag, "last_modified": r.last_modified,
         "body_sha256": r.body_sha256, "content_type": r.content_type, "document_id": record.document_id,
-        "fetched_at": r.fetched_at, "load_id": load_id, "canonical_url": record.canonical_url, "state": state,
+        "fetched_at": r.fetched_at, "load_id": load_id, "page_verdict": r.page_verdict,
+        "canonical_url": record.canonical_url, "state": state,
         "retry_after_seconds": r.retry_after_seconds, "store_validators": record.store_validators,
     }
 

@@ -74,6 +74,9 @@ class ExtractedArticle(Record):
     title: str | None = None
     authors: tuple[str, ...] = ()
     published_at: date | None = None
+    published_time: datetime | None = Field(default=None, description="to the second, zone-aware, when stated")
+    date_source: str | None = Field(default=None, description="where published_at came from")
+    page_verdict: str | None = Field(default=None, description="bot wall, paywall or JS shell (ingest.pagecheck)")
     site_name: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
@@ -100,6 +103,9 @@ class CleanArticle(Record):
     title: str | None
     author: str | None
     published_at: date | None
+    published_time: datetime | None = None
+    date_source: str | None = None
+    page_verdict: str | None = None
     language: str | None
     site_name: str | None
     description: str | None

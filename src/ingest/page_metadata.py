@@ -10,14 +10,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
+
+from ingest.page_dates import Published, find_published, parse_timestamp
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -25,16 +26,14 @@ ARTICLE_TYPES = frozenset({
     "liveblogposting", "posting", "medicalwebpage", "howto", "recipe", "review", "creativework",
 })
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
-_DATE_META = ("article:published_time", "datepublished", "og:published_time", "parsely-pub-date",
-              "sailthru.date", "publish-date", "publish_date", "pubdate", "dc.date.issued", "dcterms.created",
-              "dc.date", "dcterms.date", "date", "article.published", "published_time")
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl", "citation_author")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^(?:undefined|null|none|admin|author|name)$",
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
+                         r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
 _HEADLINE_WORDS = (2, 30)
@@ -45,32 +44,17 @@ _INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "m
                           "sub", "sup", "u", "time", "font", "span", "label"})
 
 
-_ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-
-
 def parse_date(value: str | None) -> date | None:
-    """An ISO date or timestamp ('2025-11-15', '2025-11-15T09:00:00Z', '2025/11/15 ...'), else None."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    match = _ISO_DAY.match(text)
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    return None
+    """The day an ISO date or timestamp names ('2025-11-15', '2025-11-15T09:00:00Z', '2025/11/15 ...'), else None."""
+    parsed = parse_timestamp(value)
+    return parsed[0] if parsed else None
 
 
 @dataclass(frozen=True)
 class PageMetadata:
     title: str | None = None
     authors: tuple[str, ...] = ()
-    published: date | None = None
+    published: Published | None = None
     site_name: str | None = None
     canonical_url: str | None = None
     description: str | None = None
@@ -92,9 +76,9 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     site_name = _site_name(found)
     site_keys = _site_keys(site_name, url)
     return PageMetadata(
-        title=choose_title(tree, found, site_keys),
+        title=unescaped(title) if (title := choose_title(tree, found, site_keys)) else None,
         authors=_authors(tree, found, site_keys),
-        published=_published(tree, found, url),
+        published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree)),
         site_name=site_name,
         canonical_url=_canonical(tree, found.meta, url),
         description=_first(found.meta.get("og:description"), found.meta.get("description"),
@@ -110,8 +94,8 @@ def _declared_body(value: Any) -> str | None:
     text = _text(value)
     if not text:
         return None
-    if "<" in text or "&" in text:
-        text = unescape(_TAG.sub(" ", text))
+    if "<" in text:
+        text = unescaped(_TAG.sub(" ", text))
     return text.strip() or None
 
 
@@ -122,7 +106,7 @@ def meta_tags(tree: HtmlElement) -> dict[str, str]:
         key = element.get("property") or element.get("name") or element.get("itemprop")
         content = element.get("content")
         if key and content and content.strip():
-            tags.setdefault(key.strip().lower(), _SPACES.sub(" ", content).strip())
+            tags.setdefault(key.strip().lower(), _SPACES.sub(" ", unescaped(content)).strip())
     return tags
 
 
@@ -170,9 +154,17 @@ def _text(value: Any) -> str | None:
         value = value[0]
     if not isinstance(value, str):
         return None
+    value = unescaped(value)
     # Line breaks are kept: in an articleBody they separate paragraphs.
     text = value.strip() if "\n" in value else _SPACES.sub(" ", value).strip()
     return text or None
+
+
+def unescaped(text: str) -> str:
+    """HTML character references decoded. JSON-LD sits in a <script>, where the parser decodes nothing, and some
+    sites escape <meta> content twice, so `&amp;` may still be there. Decoding comes before any split on ';' or
+    ',' (a reference ends in ';': splitting first leaves 'Maria &' and 'Katerina')."""
+    return unescape(text) if "&" in text else text
 
 
 def _first(*values: str | None) -> str | None:
@@ -211,25 +203,11 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
     values: list[str] = []
     for key in ("keywords", "articleSection"):
         value = found.article.get(key)
-        values += value if isinstance(value, list) else str(value or "").split(",")
+        values += [unescaped(v) for v in value if isinstance(v, str)] if isinstance(value, list) else \
+            unescaped(str(value or "")).split(",")
     values += [v for k, v in found.meta.items() if k in ("article:tag", "article:section", "news_keywords")]
     cleaned = (_SPACES.sub(" ", v).strip() for v in values if isinstance(v, str))
     return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
-
-
-def _published(tree: HtmlElement, found: _Declarations, url: str | None) -> date | None:
-    """htmldate's quick pass (URL, header tags, JSON-LD, date elements), then our own reading of the declarations.
-
-    htmldate's extensive search through the page text is left out: on article pages it mostly finds some other
-    date (a comment, a copyright line) where the page states none, and it costs more than the extraction itself.
-    """
-    found_date = parse_date(find_date(tree, extensive_search=False, original_date=True, url=url))
-    if found_date:
-        return found_date
-    declared = [_text(found.article.get("datePublished"))]
-    declared += [_text(e.get("datePublished")) for e in found.entities]
-    declared += [found.meta.get(key) for key in _DATE_META]
-    return next((d for d in map(parse_date, declared) if d), None)
 
 
 def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
@@ -239,7 +217,7 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
     if not names or _only_the_publisher(found, declared, site_keys):
-        names = _clean_names(extract_author(_byline_scope(tree)))
+        names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
     return tuple(dict.fromkeys(names))
 
 
@@ -277,11 +255,38 @@ def _clean_names(value: str | None) -> list[str]:
     if not value:
         return []
     names = []
-    for part in value.split(";"):
-        name = _BY_PREFIX.sub("", _SPACES.sub(" ", unescape(part))).strip(" ,|-")
+    for part in unescaped(value).split(";"):
+        name = _BY_PREFIX.sub("", _SPACES.sub(" ", part)).strip(" ,|-")
         if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
+
+
+_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
+                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
+_DATE_WORDS = frozenset(re.findall(r"\w+", """
+    january february march april may june july august september october november december jan feb mar apr jun jul
+    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
+    sat sun updated published posted last on"""))
+_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
+    correspondent journalist columnist expert ceo"""))
+_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
+
+
+def byline_name(found: str) -> str | None:
+    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
+    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
+    Declared names are left alone: this noise comes from the page text."""
+    tokens = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())).split()
+    words = [t.strip(".,:;()").lower() for t in tokens]
+    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
+        return None
+    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
+    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and w in _ROLE_WORDS), cut)
+    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
+        role -= 1
+    name = " ".join(tokens[:role]).strip(" ,|-•")
+    return name if name and not _NOT_A_NAME.search(name) else None
 
 
 def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> str | None:

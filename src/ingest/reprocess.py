@@ -44,10 +44,14 @@ if TYPE_CHECKING:
 # stages redo their work for them (see `rededupe`, `reenrich`). Returns counts for the totals.
 AfterBatch = Callable[[Settings, list[CleanArticle], list[CleanArticle], str, str], dict[str, int]]
 
-_COMPARED = ("title", "author", "published_at", "language", "site_name", "description", "canonical_url", "tags",
-             "body_text", "word_count", "extractor_version")
-_UPDATED = ("url", "canonical_url", "title", "author", "published_at", "language", "site_name", "description",
-            "tags", "body_text", "word_count", "extractor_version", "load_id")
+_COMPARED = ("title", "author", "published_at", "published_time", "date_source", "page_verdict", "language",
+             "site_name", "description", "canonical_url", "tags", "body_text", "word_count", "extractor_version")
+_UPDATED = ("url", "canonical_url", "title", "author", "published_at", "published_time", "date_source",
+            "page_verdict", "language", "site_name", "description", "tags", "body_text", "word_count",
+            "extractor_version", "load_id")
+_ARCHIVED = ("article_id", "extractor_version", "title", "author", "published_at", "published_time", "date_source",
+             "page_verdict", "language", "site_name", "description", "canonical_url", "tags", "body_text",
+             "word_count", "ingested_at")
 
 
 @dataclass(frozen=True)
@@ -193,10 +197,11 @@ def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, repl
     con.register("incoming", incoming)
     con.register("replaced_ids", pa.table({"article_id": pa.array(replaced_ids, pa.string())}))
     try:
+        archived = ", ".join(_ARCHIVED)
         con.execute(
-            "insert into superseded_articles select article_id, $rid, extractor_version, title, author, "
-            "published_at, language, site_name, description, canonical_url, tags, body_text, word_count, "
-            "ingested_at, $now, $load_id from articles where article_id in (select article_id from replaced_ids)",
+            f"insert into superseded_articles ({archived}, reprocess_id, superseded_at, load_id) "
+            f"select {archived}, $rid, $now, $load_id from articles "
+            "where article_id in (select article_id from replaced_ids)",
             {"rid": reprocess_id, "load_id": load_id, "now": utc_now()})
         assignments = ", ".join(f'"{c}" = i."{c}"' for c in _UPDATED)
         con.execute(f"update articles a set {assignments} from incoming i where a.article_id = i.article_id "

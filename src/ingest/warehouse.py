@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +320,7 @@ def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa
     ])
     articles = pa.Table.from_pylist([
         {**a.model_dump(exclude={"embeds", "removed_lines"}), "tags": list(a.tags), "ingested_at": now,
-         "load_id": load_id}
+         "published_time": a.published_time.astimezone(UTC) if a.published_time else None, "load_id": load_id}
         for a in batch.articles
     ])
     embeds = pa.Table.from_pylist([

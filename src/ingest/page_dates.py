@@ -1,0 +1,129 @@
+"""When a page was first published: declared dates first, htmldate's reading after, each checked for plausibility.
+
+Precedence prefers the original publication over any later revision: the article's JSON-LD `datePublished`, then
+the <meta> tags that name a publication (`article:published_time`, ...), then htmldate in its original-date mode
+(which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished` values, then
+generic <meta> dates, and last htmldate's extensive search through the text, restricted to the article around
+the headline (a page's footer or comments carry other dates). Modification dates (`dateModified`,
+`article:modified_time`, "Updated ...") are never taken for the publication.
+
+A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
+zones) and not before 1995, when the web began to publish news. The time and zone are kept when the page states
+both; the day is the one the page states, in its own zone.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from htmldate import find_date
+from lxml.html import HtmlElement
+
+EARLIEST_PLAUSIBLE = date(1995, 1, 1)
+CLOCK_SLACK = timedelta(days=1)
+# <meta> keys that name the publication, most specific first; generic ones come after htmldate.
+PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "published_time",
+                  "article.published", "parsely-pub-date", "sailthru.date", "publish-date", "publish_date",
+                  "pubdate", "dc.date.issued", "dcterms.created", "dcterms.issued")
+GENERIC_META = ("dc.date", "dcterms.date", "date")
+_ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Published:
+    day: date
+    time: datetime | None  # zone-aware, only when the page states a time with its zone
+    source: str
+
+
+def parse_timestamp(value: str | None) -> tuple[date, datetime | None] | None:
+    """The day a date or timestamp names (in its own zone) and, when it carries a time and a zone, the instant.
+
+    ISO 8601 ('2025-11-15', '2025-11-15T09:00:00+01:00', '...Z'), 'YYYY/MM/DD ...' and RFC 2822; else None.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    stamp = _iso(text) or _rfc2822(text)
+    if stamp is not None:
+        return stamp.date(), stamp if stamp.tzinfo is not None and len(text) > 10 else None
+    match = _ISO_DAY.match(text)
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3])), None
+        except ValueError:
+            return None
+    return None
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _rfc2822(text: str) -> datetime | None:
+    if not re.search(r"[A-Za-z]{3}", text) or not re.search(r"\d{1,2}:\d{2}", text):
+        return None
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def plausible(day: date, now: datetime | None = None) -> bool:
+    latest = ((now or datetime.now(UTC)) + CLOCK_SLACK).date()
+    return EARLIEST_PLAUSIBLE <= day <= latest
+
+
+def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
+                   meta: Mapping[str, str], url: str | None, scope: HtmlElement,
+                   now: datetime | None = None) -> Published | None:
+    """The first plausible candidate in precedence order (see the module docstring); None when none is."""
+    for source, value in _candidates(tree, article, entities, meta, url, scope):
+        parsed = parse_timestamp(value)
+        if parsed is not None and plausible(parsed[0], now):
+            return Published(day=parsed[0], time=parsed[1], source=source)
+    return None
+
+
+def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
+                meta: Mapping[str, str], url: str | None, scope: HtmlElement) -> Iterator[tuple[str, str | None]]:
+    """Lazily, so htmldate runs only when nothing declared is plausible."""
+    yield "jsonld:datePublished", _first_string(article.get("datePublished"))
+    for key in PUBLISHED_META:
+        yield f"meta:{key}", meta.get(key)
+    yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
+    for entity in entities:
+        if entity is not article:
+            yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
+    for key in GENERIC_META:
+        yield f"meta:{key}", meta.get(key)
+    if scope is not tree:
+        yield "htmldate:article_text", _day_stated(_htmldate(
+            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)))
+
+
+def _htmldate(search: Callable[[], str | None]) -> str | None:
+    try:
+        return search()
+    except (ValueError, TypeError):  # htmldate on a malformed tree: no date rather than no article
+        return None
+
+
+def _day_stated(value: str | None) -> str | None:
+    """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day."""
+    return None if value is None or value.endswith("-01") else value
+
+
+def _first_string(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value.strip() or None if isinstance(value, str) else None
