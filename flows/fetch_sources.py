@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.ingest_files import RunWorkers, counts_table, process_batch
+from flows.resume import finish_unfinished
 from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
@@ -167,6 +168,7 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
             listings = [(s, s.url) for s in sources if s.kind != "page"]
             validators = _listing_validators(crawl, listings, window)
         workers = run.enter_context(RunWorkers(settings))
+        totals.update(finish_unfinished(settings, run_id, workers.enricher))
         if listings:
             totals.update(_discover(crawl, listings, validators, window))
         with writer_slot(settings):
@@ -189,7 +191,8 @@ def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, 
             due = due_urls(crawl, None, canonical)
             validators = page_validators(crawl, due)
         workers = run.enter_context(RunWorkers(settings))
-        totals = _fetch_and_load(crawl, workers, due, validators)
+        totals = finish_unfinished(settings, run_id, workers.enricher)
+        totals.update(_fetch_and_load(crawl, workers, due, validators))
         if rejected.rejects:
             with writer_slot(settings):
                 totals.update(record_fetches(crawl, rejected))

@@ -16,6 +16,7 @@ from prefect.states import Completed
 
 from flows.enrich import enrich_loaded
 from flows.observability import publish_run_report
+from flows.resume import finish_unfinished
 from flows.writer import writer_slot
 from ingest import pipeline, warehouse
 from ingest.entities import Enricher
@@ -105,8 +106,8 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     run_id = flow_run.id or uuid.uuid4().hex
     with writer_slot(settings):
         record_run(settings, run_id, paths, "running", {})
-    totals: Counter[str] = Counter()
     with RunWorkers(settings) as workers:
+        totals = finish_unfinished(settings, run_id, workers.enricher)
         for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), 1):
             batch_totals = process_batch(settings, items, run_id, workers)
             totals.update(batch_totals)

@@ -268,12 +268,13 @@ def status(
     runs: Annotated[int, typer.Option(help="recent runs to list")] = 10,
 ) -> None:
     """Recent runs, each series' latest data-quality figures against its recent mean, and source health."""
-    from ingest import quality
+    from ingest import quality, stage_state
 
     settings = settings_for(warehouse_path)
     try:
         with warehouse.open_warehouse(settings, read_only=True) as con:
             summary = quality.status_summary(con, settings.quality_flag_factor, settings.quality_history_runs, runs)
+            pending, crashed = stage_state.pending_work(con), stage_state.crashed_runs(con)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     out = Console(width=max(120, Console().width))
@@ -284,8 +285,18 @@ def status(
                  "runs": f.history_runs, "status": f.verdict.strip("*")} for f in report.figures]
         _print_rows(out, f"Data quality: {report.series} (run {report.run_id})", rows)
     _print_rows(out, "Source health", summary.source_health)
+    _print_rows(out, "Runs that died (their unfinished work is finished by the next run)", crashed[:runs])
     problems = summary.problems()
+    _print_unfinished(out, pending)
     out.print("\n".join(f"PROBLEM {p}" for p in problems) if problems else "No data-quality figure is off.")
+
+
+def _print_unfinished(out: Console, pending: Any) -> None:
+    if pending.dedupe or pending.enrichment:
+        out.print(f"UNFINISHED {pending.articles_awaiting_dedupe} articles await dedupe, "
+                  f"{pending.articles_awaiting_enrichment} await enrichment (the next run finishes them)")
+    else:
+        out.print("No stage work pending: every loaded article is deduplicated and enriched.")
 
 
 def _print_rows(out: Console, title: str, rows: list[dict[str, object]]) -> None:
