@@ -25,7 +25,7 @@ from flows.resume import finish_unfinished
 from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
-from ingest.frontier import FrontierItem, Source
+from ingest.frontier import Due, FrontierItem, Source
 from ingest.revalidation import StoredValidators
 from ingest.settings import Settings
 from ingest.sources import ReadItem
@@ -66,7 +66,7 @@ def queue_urls(crawl: Crawl, urls: list[str]) -> tuple[list[str], FetchedBatch]:
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
-def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> list[FrontierItem]:
+def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> Due:
     return crawl.due(source_ids, canonical_urls)
 
 
@@ -173,8 +173,9 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
             totals.update(_discover(crawl, listings, validators, window))
         with writer_slot(settings):
             due = due_urls(crawl, [s.source_id for s in sources], None)
-            validators = page_validators(crawl, due)
-        totals.update(_fetch_and_load(crawl, workers, due, validators))
+            validators = page_validators(crawl, due.items)
+        totals.update(_fetch_and_load(crawl, workers, due.items, validators))
+        totals["fetch_deferred"] += due.deferred  # queued beyond the per-source cap: the next run fetches them
     return _finish(crawl, "fetch-sources", inputs, totals)
 
 
@@ -188,7 +189,7 @@ def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, 
             record_run(settings, run_id, "fetch-urls", urls, "running", {})
             crawl = run.enter_context(Crawl(settings, run_id))
             canonical, rejected = queue_urls(crawl, urls)
-            due = due_urls(crawl, None, canonical)
+            due = due_urls(crawl, None, canonical).items
             validators = page_validators(crawl, due)
         workers = run.enter_context(RunWorkers(settings))
         totals = finish_unfinished(settings, run_id, workers.enricher)

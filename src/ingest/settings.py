@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         default=3, ge=1, description="ETag/Last-Modified changes without a content change before a host is distrusted")
     validator_verify_every: int = Field(
         default=20, ge=1, description="every Nth conditional request to a host is sent unconditionally to check it")
+    max_urls_per_source_per_run: int = Field(
+        default=2000, ge=1, description="a source's URLs fetched in one run at most; the rest stay queued for the next")
     max_sitemap_depth: int = Field(default=3, ge=1, description="sitemap index nesting followed")
 
     # Operations (flows/deployments.py, ingest.quality, ingest.export)
