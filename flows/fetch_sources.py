@@ -175,7 +175,8 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
             due = due_urls(crawl, [s.source_id for s in sources], None)
             validators = page_validators(crawl, due.items)
         totals.update(_fetch_and_load(crawl, workers, due.items, validators))
-        totals["fetch_deferred"] += due.deferred  # queued beyond the per-source cap: the next run fetches them
+        if due.deferred:  # queued beyond the per-source cap: the next run fetches them
+            totals["fetch_deferred"] += due.deferred
     return _finish(crawl, "fetch-sources", inputs, totals)
 
 
