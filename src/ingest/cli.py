@@ -68,6 +68,7 @@ def run(
         raise fail(str(exc)) from None
     from flows.ingest_files import ingest_files
 
+    _watch_server(settings)
     with Progress(SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
                   TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
@@ -85,6 +86,13 @@ def run(
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
+
+
+def _watch_server(settings: Settings) -> None:
+    """A run reporting to a Prefect server stops, in one line, if that server dies (see flows.server_watch)."""
+    from flows.server_watch import watch
+
+    watch(settings.api_lost_seconds)
 
 
 def _merged(*counts: dict[str, int]) -> dict[str, int]:
@@ -111,6 +119,7 @@ def fetch(
         warehouse.connect(settings).close()
         from flows.fetch_sources import fetch_sources
 
+        _watch_server(settings)
         totals = fetch_sources(source or None, str(settings.warehouse), refetch)
     except (warehouse.WarehouseError, SourcesError) as exc:
         raise fail(str(exc)) from None
@@ -142,6 +151,7 @@ def enrich(
         raise fail(str(exc)) from None
     from flows.enrich import enrich_articles
 
+    _watch_server(settings)
     try:
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
     except warehouse.WarehouseError as exc:

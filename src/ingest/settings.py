@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
     writer_timeout_seconds: float = Field(
         default=900.0, ge=0, description="how long a run waits for the warehouse-writer slot before failing")
+    api_lost_seconds: float = Field(
+        default=30.0, gt=0, description="a run whose Prefect server has not answered for this long stops (exit 1)")
     quality_flag_factor: float = Field(
         default=2.0, gt=1, description="a quality figure this many times above or below its recent mean is flagged")
     quality_history_runs: int = Field(default=7, ge=1, description="earlier runs a quality figure is compared with")
