@@ -104,11 +104,11 @@ def run_ingest(corpus: Path, warehouse: Path, batch_size: int, env: dict[str, st
     return process.returncode
 
 
-def kill_plan(kills: int, seed: int, clean_seconds: float) -> Iterator[tuple[str | None, float | None]]:
-    """(crash point, timer) per killed run: every stage boundary in turn (at a seeded batch), alternating with
-    a SIGKILL at a seeded random moment of a run."""
+def kill_plan(attempts: int, seed: int, clean_seconds: float) -> Iterator[tuple[str | None, float | None]]:
+    """(crash point, timer) per run meant to be killed: every stage boundary in turn (at a seeded batch),
+    alternating with a SIGKILL at a seeded random moment of a run."""
     pick = random.Random(seed)
-    for number in range(kills):
+    for number in range(attempts):
         if number % 2 == 0:
             point = BOUNDARIES[(number // 2) % len(BOUNDARIES)]
             nth = 1 if point in ("run_recorded", "before_finish") else pick.randint(1, 2)
@@ -119,10 +119,13 @@ def kill_plan(kills: int, seed: int, clean_seconds: float) -> Iterator[tuple[str
 
 def soak(corpus: Path, warehouse: Path, batch_size: int, kills: int, seed: int, clean_seconds: float,
          env: dict[str, str], finish: bool = True) -> SoakLog:
-    """Kill `kills` runs over the corpus as `kill_plan` says, then (with `finish`) run once more to the end."""
+    """Kill `kills` runs over the corpus as `kill_plan` says (a run that finishes before its kill point does not
+    count; at most twice as many runs are tried), then (with `finish`) run once more to the end."""
     log = SoakLog()
     started = time.monotonic()
-    for crash_at, timer in kill_plan(kills, seed, clean_seconds):
+    for crash_at, timer in kill_plan(2 * kills, seed, clean_seconds):
+        if len(log.kills) == kills:
+            break
         run_env = {**env, "INGEST_CRASH_AT": crash_at} if crash_at else env
         code = run_ingest(corpus, warehouse, batch_size, run_env, kill_after=timer)
         if code == -signal.SIGKILL:
