@@ -11,7 +11,7 @@ The same deployments are declared in `prefect.yaml` for `prefect deploy` + `pref
   (stale only: after `ingest reprocess` or a gazetteer edit); new articles are enriched by the ingest runs.
 - `maintenance/maintenance`: nightly checkpoint, vacuum/analyze and Parquet export.
 
-Every writing run takes the `warehouse-writer` global concurrency slot (see flows/writer.py), created here.
+Every write of every run holds the warehouse writer lock (see flows/writer.py).
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     inbox: Path = Field(default=Path("inbox"), description="directory the ingest-files deployment watches")
     export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
     writer_timeout_seconds: float = Field(
-        default=900.0, ge=0, description="how long a run waits for the warehouse-writer slot before failing")
+        default=900.0, ge=0, description="how long a run waits for the warehouse writer lock before failing")
     api_lost_seconds: float = Field(
         default=30.0, gt=0, description="a run whose Prefect server has not answered for this long stops (exit 1)")
     quality_flag_factor: float = Field(
