@@ -61,7 +61,8 @@ class PendingWork:
 
 def pending_work(con: duckdb.DuckDBPyConnection, run_id: str = "") -> PendingWork:
     """Every loaded article no dedupe or no enrichment has covered yet, except work of other live runs."""
-    live = [r for r in _running_runs(con) if r != run_id and r not in dead_runs(con)]
+    dead = set(dead_runs(con))
+    live = [r for r in _running_runs(con) if r != run_id and r not in dead]
 
     def grouped(sql: str) -> list[tuple[str, list[str]]]:
         return [(load_id, list(ids)) for load_id, ids in con.execute(sql, {"live": live}).fetchall()]
