@@ -37,7 +37,7 @@ bench: $(INSTALLED)
 	$(PY) bench/throughput.py
 	$(PY) bench/ner_throughput.py
 
-# 50 `ingest run`s killed with SIGKILL, then one ordinary run: every table must equal a clean run's (~25 min).
+# 50 `ingest run`s killed with SIGKILL, then one ordinary run: every table must equal a clean run's (~35 min).
 soak: $(INSTALLED)
 	$(PY) bench/soak.py --kills 50 --stories 200
 
