@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 WAREHOUSE ?= warehouse/news.duckdb
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test lint eval bench bench-fetch bench-dedupe clean-warehouse stack system-deps lock lock-upgrade ui
+.PHONY: run test lint eval bench bench-fetch bench-dedupe soak clean-warehouse stack system-deps lock lock-upgrade ui
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ eval: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) bench/throughput.py
 	$(PY) bench/ner_throughput.py
+
+# 50 `ingest run`s killed with SIGKILL, then one ordinary run: every table must equal a clean run's (~35 min).
+soak: $(INSTALLED)
+	$(PY) bench/soak.py --kills 50 --stories 200
 
 # 1,000 pages over 20 loopback hosts at 1 request/s per host: total time against the 50 s politeness floor.
 bench-fetch: $(INSTALLED)

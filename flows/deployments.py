@@ -11,7 +11,7 @@ The same deployments are declared in `prefect.yaml` for `prefect deploy` + `pref
   (stale only: after `ingest reprocess` or a gazetteer edit); new articles are enriched by the ingest runs.
 - `maintenance/maintenance`: nightly checkpoint, vacuum/analyze and Parquet export.
 
-Every writing run takes the `warehouse-writer` global concurrency slot (see flows/writer.py), created here.
+Every write of every run holds the warehouse writer lock (see flows/writer.py).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from flows.enrich import enrich_articles
 from flows.ingest_files import ingest_files
 from flows.ingest_sources import ingest_sources
 from flows.maintenance import maintenance_flow
-from flows.writer import ensure_writer_limit
 from ingest.frontier import Source, read_sources_csv
 from ingest.settings import Settings
 
@@ -110,9 +109,8 @@ def build_deployments(plan: ServePlan) -> list[RunnerDeployment]:
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:
-    """Create the writer limit, then serve every deployment until interrupted (Ctrl-C pauses their schedules)."""
+    """Serve every deployment until interrupted (Ctrl-C pauses their schedules)."""
     plan.settings.inbox.mkdir(parents=True, exist_ok=True)
-    ensure_writer_limit(enforce=True)
     serve(*build_deployments(plan), limit=limit)
 
 

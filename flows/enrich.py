@@ -74,6 +74,9 @@ def enrich_articles(warehouse_path: str | None = None, since: str | None = None,
     totals: Counter[str] = Counter()
     after = ""
     with Enricher(settings) as enricher:  # one NER worker pool for the whole run
+        from flows.resume import finish_unfinished  # it runs this module's tasks
+
+        totals.update(finish_unfinished(settings, run_id, enricher))
         while True:
             with writer_slot(settings):  # opening the file runs migrations: a write
                 page = read_page(settings, after, since_date, stale_only)

@@ -21,11 +21,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.ingest_files import RunWorkers, counts_table, process_batch
+from flows.resume import finish_unfinished
 from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
 from ingest import warehouse
 from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
-from ingest.frontier import FrontierItem, Source
+from ingest.frontier import Due, FrontierItem, Source
 from ingest.revalidation import StoredValidators
 from ingest.settings import Settings
 from ingest.sources import ReadItem
@@ -66,7 +67,7 @@ def queue_urls(crawl: Crawl, urls: list[str]) -> tuple[list[str], FetchedBatch]:
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
-def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> list[FrontierItem]:
+def due_urls(crawl: Crawl, source_ids: list[str] | None, canonical_urls: list[str] | None) -> Due:
     return crawl.due(source_ids, canonical_urls)
 
 
@@ -169,12 +170,15 @@ def fetch_sources(source_ids: list[str] | None = None, warehouse_path: str | Non
             listings = [(s, s.url) for s in sources if s.kind != "page"]
             validators = _listing_validators(crawl, listings, window)
         workers = run.enter_context(RunWorkers(settings))
+        totals.update(finish_unfinished(settings, run_id, workers.enricher))
         if listings:
             totals.update(_discover(crawl, listings, validators, window))
         with writer_slot(settings):
             due = due_urls(crawl, [s.source_id for s in sources], None)
-            validators = page_validators(crawl, due)
-        totals.update(_fetch_and_load(crawl, workers, due, validators))
+            validators = page_validators(crawl, due.items)
+        totals.update(_fetch_and_load(crawl, workers, due.items, validators))
+        if due.deferred:  # queued beyond the per-source cap: the next run fetches them
+            totals["fetch_deferred"] += due.deferred
     return _finish(crawl, "fetch-sources", inputs, totals)
 
 
@@ -188,10 +192,11 @@ def fetch_urls(urls: list[str], warehouse_path: str | None = None) -> dict[str, 
             record_run(settings, run_id, "fetch-urls", urls, "running", {})
             crawl = run.enter_context(Crawl(settings, run_id))
             canonical, rejected = queue_urls(crawl, urls)
-            due = due_urls(crawl, None, canonical)
+            due = due_urls(crawl, None, canonical).items
             validators = page_validators(crawl, due)
         workers = run.enter_context(RunWorkers(settings))
-        totals = _fetch_and_load(crawl, workers, due, validators)
+        totals = finish_unfinished(settings, run_id, workers.enricher)
+        totals.update(_fetch_and_load(crawl, workers, due, validators))
         if rejected.rejects:
             with writer_slot(settings):
                 totals.update(record_fetches(crawl, rejected))

@@ -15,9 +15,10 @@ from prefect.runtime import flow_run
 
 from flows.enrich import enrich_loaded
 from flows.observability import publish_run_report
+from flows.resume import finish_unfinished
 from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
-from ingest import pipeline, quality, warehouse
+from ingest import faults, pipeline, quality, warehouse
 from ingest.entities import Enricher
 from ingest.models import BatchResult
 from ingest.parallel import ExtractionPool
@@ -92,8 +93,11 @@ def process_batch(settings: Settings, items: list[ReadItem], run_id: str, worker
     totals: Counter[str] = Counter(result.stage_counts)
     with writer_slot(settings):  # one writer at a time across runs; readers get in between batches
         result, loaded = load_batch(settings, result, run_id)  # less unchanged refetches: what later stages see
+        faults.boundary("after_load")
         totals.update(dedupe_batch(settings, result, loaded.load_id))
+    faults.boundary("after_dedupe")
     totals.update(enrich_loaded(workers.enricher, settings, result.articles, run_id))  # NER outside the slot
+    faults.boundary("after_enrich")
     totals.update({"loaded_articles": loaded.articles, "loaded_documents": loaded.documents,
                    "loaded_rejects": loaded.rejects, "unchanged_refetches": loaded.unchanged_refetches})
     return totals
@@ -110,8 +114,9 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
         logger.warning("input %s: %s", path, UNMATCHED_REASONS[reason])
     with writer_slot(settings):
         record_run(settings, run_id, paths, "running", {})
-    totals: Counter[str] = Counter()
+    faults.boundary("run_recorded")
     with RunWorkers(settings) as workers:
+        totals = finish_unfinished(settings, run_id, workers.enricher)
         for number, items in enumerate(pipeline.batches(read_inputs(paths, settings), settings.batch_size), 1):
             batch_totals = process_batch(settings, items, run_id, workers)
             totals.update(batch_totals)
@@ -119,6 +124,7 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
                         batch_totals["articles"], batch_totals["loaded_articles"],
                         extra={"ingest_progress": len(items)})
     totals.update(refresh_search_index(settings))
+    faults.boundary("before_finish")
     with writer_slot(settings):
         record_run(settings, run_id, paths, "completed", dict(totals))
     create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_table(totals),

@@ -62,7 +62,7 @@ def publish_run_report(settings: Settings, run_id: str, series: str, counts: Map
     logger = get_run_logger()
     for line in quality.stage_lines(dict(counts)):
         logger.info(line)
-    with writer_slot(settings):  # taken in the flow: a slot released inside a task waits ~2 s for its lease thread
+    with writer_slot(settings):  # the run report is a write (run_quality)
         report = assess_run(settings, run_id, series)
     create_markdown_artifact(key=QUALITY_ARTIFACT_KEY, markdown=report.quality.markdown(),
                              description=f"Data quality of run {run_id} ({series})")

@@ -1,64 +1,47 @@
-"""The one-writer rule: every warehouse write in a flow holds the `warehouse-writer` global concurrency slot.
+"""The one-writer rule in the flows: every warehouse write holds the warehouse's writer guard.
 
-DuckDB lets one process open the file for writing. Runs scheduled at the same time would otherwise race for the
-file lock; with the slot they queue in Prefect (the wait is visible in the UI), take turns per write, and give up
-with one clear line after `writer_timeout_seconds`. The slot is held only around each write (a batch load, the
-run record), never around extraction, so readers and other runs get the file between batches.
+The guard is an OS file lock beside the warehouse (`ingest.writer_lock`): runs take turns per write, give up with
+one clear line naming the holder after `writer_timeout_seconds`, and a run killed while holding it cannot block
+anyone, because the kernel releases the lock with the dead process. (It replaces the Prefect global concurrency
+slot `warehouse-writer`, which a killed run could hold until its lease expired or forever.) The guard is held
+only around each write, never around extraction or NER, so readers and other runs get the file between batches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
-from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
+from prefect.runtime import flow_run
 
 from ingest.settings import Settings
 from ingest.warehouse import WarehouseLocked
+from ingest.writer_lock import WriterBusy, guard_for
 
-WRITER_LIMIT = "warehouse-writer"
 
 class WarehouseBusy(WarehouseLocked):
-    """Another run held the warehouse-writer slot for longer than this run was willing to wait."""
-
-
-def ensure_writer_limit(enforce: bool = False) -> None:
-    """Create the global limit (one slot) if it is missing; with `enforce`, also set an existing one back to 1."""
-    with get_client(sync_client=True) as client:
-        if enforce:
-            client.upsert_global_concurrency_limit_by_name(WRITER_LIMIT, 1)
-        else:
-            with suppress(ObjectAlreadyExists):
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=WRITER_LIMIT, limit=1))
+    """Another run held the warehouse writer lock for longer than this run was willing to wait."""
 
 
 @contextmanager
 def writer_slot(settings: Settings) -> Iterator[None]:
-    """Hold the warehouse-writer slot for the duration of one write, waiting at most `writer_timeout_seconds`."""
-    held = ExitStack()
+    """Hold the warehouse writer lock for the duration of one write, waiting at most `writer_timeout_seconds`."""
+    guard = guard_for(settings.warehouse)
+    holder = guard.holder()
+    if holder is not None:
+        _log(f"waiting for the warehouse writer lock, held by {holder.describe()}")
     try:
-        _acquire(held, settings)
-    except TimeoutError as exc:
+        with guard.hold(flow_run.id, settings.writer_timeout_seconds):
+            yield
+    except WriterBusy as exc:
         raise WarehouseBusy(
-            f"warehouse {settings.warehouse} is busy: another run held the '{WRITER_LIMIT}' slot for more than "
-            f"{settings.writer_timeout_seconds:g}s; see the running flow runs in the Prefect UI "
-            "(the writer timeout is INGEST_WRITER_TIMEOUT_SECONDS)"
-        ) from exc
-    with held:
-        yield
+            f"warehouse {settings.warehouse} is busy: waited {settings.writer_timeout_seconds:g}s for its writer "
+            f"lock, held by {exc} (the writer timeout is INGEST_WRITER_TIMEOUT_SECONDS)"
+        ) from None
 
 
-def _acquire(held: ExitStack, settings: Settings) -> None:
-    for first_try in (True, False):
-        try:
-            held.enter_context(concurrency(WRITER_LIMIT, occupy=1, timeout_seconds=settings.writer_timeout_seconds,
-                                           strict=True, raise_on_lease_renewal_failure=False))
-            return
-        except ConcurrencySlotAcquisitionError:
-            if not first_try:
-                raise
-            ensure_writer_limit()  # a server that never ran `ingest serve` (the embedded one of `ingest run`)
+def _log(message: str) -> None:
+    with suppress(MissingContextError):
+        get_run_logger().info(message)

@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from ingest.writer_lock import Holder, guard_for
+
 BIN = Path(sys.executable).parent
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
@@ -203,13 +205,7 @@ def flow_runs_of(api: httpx.Client, flow_name: str) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def holding_writer_slot(api: httpx.Client, name: str = "warehouse-writer") -> Iterator[str]:
-    """Take the writer slot the way a run does (a lease through the v2 concurrency API), release it at the end."""
-    response = api.post("/v2/concurrency_limits/increment-with-lease",
-                        json={"names": [name], "slots": 1, "mode": "concurrency", "lease_duration": 120})
-    response.raise_for_status()
-    lease_id = str(response.json()["lease_id"])
-    try:
-        yield lease_id
-    finally:
-        api.post("/v2/concurrency_limits/decrement-with-lease", json={"lease_id": lease_id})
+def holding_writer_slot(warehouse: Path, run_id: str = "test-holder") -> Iterator[Holder]:
+    """Take the warehouse writer lock the way a run does, release it at the end."""
+    with guard_for(warehouse).hold(run_id, timeout_seconds=60) as holder:
+        yield holder

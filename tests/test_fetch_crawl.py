@@ -310,3 +310,21 @@ def test_a_page_source_and_a_per_source_rate_limit(site: Site, tmp_path: Path) -
     assert hits[1].at - hits[0].at >= 0.25  # 4 per second for this source's host, not the default 100
     assert query(settings, "select outcome from fetches where purpose = 'page' order by fetched_at") == [
         ("ok",), ("not_modified",)]
+
+
+def test_a_run_fetches_at_most_the_per_source_cap_and_the_rest_waits_for_the_next_run(
+        site: Site, tmp_path: Path) -> None:
+    pages = [f"/story-{n}" for n in range(5)]
+    site.route("/feed.xml", Reply(200, rss(site, *pages), {"Content-Type": "application/rss+xml"}))
+    for path in pages:
+        site.route(path, Reply(200, html_page(f"Story {path[-1]} of the harbour")))
+    settings = crawl_settings(tmp_path, [("coast", "rss", site.url("/feed.xml"))], max_urls_per_source_per_run=2)
+
+    runs = [crawl.crawl_sources(settings) for _ in range(3)]
+
+    assert [r.get("fetch:page:ok", 0) for r in runs] == [2, 2, 1]
+    assert [r.get("fetch_deferred", 0) for r in runs] == [3, 1, 0]  # reported in each run's counts
+    assert sum(len(site.hits_for(p)) for p in pages) == 5  # each page fetched once, over three runs
+    assert query(settings, "select count(*), count(distinct url) from articles") == [(5, 5)]
+    assert query(settings, "select state, count(*) from frontier where url like '%story%' group by all") == [
+        ("fetched", 5)]

@@ -13,8 +13,11 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.ingest_files import COUNTS_ARTIFACT_KEY, ingest_files
+from ingest import pipeline, warehouse
 from ingest.settings import Settings
+from ingest.sources import read_inputs
 from tests.conftest import SEEDS
+from tests.soak import differences, snapshot, write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +56,25 @@ def test_second_flow_run_over_the_same_inputs_loads_nothing(prefect_server: None
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone() == (1,)
         assert con.execute("select count(*) from runs where status = 'completed'").fetchone() == (2,)
+
+
+def test_a_run_finishes_what_a_killed_run_left_and_ends_as_a_run_never_killed(
+        prefect_server: None, settings: Settings, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    paths = write_corpus(corpus, stories=5, seed=3)
+    clean = settings.model_copy(update={"warehouse": tmp_path / "clean.duckdb"})
+    ingest_files([str(corpus)], str(clean.warehouse), batch_size=3)
+
+    # a run killed right after loading its first batch: articles committed, neither deduplicated nor enriched
+    items = list(read_inputs([str(p) for p in paths[:3]], settings))
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.start_run(con, "killed", None, "ingest-files", [str(corpus)])
+        pipeline.load_new(con, pipeline.transform(items, settings, set()), "killed")
+        con.execute("update runs set pid = 2147483647, process_started = null")  # a pid no process has
+    totals = ingest_files([str(corpus)], str(settings.warehouse), batch_size=3)
+
+    assert totals["already_loaded"] == 3 and totals["resumed_dedupe_articles"] == 3
+    assert totals["resumed_enrich_articles"] == 3
+    assert differences(snapshot(clean.warehouse), snapshot(settings.warehouse)) == {}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select status from runs where run_id = 'killed'").fetchone() == ("crashed",)

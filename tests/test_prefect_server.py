@@ -7,6 +7,7 @@ warehouse is read back with DuckDB.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -164,7 +165,7 @@ def test_two_writing_runs_at_once_take_turns_and_lose_nothing(stack: Stack) -> N
     shared = write_articles(stack.workdir / "shared", TOPICS[9:10])[0]
     before = len(flow_runs_of(stack.api, "ingest-files"))
     articles_before = _loaded(stack.warehouse, "select count(*) from articles")[0][0]
-    with holding_writer_slot(stack.api):  # both runs start while the warehouse is taken, so they overlap
+    with holding_writer_slot(stack.warehouse):  # both runs start while the warehouse is taken, so they overlap
         served = run_deployment(stack.api, "ingest-files/ingest-files",
                                 {"paths": [str(p) for p in (*first, shared)], "batch_size": 1})
         manual = subprocess.Popen(
@@ -206,7 +207,7 @@ def test_two_writing_runs_at_once_take_turns_and_lose_nothing(stack: Stack) -> N
 
 def test_a_run_that_cannot_get_the_writer_slot_waits_then_fails_in_one_line(stack: Stack) -> None:
     inputs = write_articles(stack.workdir / "late", TOPICS[10:12])
-    with holding_writer_slot(stack.api):
+    with holding_writer_slot(stack.warehouse):
         result = subprocess.run(
             [str(BIN / "ingest"), "run", *map(str, inputs), "-w", str(stack.warehouse)],
             env=stack.server.client_env(INGEST_WRITER_TIMEOUT_SECONDS="3"), capture_output=True, text=True,
@@ -214,7 +215,8 @@ def test_a_run_that_cannot_get_the_writer_slot_waits_then_fails_in_one_line(stac
     assert result.returncode == 1
     # Prefect's run log (above) keeps the traceback; the command ends on one plain line saying what to do
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: warehouse") and "is busy" in last and "warehouse-writer" in last
+    assert last.startswith("error: warehouse") and "is busy" in last
+    assert "test-holder" in last and f"pid {os.getpid()}" in last  # the real holder: this test
     failed = [r for r in flow_runs_of(stack.api, "ingest-files") if r["state_type"] == "FAILED"]
     assert len(failed) == 1 and "is busy" in failed[0]["state"]["message"]
     assert _loaded(stack.warehouse, "select count(*) from articles where title like '%ferry%'") == [(0,)]

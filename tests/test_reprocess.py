@@ -17,6 +17,7 @@ from ingest.extract import EXTRACTOR_VERSION
 from ingest.settings import Settings
 from tests.conftest import SEED_ARTICLE
 from tests.news_pages import TOPICS, write_articles
+from tests.soak import write_corpus
 from tests.test_dedupe import FLOOD, FLOOD_COPY, FLOOD_URL, MUSEUM, SCHOOL, TRAM, page, write
 
 OLD_VERSION = "ingest-0.0+old-extractor"
@@ -236,3 +237,57 @@ def test_reprocessing_again_changes_no_dedupe_rows(tmp_path: Path, settings: Set
         ids = [row[0] for row in con.execute("select article_id from articles").fetchall()]
         assert dedupe.rededupe_articles(con, ids, settings, "again") == dedupe.RededupeCounts()
     assert (_row_counts(settings), _partition(settings), _links(settings)) == (counts, partition, links)
+
+
+DIE_ON_SECOND_NER_BATCH = """
+import os, signal, sys
+from ingest.cli import app
+from ingest.entities import Enricher
+
+calls = []
+annotate = Enricher.annotate
+
+
+def dying(self, inputs):
+    calls.append(1)
+    if len(calls) == 2:  # the second batch's NER: the first batch is done, the second in flight
+        os.kill(os.getpid(), signal.SIGKILL)
+    return annotate(self, inputs)
+
+
+Enricher.annotate = dying
+app(["reprocess", "-w", sys.argv[1]])
+"""
+MISPLACED_MENTIONS = ("select count(*) from entity_mentions m join articles a using (article_id) where "
+                      "substring(case m.field when 'body' then a.body_text else a.title end, "
+                      "m.start_char + 1, m.end_char - m.start_char) is distinct from m.surface")
+
+
+def test_a_reprocess_killed_mid_batch_leaves_every_mention_on_its_text_and_a_rerun_finishes(
+        settings: Settings, tmp_path: Path) -> None:
+    pipeline.run_batches(write_corpus(tmp_path / "in", stories=4, seed=5), settings, "first-load")  # names galore
+    loaded = settings
+    single = loaded.model_copy(update={"ner_processes": 1, "batch_size": 1})
+    with duckdb.connect(str(loaded.warehouse)) as con:  # every offset moves in the new text
+        con.execute(f"update articles set extractor_version = '{OLD_VERSION}', body_text = 'Old intro. ' || body_text")
+    with Enricher(single) as enricher, warehouse.open_warehouse(single) as con:
+        old = enricher.annotate(entity_store.articles_page(con, "", None, False, 100))
+        entity_store.load_enrichment(con, old, "first-load", enricher.gazetteer)
+    assert _query(loaded, "select count(*) from entity_mentions")[0][0] > 0
+
+    env = {**os.environ, "INGEST_BATCH_SIZE": "1", "INGEST_NER_PROCESSES": "1"}
+    killed = subprocess.run([sys.executable, "-c", DIE_ON_SECOND_NER_BATCH, str(loaded.warehouse)], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    versions = dict(_query(loaded, "select extractor_version, count(*) from articles group by all"))
+    assert versions[EXTRACTOR_VERSION] >= 1 and versions[OLD_VERSION] >= 1  # it died part-way through
+    assert _query(loaded, MISPLACED_MENTIONS) == [(0,)]
+
+    again = subprocess.run([str(Path(sys.executable).with_name("ingest")), "reprocess", "-w", str(loaded.warehouse)],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _query(loaded, "select distinct extractor_version from articles") == [(EXTRACTOR_VERSION,)]
+    assert _query(loaded, MISPLACED_MENTIONS) == [(0,)]
+    assert _query(loaded, "select count(*) from entity_mentions")[0][0] > 0
+    assert _query(loaded, "select count(*) from articles a anti join dedupe_fingerprints using (article_id)") == [(0,)]
+    assert _query(loaded, "select count(*) from entity_enrichment_status where status = 'not_enriched'") == [(0,)]

@@ -93,6 +93,7 @@ def run(
         from flows.ingest_files import ingest_files
         from ingest.sources import portable_path
 
+        _watch_server(settings)
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
         urls = [p for p in paths if p.startswith(("http://", "https://"))]
@@ -142,6 +143,13 @@ def _check_inputs(files: list[str], any_urls: bool) -> None:
         typer.echo(f"warning: {path}: {UNMATCHED_REASONS[reason]}", err=True)
 
 
+def _watch_server(settings: Settings) -> None:
+    """A run reporting to a Prefect server stops, in one line, if that server dies (see flows.server_watch)."""
+    from flows.server_watch import watch
+
+    watch(settings.api_lost_seconds)
+
+
 def _merged(*counts: dict[str, int]) -> dict[str, int]:
     merged: dict[str, int] = {}
     for count in counts:
@@ -165,6 +173,7 @@ def fetch(
         with one_line_faults(settings):
             from flows.fetch_sources import fetch_sources
 
+            _watch_server(settings)
             totals = fetch_sources(source or None, str(settings.warehouse), refetch)
     except SourcesError as exc:
         raise fail(str(exc)) from None
@@ -192,6 +201,7 @@ def enrich(
     with one_line_faults(settings):
         from flows.enrich import enrich_articles
 
+        _watch_server(settings)
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
     _print_summary(totals, settings)
 
@@ -375,12 +385,13 @@ def status(
     runs: Annotated[int, typer.Option(help="recent runs to list")] = 10,
 ) -> None:
     """Recent runs, each series' latest data-quality figures against its recent mean, and source health."""
-    from ingest import quality
+    from ingest import quality, stage_state
 
     settings = settings_for(warehouse_path)
     try:
         with warehouse.open_warehouse(settings, read_only=True) as con:
             summary = quality.status_summary(con, settings.quality_flag_factor, settings.quality_history_runs, runs)
+            pending, crashed = stage_state.pending_work(con), stage_state.crashed_runs(con)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     out = Console(width=max(120, Console().width))
@@ -391,8 +402,18 @@ def status(
                  "runs": f.history_runs, "status": f.verdict.strip("*")} for f in report.figures]
         _print_rows(out, f"Data quality: {report.series} (run {report.run_id})", rows)
     _print_rows(out, "Source health", summary.source_health)
+    _print_rows(out, "Runs that died (their unfinished work is finished by the next run)", crashed[:runs])
     problems = summary.problems()
+    _print_unfinished(out, pending)
     out.print("\n".join(f"PROBLEM {p}" for p in problems) if problems else "No data-quality figure is off.")
+
+
+def _print_unfinished(out: Console, pending: Any) -> None:
+    if pending.dedupe or pending.enrichment:
+        out.print(f"UNFINISHED {pending.articles_awaiting_dedupe} articles await dedupe, "
+                  f"{pending.articles_awaiting_enrichment} await enrichment (the next run finishes them)")
+    else:
+        out.print("No stage work pending: every loaded article is deduplicated and enriched.")
 
 
 def _print_rows(out: Console, title: str, rows: list[dict[str, object]]) -> None:

@@ -163,10 +163,13 @@ class Crawl:
     # --- pages ---------------------------------------------------------------------------------------------------
 
     def due(self, source_ids: Sequence[str] | None = None,
-            canonical_urls: Sequence[str] | None = None) -> list[FrontierItem]:
+            canonical_urls: Sequence[str] | None = None) -> frontier.Due:
+        """What to fetch this run: a source's URLs up to `max_urls_per_source_per_run` (the rest wait for the next
+        run); URLs named on the command line all."""
+        cap = self.settings.max_urls_per_source_per_run if canonical_urls is None else None
         with self.warehouse() as con:
             frontier.give_up_exhausted(con)
-            return frontier.due(con, source_ids, canonical_urls)
+            return frontier.due(con, source_ids, canonical_urls, per_source=cap)
 
     def fetch_pages(self, items: Sequence[FrontierItem],
                     validators: Mapping[str, StoredValidators] | None = None) -> FetchedBatch:
@@ -251,13 +254,15 @@ class Crawl:
         """Everything `ingest fetch` does: discover, then fetch what is due, then load it."""
         sources = self.prepare(source_ids, refetch)
         totals = self.discover(sources, window)
-        totals.update(self.fetch_and_load(self.due([s.source_id for s in sources])))
-        return totals
+        due = self.due([s.source_id for s in sources])
+        totals.update(self.fetch_and_load(due.items))
+        totals["fetch_deferred"] += due.deferred
+        return +totals
 
     def run_urls(self, urls: Sequence[str]) -> Counter[str]:
         """What `ingest run URL...` does: fetch each URL (conditionally if seen before) and load it."""
         canonical, rejected = self.queue_urls(urls)
-        totals = self.fetch_and_load(self.due(canonical_urls=canonical))
+        totals = self.fetch_and_load(self.due(canonical_urls=canonical).items)
         if rejected.rejects:
             totals.update(self.record(rejected))
         return totals

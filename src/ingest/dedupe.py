@@ -143,7 +143,7 @@ def rededupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
     Article versions at the canonical URLs involved are renumbered in ingest order."""
     con.execute("begin transaction")
     try:
-        counts = _rededupe(con, article_ids, settings, load_id)
+        counts = rededupe_within(con, article_ids, settings, load_id)
         con.execute("commit")
     except BaseException:
         warehouse.rollback(con)
@@ -151,8 +151,9 @@ def rededupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
     return counts
 
 
-def _rededupe(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
-              load_id: str) -> RededupeCounts:
+def rededupe_within(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
+                    load_id: str) -> RededupeCounts:
+    """`rededupe_articles` inside the caller's transaction (a reprocess changes a text and its dedupe together)."""
     changed = _changed_articles(con, article_ids)
     if not changed:
         return RededupeCounts()

@@ -45,9 +45,21 @@ class EnrichCounts:
 def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, run_id: str,
                     gazetteer: Gazetteer | None = None) -> EnrichCounts:
     """Replace the enrichment of the result's articles, atomically (and the gazetteer copy if it changed)."""
-    load_id = warehouse.new_load_id()
-    tables = _result_tables(result, run_id, load_id)
     con.execute("begin transaction")
+    try:
+        counts = apply_enrichment(con, result, run_id, gazetteer, warehouse.new_load_id())
+        con.execute("commit")
+    except BaseException:
+        warehouse.rollback(con)
+        raise
+    return counts
+
+
+def apply_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, run_id: str,
+                     gazetteer: Gazetteer | None, load_id: str) -> EnrichCounts:
+    """`load_enrichment` inside the caller's transaction (a reprocess writes the new text and its mentions
+    together)."""
+    tables = _result_tables(result, run_id, load_id)
     try:
         if gazetteer is not None:
             load_gazetteer_if_changed(con, gazetteer, load_id)
@@ -74,14 +86,24 @@ def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, ru
         _refresh_seen(con, touched)
         rejects = _scalar(con, "insert into rejects by name select * from incoming_rejects i where not exists "
                                "(select 1 from rejects r where r.reject_id = i.reject_id)")
-        con.execute("commit")
-    except BaseException:
-        warehouse.rollback(con)
-        raise
     finally:
         for name in tables:
             con.unregister(f"incoming_{name}")
     return EnrichCounts(load_id, len(result.articles), len(result.mentions), new_entities, rejects)
+
+
+def forget_enrichment(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Drop the mentions, salience and status of articles whose text changed (inside the caller's transaction):
+    offsets into an old text must never sit beside the new one. The articles are then pending enrichment."""
+    con.register("forget_articles", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
+    try:
+        touched = con.execute("select distinct entity_id from article_entities "
+                              "semi join forget_articles using (article_id)").to_arrow_table()
+        for target in ("entity_mentions", "article_entities", "article_enrichment"):
+            con.execute(f"delete from {target} where article_id in (select article_id from forget_articles)")
+        _refresh_seen(con, touched)
+    finally:
+        con.unregister("forget_articles")
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -225,6 +247,17 @@ def articles_page(con: duckdb.DuckDBPyConnection, after: str, since: date | None
         "select a.article_id, a.source_uri, a.title, a.body_text, a.language from articles a "
         f"where {' and '.join(conditions)} order by a.article_id limit ?", [*parameters, size],
     ).fetchall()
+    return [EnrichInput(article_id=r[0], source_uri=r[1], title=r[2], body_text=r[3], language=r[4]) for r in rows]
+
+
+def articles_by_id(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[EnrichInput]:
+    """What enrichment needs of these loaded articles, in article_id order."""
+    con.register("wanted_articles", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
+    try:
+        rows = con.execute("select a.article_id, a.source_uri, a.title, a.body_text, a.language from articles a "
+                           "semi join wanted_articles w using (article_id) order by a.article_id").fetchall()
+    finally:
+        con.unregister("wanted_articles")
     return [EnrichInput(article_id=r[0], source_uri=r[1], title=r[2], body_text=r[3], language=r[4]) for r in rows]
 
 

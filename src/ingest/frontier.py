@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -179,9 +180,20 @@ def requeue_fetched(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -
     return int(row[0]) if row else 0
 
 
+@dataclass(frozen=True)
+class Due:
+    """URLs to fetch this run, and how many more were due but stay queued for a later run (the per-source cap)."""
+
+    items: list[FrontierItem]
+    deferred: int = 0
+
+
 def due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
-        canonical_urls: Sequence[str] | None = None, now: datetime | None = None) -> list[FrontierItem]:
-    """URLs waiting to be fetched: queued, or a retry whose time has come; for some sources or some URLs."""
+        canonical_urls: Sequence[str] | None = None, now: datetime | None = None,
+        per_source: int | None = None) -> Due:
+    """URLs waiting to be fetched: queued, or a retry whose time has come; for some sources or some URLs. With
+    `per_source`, at most that many of each source (the longest waiting first): a feed of 100,000 items is
+    fetched over many bounded runs instead of one that lasts a day."""
     where = ["(state = 'queued' or (state = 'retry' and not_before <= ?))"]
     params: list[object] = [now or utc_now()]
     if source_ids is not None:
@@ -190,9 +202,12 @@ def due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
     if canonical_urls is not None:
         where.append("canonical_url in (select unnest(?))")
         params.append(list(canonical_urls))
-    rows = con.execute(f"select canonical_url, url, source_id from frontier where {' and '.join(where)} "
-                       "order by discovered_at, canonical_url", params).fetchall()
-    return [FrontierItem(canonical_url=r[0], url=r[1], source_id=r[2]) for r in rows]
+    rows = con.execute(
+        "select canonical_url, url, source_id, row_number() over (partition by source_id "
+        f"order by discovered_at, canonical_url) as nth from frontier where {' and '.join(where)} "
+        "order by discovered_at, canonical_url", params).fetchall()
+    kept = [r for r in rows if per_source is None or r[3] <= per_source]
+    return Due([FrontierItem(canonical_url=r[0], url=r[1], source_id=r[2]) for r in kept], len(rows) - len(kept))
 
 
 def stored_validators(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, StoredValidators]:

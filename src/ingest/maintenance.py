@@ -26,7 +26,7 @@ def file_bytes(path: Path) -> int:
 def upkeep(settings: Settings) -> Upkeep:
     """Checkpoint (WAL into the file, free blocks reused), then `vacuum analyze` so the planner sees fresh counts.
 
-    Needs the write lock; the caller (the maintenance flow) holds the warehouse-writer slot around it.
+    Needs the write lock; the caller (the maintenance flow) holds the warehouse writer lock around it.
     """
     before = file_bytes(settings.warehouse)
     started = time.monotonic()

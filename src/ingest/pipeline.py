@@ -10,8 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import dedupe, search, warehouse
+from ingest import dedupe, entity_store, search, stage_state, warehouse
 from ingest.clean import article_id_for
+from ingest.entities import EnrichInput
 from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
 from ingest.parallel import ExtractionPool, extract_and_clean
 from ingest.settings import Settings
@@ -97,5 +98,22 @@ def load_new(con: duckdb.DuckDBPyConnection, result: BatchResult,
 
 def dedupe_batch(settings: Settings, result: BatchResult, load_id: str) -> dict[str, int]:
     """Link the batch's articles to their copies loaded in this or any earlier run (see `ingest.dedupe`)."""
+    return dedupe_loaded(settings, [a.article_id for a in result.articles], load_id)
+
+
+def dedupe_loaded(settings: Settings, article_ids: list[str], load_id: str) -> dict[str, int]:
+    """Deduplicate loaded articles (a batch just loaded, or a load an earlier run left undeduplicated)."""
     with warehouse.open_warehouse(settings) as con:
-        return dedupe.dedupe_articles(con, [a.article_id for a in result.articles], settings, load_id).as_counts()
+        return dedupe.dedupe_articles(con, article_ids, settings, load_id).as_counts()
+
+
+def pending_work(settings: Settings, run_id: str) -> stage_state.PendingWork:
+    """Mark the runs whose process died as crashed, then list the stage work they (or anyone) left undone."""
+    with warehouse.open_warehouse(settings) as con:
+        stage_state.mark_crashed(con)
+        return stage_state.pending_work(con, run_id)
+
+
+def enrich_inputs_for(settings: Settings, article_ids: list[str]) -> list[EnrichInput]:
+    with warehouse.open_warehouse(settings) as con:
+        return entity_store.articles_by_id(con, article_ids)

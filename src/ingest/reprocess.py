@@ -8,10 +8,14 @@ sees either the old or the new extraction of a batch, never a mix. The view `rep
 new. An article the new extractor would reject is kept as it was (nothing silently dropped) and the rejection is
 recorded in `rejects`; a stored document that had no article and now yields one gets its article inserted.
 
-Later stages follow through `after_batch` hooks run once a batch is committed: `reenrich` re-runs NER on every
-replaced or new article (mentions must index the new text), `rededupe` forgets the fingerprints, links and
-stories of replaced articles whose text changed and deduplicates them again with their former story-mates
-(a story linked only through the old text splits), and links new articles to their copies.
+Later stages follow in the batch's own transaction (`after_batch` followers), so a killed reprocess leaves each
+article either with its old text and everything derived from it, or with its new text and everything derived
+from that, never a mix: `rededupe` forgets the fingerprints, links and stories of replaced articles whose text
+changed and deduplicates them again with their former story-mates (a story linked only through the old text
+splits), and links new articles to their copies; `reenrich` runs NER on every replaced or new article before
+the transaction (the slow part, with the warehouse closed) and loads the mentions of the new text inside it.
+Without `reenrich`, the mentions of a replaced article are dropped with its old text (they index it), which
+leaves the article pending enrichment: the next run enriches it.
 
 By default only articles extracted by another `extractor_version` (and documents without an article) are
 reprocessed, so running it twice does the work once; `force` redoes everything. Memory is bounded by the
@@ -23,10 +27,10 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -38,11 +42,17 @@ from ingest.parallel import extract_and_clean
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
-    from ingest.entities import Enricher
+    from ingest.entities import Enricher, EnrichmentResult
 
-# Called after each batch's transaction (the warehouse closed) with the replaced and the new articles, so later
-# stages redo their work for them (see `rededupe`, `reenrich`). Returns counts for the totals.
-AfterBatch = Callable[[Settings, list[CleanArticle], list[CleanArticle], str, str], dict[str, int]]
+class Follower(Protocol):
+    """A later stage redone for a batch's replaced and new articles: `prepare` with the warehouse closed (NER),
+    `apply` inside the batch's transaction; returns counts for the totals."""
+
+    def prepare(self, settings: Settings, changed: list[CleanArticle]) -> Any: ...
+
+    def apply(self, con: duckdb.DuckDBPyConnection, prepared: Any, changed: list[CleanArticle],
+              settings: Settings, reprocess_id: str, load_id: str) -> dict[str, int]: ...
+
 
 _COMPARED = ("title", "author", "published_at", "published_time", "date_source", "page_verdict", "language",
              "site_name", "description", "canonical_url", "tags", "body_text", "word_count", "extractor_version")
@@ -62,9 +72,10 @@ class Target:
 
 
 def reprocess(settings: Settings, since: date | None = None, force: bool = False,
-              after_batch: Sequence[AfterBatch] = (), reprocess_id: str | None = None) -> Counter[str]:
+              after_batch: Sequence[Follower] | None = None, reprocess_id: str | None = None) -> Counter[str]:
     """Reprocess every stored document first seen on or after `since`; returns counts per outcome."""
     reprocess_id = reprocess_id or f"reprocess-{uuid.uuid4().hex[:12]}"
+    after_batch = (rededupe,) if after_batch is None else after_batch
     totals: Counter[str] = Counter()
     with warehouse.open_warehouse(settings) as con:
         warehouse.start_run(con, reprocess_id, None, "reprocess", [f"since={since or 'all'}", f"force={force}"])
@@ -131,7 +142,7 @@ def _current_articles(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
 
 
 def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: str,
-                     after_batch: Sequence[AfterBatch]) -> Counter[str]:
+                     after_batch: Sequence[Follower]) -> Counter[str]:
     counts: Counter[str] = Counter(documents=len(targets))
     replaced: list[CleanArticle] = []
     added: list[CleanArticle] = []
@@ -152,11 +163,19 @@ def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: st
             replaced.append(outcome)
     counts.update(replaced=len(replaced), new_articles=len(added))
     if replaced or added or rejects:
+        changed = [*replaced, *added]
+        prepared = [follower.prepare(settings, changed) for follower in after_batch]  # the warehouse closed
         with warehouse.open_warehouse(settings) as con:
-            load_id = _write(con, replaced, added, rejects, reprocess_id)
-        for hook in after_batch:
-            counts.update(hook(settings, replaced, added, reprocess_id, load_id))
+            counts.update(_write(con, Changes(replaced, added, rejects), reprocess_id, settings,
+                                 list(zip(after_batch, prepared, strict=True))))
     return counts
+
+
+@dataclass(frozen=True)
+class Changes:
+    replaced: list[CleanArticle]
+    added: list[CleanArticle]
+    rejects: list[Reject]
 
 
 def _same_extraction(current: dict[str, Any], new: CleanArticle) -> bool:
@@ -169,26 +188,32 @@ def _normal(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _write(con: duckdb.DuckDBPyConnection, replaced: list[CleanArticle], added: list[CleanArticle],
-           rejects: list[Reject], reprocess_id: str) -> str:
-    """One transaction: archive the previous rows, update them in place, insert new articles and rejects."""
+def _write(con: duckdb.DuckDBPyConnection, changes: Changes, reprocess_id: str, settings: Settings,
+           followers: list[tuple[Follower, Any]]) -> Counter[str]:
+    """One transaction: archive the previous rows, update them in place, insert new articles and rejects, drop
+    the replaced articles' mentions, then every follower's writes (new dedupe, new mentions)."""
     load_id = warehouse.new_load_id()
-    batch = BatchResult(documents=(), articles=(*replaced, *added), rejects=tuple(rejects))
+    replaced, added = changes.replaced, changes.added
+    batch = BatchResult(documents=(), articles=(*replaced, *added), rejects=tuple(changes.rejects))
     tables = warehouse.batch_tables(batch, reprocess_id, load_id)
+    counts: Counter[str] = Counter()
     con.execute("begin transaction")
     try:
         if replaced:
             _archive_and_update(con, tables["articles"], [a.article_id for a in replaced], reprocess_id, load_id)
+            entity_store.forget_enrichment(con, [a.article_id for a in replaced])
         inserted = {name: warehouse.insert_new(con, name, tables[name])
                     for name in ("articles", "article_embeds", "article_furniture", "rejects")}
         con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
                     [load_id, reprocess_id, utc_now(), 0, inserted["articles"] + len(replaced),
                      inserted["article_embeds"], inserted["rejects"]])
+        for follower, prepared in followers:
+            counts.update(follower.apply(con, prepared, [*replaced, *added], settings, reprocess_id, load_id))
         con.execute("commit")
     except BaseException:
         warehouse.rollback(con)
         raise
-    return load_id
+    return counts
 
 
 def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, replaced_ids: list[str],
@@ -213,28 +238,41 @@ def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, repl
         con.unregister("replaced_ids")
 
 
-def rededupe(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle], reprocess_id: str,
-             load_id: str) -> dict[str, int]:
+class _Rededupe:
     """Redo the dedupe of the replaced articles whose text changed (their stories are forgotten and re-linked, so
     a story held together only by an old text splits) and link the new articles to their copies."""
-    if not (replaced or added):
-        return {}
-    with warehouse.open_warehouse(settings) as con:
-        ids = [a.article_id for a in (*replaced, *added)]
-        return dedupe.rededupe_articles(con, ids, settings, load_id).as_counts()
+
+    def prepare(self, settings: Settings, changed: list[CleanArticle]) -> None:
+        return None
+
+    def apply(self, con: duckdb.DuckDBPyConnection, prepared: None, changed: list[CleanArticle],
+              settings: Settings, reprocess_id: str, load_id: str) -> dict[str, int]:
+        ids = [a.article_id for a in changed]
+        return dedupe.rededupe_within(con, ids, settings, load_id).as_counts() if ids else {}
 
 
-def reenrich(enricher: Enricher) -> AfterBatch:
+rededupe: Follower = _Rededupe()
+
+
+class _Reenrich:
     """Re-run NER and resolution on the replaced and new articles: their mentions must index the new text."""
-    from ingest.entities import inputs_from_articles
 
-    def hook(settings: Settings, replaced: list[CleanArticle], added: list[CleanArticle], reprocess_id: str,
-             load_id: str) -> dict[str, int]:
-        if not (replaced or added):
+    def __init__(self, enricher: Enricher) -> None:
+        self.enricher = enricher
+
+    def prepare(self, settings: Settings, changed: list[CleanArticle]) -> EnrichmentResult | None:
+        from ingest.entities import inputs_from_articles
+
+        return self.enricher.annotate(inputs_from_articles(changed)) if changed else None
+
+    def apply(self, con: duckdb.DuckDBPyConnection, prepared: EnrichmentResult | None, changed: list[CleanArticle],
+              settings: Settings, reprocess_id: str, load_id: str) -> dict[str, int]:
+        if prepared is None:
             return {}
-        result = enricher.annotate(inputs_from_articles([*replaced, *added]))  # the warehouse stays closed
-        with warehouse.open_warehouse(settings) as con:
-            loaded = entity_store.load_enrichment(con, result, reprocess_id, enricher.gazetteer)
+        loaded = entity_store.apply_enrichment(con, prepared, reprocess_id, self.enricher.gazetteer,
+                                               warehouse.new_load_id())
         return {f"reenrich_{key}": value for key, value in loaded.as_counts().items()}
 
-    return hook
+
+def reenrich(enricher: Enricher) -> Follower:
+    return _Reenrich(enricher)

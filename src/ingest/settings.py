@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         default=3, ge=1, description="ETag/Last-Modified changes without a content change before a host is distrusted")
     validator_verify_every: int = Field(
         default=20, ge=1, description="every Nth conditional request to a host is sent unconditionally to check it")
+    max_urls_per_source_per_run: int = Field(
+        default=2000, ge=1, description="a source's URLs fetched in one run at most; the rest stay queued for the next")
     max_sitemap_depth: int = Field(default=3, ge=1, description="sitemap index nesting followed")
 
     # Operations (flows/deployments.py, ingest.quality, ingest.export)
@@ -69,7 +71,9 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:4200/api",
         description="without PREFECT_API_URL, runs report to a Prefect server answering here (empty: never)")
     writer_timeout_seconds: float = Field(
-        default=900.0, ge=0, description="how long a run waits for the warehouse-writer slot before failing")
+        default=900.0, ge=0, description="how long a run waits for the warehouse writer lock before failing")
+    api_lost_seconds: float = Field(
+        default=30.0, gt=0, description="a run whose Prefect server has not answered for this long stops (exit 1)")
     quality_flag_factor: float = Field(
         default=2.0, gt=1, description="a quality figure this many times above or below its recent mean is flagged")
     quality_history_runs: int = Field(default=7, ge=1, description="earlier runs a quality figure is compared with")

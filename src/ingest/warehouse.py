@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ingest.models import BatchResult, utc_now
 from ingest.settings import Settings
+from ingest.stage_state import this_process
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
@@ -227,10 +228,12 @@ def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: S
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None, flow_name: str,
               inputs: Iterable[str]) -> None:
+    """Record a run as running, with the process that runs it (so a run whose process dies is seen as crashed)."""
+    pid, host, started = this_process()
     con.execute(
-        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status) "
-        "values (?, ?, ?, ?, ?, 'running')",
-        [run_id, flow_run_id, flow_name, list(inputs), utc_now()],
+        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status, pid, host, "
+        "process_started) values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+        [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started],
     )
 
 

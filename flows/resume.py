@@ -1,0 +1,61 @@
+"""Finishing what earlier runs left undone: every run calls `finish_unfinished` before its own inputs.
+
+Thin: the pending work is read from the warehouse by `ingest.stage_state` (an article is deduplicated when it has
+a fingerprint, enriched when it has an enrichment row); this only runs the same stage tasks over it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.enrich import enrich_inputs
+from flows.writer import writer_slot
+from ingest import pipeline, stage_state, warehouse
+from ingest.entities import Enricher, EnrichInput
+from ingest.settings import Settings
+
+
+def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
+    return isinstance(state.result(raise_on_failure=False), duckdb.Error | warehouse.WarehouseError)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)
+def find_pending(settings: Settings, run_id: str) -> stage_state.PendingWork:
+    return pipeline.pending_work(settings, run_id)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)
+def dedupe_pending(settings: Settings, article_ids: list[str], load_id: str) -> dict[str, int]:
+    return pipeline.dedupe_loaded(settings, article_ids, load_id)
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15], retry_condition_fn=_is_database_error)
+def read_enrich_inputs(settings: Settings, article_ids: list[str]) -> list[EnrichInput]:
+    return pipeline.enrich_inputs_for(settings, article_ids)
+
+
+def finish_unfinished(settings: Settings, run_id: str, enricher: Enricher) -> Counter[str]:
+    """Before its own inputs, a run finishes the stage work earlier runs left undone (see `ingest.stage_state`):
+    load by load, in load order, so the warehouse ends as if those runs had never stopped."""
+    with writer_slot(settings):
+        pending = find_pending(settings, run_id)
+    totals: Counter[str] = Counter(resumed_dedupe_articles=pending.articles_awaiting_dedupe,
+                                   resumed_enrich_articles=pending.articles_awaiting_enrichment)
+    for load_id, article_ids in pending.dedupe:
+        with writer_slot(settings):
+            totals.update(dedupe_pending(settings, article_ids, load_id))
+    for _load_id, article_ids in pending.enrichment:
+        with writer_slot(settings):  # opening the file runs migrations: a write
+            inputs = read_enrich_inputs(settings, article_ids)
+        totals.update(enrich_inputs(enricher, settings, inputs, run_id))
+    if pending.dedupe or pending.enrichment:
+        get_run_logger().info("finished what earlier runs left undone: %d articles deduplicated, %d enriched",
+                              totals["resumed_dedupe_articles"], totals["resumed_enrich_articles"])
+    return +totals
+
+

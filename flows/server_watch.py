@@ -1,0 +1,71 @@
+"""A run whose Prefect server dies must fail, promptly, rather than hang.
+
+Without a server a flow keeps loading (task states go out as events, queued in memory), then blocks for minutes
+on the first API call that needs an answer (an artifact, the final state) and longer still at exit, trying to
+deliver hundreds of queued events. The watch asks the server's health endpoint every few seconds; once it has
+not answered for `api_lost_seconds`, the process stops with one line saying so. Stopping at any moment is safe:
+every stage commits its own transaction, the run's row is found `crashed` (its process is gone) and the next
+run finishes the work it left, so the re-run ends with the warehouse a run never interrupted would have built.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+import httpx
+
+POLL_SECONDS = 2.0
+
+
+def api_url() -> str | None:
+    """The dedicated server's API this process reports to (None: Prefect's temporary server, our own child)."""
+    from prefect.settings import PREFECT_API_URL
+
+    value = PREFECT_API_URL.value()
+    return str(value).rstrip("/") if value else None
+
+
+def _answers(url: str) -> str | None:
+    """None when the server answers its health check, else why not."""
+    try:
+        response = httpx.get(f"{url}/health", timeout=POLL_SECONDS)
+        return None if response.status_code == 200 else f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        return str(exc) or type(exc).__name__
+
+
+def watch(lost_after_seconds: float) -> threading.Thread | None:
+    """Start watching the Prefect server, if this process reports to one; stops the process when it is lost."""
+    url = api_url()
+    if url is None:
+        return None
+    thread = threading.Thread(target=_watch, args=(url, lost_after_seconds), name="prefect-server-watch",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _watch(url: str, lost_after_seconds: float) -> None:
+    last_answer = time.monotonic()
+    while True:
+        time.sleep(POLL_SECONDS)
+        reason = _answers(url)
+        if reason is None:
+            last_answer = time.monotonic()
+        elif time.monotonic() - last_answer >= lost_after_seconds:
+            _stop(url, reason, lost_after_seconds)
+
+
+def _stop(url: str, reason: str, lost_after_seconds: float) -> None:
+    sys.stderr.write(
+        f"\nerror: the Prefect server at {url} stopped answering ({reason}) for {lost_after_seconds:g}s, so this "
+        "run stops here. Everything it committed is kept; run the same command again once the server is back "
+        "and it finishes the work (INGEST_API_LOST_SECONDS sets the wait).\n")
+    sys.stderr.flush()
+    for child in multiprocessing.active_children():  # extraction and NER workers
+        child.kill()
+    os._exit(1)  # not sys.exit: the flow engine and its event queue would wait on the dead server for minutes

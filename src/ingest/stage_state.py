@@ -1,0 +1,126 @@
+"""What each stage has left to do, read from the warehouse itself, and which runs died.
+
+A run's progress is never kept in the run: an article is deduplicated when it has a `dedupe_fingerprints` row
+and enriched when it has an `article_enrichment` row, and each of those is written in the same transaction as
+the rest of its stage's output. So whoever left work unfinished (a killed run, a full disk, a dead Prefect
+server), the next run finds it here and finishes it before its own inputs, load by load in load order: the
+warehouse then equals the one a run that never stopped would have built.
+
+Work belonging to a run that is still alive (status `running`, its process still there) is left to that run.
+A `running` run whose process is gone from this host is marked `crashed` (`mark_crashed`); a run on another
+host cannot be checked from here and keeps its work until it finishes or is marked by its own host.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.models import utc_now
+
+_LIVE_RUN_LOADS = "(select load_id from loads where run_id in (select unnest($live::varchar[])))"
+
+_PENDING_DEDUPE = f"""
+select a.load_id, list(a.article_id order by a.article_id) as ids
+from articles a
+where not exists (select 1 from dedupe_fingerprints f where f.article_id = a.article_id)
+  and a.load_id not in {_LIVE_RUN_LOADS}
+group by a.load_id
+order by min(a.ingested_at), a.load_id
+"""
+
+_PENDING_ENRICHMENT = f"""
+select a.load_id, list(a.article_id order by a.article_id) as ids
+from articles a
+where not exists (select 1 from article_enrichment e where e.article_id = a.article_id)
+  and a.load_id not in {_LIVE_RUN_LOADS}
+group by a.load_id
+order by min(a.ingested_at), a.load_id
+"""
+
+
+@dataclass(frozen=True)
+class PendingWork:
+    """Articles awaiting a stage, grouped by the load that brought them (in load order)."""
+
+    dedupe: list[tuple[str, list[str]]]
+    enrichment: list[tuple[str, list[str]]]
+
+    @property
+    def articles_awaiting_dedupe(self) -> int:
+        return sum(len(ids) for _, ids in self.dedupe)
+
+    @property
+    def articles_awaiting_enrichment(self) -> int:
+        return sum(len(ids) for _, ids in self.enrichment)
+
+
+def pending_work(con: duckdb.DuckDBPyConnection, run_id: str = "") -> PendingWork:
+    """Every loaded article no dedupe or no enrichment has covered yet, except work of other live runs."""
+    dead = set(dead_runs(con))
+    live = [r for r in _running_runs(con) if r != run_id and r not in dead]
+
+    def grouped(sql: str) -> list[tuple[str, list[str]]]:
+        return [(load_id, list(ids)) for load_id, ids in con.execute(sql, {"live": live}).fetchall()]
+
+    return PendingWork(grouped(_PENDING_DEDUPE), grouped(_PENDING_ENRICHMENT))
+
+
+def process_started(pid: int) -> float | None:
+    """When a process started, in seconds since boot (Linux /proc); None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def this_process() -> tuple[int, str, float | None]:
+    pid = os.getpid()
+    return pid, socket.gethostname(), process_started(pid)
+
+
+def is_alive(pid: int, started: float | None) -> bool:
+    """Is this process (the very one, not a later one given the same pid) still running on this host?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    now_started = process_started(pid)
+    return started is None or now_started is None or abs(now_started - started) < 0.05
+
+
+def _running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Runs recorded as running by a known process (rows from before migration 007 have none to wait for)."""
+    return [row[0] for row in con.execute("select run_id from runs where status = 'running' and pid is not null")
+            .fetchall()]
+
+
+def dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """`running` runs of this host whose process is gone (read only: `mark_crashed` records them)."""
+    rows = con.execute("select run_id, pid, process_started from runs where status = 'running' and host = ? "
+                       "and pid is not null", [socket.gethostname()]).fetchall()
+    return [run_id for run_id, pid, started in rows if not is_alive(pid, started)]
+
+
+def mark_crashed(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Mark `crashed` every `running` run of this host whose process is gone; returns their run ids."""
+    dead = dead_runs(con)
+    if dead:
+        con.execute("update runs set status = 'crashed', finished_at = ? where run_id in (select unnest(?))",
+                    [utc_now(), dead])
+    return dead
+
+
+def crashed_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Runs that died, newest first, for `ingest status`: marked crashed, or running with their process gone."""
+    rows = con.execute("select run_id, flow_name, started_at, pid, host from runs "
+                       "where status = 'crashed' or run_id in (select unnest(?)) order by started_at desc",
+                       [dead_runs(con)]).fetchall()
+    return [{"run_id": r[0], "flow": r[1], "started_at": str(r[2]), "pid": r[3], "host": r[4]} for r in rows]

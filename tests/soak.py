@@ -1,0 +1,170 @@
+"""The soak harness: a seeded corpus loaded by `ingest run`s killed with SIGKILL, then one ordinary run, compared
+table by table with a run that was never killed. Used by tests/test_soak.py (a few kills) and bench/soak.py (50).
+
+The corpus has what makes the later stages matter: syndicated copies of stories (exact and lightly edited, so
+dedupe links and stories must be complete) and people, places and organisations by name (so enrichment must be).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+BIN = Path(sys.executable).parent
+BOUNDARIES = ("after_load", "after_dedupe", "run_recorded", "after_enrich", "before_finish")  # the costliest first
+# Run bookkeeping differs between any two runs; every other table must match row for row.
+RUN_TABLES = {"runs", "loads", "run_quality", "schema_migrations", "schema_views"}
+RUN_COLUMNS = {"load_id", "run_id", "reprocess_id"}
+
+PEOPLE = ("Angela Merkel", "Emmanuel Macron", "Joe Biden", "Narendra Modi", "Jacinda Ardern", "Olaf Scholz")
+PLACES = ("Paris", "Berlin", "Texas", "Kenya", "Brazil", "Canada", "Japan", "London")
+ORGS = ("the United Nations", "Microsoft", "the World Bank", "NATO", "the European Union")
+WORDS = ("council", "river", "budget", "school", "market", "bridge", "election", "farmers", "hospital", "storm",
+         "museum", "court", "village", "energy", "teachers", "police", "harvest", "airport", "workers", "theatre")
+
+
+def _sentence(pick: random.Random) -> str:
+    filler = " ".join(pick.choice(WORDS) for _ in range(pick.randint(8, 14)))
+    return (f"{pick.choice(PEOPLE)} met officials of {pick.choice(ORGS)} in {pick.choice(PLACES)} "
+            f"to discuss the {filler}.")
+
+
+def _page(title: str, paragraphs: list[str], url: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"<link rel='canonical' href='{url}'>"
+            "<meta property='article:published_time' content='2024-05-03T08:00:00Z'></head>"
+            f"<body><article><h1>{title}</h1>{body}</article></body></html>")
+
+
+def write_corpus(directory: Path, stories: int, seed: int) -> list[Path]:
+    """`stories` original articles; about a third syndicated once or twice (an exact copy on another site, or an
+    edited copy with a new last paragraph), a few republished at the same URL with changed text."""
+    pick = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    pages: dict[str, str] = {}
+    for number in range(stories):
+        paragraphs = [" ".join(_sentence(pick) for _ in range(3)) for _ in range(4)]
+        title = f"Story {number}: {pick.choice(PLACES)} {pick.choice(WORDS)}"
+        url = f"https://news{number % 3}.example/story-{number}"
+        pages[f"s{number:04d}-a.html"] = _page(title, paragraphs, url)
+        roll = pick.random()
+        if roll < 0.15:
+            pages[f"s{number:04d}-b.html"] = _page(title, paragraphs, f"https://wire.example/{number}")
+        elif roll < 0.3:
+            edited = [*paragraphs[:-1], " ".join(_sentence(pick) for _ in range(3))]
+            pages[f"s{number:04d}-c.html"] = _page(title + " (update)", edited, f"https://daily.example/{number}")
+        elif roll < 0.36:
+            changed = [*paragraphs, " ".join(_sentence(pick) for _ in range(2))]
+            pages[f"s{number:04d}-v.html"] = _page(title, changed, url)  # a new version at the same URL
+    paths = []
+    for name, html in sorted(pages.items()):
+        path = directory / name
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@dataclass
+class SoakLog:
+    kills: list[str] = field(default_factory=list)  # how each killed run died
+    completed_early: int = 0  # runs meant to be killed that finished first
+    seconds: float = 0.0
+
+
+def run_ingest(corpus: Path, warehouse: Path, batch_size: int, env: dict[str, str],
+               kill_after: float | None = None, timeout: float = 600) -> int:
+    """`ingest run` in its own process group; with `kill_after`, SIGKILL the whole group after that many seconds.
+    Returns the exit code (negative: killed by that signal)."""
+    process = subprocess.Popen([str(BIN / "ingest"), "run", str(corpus), "-w", str(warehouse),
+                                "--batch-size", str(batch_size)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _out, err = process.communicate(timeout=kill_after if kill_after is not None else timeout)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(60)
+        return -signal.SIGKILL
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # orphans of a run that killed itself (its Prefect server)
+    if process.returncode not in (0, -signal.SIGKILL):
+        raise RuntimeError(f"ingest run failed ({process.returncode}): {err.decode(errors='replace')[-3000:]}")
+    return process.returncode
+
+
+def kill_plan(attempts: int, seed: int, clean_seconds: float) -> Iterator[tuple[str | None, float | None]]:
+    """(crash point, timer) per run meant to be killed: every stage boundary in turn (at a seeded batch),
+    alternating with a SIGKILL at a seeded random moment of a run."""
+    pick = random.Random(seed)
+    for number in range(attempts):
+        if number % 2 == 0:
+            point = BOUNDARIES[(number // 2) % len(BOUNDARIES)]
+            nth = 1 if point in ("run_recorded", "before_finish") else pick.randint(1, 2)
+            yield f"{point}:{nth}", None
+        else:
+            yield None, pick.uniform(0.3, 1.0) * clean_seconds
+
+
+def soak(corpus: Path, warehouse: Path, batch_size: int, kills: int, seed: int, clean_seconds: float,
+         env: dict[str, str], finish: bool = True) -> SoakLog:
+    """Kill `kills` runs over the corpus as `kill_plan` says (a run that finishes before its kill point does not
+    count; at most twice as many runs are tried), then (with `finish`) run once more to the end."""
+    log = SoakLog()
+    started = time.monotonic()
+    for crash_at, timer in kill_plan(2 * kills, seed, clean_seconds):
+        if len(log.kills) == kills:
+            break
+        run_env = {**env, "INGEST_CRASH_AT": crash_at} if crash_at else env
+        code = run_ingest(corpus, warehouse, batch_size, run_env, kill_after=timer)
+        if code == -signal.SIGKILL:
+            log.kills.append(crash_at or f"at {timer:.1f}s")
+        else:
+            log.completed_early += 1
+    if finish and run_ingest(corpus, warehouse, batch_size, env) != 0:
+        raise RuntimeError("the final ordinary run did not complete")
+    log.seconds = time.monotonic() - started
+    return log
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every data table's rows, sorted, without run bookkeeping columns and timestamps."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select c.table_name, list(c.column_name order by c.ordinal_position) filter ("
+            "where c.data_type not like 'TIMESTAMP%' and c.column_name not in (select unnest(?))) "
+            "from information_schema.columns c join information_schema.tables t using (table_schema, table_name) "
+            "where t.table_type = 'BASE TABLE' and t.table_schema = 'main' group by all",
+            [sorted(RUN_COLUMNS)]).fetchall()
+        tables = {}
+        for table, kept in sorted(columns):
+            if table in RUN_TABLES:
+                continue
+            select = ", ".join(f'"{c}"' for c in kept)
+            tables[table] = con.execute(f"select {select} from {table} order by all").fetchall()
+    return tables
+
+
+def differences(clean: dict[str, list[tuple[object, ...]]],
+                crashed: dict[str, list[tuple[object, ...]]]) -> dict[str, str]:
+    """Per table that differs: row counts and a few rows on either side only."""
+    found = {}
+    for table in sorted(set(clean) | set(crashed)):
+        mine, theirs = clean.get(table, []), crashed.get(table, [])
+        if mine != theirs:
+            only_clean = [r for r in mine if r not in set(theirs)][:2]
+            only_crashed = [r for r in theirs if r not in set(mine)][:2]
+            found[table] = f"clean {len(mine)} rows, crashed {len(theirs)}; only clean: {only_clean}; " \
+                           f"only crashed: {only_crashed}"
+    return found
