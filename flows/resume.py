@@ -7,17 +7,24 @@ a fingerprint, enriched when it has an enrichment row); this only runs the same 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Crashed
 
 from flows.enrich import enrich_inputs
 from flows.writer import writer_slot
 from ingest import pipeline, stage_state, warehouse
 from ingest.entities import Enricher, EnrichInput
 from ingest.settings import Settings
+
+CRASHED_MESSAGE = "its process died (found by a later run, which finished the work it left)"
 
 
 def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -39,11 +46,26 @@ def read_enrich_inputs(settings: Settings, article_ids: list[str]) -> list[Enric
     return pipeline.enrich_inputs_for(settings, article_ids)
 
 
+def mark_flow_runs_crashed(flow_run_ids: Sequence[str]) -> None:
+    """Tell the Prefect server about runs whose process died: it heard no final state, so it still shows them
+    Running. A run it never knew (recorded on another server) is passed over."""
+    if not flow_run_ids:
+        return
+    with get_client(sync_client=True) as client:
+        for flow_run_id in flow_run_ids:
+            try:
+                client.set_flow_run_state(UUID(flow_run_id), Crashed(message=CRASHED_MESSAGE), force=True)
+            except (ObjectNotFound, ValueError):  # unknown here, or not a Prefect id
+                continue
+    get_run_logger().warning("marked %d flow runs whose process died as Crashed", len(flow_run_ids))
+
+
 def finish_unfinished(settings: Settings, run_id: str, enricher: Enricher) -> Counter[str]:
     """Before its own inputs, a run finishes the stage work earlier runs left undone (see `ingest.stage_state`):
     load by load, in load order, so the warehouse ends as if those runs had never stopped."""
     with writer_slot(settings):
         pending = find_pending(settings, run_id)
+    mark_flow_runs_crashed(pending.crashed_flow_runs)
     totals: Counter[str] = Counter(resumed_dedupe_articles=pending.articles_awaiting_dedupe,
                                    resumed_enrich_articles=pending.articles_awaiting_enrichment)
     for load_id, article_ids in pending.dedupe:

@@ -10,11 +10,14 @@ run finishes the work it left, so the re-run ends with the warehouse a run never
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -66,6 +69,27 @@ def _stop(url: str, reason: str, lost_after_seconds: float) -> None:
         "run stops here. Everything it committed is kept; run the same command again once the server is back "
         "and it finishes the work (INGEST_API_LOST_SECONDS sets the wait).\n")
     sys.stderr.flush()
-    for child in multiprocessing.active_children():  # extraction and NER workers
-        child.kill()
+    workers = [child.pid for child in multiprocessing.active_children() if child.pid is not None]
+    for pid in _descendants(os.getpid()) or workers:
+        with contextlib.suppress(ProcessLookupError):  # gone already
+            os.kill(pid, signal.SIGKILL)
     os._exit(1)  # not sys.exit: the flow engine and its event queue would wait on the dead server for minutes
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc: the extraction and NER workers, and also the fork server and
+    multiprocessing's resource tracker, which are no `active_children` and would otherwise outlive the run (the
+    tracker then prints a leaked-semaphore warning after our one line)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while we looked
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found

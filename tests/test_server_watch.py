@@ -42,10 +42,18 @@ def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishe
         kept = con.execute("select count(*) from articles").fetchone()
     assert kept is not None and kept[0] >= 2  # what it committed before the server died is there
 
-    with prefect_server(tmp_path / "second-server") as server:  # the server is back: the same command again
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = con.execute("select flow_run_id from runs").fetchone()
+    assert first is not None
+    # The server is back, on its own database, and the same command runs again.
+    with prefect_server(tmp_path / "first-server") as server:
+        with server.api() as api:  # it never heard the end of the first run
+            assert api.get(f"/flow_runs/{first[0]}").json()["state"]["type"] == "RUNNING"
         rerun = subprocess.run([str(BIN / "ingest"), "run", str(corpus), "-w", str(warehouse), "--batch-size", "1"],
                                env=server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1"),
                                capture_output=True, timeout=600)
+        with server.api() as api:  # the re-run told it that the first run's process died
+            assert api.get(f"/flow_runs/{first[0]}").json()["state"]["type"] == "CRASHED"
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchone() == (documents,)

@@ -110,8 +110,9 @@ def dedupe_loaded(settings: Settings, article_ids: list[str], load_id: str) -> d
 def pending_work(settings: Settings, run_id: str) -> stage_state.PendingWork:
     """Mark the runs whose process died as crashed, then list the stage work they (or anyone) left undone."""
     with warehouse.open_warehouse(settings) as con:
-        stage_state.mark_crashed(con)
-        return stage_state.pending_work(con, run_id)
+        crashed = stage_state.mark_crashed(con)
+        pending = stage_state.pending_work(con, run_id)
+        return dataclasses.replace(pending, crashed_flow_runs=stage_state.flow_runs_of(con, crashed))
 
 
 def enrich_inputs_for(settings: Settings, article_ids: list[str]) -> list[EnrichInput]:

@@ -49,6 +49,8 @@ class PendingWork:
 
     dedupe: list[tuple[str, list[str]]]
     enrichment: list[tuple[str, list[str]]]
+    # Prefect flow runs of the runs just found dead: their server still shows them Running until told.
+    crashed_flow_runs: tuple[str, ...] = ()
 
     @property
     def articles_awaiting_dedupe(self) -> int:
@@ -116,6 +118,13 @@ def mark_crashed(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("update runs set status = 'crashed', finished_at = ? where run_id in (select unnest(?))",
                     [utc_now(), dead])
     return dead
+
+
+def flow_runs_of(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> tuple[str, ...]:
+    """The Prefect flow run ids recorded for these runs (runs started outside Prefect have none)."""
+    rows = con.execute("select flow_run_id from runs where run_id in (select unnest(?)) and flow_run_id is not null "
+                       "order by run_id", [run_ids]).fetchall()
+    return tuple(row[0] for row in rows)
 
 
 def crashed_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
