@@ -64,16 +64,43 @@ def _watch(url: str, lost_after_seconds: float) -> None:
 
 
 def _stop(url: str, reason: str, lost_after_seconds: float) -> None:
-    sys.stderr.write(
+    message = (
         f"\nerror: the Prefect server at {url} stopped answering ({reason}) for {lost_after_seconds:g}s, so this "
         "run stops here. Everything it committed is kept; run the same command again once the server is back "
         "and it finishes the work (INGEST_API_LOST_SECONDS sets the wait).\n")
-    sys.stderr.flush()
+    terminal = _silence_stderr()  # the flow's own threads keep logging until the exit: none of it may follow our line
     workers = [child.pid for child in multiprocessing.active_children() if child.pid is not None]
-    for pid in _descendants(os.getpid()) or workers:
+    doomed = _descendants(os.getpid()) or workers
+    for pid in doomed:
         with contextlib.suppress(ProcessLookupError):  # gone already
             os.kill(pid, signal.SIGKILL)
+    _wait_gone(doomed)  # a worker's last log line, too, must come before ours
+    os.write(terminal, message.encode(errors="replace"))
     os._exit(1)  # not sys.exit: the flow engine and its event queue would wait on the dead server for minutes
+
+
+def _silence_stderr() -> int:
+    """Point this process's stderr at /dev/null and return a descriptor for where it went."""
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    terminal = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    return terminal
+
+
+def _wait_gone(pids: list[int], limit_seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in pids):
+        time.sleep(0.05)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True  # gone while we looked
 
 
 def _descendants(pid: int) -> list[int]:
