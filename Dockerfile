@@ -25,7 +25,6 @@ RUN mkdir -p src/ingest flows && touch src/ingest/__init__.py flows/__init__.py 
 # Editable install: the package finds sql/ next to src/, and served flows run from /app.
 COPY src ./src
 COPY flows ./flows
-COPY sql ./sql
 COPY seeds ./seeds
 RUN python -m pip install --no-deps -e . \
     && mkdir -p /app/warehouse /app/inbox \

@@ -20,7 +20,7 @@ _CHILD = """
 import resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from ingest.settings import Settings
-from ingest.sources import read_inputs
+from ingest.read.files import read_inputs
 start = time.monotonic()
 settings = Settings(warehouse=sys.argv[3])
 items = [(type(i).__name__, getattr(i, "reason", "")) for i in read_inputs([sys.argv[2]], settings)]

@@ -26,10 +26,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ingest import dedupe, warehouse
-from ingest.clean import article_id_for
+from ingest.dedupe import match as dedupe
+from ingest.extract.clean import article_id_for
 from ingest.models import BatchResult, CleanArticle
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 
 VOCABULARY = 40_000
 SITES = 200

@@ -35,11 +35,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ingest import warehouse
-from ingest.fingerprints import fingerprint, tokens
+from ingest.dedupe.fingerprints import fingerprint, tokens
 from ingest.pipeline import run_batches
 from ingest.settings import Settings
 from ingest.urls import canonicalize_url
+from ingest.warehouse import connection as warehouse
 
 WCXB_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wcxb-dev"
 SITE_SIZE = 5  # articles per synthetic site sharing one template
@@ -348,7 +348,7 @@ def report(pages: list[Page], stories: dict[int, str], urls: dict[int, str], has
     print(f"links recorded by method: {methods}")
     print(f"{'matcher':<28}{'precision':>10}{'recall':>8}{'purity':>8}{'stories':>9}{'labels':>8}")
     for name, clusters in (("canonical URL only", urls), ("exact text hash only", hashes),
-                           ("ingest.dedupe (all)", stories)):
+                           ("ingest.dedupe.match (all)", stories)):
         s = score(labels, clusters)
         print(f"{name:<28}{s['precision']:>10.4f}{s['recall']:>8.4f}{s['purity']:>8.4f}"
               f"{s['stories']:>9}{s['labels']:>8}")

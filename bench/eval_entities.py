@@ -1,6 +1,6 @@
 """Entity quality on GUM news (../shared/eval/gum-news): our pipeline against bare spaCy, in one run.
 
-Scored exactly as ../shared/eval/gum-news/README.md defines it (see `ingest.entity_quality`): our side runs the
+Scored exactly as ../shared/eval/gum-news/README.md defines it (see `bench.entity_quality`): our side runs the
 real pipeline (JSONL in, warehouse out, stored offsets mapped back onto the gold text); the bare side is the same
 model's `nlp(text).ents` with the same label-to-type mapping, one entity per (surface, type).
 """
@@ -12,9 +12,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.` imports when run as a script
 
-from ingest.entity_quality import Scores, bare_predictions, pipeline_predictions, read_corpus, score  # noqa: E402
+from bench.entity_quality import Scores, bare_predictions, pipeline_predictions, read_corpus, score  # noqa: E402
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def main() -> None:
     if not args.corpus.is_dir():
         raise SystemExit(f"{args.corpus} is absent: the shared evaluation set is not on this machine")
     docs = read_corpus(args.corpus)[:args.limit]
-    settings = Settings(gazetteer=REPO_ROOT / "seeds" / "gazetteer.csv", ner_processes=1)
+    settings = Settings(gazetteer=PACKAGED_GAZETTEER, ner_processes=1)
     bare = bare_predictions(docs, settings.spacy_model)
     ours = pipeline_predictions(docs, settings)
     gold = [m for d in docs for m in d.gold_for_recall()]

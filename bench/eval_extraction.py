@@ -27,9 +27,9 @@ from pathlib import Path
 
 import trafilatura
 
-from ingest.clean import clean
-from ingest.extract import extract
-from ingest.extraction_quality import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.` imports when run as a script
+
+from bench.extraction_quality import (  # noqa: E402
     GroundTruth,
     SnippetCounts,
     SnippetPage,
@@ -42,8 +42,10 @@ from ingest.extraction_quality import (
     wcxb_pages,
     word_scores,
 )
-from ingest.models import CleanArticle, RawDocument, Reject
-from ingest.settings import Settings
+from ingest.extract.clean import clean  # noqa: E402
+from ingest.extract.html import extract  # noqa: E402
+from ingest.models import CleanArticle, RawDocument, Reject  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
 
 SHARED_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 WCXB_DEV = SHARED_EVAL / "wcxb-dev"

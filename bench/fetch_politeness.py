@@ -21,7 +21,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ingest.fetch import Fetcher, FetchRequest
+from ingest.fetch.client import Fetcher, FetchRequest
 from ingest.settings import Settings
 
 PAGE = (b"<!doctype html><html><head><title>Bench page</title></head><body><article>"

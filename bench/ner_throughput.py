@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest.entities import NerEngine  # noqa: E402
+from ingest.entities.ner import NerEngine  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

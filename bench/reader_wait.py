@@ -23,9 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import pipeline, warehouse
+from ingest import pipeline
+from ingest.read.files import read_inputs
 from ingest.settings import Settings
-from ingest.sources import read_inputs
+from ingest.warehouse import connection as warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 WCXB = ROOT.parent / "shared" / "eval" / "wcxb-dev" / "html"

@@ -6,7 +6,7 @@ A fresh warehouse holds the WCXB development articles (title and main text of th
 each copy its own article (709 x 4 = 2836 by default). Measured, in the same run, each `--repeats` times (median):
   full      the index built from nothing (every article read from the warehouse, fts index built)
   added     the refresh after a load of `--added` new articles: only those are read from the warehouse, tokenised and
-            added to a copy of the old index (ingest.fts_index), which then replaces it
+            added to a copy of the old index (ingest.warehouse.fts_index), which then replaces it
   unchanged the refresh after a run that loaded nothing: the keys are compared, nothing is written
 Wall time and this process's CPU time (all its threads) are printed: on a shared machine the CPU time is the steadier.
 """
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest import search, warehouse
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import search
 
 GROUND_TRUTH = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wcxb-dev" / "ground-truth"
 

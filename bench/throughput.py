@@ -24,12 +24,14 @@ from pathlib import Path
 
 import trafilatura
 
-from ingest.clean import clean
-from ingest.extract import extract
-from ingest.extraction_quality import page_ids
-from ingest.models import CleanArticle, RawDocument, Reject
-from ingest.pipeline import run_batches
-from ingest.settings import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.` imports when run as a script
+
+from bench.extraction_quality import page_ids  # noqa: E402
+from ingest.extract.clean import clean  # noqa: E402
+from ingest.extract.html import extract  # noqa: E402
+from ingest.models import CleanArticle, RawDocument, Reject  # noqa: E402
+from ingest.pipeline import run_batches  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
 
 WCXB_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wcxb-dev"
 GOAL_RATIO = 1.3

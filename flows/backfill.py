@@ -15,7 +15,7 @@ from uuid import UUID
 
 from prefect.client.orchestration import SyncPrefectClient, get_client
 
-from ingest.intervals import Interval
+from ingest.ops.intervals import Interval
 
 ParametersFor = Callable[[Interval], dict[str, Any]]
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}

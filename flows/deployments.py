@@ -29,8 +29,8 @@ from flows.enrich import enrich_articles
 from flows.ingest_files import ingest_files
 from flows.ingest_sources import ingest_sources
 from flows.maintenance import maintenance_flow
-from ingest.frontier import Source, read_sources_csv
 from ingest.settings import Settings
+from ingest.warehouse.frontier import Source, read_sources_csv
 
 TAGS = ["news-ingest"]
 

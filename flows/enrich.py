@@ -1,8 +1,8 @@
 """Entity enrichment in Prefect: the step the ingest flow runs after each load, and `enrich-articles`, which
 re-runs NER and resolution over articles already in the warehouse (after a model or gazetteer change).
 
-Thin: NER and resolution live in ingest.entities, loading in ingest.entity_store. Only the load retries, and only
-on database errors: a bug in NER would fail the same way again.
+Thin: NER and resolution live in ingest.entities.ner, loading in ingest.warehouse.entity_store. Only the
+load retries, and only on database errors: a bug in NER would fail the same way again.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.writer import writer_slot
-from ingest import entity_store, warehouse
-from ingest.entities import Enricher, EnrichInput, EnrichmentResult, describe, inputs_from_articles
+from ingest.entities.ner import Enricher, EnrichInput, EnrichmentResult, describe, inputs_from_articles
 from ingest.models import CleanArticle
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import entity_store
 
 
 def _is_database_error(_task: Any, _task_run: Any, state: Any) -> bool:

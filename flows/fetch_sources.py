@@ -1,4 +1,4 @@
-"""Fetch flows: web sources (or URLs) in, documents and articles out. Thin: they wire `ingest.crawl` steps, then
+"""Fetch flows: web sources (or URLs) in, documents and articles out. Thin: they wire `ingest.fetch.crawl` steps, then
 hand fetched pages to the very tasks the files flow uses (transform, load, dedupe, enrich).
 
 Retries: HTTP retries (timeouts, connection errors, 429, 5xx) happen inside the fetcher, with exponential
@@ -24,12 +24,12 @@ from flows.ingest_files import RunWorkers, counts_table, process_batch
 from flows.resume import finish_unfinished
 from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
-from ingest import warehouse
-from ingest.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
-from ingest.frontier import Due, FrontierItem, Source
-from ingest.revalidation import StoredValidators
+from ingest.fetch.crawl import Crawl, DiscoveryRound, FetchedBatch, Window, in_batches
+from ingest.fetch.validators import StoredValidators
+from ingest.read.files import ReadItem
 from ingest.settings import Settings
-from ingest.sources import ReadItem
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse.frontier import Due, FrontierItem, Source
 
 FETCH_COUNTS_ARTIFACT_KEY = "fetch-run-counts"
 

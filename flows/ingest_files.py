@@ -18,12 +18,14 @@ from flows.observability import publish_run_report
 from flows.resume import finish_unfinished
 from flows.search_index import refresh_search_index
 from flows.writer import writer_slot
-from ingest import faults, pipeline, quality, warehouse
-from ingest.entities import Enricher
+from ingest import pipeline
+from ingest.entities.ner import Enricher
+from ingest.extract.workers import ExtractionPool
 from ingest.models import BatchResult
-from ingest.parallel import ExtractionPool
+from ingest.ops import faults, quality
+from ingest.read.files import UNMATCHED_REASONS, ReadItem, read_inputs, unmatched_inputs
 from ingest.settings import Settings
-from ingest.sources import UNMATCHED_REASONS, ReadItem, read_inputs, unmatched_inputs
+from ingest.warehouse import connection as warehouse
 
 COUNTS_ARTIFACT_KEY = "ingest-run-counts"
 

@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 
 from flows.fetch_sources import fetch_sources
 from flows.observability import publish_run_report
-from ingest.intervals import as_utc, data_interval
+from ingest.ops.intervals import as_utc, data_interval
 from ingest.settings import Settings
 
 

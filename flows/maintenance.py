@@ -10,8 +10,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.writer import writer_slot
-from ingest import export, maintenance
 from ingest.settings import Settings
+from ingest.warehouse import export, maintenance
 
 EXPORT_ARTIFACT_KEY = "warehouse-export"
 

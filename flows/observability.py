@@ -14,8 +14,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from flows.writer import writer_slot
-from ingest import quality, warehouse
+from ingest.ops import quality
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 
 QUALITY_ARTIFACT_KEY = "ingest-data-quality"
 SOURCE_HEALTH_ARTIFACT_KEY = "ingest-source-health"

@@ -1,7 +1,7 @@
 """Finishing what earlier runs left undone: every run calls `finish_unfinished` before its own inputs.
 
-Thin: the pending work is read from the warehouse by `ingest.stage_state` (an article is deduplicated when it has
-a fingerprint, enriched when it has an enrichment row); this only runs the same stage tasks over it.
+Thin: the pending work is read from the warehouse by `ingest.warehouse.stage_state` (an article is deduplicated when
+it has a fingerprint, enriched when it has an enrichment row); this only runs the same stage tasks over it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from prefect.states import Crashed
 
 from flows.enrich import enrich_inputs
 from flows.writer import writer_slot
-from ingest import pipeline, stage_state, warehouse
-from ingest.entities import Enricher, EnrichInput
+from ingest import pipeline
+from ingest.entities.ner import Enricher, EnrichInput
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import stage_state
 
 CRASHED_MESSAGE = "its process died (found by a later run, which finished the work it left)"
 
@@ -61,8 +63,9 @@ def mark_flow_runs_crashed(flow_run_ids: Sequence[str]) -> None:
 
 
 def finish_unfinished(settings: Settings, run_id: str, enricher: Enricher) -> Counter[str]:
-    """Before its own inputs, a run finishes the stage work earlier runs left undone (see `ingest.stage_state`):
-    load by load, in load order, so the warehouse ends as if those runs had never stopped."""
+    """Before its own inputs, a run finishes the stage work earlier runs left undone (see
+    `ingest.warehouse.stage_state`): load by load, in load order, so the warehouse ends as if those runs had never
+    stopped."""
     with writer_slot(settings):
         pending = find_pending(settings, run_id)
     mark_flow_runs_crashed(pending.crashed_flow_runs)

@@ -1,6 +1,6 @@
 """Keep the full-text search index current: each flow run that loads articles ends by refreshing it.
 
-Thin: the index lives in ingest.search. The warehouse read happens in the writer slot (it opens the file), the
+Thin: the index lives in ingest.warehouse.search. The warehouse read happens in the writer slot (it opens the file), the
 index build outside it, so other runs' loads are not held up by the fts rebuild.
 """
 
@@ -14,9 +14,10 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.writer import writer_slot
-from ingest import search, warehouse
-from ingest.extensions import ExtensionMissing
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import search
+from ingest.warehouse.extensions import ExtensionMissing
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])

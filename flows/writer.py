@@ -1,7 +1,7 @@
 """The one-writer rule in the flows: every warehouse write holds the warehouse's writer guard.
 
-The guard is an OS file lock beside the warehouse (`ingest.writer_lock`): runs take turns per write, give up with
-one clear line naming the holder after `writer_timeout_seconds`, and a run killed while holding it cannot block
+The guard is an OS file lock beside the warehouse (`ingest.warehouse.writer_lock`): runs take turns per write, give up
+with one clear line naming the holder after `writer_timeout_seconds`, and a run killed while holding it cannot block
 anyone, because the kernel releases the lock with the dead process. (It replaces the Prefect global concurrency
 slot `warehouse-writer`, which a killed run could hold until its lease expired or forever.) The guard is held
 only around each write, never around extraction or NER, so readers and other runs get the file between batches.
@@ -17,8 +17,8 @@ from prefect.exceptions import MissingContextError
 from prefect.runtime import flow_run
 
 from ingest.settings import Settings
-from ingest.warehouse import WarehouseLocked
-from ingest.writer_lock import WriterBusy, guard_for
+from ingest.warehouse.connection import WarehouseLocked
+from ingest.warehouse.writer_lock import WriterBusy, guard_for
 
 
 class WarehouseBusy(WarehouseLocked):

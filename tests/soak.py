@@ -1,5 +1,5 @@
 """The soak harness: a seeded corpus loaded by `ingest run`s killed with SIGKILL, then one ordinary run, compared
-table by table with a run that was never killed. Used by tests/test_soak.py (a few kills) and bench/soak.py (50).
+table by table with a run that was never killed. Used by tests/flows/test_soak.py (a few kills) and bench/soak.py (50).
 
 The corpus has what makes the later stages matter: syndicated copies of stories (exact and lightly edited, so
 dedupe links and stories must be complete) and people, places and organisations by name (so enrichment must be).

@@ -114,9 +114,9 @@ def test_a_glob_matching_nothing_is_warned_about_and_recorded(tmp_path: Path, pr
 @pytest.fixture
 def small_warehouse(tmp_path: Path) -> Path:
     """A migrated warehouse holding one reject, built without a flow run (these tests are about `ingest sql`)."""
-    from ingest import warehouse
     from ingest.models import BatchResult, Reject
     from ingest.settings import Settings
+    from ingest.warehouse import connection as warehouse
 
     settings = Settings(warehouse=tmp_path / "news.duckdb")
     with warehouse.open_warehouse(settings) as con:
@@ -181,7 +181,7 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_a_corrupt_warehouse_is_named_corrupt_at_once_not_locked(tmp_path: Path) -> None:
-    from tests.test_warehouse import _corrupted_warehouse
+    from tests.warehouse.test_connection import _corrupted_warehouse
 
     path = _corrupted_warehouse(tmp_path)
     env = {"INGEST_LOCK_TIMEOUT_SECONDS": "600"}  # a lock wait would show as a timeout of this test

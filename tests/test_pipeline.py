@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import warehouse
 from ingest.pipeline import run_batches
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 from tests.pages import PARAGRAPHS, article_html
 
 TABLES = ("documents", "articles", "article_embeds", "article_furniture", "rejects")
@@ -83,7 +83,7 @@ def test_same_bytes_at_two_paths_are_one_document_and_two_articles(tmp_path: Pat
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from ingest import warehouse
+    from ingest.warehouse import connection as warehouse
     from ingest.pipeline import run_batches
     from ingest.settings import Settings
 

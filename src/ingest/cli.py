@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest import warehouse
-from ingest.quality import counts_rows
+from ingest.ops.quality import counts_rows
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="News ingestion: load, query and enrich.")
 console = Console(stderr=True)
@@ -46,7 +46,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def one_line_faults(settings: Settings) -> Iterator[None]:
     """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
     or full warehouse) end it with one line naming the cause and what to do, not a traceback."""
-    from ingest.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
+    from ingest.ops.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
@@ -91,7 +91,7 @@ def run(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
-        from ingest.sources import portable_path
+        from ingest.read.files import portable_path
 
         _watch_server(settings)
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
@@ -134,7 +134,7 @@ def ui(
 
 def _check_inputs(files: list[str], any_urls: bool) -> None:
     """A warning per path that names no file; a one-line error when no path names any and there is no URL."""
-    from ingest.sources import UNMATCHED_REASONS, unmatched_inputs
+    from ingest.read.files import UNMATCHED_REASONS, unmatched_inputs
 
     unmatched = unmatched_inputs(files)
     if files and len(unmatched) == len(files) and not any_urls:
@@ -166,7 +166,7 @@ def fetch(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Fetch web sources: find articles in their feeds and sitemaps, fetch the new ones politely, load them."""
-    from ingest.frontier import SourcesError
+    from ingest.warehouse.frontier import SourcesError
 
     settings = settings_for(warehouse_path)
     try:
@@ -232,8 +232,8 @@ def sql(
 def _attach_search_index(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """`search_articles('query')` in ad hoc SQL when the index exists; a query that needs no search still runs
     when attaching fails."""
-    from ingest import search as fulltext
-    from ingest.extensions import ExtensionMissing
+    from ingest.warehouse import search as fulltext
+    from ingest.warehouse.extensions import ExtensionMissing
 
     try:
         fulltext.attach_search_index(con, settings)
@@ -353,7 +353,7 @@ def backfill(
     """One flow run per interval of [START, END) through the Prefect API (needs `ingest serve` or a worker)."""
     from flows.backfill import BackfillError, BackfillRun
     from flows.backfill import backfill as run_backfill
-    from ingest.intervals import IntervalError, parse_every, split
+    from ingest.ops.intervals import IntervalError, parse_every, split
 
     try:
         intervals = split(start, end, parse_every(every))
@@ -385,7 +385,8 @@ def status(
     runs: Annotated[int, typer.Option(help="recent runs to list")] = 10,
 ) -> None:
     """Recent runs, each series' latest data-quality figures against its recent mean, and source health."""
-    from ingest import quality, stage_state
+    from ingest.ops import quality
+    from ingest.warehouse import stage_state
 
     settings = settings_for(warehouse_path)
     try:
@@ -432,7 +433,7 @@ def export(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Write the analyst tables as Parquet, partitioned by date (hive layout), reading the warehouse only."""
-    from ingest import export as exporter
+    from ingest.warehouse import export as exporter
 
     if output_format not in exporter.FORMATS:
         raise fail(f"--format must be one of {', '.join(exporter.FORMATS)}", 2)
@@ -451,8 +452,8 @@ def reprocess(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Re-extract, re-clean and re-enrich stored raw documents (after an extractor upgrade); old rows kept."""
-    from ingest import reprocess as reprocessor
-    from ingest.entities import Enricher
+    from ingest.entities.ner import Enricher
+    from ingest.ops import reprocess as reprocessor
 
     settings = settings_for(warehouse_path)
     try:
@@ -475,8 +476,8 @@ def search_articles(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Full-text search over the warehouse's articles, best match first (the index is refreshed by every load)."""
-    from ingest import search as fulltext
-    from ingest.extensions import ExtensionMissing
+    from ingest.warehouse import search as fulltext
+    from ingest.warehouse.extensions import ExtensionMissing
 
     if output not in ("table", "csv", "json"):
         raise fail("--format must be one of table, csv, json", 2)
@@ -511,8 +512,8 @@ def index_articles(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Build or refresh the full-text search index beside the warehouse (loads refresh it themselves)."""
-    from ingest import search as fulltext
-    from ingest.extensions import ExtensionMissing
+    from ingest.warehouse import search as fulltext
+    from ingest.warehouse.extensions import ExtensionMissing
 
     settings = settings_for(warehouse_path)
     if not settings.warehouse.exists():
@@ -534,7 +535,7 @@ def extract_page(
     entities: Annotated[bool, typer.Option(help="run NER too (loads the spaCy model)")] = True,
 ) -> None:
     """Print what `ingest run` would store for one page (body, metadata, embeds, entities); no warehouse."""
-    from ingest import page_report
+    from ingest.ops import page_report
 
     if output not in page_report.FORMATS:
         raise fail(f"--format must be one of {', '.join(page_report.FORMATS)}", 2)

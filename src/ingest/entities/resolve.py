@@ -1,0 +1,480 @@
+"""Entity resolution: from the model's raw spans to one canonical entity per real-world thing in an article.
+
+Within an article: titles, roles, possessives and handles are trimmed off the span ("Russian President
+Vladimir Putin's" -> "Vladimir Putin"), short forms join the full name used elsewhere ("Putin" -> "Vladimir
+Putin"), acronyms join the name they abbreviate, the gazetteer links names to Wikidata and corrects types, and
+a name found once is found everywhere else it occurs in the same article. Across articles and runs: the
+entity id is a hash of (type, canonical name), so it is the same wherever and whenever the name is seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
+from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
+from ingest.entities.name_signals import (
+    acronym,
+    after_article,
+    is_given_name,
+    looks_like_person,
+    not_a_name,
+    trailing_role_cut,
+)
+
+RESOLVER_VERSION = "resolve-2"
+
+LABEL_TYPES = {
+    "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
+    "NORP": "GROUP", "EVENT": "EVENT", "PRODUCT": "PRODUCT", "WORK_OF_ART": "WORK", "LAW": "LAW",
+}
+ENTITY_TYPES = tuple(dict.fromkeys(LABEL_TYPES.values()))
+
+_TITLES = """
+president vice prime minister ministers secretary general chancellor premier king queen prince princess crown
+pope sheikh emir sultan ayatollah imam rabbi reverend rev father bishop archbishop cardinal senator sen
+representative rep congressman congresswoman governor gov mayor ambassador envoy admiral adm colonel col
+lieutenant lt sergeant sgt captain capt commander chief justice judge attorney prosecutor director spokesman
+spokeswoman spokesperson leader speaker chairman chairwoman chair ceo founder co-founder coach manager dr mr
+mrs ms mx sir dame lord lady professor prof former late acting deputy foreign defence defense interior finance
+health state supreme commissioner officer head first opposition army military labour labor treasury home
+education justice environment energy trade economy economic affairs security national senior top adviser
+advisor aide negotiator official
+"""
+TITLE_WORDS = frozenset(_TITLES.split())
+_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "at", "in", "on"})
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
+_POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
+_EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
+_WORD = re.compile(r"\S+")
+_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
+_NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
+_INNER_POSSESSIVE = re.compile(r"'s\s")
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
+
+
+@dataclass
+class Span:
+    """A working mention inside one field of one article; `resolve` fills the canonical fields."""
+
+    field: str
+    start: int
+    end: int
+    label: str | None
+    type: str
+    source: str
+    gazetteer: GazetteerEntry | None = None
+    name: str = ""
+    wikidata_id: str | None = None
+    words: list[str] = dataclass_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    field: str
+    start: int
+    end: int
+    surface: str
+    label: str | None
+    source: str
+    type: str
+    name: str
+    wikidata_id: str | None
+    entity_id: str
+    geonames_id: str | None = None
+
+
+def entity_id_for(entity_type: str, name: str) -> str:
+    """Stable across articles and runs: the same canonical name and type always give the same id."""
+    return hashlib.sha256(f"{entity_type}\0{name_key(name)}".encode()).hexdigest()[:16]
+
+
+def name_key(name: str) -> str:
+    """"New People's Party" and "New People Party" are one name; so are "U.S." and "US"."""
+    return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
+
+
+def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
+    """Shrink a span to the name itself: no title or role, article, possessive, handle sign or quotes."""
+    start, end = _strip_edges(text, start, end)
+    if entity_type == "PERSON":
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+        cut = _title_prefix_length([text[s:e] for s, e in words], gazetteer)
+        if cut:
+            start = words[cut][0]
+    else:
+        article = _ARTICLE.match(text[start:end])
+        if article and article.end() < end - start:
+            start += article.end()
+        end = start + trailing_role_cut(text[start:end])
+    possessive = _POSSESSIVE.search(text[start:end])
+    if possessive:
+        end = start + possessive.start()
+    start, end = _strip_edges(text, start, end)
+    surface = text[start:end]
+    if _after_lowercase_prefix(text, start):
+        return None  # "pro-Beijing", "anti-Trump": an attitude, not a mention of the place or person
+    if len(surface) < 2 or not any(ch.isalpha() for ch in surface):
+        return None
+    first = next(ch for ch in surface if ch.isalpha())
+    if first.islower() and not (len(surface) > 1 and surface[1:2].isupper()):
+        return None  # "pro-Beijing", lower-case handles: not a name mention
+    if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
+        return None  # "President" alone refers to someone but names no one
+    if not_a_name(surface, entity_type):
+        return None
+    return start, end
+
+
+def _after_lowercase_prefix(text: str, start: int) -> bool:
+    return start >= 2 and text[start - 1] == "-" and text[start - 2].islower()
+
+
+def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start] in _EDGE_PUNCT or text[start] in "@#." or text[start].isspace()):
+        start += 1
+    while end > start and (text[end - 1] in _EDGE_PUNCT or text[end - 1].isspace()):
+        end -= 1
+    if end > start and text[end - 1] == ".":
+        last_word = text[start:end].split()[-1]
+        if last_word.count(".") == 1 and len(last_word) > 5:  # a sentence full stop, not "U.S." or "Inc."
+            end -= 1
+    return start, end
+
+
+def is_title(word: str) -> bool:
+    parts = [p for p in re.split(r"[-\u2010]", word.casefold().strip(".,")) if p]
+    return bool(parts) and all(p in TITLE_WORDS for p in parts)
+
+
+def _title_prefix_length(words: list[str], gazetteer: Gazetteer) -> int:
+    """How many leading words are a title with its qualifiers: "US Secretary of State", "Russian President"."""
+    index = cut = 0
+    while index < len(words) - 1:
+        word = _POSSESSIVE.sub("", words[index])
+        if is_title(word):
+            index += 1
+            cut = index
+        elif word.casefold() in _CONNECTORS and cut:
+            index += 1
+        elif (place := _place_length(words, index, gazetteer)) > 0:
+            index += place
+            cut = index if cut else 0
+        elif _DEMONYM.match(word):
+            index += 1
+        else:
+            break
+    return cut if 0 < cut < len(words) else 0
+
+
+def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
+    for length in (3, 2, 1):
+        if index + length < len(words):
+            candidate = " ".join(_POSSESSIVE.sub("", w) for w in words[index:index + length])
+            entry = gazetteer.lookup(candidate)
+            if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
+                return length
+    return 0
+
+
+def _name_words(surface: str) -> list[str]:
+    return [_POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
+
+
+def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazetteer) -> list[Span]:
+    """Attach gazetteer entries to model spans; let an alias that covers model spans replace them ("UN" +
+    "Security Council" -> "UN Security Council"); add names the model missed when they stand alone."""
+    result = list(spans)
+    for match in gazetteer.find(text):
+        overlapping = [s for s in result if s.start < match.end and match.start < s.end]
+        if not overlapping:
+            if match.entry.rescue and _standalone(text, match.start, match.end):
+                result.append(Span(field, match.start, match.end, None, match.entry.type, "gazetteer", match.entry))
+        elif all(match.start <= s.start and s.end <= match.end for s in overlapping):
+            first = min(overlapping, key=lambda s: s.start)
+            exact = len(overlapping) == 1 and (first.start, first.end) == (match.start, match.end)
+            for span in overlapping:
+                result.remove(span)
+            result.append(Span(field, match.start, match.end, first.label, first.type,
+                               first.source if exact else "gazetteer", match.entry))
+        elif _nests_place(match, overlapping):
+            result.append(Span(field, match.start, match.end, None, match.entry.type, "nested", match.entry))
+    return sorted(result, key=lambda s: s.start)
+
+
+def _nests_place(match: GazetteerMatch, overlapping: list[Span]) -> bool:
+    """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person)."""
+    known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
+    return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
+            and overlapping[0].type in _NESTING_TYPES
+            and overlapping[0].start <= match.start and match.end <= overlapping[0].end)
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """Not part of a longer capitalised name: "Jordan" alone, not "Jordan Peterson" or "Washington Post"."""
+    if text[end:end + 1] == " " and text[end + 1:end + 2].isupper():
+        return False
+    if start and text[start - 1] in "@#" or _after_lowercase_prefix(text, start):
+        return False
+    if text[start - 1:start] != " ":
+        return True
+    head = text[max(0, start - 200):start - 1]
+    previous = head.rsplit(None, 1)[-1] if head.strip() else ""
+    if not previous[:1].isupper():
+        return True
+    before_previous = head[:len(head) - len(previous)].rstrip(" ")
+    return not before_previous or before_previous[-1] in ".!?:\n\"\u201c"  # sentence-initial capital
+
+
+def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
+    """Give every span of one article its canonical name, type, Wikidata id and entity id."""
+    for span in spans:
+        span.words = _name_words(texts[span.field][span.start:span.end])
+        span.name = ""
+    persons = _person_clusters(texts, spans)
+    _apply_gazetteer(spans, persons)
+    _link_short_names(spans, persons)
+    _link_acronyms(texts, spans)
+    _link_organisation_short_forms(texts, spans, gazetteer)
+    for span in spans:
+        if not span.name:
+            span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
+            span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
+    spans = spans + _propagate(texts, spans)
+    _vote_types(spans)
+    return [
+        Resolved(field=s.field, start=s.start, end=s.end, surface=texts[s.field][s.start:s.end], label=s.label,
+                 source=s.source, type=s.type, name=s.name, wikidata_id=s.wikidata_id,
+                 entity_id=entity_id_for(s.type, s.name),
+                 geonames_id=s.gazetteer.geonames_id if s.gazetteer and s.gazetteer.type == s.type else None)
+        for s in sorted(spans, key=lambda s: (s.field != "title", s.start))
+    ]
+
+
+def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
+    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none; an acronym
+    no gazetteer knows as a place ("AI") is not one."""
+    not_persons = {texts[s.field][s.start:s.end] for s in spans
+                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
+                   and after_article(texts[s.field], s.start, s.end)}
+    kept = []
+    for span in spans:
+        surface = texts[span.field][span.start:span.end]
+        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
+            continue
+        unlinked = span.gazetteer is None
+        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
+            span.type = "PERSON"
+        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
+            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
+        kept.append(span)
+    return kept
+
+
+def _display_name(text: str, span: Span) -> str:
+    return _POSSESSIVE.sub("", normalise_surface(_ARTICLE.sub("", text[span.start:span.end])))
+
+
+@dataclass
+class _Cluster:
+    """Mentions of one person under their full name ("Donald Trump", "Donald J. Trump")."""
+
+    name: str
+    first: str
+    last: str
+    positions: list[tuple[int, int]] = dataclass_field(default_factory=list)  # (title first, start)
+
+
+def _position(span: Span) -> tuple[int, int]:
+    return (0 if span.field == "title" else 1, span.start)
+
+
+def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]:
+    clusters: dict[tuple[str, str], _Cluster] = {}
+    surfaces: dict[tuple[str, str], Counter[str]] = {}
+    for span in spans:
+        if span.type != "PERSON" or len(span.words) < 2 or span.source != "model" or span.gazetteer:
+            continue
+        key = (span.words[0].casefold(), span.words[-1].casefold())
+        cluster = clusters.setdefault(key, _Cluster("", span.words[0], span.words[-1]))
+        cluster.positions.append(_position(span))
+        surfaces.setdefault(key, Counter())[" ".join(span.words)] += 1
+        span.name = "\0" + "|".join(key)  # resolved to the cluster's name below
+    for key, cluster in clusters.items():
+        counts = surfaces[key]
+        cluster.name = max(counts, key=lambda s: (len(s.split()), counts[s], -len(s)))
+    for span in spans:
+        if span.name.startswith("\0"):
+            first, last = span.name[1:].split("|")
+            span.name = clusters[(first, last)].name
+    return list(clusters.values())
+
+
+def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
+    """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full; an
+    entry too often something else (rescue "no": the long city list) only settles a place or organisation."""
+    surnames = {c.last.casefold() for c in persons}
+    for span in spans:
+        entry = span.gazetteer
+        if entry is None or span.name:
+            continue
+        if span.type == "PERSON" and entry.type != "PERSON" and span.words[-1].casefold() in surnames:
+            span.gazetteer = None  # a surname
+            continue
+        if not entry.rescue and span.type not in ("ORGANIZATION", "LOCATION"):
+            span.gazetteer = None  # a person, work or group named like a town ("Florence", "Jordan", "Batman")
+            continue
+        span.type = entry.type
+
+
+def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
+    """A lone surname (or a first name the model calls PERSON) joins the full name used in the article."""
+    by_last: dict[str, list[_Cluster]] = {}
+    by_first: dict[str, list[_Cluster]] = {}
+    for cluster in persons:
+        by_last.setdefault(cluster.last.casefold(), []).append(cluster)
+        by_first.setdefault(cluster.first.casefold(), []).append(cluster)
+    for span in spans:
+        if span.name or len(span.words) != 1:
+            continue
+        word = span.words[0].casefold()
+        by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
+        candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
+        if candidates:
+            span.name = _nearest(candidates, _position(span)).name
+            span.type, span.gazetteer, span.wikidata_id = "PERSON", None, None
+
+
+def _nearest(clusters: list[_Cluster], position: tuple[int, int]) -> _Cluster:
+    """The cluster named most recently before this position, else the first one named after it."""
+    def distance(cluster: _Cluster) -> tuple[int, tuple[int, int]]:
+        before = [p for p in cluster.positions if p <= position]
+        return (0, (-max(before)[0], -max(before)[1])) if before else (1, min(cluster.positions))
+    return min(clusters, key=distance)
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if w and w.casefold() not in _FUNCTION_WORDS and w[0].isupper())
+
+
+def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
+    """"KPA" is the "Korean People's Army" named elsewhere in the article."""
+    expansions: dict[str, Span] = {}
+    for span in spans:
+        if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP"):
+            expansions.setdefault(_initials(_ARTICLE.sub("", " ".join(span.words)).split()), span)
+    for span in spans:
+        surface = texts[span.field][span.start:span.end].replace(".", "")
+        if span.name or span.gazetteer or len(span.words) != 1 or not (2 <= len(surface) <= 6):
+            continue
+        if surface.isupper() and surface in expansions:
+            full = expansions[surface]
+            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
+            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
+            span.type = full.type
+
+
+def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
+    """"Church" or "Scientology" alone is the one "Church of Scientology" the article names, "Court" its
+    "Supreme Court", "State Department" its "US State Department"; with two candidates, neither."""
+    longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
+    for span in spans:
+        if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
+            continue
+        found: dict[str, Span] = {}
+        for candidate in longer:
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
+                name = candidate.gazetteer.name if candidate.gazetteer else _display_name(texts[candidate.field],
+                                                                                          candidate)
+                found[name_key(name)] = candidate
+        if len(found) == 1:
+            full = next(iter(found.values()))
+            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
+            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
+            span.type = "ORGANIZATION"
+
+
+def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
+    short = [w.casefold() for w in span.words]
+    words = [w.casefold() for w in full]
+    if len(short) > 1:  # a leading place dropped: "US State Department" -> "State Department"
+        prefix = full[:len(full) - len(short)]
+        return (words[-len(short):] == short and span.type == "ORGANIZATION"
+                and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in prefix))
+    word = short[0]
+    if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
+        return False
+    if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
+        return len(words) >= 3 and words[-2] == "of" and words[-1] == word
+    return word in (words[0], words[-1])
+
+
+def _is_place(word: str, gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(word)
+    return entry is not None and entry.type == "LOCATION" and entry.rescue
+
+
+def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """Find the article's other mentions of each name: "Rathbun" again, "Scientology" the model missed."""
+    taken = {fld: sorted((s.start, s.end) for s in spans if s.field == fld) for fld in texts}
+    surnames = Counter(n.split()[-1] for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
+    forms: dict[str, Span] = {}
+    for span in spans:
+        forms.setdefault(_POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
+        if span.type == "PERSON" and " " in span.name and surnames[span.name.split()[-1]] == 1:
+            forms.setdefault(span.name.split()[-1], span)
+    added: list[Span] = []
+    for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
+        if len(surface) < 2 or not surface[:1].isupper():
+            continue
+        pattern = re.compile(rf"(?<![\w@#&-]){re.escape(surface)}(?!\w|['\u2019](?!s\b)\w)")
+        for fld, text in texts.items():
+            if " " not in surface and not surface.isupper() and re.search(
+                    rf"(?<!\w){re.escape(surface.lower())}(?!\w)", text):
+                continue  # also an ordinary lower-case word here ("State" / "state"): too risky
+            for match in pattern.finditer(text):
+                source = "propagated"
+                if _overlaps(taken[fld], match.start(), match.end()):
+                    if not (model.type == "PERSON" and " " in surface
+                            and _inside_other_name(spans, fld, match.start(), match.end())):
+                        continue
+                    source = "nested"  # "Andy Warhol" in "the Andy Warhol Foundation"
+                added.append(Span(fld, match.start(), match.end(), None, model.type, source,
+                                  model.gazetteer, model.name, model.wikidata_id, [surface]))
+                taken[fld].append((match.start(), match.end()))
+                taken[fld].sort()
+    return added
+
+
+def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
+    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end]
+    return bool(covering) and all(s.type in _NESTING_TYPES and s.start <= start and end <= s.end
+                                  and (s.start, s.end) != (start, end) for s in covering)
+
+
+def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in intervals)
+
+
+def _vote_types(spans: list[Span]) -> None:
+    """One type per name within an article: the gazetteer's, else the model's majority (first seen on a tie)."""
+    groups: dict[str, list[Span]] = {}
+    for span in sorted(spans, key=_position):
+        groups.setdefault(name_key(span.name), []).append(span)
+    for members in groups.values():
+        linked = next((s.gazetteer for s in members if s.gazetteer), None)
+        if linked:
+            chosen, name = linked.type, linked.name
+        else:
+            votes = Counter(s.type for s in members if s.source == "model") or Counter(s.type for s in members)
+            top = max(votes.values())
+            chosen = "PERSON" if votes["PERSON"] == top else next(t for t in votes if votes[t] == top)
+            name = members[0].name
+        wikidata = next((s.wikidata_id for s in members if s.wikidata_id), None)
+        for span in members:
+            span.type, span.name, span.wikidata_id = chosen, name, wikidata

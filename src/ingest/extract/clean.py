@@ -1,0 +1,274 @@
+"""Clean stage: take page furniture out of a body (promos, social embeds, author bio), normalise it, detect language."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import py3langid
+
+from ingest.extract.html import EXTRACTOR_VERSION
+from ingest.models import CleanArticle, Embed, ExtractedArticle, Reject
+from ingest.settings import Settings
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS_SHORT = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+TWEET_ATTRIBUTION = re.compile(
+    r"^\s*[—–-]{1,2}\s*(?P<name>[^\n(]{0,80}?)\s*\(@(?P<handle>\w{1,30})\)\s*"
+    rf"(?P<date>(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}},\s+\d{{4}})\s*$"
+)
+INSTAGRAM_ATTRIBUTION = re.compile(r"^\s*A post shared by (?P<name>[^\n(]{0,80}?)\s*\(@(?P<handle>[\w.]{1,30})\)")
+TWITTER_RESIDUE = re.compile(r"(?:https?://)?(?:t\.co|pic\.twitter\.com)/\w+", re.IGNORECASE)
+_TWEET_MARKERS = re.compile(r"(?:t\.co/|pic\.twitter\.com|(?:^|\s)[#@]\w|[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF])")
+
+# Teaser headings in the languages the pipeline meets most (de, es, fr, it, pt, nl, pl besides English): a line
+# that is only such a heading, or the heading and a separator, is a link list's title, never article prose.
+_PROMO_WORDS = (
+    r"also read|read also|read more|more from|related(?: stories| articles| coverage)?|recommended|"
+    r"see also|must read|don'?t miss|trending|watch|listen|click here|top stories|"
+    r"you (?:may|might) (?:also )?like|more stories|"
+    r"lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?interessieren|mehr zum thema|weiterlesen|"
+    r"weiterführende(?:r)? links?|verwandte artikel|ähnliche artikel|mehr dazu|"
+    r"lee también|lea también|mir[aá] también|ver también|te puede interesar|le puede interesar|leer más|lea más|"
+    r"noticias relacionadas|artículos relacionados|"
+    r"lire aussi|à lire aussi|a lire aussi|voir aussi|sur le même sujet|lire la suite|articles similaires|"
+    r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|leia mais|"
+    r"lees ook|lees meer|gerelateerde artikelen|czytaj (?:też|także)|zobacz (?:też|także)"
+)
+PROMO_LINE = re.compile(rf"^\s*(?:{_PROMO_WORDS})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
+CALL_TO_ACTION = re.compile(
+    r"^\s*(?:sign up|subscribe|follow us|join our|get (?:our|the) \w+ newsletter|download (?:our|the) app|"
+    r"share this (?:article|story)|click (?:here )?to|like us on facebook|follow \w+ on (?:twitter|x|instagram))\b",
+    re.IGNORECASE,
+)
+_CTA_MAX_WORDS = 25
+BIO_SENTENCE = re.compile(
+    r"^(?P<name>(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’-]+)\s+(?:is|was|has been|has worked as|covers|writes)\b"
+)
+BIO_KEYWORDS = re.compile(
+    r"\b(?:journalist|reporter|writer|editor|correspondent|columnist|contributor|newsroom|journalism|"
+    r"covers|covering|bureau|freelance)\b",
+    re.IGNORECASE,
+)
+ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
+_CHROME_MAX_WORDS = 16
+_CHROME_MAX_CHARS = 200  # a line this long is prose: skip the word count
+_DATE_WORDS = (
+    rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?:(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+    rf"\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}|{_MONTHS_SHORT})\.?,?\s+\d{{4}}|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}})"
+)
+DATELINE = re.compile(
+    rf"^(?:(?:last\s+)?(?:updated|published|posted|modified|reviewed)(?:\s+on)?\s*:?\s*)?{_DATE_WORDS}"
+    r"(?:\s*(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$",
+    re.IGNORECASE,
+)
+READING_TIME = re.compile(r"^(?:\d+|one|two|three|four|five)\s*(?:-\s*)?(?:min(?:ute)?s?\.?)\s+(?:read|listen)\s*$",
+                          re.IGNORECASE)
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|van|von|de|der|del|da|di|la|le|bin|al)){1,4}"
+BYLINE = re.compile(rf"^(?:by|written by|posted by|words by|story by)\s+{_NAME}(?:\s*(?:,|and|&|\|)\s*{_NAME})*\s*$",
+                    re.IGNORECASE)
+IMAGE_CREDIT = re.compile(
+    r"^(?:(?:photo|image|picture|photograph|illustration)s?(?:\s+credits?)?|credits?)\s*(?:[:|]|by\b)"
+    r"|/\s*(?:getty images|shutterstock|istock(?:photo)?|ap|afp|reuters|alamy|unsplash)\s*\)?$",
+    re.IGNORECASE,
+)
+PROMPT_LINE = re.compile(
+    r"^\s*(?:advertisement|sponsored(?: content)?|share this(?: article| story| post)?|share on \w+|share:?|"
+    r"continue reading|print(?: this)?(?: article)?|email this|tweet this|pin it|save to pinterest|pinterest image|"
+    r"follow us(?: on \w+)?|enter your email(?: address)?|get the latest\b.*|subscribe to (?:our|the) \w+.*|"
+    r"would you like to receive notifications\b.*|skip to (?:main )?content|back to top|scroll to top|"
+    r"anzeige|werbung|teilen(?: sie dies mit)?|nach oben|publicidad|compartir|publicité|partager|pubblicità|"
+    r"condividi|publicidade|compartilhe|advertentie|delen|reklama|udostępnij)\s*[.:!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_WIDE_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_HORIZONTAL_RUNS = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+LANGUAGE_SAMPLE_CHARS = 1000
+
+
+@dataclass
+class _Body:
+    """Mutable scratchpad of one cleaning pass; the stage returns an immutable `CleanArticle`."""
+
+    lines: list[str]
+    embeds: list[Embed] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    bio_author: str | None = None
+
+
+def normalise_text(text: str) -> str:
+    """NFC, typographic spaces to plain spaces, no trailing blanks, at most one blank line in a row."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _WIDE_SPACES.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    text = _HORIZONTAL_RUNS.sub(" ", text)
+    return _BLANK_RUNS.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
+
+
+def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Reject:
+    body = _Body(lines=normalise_text(article.body).split("\n"))
+    title = normalise_text(article.title) if article.title else None
+    if title is None and article.url is None and article.source_uri.endswith((".txt", ".txt.gz")):
+        title = _title_from_first_line(body)
+    _extract_embeds(body)
+    _drop_furniture_lines(body)
+    _drop_page_chrome(body, title, article.authors)
+    _drop_author_bio(body)
+    # The lines are normalised already: only blank runs left by removed lines need collapsing.
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(body.lines)).strip()
+    words = count_words(text)
+    if words < settings.min_body_words:
+        return Reject(input=article.source_uri, stage="clean", reason="no_article",
+                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})"
+                      + (f"; page check: {article.page_verdict}" if article.page_verdict else ""))
+    author = "; ".join(article.authors) or body.bio_author
+    return CleanArticle(
+        article_id=article_id_for(article.document_id, article.source_uri),
+        document_id=article.document_id, source_uri=article.source_uri, url=article.url,
+        canonical_url=article.canonical_url, title=title, author=author, published_at=article.published_at,
+        published_time=article.published_time, date_source=article.date_source, page_verdict=article.page_verdict,
+        language=article.declared_language if words < 8 else detect_language(text),
+        site_name=article.site_name, description=article.description, tags=article.tags,
+        body_text=text, word_count=words, embeds=tuple(body.embeds), removed_lines=tuple(body.removed),
+        extractor_version=EXTRACTOR_VERSION,
+    )
+
+
+def article_id_for(document_id: str, source_uri: str) -> str:
+    """Stable across runs: the same bytes from the same place are the same article."""
+    return hashlib.sha256(f"{document_id}\0{source_uri}".encode()).hexdigest()[:32]
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def count_words(text: str) -> int:
+    """Word tokens; each CJK character counts as one, since those scripts do not put spaces between words."""
+    return len(_WORD.findall(text))
+
+
+def detect_language(text: str) -> str:
+    """A bounded prefix is plenty for the classifier and keeps its cost flat on long articles."""
+    language, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
+    return str(language)
+
+
+def _title_from_first_line(body: _Body) -> str | None:
+    """A plain-text scrape may start with its headline: short, unpunctuated, followed by more text."""
+    lines = [line for line in body.lines if line]
+    if len(lines) < 2:
+        return None
+    first = lines[0]
+    if count_words(first) <= 20 and not first.endswith((".", "!", "?", ":", ",", ";", "”", '"')):
+        body.lines.remove(first)
+        return first
+    return None
+
+
+def _extract_embeds(body: _Body) -> None:
+    index = 0
+    while index < len(body.lines):
+        match = TWEET_ATTRIBUTION.match(body.lines[index]) or INSTAGRAM_ATTRIBUTION.match(body.lines[index])
+        if not match:
+            index += 1
+            continue
+        platform = "twitter" if match.re is TWEET_ATTRIBUTION else "instagram"
+        start = _embed_start(body.lines, index) if platform == "twitter" else index
+        post_lines = body.lines[start:index] if platform == "twitter" else []
+        text = normalise_text(TWITTER_RESIDUE.sub(" ", " ".join(post_lines)))
+        posted = _parse_attribution_date(match.groupdict().get("date"))
+        body.embeds.append(Embed(platform=platform, handle=match["handle"], posted_on=posted, text=text,
+                                 position=len(body.embeds)))
+        body.removed.extend(body.lines[start:index + 1])
+        del body.lines[start:index + 1]
+        index = start
+
+
+def _embed_start(lines: list[str], attribution: int) -> int:
+    """Walk back from the attribution over the post's own lines: the one just above, then lines with tweet marks."""
+    start = attribution - 1
+    if start < 0 or not lines[start]:
+        return attribution
+    while start - 1 >= 0 and lines[start - 1] and _TWEET_MARKERS.search(lines[start - 1]):
+        if len(lines[start - 1]) > 400:
+            break
+        start -= 1
+    return start
+
+
+def _parse_attribution_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    cleaned = re.sub(r"\.", "", value).replace("Sept", "Sep")
+    for fmt in ("%B %d, %Y", "%b %d, %Y"):
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _drop_furniture_lines(body: _Body) -> None:
+    kept: list[str] = []
+    for line in body.lines:
+        residue = TWITTER_RESIDUE.search(line)
+        stripped = _HORIZONTAL_RUNS.sub(" ", TWITTER_RESIDUE.sub("", line)).strip() if residue else line
+        if line and not stripped:
+            body.removed.append(line)
+            continue
+        is_cta = CALL_TO_ACTION.match(stripped) and count_words(stripped) <= _CTA_MAX_WORDS
+        if PROMO_LINE.match(stripped) or is_cta:
+            body.removed.append(line)
+            continue
+        kept.append(stripped)
+    body.lines = kept
+
+
+def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) -> None:
+    """Lines that belong to the page around the article: the headline repeated on top, bylines, datelines,
+    reading times, image credits and share/newsletter prompts."""
+    first = next((i for i, line in enumerate(body.lines) if line), None)
+    if title and first is not None and _comparable(body.lines[first]) == _comparable(title):
+        body.removed.append(body.lines.pop(first))
+    names = {_comparable(a) for a in authors if a}
+    kept: list[str] = []
+    for line in body.lines:
+        if line and _is_chrome_line(line, names):
+            body.removed.append(line)
+        else:
+            kept.append(line)
+    body.lines = kept
+
+
+def _comparable(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _is_chrome_line(line: str, author_names: set[str]) -> bool:
+    if len(line) > _CHROME_MAX_CHARS or count_words(line) > _CHROME_MAX_WORDS:
+        return False
+    if BYLINE.match(line) or (author_names and _comparable(line) in author_names):
+        return True
+    return bool(DATELINE.match(line) or READING_TIME.match(line) or IMAGE_CREDIT.match(line) or PROMPT_LINE.match(line))
+
+
+def _drop_author_bio(body: _Body) -> None:
+    """An author bio sits at the end: '<Name> is a journalist ...'. Take it out and keep the name."""
+    paragraphs = [i for i, line in enumerate(body.lines) if line]
+    for index in reversed(paragraphs[-2:]):
+        line = body.lines[index]
+        match = BIO_SENTENCE.match(line)
+        if match and BIO_KEYWORDS.search(line):
+            body.bio_author = body.bio_author or match["name"].strip()
+            cut = index - 1 if index > 0 and ABOUT_AUTHOR.match(body.lines[index - 1]) else index
+            body.removed.extend(body.lines[cut:])
+            del body.lines[cut:]
+            return

@@ -1,0 +1,386 @@
+"""What a page declares about itself: JSON-LD, OpenGraph and <meta> tags, the <h1> headline, the canonical link.
+
+Read from the tree the extractor already parsed, so the page is parsed once. Declarations come first; the slower
+heuristics of trafilatura/htmldate (byline search, date search in the text) run only when nothing is declared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from html import unescape
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author
+
+from ingest.extract.page_dates import Published, find_published, parse_timestamp
+
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "techarticle", "scholarlyarticle", "report", "socialmediaposting",
+    "liveblogposting", "posting", "medicalwebpage", "howto", "recipe", "review", "creativework",
+})
+PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
+                "byl", "citation_author")
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
+_SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]{0,500}>")
+_BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
+                         r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
+                         re.IGNORECASE)
+_MAX_NAME_CHARS = 120
+_HEADLINE_WORDS = (2, 30)
+_CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
+_CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
+_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
+                          "sub", "sup", "u", "time", "font", "span", "label"})
+
+
+def parse_date(value: str | None) -> date | None:
+    """The day an ISO date or timestamp names ('2025-11-15', '2025-11-15T09:00:00Z', '2025/11/15 ...'), else None."""
+    parsed = parse_timestamp(value)
+    return parsed[0] if parsed else None
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: Published | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    article_body: str | None = None
+
+
+@dataclass(frozen=True)
+class _Declarations:
+    meta: dict[str, str]
+    article: dict[str, Any]
+    entities: list[dict[str, Any]]
+
+
+def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
+    entities = json_ld_entities(tree)
+    found = _Declarations(meta=meta_tags(tree), article=_main_article(entities), entities=entities)
+    site_name = _site_name(found)
+    site_keys = _site_keys(site_name, url)
+    return PageMetadata(
+        title=unescaped(title) if (title := choose_title(tree, found, site_keys)) else None,
+        authors=_authors(tree, found, site_keys),
+        published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree)),
+        site_name=site_name,
+        canonical_url=_canonical(tree, found.meta, url),
+        description=_first(found.meta.get("og:description"), found.meta.get("description"),
+                           _text(found.article.get("description"))),
+        tags=_tags(found),
+        language=_language(tree, found.meta),
+        article_body=_declared_body(found.article.get("articleBody")),
+    )
+
+
+def _declared_body(value: Any) -> str | None:
+    """JSON-LD articleBody as plain text: some sites put entities or markup in it."""
+    text = _text(value)
+    if not text:
+        return None
+    if "<" in text:
+        text = unescaped(_TAG.sub(" ", text))
+    return text.strip() or None
+
+
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty content of each <meta> key (property, name or itemprop), keys lower-cased."""
+    tags: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        content = element.get("content")
+        if key and content and content.strip():
+            tags.setdefault(key.strip().lower(), _SPACES.sub(" ", unescaped(content)).strip())
+    return tags
+
+
+def json_ld_entities(tree: HtmlElement) -> list[dict[str, Any]]:
+    """Every top-level JSON-LD object of the page, @graph members included; broken blocks are skipped."""
+    entities: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().removeprefix("<!--").removesuffix("-->"), strict=False)
+        except ValueError:
+            continue
+        entities.extend(_flatten(data))
+    return entities
+
+
+def _flatten(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten(item)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _flatten(data["@graph"])
+
+
+def _types(entity: dict[str, Any]) -> set[str]:
+    kind = entity.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.lower() for k in kinds if isinstance(k, str)}
+
+
+def _main_article(entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """The article entity (the longest body if a page declares several), else the page entity."""
+    articles = [e for e in entities if _types(e) & ARTICLE_TYPES]
+    if articles:
+        return max(articles, key=lambda e: len(_text(e.get("articleBody")) or ""))
+    pages = [e for e in entities if _types(e) & PAGE_TYPES]
+    return pages[0] if pages else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if not isinstance(value, str):
+        return None
+    value = unescaped(value)
+    # Line breaks are kept: in an articleBody they separate paragraphs.
+    text = value.strip() if "\n" in value else _SPACES.sub(" ", value).strip()
+    return text or None
+
+
+def unescaped(text: str) -> str:
+    """HTML character references decoded. JSON-LD sits in a <script>, where the parser decodes nothing, and some
+    sites escape <meta> content twice, so `&amp;` may still be there. Decoding comes before any split on ';' or
+    ',' (a reference ends in ';': splitting first leaves 'Maria &' and 'Katerina')."""
+    return unescape(text) if "&" in text else text
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def _by_id(entities: list[dict[str, Any]], ref: Any) -> dict[str, Any]:
+    if isinstance(ref, dict) and "@id" in ref and "name" not in ref:
+        return next((e for e in entities if e.get("@id") == ref["@id"] and e is not ref), ref)
+    return ref if isinstance(ref, dict) else {}
+
+
+def _site_name(found: _Declarations) -> str | None:
+    publisher = _by_id(found.entities, found.article.get("publisher"))
+    website = next((e for e in found.entities if "website" in _types(e)), {})
+    return _first(found.meta.get("og:site_name"), _text(publisher.get("name")), _text(website.get("name")),
+                  found.meta.get("application-name"))
+
+
+def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
+            href = link.get("href", "").strip()
+            return urljoin(url, href) if url else href
+    og_url = meta.get("og:url")
+    return (urljoin(url, og_url) if url else og_url) if og_url else url
+
+
+def _language(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    declared = tree.get("lang") or meta.get("content-language") or meta.get("og:locale") or ""
+    code = re.split(r"[-_]", declared.strip().lower())[0]
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+def _tags(found: _Declarations) -> tuple[str, ...]:
+    values: list[str] = []
+    for key in ("keywords", "articleSection"):
+        value = found.article.get(key)
+        values += [unescaped(v) for v in value if isinstance(v, str)] if isinstance(value, list) else \
+            unescaped(str(value or "")).split(",")
+    values += [v for k, v in found.meta.items() if k in ("article:tag", "article:section", "news_keywords")]
+    cleaned = (_SPACES.sub(" ", v).strip() for v in values if isinstance(v, str))
+    return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
+
+
+def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
+    """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
+    declared = found.article.get("author") or found.article.get("creator")
+    names = _author_names(found.entities, declared)
+    if not names:
+        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
+    if not names or _only_the_publisher(found, declared, site_keys):
+        names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
+    return tuple(dict.fromkeys(names))
+
+
+def _byline_scope(tree: HtmlElement) -> HtmlElement:
+    """The <article> (or <main>) holding the headline: a byline sits there, and searching it alone is cheaper
+    than searching the page and keeps sidebar and comment names out."""
+    for heading in tree.iter("h1"):
+        scope = next((a for a in heading.iterancestors() if a.tag in ("article", "main")), None)
+        if scope is not None:
+            return scope
+    return tree
+
+
+def _only_the_publisher(found: _Declarations, declared: Any, site_keys: set[str]) -> bool:
+    """The declared author is the organisation that runs the site: that is no byline, a person may still be named."""
+    items = [_by_id(found.entities, item) for item in (declared if isinstance(declared, list) else [declared])]
+    return bool(items) and all(
+        "organization" in _types(item) and _is_site_name(_text(item.get("name")) or "", site_keys) for item in items
+    )
+
+
+def _author_names(entities: list[dict[str, Any]], declared: Any) -> list[str]:
+    items = declared if isinstance(declared, list) else [declared]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            names += _clean_names(item)
+        elif isinstance(item, dict):
+            names += _clean_names(_text(_by_id(entities, item).get("name")))
+    return names
+
+
+def _clean_names(value: str | None) -> list[str]:
+    """Names from a declared author string: 'By' prefixes, URLs and placeholders dropped; ';' separates names."""
+    if not value:
+        return []
+    names = []
+    for part in unescaped(value).split(";"):
+        name = _BY_PREFIX.sub("", _SPACES.sub(" ", part)).strip(" ,|-")
+        if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
+            names.append(name)
+    return names
+
+
+_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
+                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
+_DATE_WORDS = frozenset(re.findall(r"\w+", """
+    january february march april may june july august september october november december jan feb mar apr jun jul
+    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
+    sat sun updated published posted last on"""))
+_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
+    correspondent journalist columnist expert ceo"""))
+_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
+
+
+def byline_name(found: str) -> str | None:
+    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
+    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
+    Declared names are left alone: this noise comes from the page text."""
+    tokens = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())).split()
+    words = [t.strip(".,:;()").lower() for t in tokens]
+    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
+        return None
+    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
+    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and w in _ROLE_WORDS), cut)
+    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
+        role -= 1
+    name = " ".join(tokens[:role]).strip(" ,|-•")
+    return name if name and not _NOT_A_NAME.search(name) else None
+
+
+def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> str | None:
+    """The visible headline (<h1>) when it is the page's own title, else the declared title without the site name.
+
+    A page may hold several <h1> (logo, menu, the article): the one closest to the declared title wins; a single
+    plausible <h1> wins even when the declared title is an SEO variant of it.
+    """
+    declared = _first(found.meta.get("og:title"), found.meta.get("twitter:title"),
+                      _text(found.article.get("headline")), _title_element(tree))
+    declared = strip_site_name(declared, site_keys) if declared else None
+    headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
+    if not headings:
+        return declared
+    closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
+    if declared and _word_overlap(closest, declared) >= 0.3:
+        return strip_site_name(closest, site_keys)
+    if len(set(headings)) == 1:
+        return strip_site_name(headings[0], site_keys)
+    return declared
+
+
+def _title_element(tree: HtmlElement) -> str | None:
+    element = next(tree.iter("title"), None)
+    return _SPACES.sub(" ", element.text_content()).strip() or None if element is not None else None
+
+
+def _headings(tree: HtmlElement) -> list[str]:
+    """Texts of the <h1> outside navigation and page chrome (a logo or a menu title is no headline)."""
+    texts = (visible_text(h) for h in tree.iter("h1") if not _in_chrome(h))
+    return [text for text in texts if text]
+
+
+def _in_chrome(element: HtmlElement) -> bool:
+    if _HIDDEN_CLASS.search(element.get("class") or ""):
+        return True
+    return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
+               for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def visible_text(element: HtmlElement) -> str:
+    """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
+    parts: list[str] = []
+    _render(element, parts)
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _render(element: HtmlElement, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        is_element = isinstance(child.tag, str)
+        if is_element:
+            block = child.tag not in _INLINE_TAGS
+            parts.append(" " if block else "")
+            _render(child, parts)
+            parts.append(" " if block else "")
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _plausible_headline(text: str, site_keys: set[str]) -> bool:
+    words = len(re.findall(r"\w+", text))
+    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not _is_site_name(text, site_keys)
+
+
+def _word_overlap(a: str, b: str) -> float:
+    left, right = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return len(left & right) / len(left | right) if left | right else 0.0
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _site_keys(site_name: str | None, url: str | None) -> set[str]:
+    host = re.sub(r"^www\d?\.", "", (urlsplit(url).hostname or "") if url else "")
+    keys = {_compact(site_name or ""), _compact(host), _compact(host.split(".")[0])}
+    return {k for k in keys if len(k) >= 3}
+
+
+def _is_site_name(segment: str, site_keys: set[str]) -> bool:
+    key = _compact(segment)
+    return not key or any(key == s or (len(key) >= 4 and (key in s or s in key)) for s in site_keys)
+
+
+def strip_site_name(title: str, site_keys: set[str]) -> str:
+    """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
+    parts = _TITLE_SEPARATOR.split(title.strip())
+    separators = _TITLE_SEPARATOR.findall(title.strip())
+    while len(parts) > 1 and _is_site_name(parts[-1], site_keys):
+        parts.pop()
+        separators.pop()
+    while len(parts) > 1 and _is_site_name(parts[0], site_keys):
+        parts.pop(0)
+        separators.pop(0)
+    return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()

@@ -1,0 +1,98 @@
+"""Extract and clean on worker processes: both cores busy, and a page that hangs the parser cannot hang the run."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from multiprocessing.pool import AsyncResult, Pool
+from types import TracebackType
+
+from ingest.extract.clean import clean
+from ingest.extract.html import extract
+from ingest.models import CleanArticle, RawDocument, Reject
+from ingest.settings import Settings
+
+Outcome = CleanArticle | Reject
+
+
+def extract_and_clean(document: RawDocument, settings: Settings) -> Outcome:
+    extracted = extract(document)
+    if isinstance(extracted, Reject):
+        return extracted
+    return clean(extracted, settings)
+
+
+def _guarded(document: RawDocument, settings: Settings) -> Outcome:
+    """A bug or a hostile page raising anywhere in the stages rejects that document, never the batch."""
+    try:
+        return extract_and_clean(document, settings)
+    except Exception as exc:  # noqa: BLE001 - anything a page provokes becomes a reject naming it
+        return Reject(input=document.source_uri, stage="extract", reason="error",
+                      detail=f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _warm_up(_: int) -> None:
+    """Runs in a worker: the module import it triggers is the point."""
+
+
+class ExtractionPool:
+    """Worker processes started on first use and kept for the whole run; `close()` (or `with`) stops them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def run(self, documents: Sequence[RawDocument]) -> list[Outcome]:
+        """Every document goes through a worker, even in a small batch: only there can its time limit be enforced."""
+        outcomes: dict[int, Outcome] = {}
+        pending = list(range(len(documents)))
+        while pending:
+            pending = self._run_round(documents, pending, outcomes)
+        return [outcomes[i] for i in range(len(documents))]
+
+    def _ensure_pool(self) -> Pool:
+        if self._pool is None:
+            # Not plain fork: the caller may run threads (Prefect does), which fork would copy mid-state. The fork
+            # server is a clean single-threaded process with the stages imported, so new workers start fast.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["ingest.extract.workers"])
+            self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000)
+            # Import the stages in every worker now, so start-up is not counted against the first page's limit.
+            self._pool.map(_warm_up, range(self.settings.extraction_workers), chunksize=1)
+        return self._pool
+
+    def _run_round(
+        self, documents: Sequence[RawDocument], indexes: list[int], outcomes: dict[int, Outcome]
+    ) -> list[int]:
+        """Collect results in order; on a document past its time limit, reject it, restart the pool, and return
+        the documents still unfinished so the next round redoes them."""
+        pool = self._ensure_pool()
+        submitted: list[tuple[int, AsyncResult[Outcome]]] = [
+            (i, pool.apply_async(_guarded, (documents[i], self.settings))) for i in indexes
+        ]
+        for position, (index, result) in enumerate(submitted):
+            try:
+                outcomes[index] = result.get(timeout=self.settings.extract_timeout_seconds)
+            except multiprocessing.TimeoutError:
+                outcomes[index] = Reject(
+                    input=documents[index].source_uri, stage="extract", reason="timeout",
+                    detail=f"extraction took longer than {self.settings.extract_timeout_seconds:g}s")
+                rest = submitted[position + 1:]
+                for other, done in rest:
+                    if done.ready():
+                        outcomes[other] = done.get()
+                self.close()  # the stuck worker holds its page forever: only killing it frees the core
+                return [other for other, done in rest if other not in outcomes]
+        return []

@@ -1,0 +1,403 @@
+"""Load stage: the only module that writes to the warehouse. Bulk Arrow inserts inside one transaction per batch."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest.models import BatchResult, utc_now
+from ingest.settings import Settings
+from ingest.warehouse.stage_state import this_process
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"  # shipped inside the package
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem worth one clear line to the user."""
+
+
+class WarehouseLocked(WarehouseError):
+    pass
+
+
+class WarehouseCorrupt(WarehouseError):
+    pass
+
+
+class DiskFull(WarehouseError):
+    pass
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    """DuckDB's own words for a file another process holds ("Could not set lock on file ...: Conflicting lock is
+    held in ..."); a bare "lock" would also match the "block" of a corruption message."""
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def is_operator_fault(exc: BaseException) -> bool:
+    """A fault of the machine or the file (a full disk, a corrupt or locked warehouse), not of the code: retrying
+    it does not help, and its one-line explanation says all there is to say."""
+    if isinstance(exc, WarehouseError):
+        return True
+    return isinstance(exc, duckdb.Error) and isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
+
+
+def explain(exc: duckdb.Error, path: Path) -> WarehouseError:
+    """A DuckDB error as one line naming its cause and what to do, for the faults an operator can meet."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc).lower()
+    if "corrupt" in text or "checksum" in text:
+        return WarehouseCorrupt(f"warehouse {path} is corrupt ({first}); restore it from a backup or export, or load "
+                                "into a new file with --warehouse")
+    if "no space left" in text or "disk is full" in text or "enospc" in text:
+        return DiskFull(f"no space left on the device of warehouse {path} ({first}); free space and run again: "
+                        "batches already committed are kept")
+    return WarehouseError(f"warehouse {path}: {first}")
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    load_id: str
+    documents: int
+    articles: int
+    embeds: int
+    rejects: int
+    unchanged_refetches: int = 0
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to `lock_timeout_seconds` for another writer to let go."""
+    path = settings.warehouse
+    if read_only and not path.exists():
+        raise WarehouseError(f"no warehouse at {path}: run `ingest run` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + settings.lock_timeout_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise explain(exc, path) from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"warehouse {path} is locked by another process (waited {settings.lock_timeout_seconds:g}s); "
+                    "wait for the running load to finish or point --warehouse elsewhere"
+                ) from exc
+            time.sleep(0.5)
+
+
+# Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
+# attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
+_REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
+
+
+class QueryRefused(WarehouseError):
+    """An analyst query tried to write or to reach outside the warehouse."""
+
+
+def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Path]] = (),
+                        prepare: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
+                        ) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for ad hoc SQL that cannot write files, read files or reach the network.
+
+    `attachments` (alias, file) are attached read-only first, then `prepare` runs (the search index attaches
+    itself and loads its extension there): the one place extra files join the connection. Then external access
+    goes off and the configuration is locked, so no query can turn either back on (DuckDB refuses
+    `COPY ... TO`, `read_text`, globbing, `INSTALL`/`LOAD` and `ATTACH` from then).
+    """
+    con = connect(settings, read_only=True)
+    try:
+        for alias, path in attachments:
+            con.execute(f"attach {_sql_literal(str(path))} as {_identifier(alias)} (read_only)")
+        if prepare is not None:
+            prepare(con)
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of an analyst query on a `connect_for_queries` connection."""
+    for statement in duckdb.extract_statements(query):
+        if statement.type in _REFUSED_STATEMENTS:
+            raise QueryRefused(f"{statement.type.name} is not allowed: `ingest sql` reads the warehouse only")
+    try:
+        cursor = con.execute(query)
+    except duckdb.PermissionException as exc:
+        raise QueryRefused(f"`ingest sql` cannot read or write files or reach the network "
+                           f"({str(exc).splitlines()[0]}); use `ingest export` for files") from exc
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def open_warehouse(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(settings, read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    return sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply each numbered migration once, in order; refuse to run if an applied one was edited."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        "version integer primary key, name varchar not null, checksum varchar not null, applied_at timestamp not null)"
+    )
+    rows = con.execute("select version, name, checksum from schema_migrations").fetchall()
+    applied = {row[0]: row[1:] for row in rows}
+    newly: list[str] = []
+    for path in migration_files(sql_dir):
+        version = int(path.name[:3])
+        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+        if version in applied:
+            if applied[version][1] != checksum:
+                raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
+            continue
+        con.execute("begin transaction")
+        con.execute(path.read_text())
+        con.execute("insert into schema_migrations values (?, ?, ?, ?)", [version, path.stem, checksum, utc_now()])
+        con.execute("commit")
+        newly.append(path.stem)
+    _create_views(con, sql_dir, force=bool(newly))
+    return newly
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) -> None:
+    """Re-create the views when their files changed (or the schema did): not on every open, which costs each batch."""
+    files = sorted((sql_dir / "views").glob("*.sql"))
+    checksum = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+    con.execute("create table if not exists schema_views (checksum varchar not null, applied_at timestamp not null)")
+    if not force and con.execute("select 1 from schema_views where checksum = ?", [checksum]).fetchone():
+        return
+    con.execute("begin transaction")
+    for path in files:
+        con.execute(path.read_text())
+    con.execute("delete from schema_views")
+    con.execute("insert into schema_views values (?, ?)", [checksum, utc_now()])
+    con.execute("commit")
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` are already loaded, asked in one query."""
+    if not ids:
+        return set()
+    con.register("probe_ids", pa.table({"id": pa.array(list(ids), pa.string())}))
+    try:
+        rows = con.execute(f"select {column} from {table} where {column} in (select id from probe_ids)").fetchall()
+    finally:
+        con.unregister("probe_ids")
+    return {row[0] for row in rows}
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | None, flow_name: str,
+              inputs: Iterable[str]) -> None:
+    """Record a run as running, with the process that runs it (so a run whose process dies is seen as crashed)."""
+    pid, host, started = this_process()
+    con.execute(
+        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status, pid, host, "
+        "process_started) values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+        [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, Any]) -> None:
+    con.execute(
+        "update runs set finished_at = ?, status = ?, counts = ? where run_id = ?",
+        [utc_now(), status, json.dumps(counts, sort_keys=True), run_id],
+    )
+    con.execute("checkpoint")
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure inside a transaction. A failed COMMIT (a full disk) has ended the transaction
+    already: its error is the one the caller must see, not "cannot rollback - no transaction is active"."""
+    with suppress(duckdb.TransactionException):
+        con.execute("rollback")
+
+
+def new_load_id() -> str:
+    return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) -> LoadCounts:
+    """Insert one batch atomically; rows already present (same ids) are left as they are."""
+    load_id = new_load_id()
+    tables = _batch_tables(batch, run_id, load_id)
+    con.execute("begin transaction")
+    try:
+        inserted = {name: _insert_new(con, name, table) for name, table in tables.items()}
+        counts = LoadCounts(load_id, inserted["documents"], inserted["articles"], inserted["article_embeds"],
+                            inserted["rejects"])
+        if any(inserted.values()):  # an all-duplicate batch changed nothing, so it records nothing either
+            con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
+                        [load_id, run_id, utc_now(), counts.documents, counts.articles, counts.embeds, counts.rejects])
+        con.execute("commit")
+    except BaseException:
+        rollback(con)
+        raise
+    return counts
+
+
+_KEYS = {
+    "documents": ("document_id",),
+    "articles": ("article_id",),
+    "article_embeds": ("article_id", "position"),
+    "article_furniture": ("article_id", "position"),
+    "rejects": ("reject_id",),
+    "input_warnings": ("warning_id",),
+}
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
+    """Insert the rows of `table` whose keys `name` does not hold yet (the caller owns the transaction)."""
+    return _insert_new(con, name, table)
+
+
+def batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa.Table]:
+    """The Arrow table each warehouse table receives for a batch, by table name."""
+    return _batch_tables(batch, run_id, load_id)
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
+    if table.num_rows == 0:
+        return 0
+    keys = _KEYS[name]
+    con.register("incoming", table)
+    try:
+        match = " and ".join(f"t.{k} = i.{k}" for k in keys)
+        columns = ", ".join(f'"{c}"' for c in table.column_names)
+        row = con.execute(
+            f"insert into {name} ({columns}) select distinct on ({', '.join(keys)}) {columns} from incoming i "
+            f"where not exists (select 1 from {name} t where {match})"
+        ).fetchone()
+    finally:
+        con.unregister("incoming")
+    return int(row[0]) if row else 0
+
+
+def _batch_tables(batch: BatchResult, run_id: str, load_id: str) -> dict[str, pa.Table]:
+    now = utc_now()
+    documents = pa.Table.from_pylist([
+        {"document_id": d.document_id, "source_uri": d.source_uri, "media_type": d.media_type, "url": d.url,
+         "declared_title": d.declared_title, "declared_author": d.declared_author,
+         "declared_published": d.declared_published, "charset": d.charset, "size_bytes": len(d.content),
+         "raw_zlib": zlib.compress(d.content, 1), "first_seen_at": now, "load_id": load_id}
+        for d in batch.documents
+    ])
+    articles = pa.Table.from_pylist([
+        {**a.model_dump(exclude={"embeds", "removed_lines"}), "tags": list(a.tags), "ingested_at": now,
+         "published_time": a.published_time.astimezone(UTC) if a.published_time else None, "load_id": load_id}
+        for a in batch.articles
+    ])
+    embeds = pa.Table.from_pylist([
+        {"article_id": a.article_id, "position": e.position, "platform": e.platform, "handle": e.handle,
+         "posted_on": e.posted_on, "text": e.text, "load_id": load_id}
+        for a in batch.articles for e in a.embeds
+    ])
+    furniture = pa.Table.from_pylist([
+        {"article_id": a.article_id, "position": i, "line": line, "load_id": load_id}
+        for a in batch.articles for i, line in enumerate(a.removed_lines)
+    ])
+    rejects = pa.Table.from_pylist([
+        {"reject_id": reject_id_for(r.input, r.stage, r.reason), "input": r.input, "stage": r.stage,
+         "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now, "load_id": load_id}
+        for r in batch.rejects
+    ])
+    warnings = pa.Table.from_pylist([
+        {"warning_id": reject_id_for(w.input, w.stage, w.field), "input": w.input, "stage": w.stage,
+         "field": w.field, "value": w.value, "detail": w.detail, "run_id": run_id, "warned_at": now, "load_id": load_id}
+        for w in batch.warnings
+    ])
+    return {"documents": documents, "articles": articles, "article_embeds": embeds,
+            "article_furniture": furniture, "rejects": rejects, "input_warnings": warnings}
+
+
+def reject_id_for(input_uri: str, stage: str, reason: str) -> str:
+    """The same input turned away for the same reason is one row, however many runs see it."""
+    return hashlib.sha256(f"{input_uri}\0{stage}\0{reason}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view of the warehouse, with its row count (None when not counted)."""
+
+    name: str
+    kind: str  # "table" or "view"
+    rows: int | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+
+
+def relations(con: duckdb.DuckDBPyConnection, counts: bool = True) -> list[Relation]:
+    """Every table and view of the warehouse's main schema, by name, each counted in one query."""
+    listed = con.execute(
+        "select table_name, case when table_type = 'VIEW' then 'view' else 'table' end from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = 'main' order by table_name"
+    ).fetchall()
+    return [Relation(name, kind, _row_count(con, name) if counts else None) for name, kind in listed]
+
+
+def _row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    row = con.execute(f"select count(*) from {_quoted(name)}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, name: str) -> list[Column]:
+    """The columns of one table or view in their declared order; a clear error naming the close matches."""
+    rows = con.execute(
+        "select column_name, data_type, is_nullable = 'YES' from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = 'main' and table_name = ? "
+        "order by ordinal_position", [name]
+    ).fetchall()
+    if not rows:
+        known = [r.name for r in relations(con, counts=False)]
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise WarehouseError(f"no table or view named {name!r}{hint}; `ingest tables` lists them")
+    return [Column(column, data_type, bool(nullable)) for column, data_type, nullable in rows]
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

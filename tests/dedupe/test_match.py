@@ -1,0 +1,309 @@
+"""Deduplication through the real pipeline and a real DuckDB file: copies across runs, stable stories, versions."""
+
+from __future__ import annotations
+
+import html
+import json
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.dedupe import match as dedupe
+from ingest.dedupe.fingerprints import fingerprint, similarity, strip_headline_prefix
+from ingest.models import BatchResult, CleanArticle
+from ingest.pipeline import run_batches
+from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
+
+FLOOD = (
+    "Residents of the lower valley were told to leave their homes on Sunday night after the river rose faster "
+    "than forecast, reaching the top of the flood wall near the old mill before midnight.",
+    "Emergency crews went door to door in the three streets closest to the water, and the council opened the "
+    "sports hall on Station Road as a shelter for families who had nowhere else to stay.",
+    "The weather service said another forty millimetres of rain could fall by Tuesday, and warned that the "
+    "reservoir upstream was already releasing water to protect its own dam.",
+    "Shop owners on the high street spent the evening stacking sandbags, many of them for the second time "
+    "since the floods of last winter, which left damage that is still being repaired.",
+)
+TRAM = (
+    "The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate "
+    "about how to connect the northern districts with the old town centre.",
+    "Supporters said the new line would cut commuting times by a third, while opponents warned that the cost "
+    "estimates had already doubled since the plan was first presented to residents in the spring.",
+    "Construction is expected to begin next year and to last at least four years, according to the transport "
+    "department, which will publish a detailed timetable for each phase of the work in the coming months.",
+)
+SCHOOL = (
+    "Parents packed the school board meeting on Thursday to oppose a plan that would merge two primary schools "
+    "on the east side and close the smaller building by the end of next year.",
+    "The board says falling enrolment has left both schools half empty and that the merger would free money "
+    "for teachers, but families worry about longer walks and larger classes for young children.",
+    "A final vote is planned for next month after a second consultation evening at the community centre.",
+)
+MUSEUM = (
+    "The natural history museum reopened its dinosaur hall on Saturday after three years of renovation, with a "
+    "restored skeleton that had been taken apart bone by bone and cleaned by volunteers.",
+    "Curators said the new displays use the museum's own fossil collection, much of which had been kept in "
+    "storage since the building was damaged by a storm, and add rooms designed for school visits.",
+    "Entry to the hall remains free, although visitors are asked to book a time slot online during the first "
+    "month because of the crowds expected over the holidays.",
+)
+BRIEF_A = ("Police closed the northbound lanes of the ring road for four hours on Monday morning after a lorry "
+           "shed its load of timber near junction seven, causing long queues into the city centre.",)
+BRIEF_B = ("The regional library service will extend its opening hours on weekday evenings from next month, "
+           "after a survey found that most readers could not visit before six o'clock because of work.",)
+ROUNDUP_FILLER = (
+    "Here are the stories people in the region were reading this morning, gathered by our editors.",
+    "That is all for today's briefing. We will be back tomorrow morning with more news from around the region, "
+    "including the latest on the council budget talks and the weekend weather forecast for the coast.",
+)
+DISCLAIMER = ("Valley Gazette articles are provided for general information only. The Gazette is an independent "
+              "publication and may update stories as new information becomes available to our newsroom.")
+
+
+def page(title: str, paragraphs: tuple[str, ...] | list[str], *, site: str = "Valley Gazette", style: int = 0,
+         canonical: str | None = None, sidebar: tuple[str, ...] = ("Weather", "Sport results")) -> str:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    related = "".join(f"<li><a href='/s/{i}'>{html.escape(s)}</a></li>" for i, s in enumerate(sidebar))
+    link = f"<link rel='canonical' href='{canonical}'>" if canonical else ""
+    article = (f"<article><h1>{html.escape(title)}</h1>{body}</article><aside><ul>{related}</ul></aside>"
+               if style == 0 else
+               f"<div class='story'><h2>{html.escape(title)}</h2><div class='text'>{body}</div></div>"
+               f"<div class='rail'><ul>{related}</ul></div>")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>{link}</head>"
+            f"<body><nav><a href='/'>{site}</a> <a href='/news'>News</a></nav>{article}"
+            f"<footer>© 2025 {site}. Contact us.</footer></body></html>")
+
+
+def write(path: Path, *pages: tuple[str, str]) -> Path:
+    """A JSONL input of (url, html) pages, as a crawler export would give them."""
+    path.write_text("".join(json.dumps({"url": url, "html": body}) + "\n" for url, body in pages), encoding="utf-8")
+    return path
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def stories_by_url(settings: Settings) -> dict[str, str]:
+    return dict(query(settings, "select a.url, s.story_id from articles a join article_stories s using (article_id)"))
+
+
+FLOOD_URL = "https://valleygazette.example/news/flood-warning"
+FLOOD_COPY = ("https://wire.example/a/88123?utm_source=feed&utm_medium=rss",
+              page("UPDATE: Families told to leave as river rises",
+                   ["(Riverton Courier) — This report comes from our partner newsroom.", *FLOOD[:3]],
+                   site="Wire Service", style=1, sidebar=("Markets", "Most read")))
+
+
+def test_a_syndicated_copy_in_a_later_run_is_linked_to_the_original(tmp_path: Path, settings: Settings) -> None:
+    first = run_batches([write(tmp_path / "monday.jsonl",
+                               (FLOOD_URL, page("Families told to leave as river rises", FLOOD)))], settings, "run-1")
+    second = run_batches([write(tmp_path / "tuesday.jsonl", FLOOD_COPY)], settings, "run-2")
+
+    assert first["stories_new"] == 1 and first["duplicates_near"] == 0
+    assert second["duplicates_near"] == 1 and second["stories_new"] == 0
+    [(copy_url, original_url, method, similarity_, containment)] = query(settings, (
+        "select a.url, o.url, d.method, d.similarity, d.containment from article_duplicates d "
+        "join articles a on a.article_id = d.article_id join articles o on o.article_id = d.duplicate_of"))
+    assert (copy_url, original_url, method) == (FLOOD_COPY[0], FLOOD_URL, "near")
+    assert containment > 0.9 and similarity_ < containment  # the cut last paragraph lowers Jaccard only
+    [(copies, sources, first_url)] = query(settings, "select copies, sources, first_url from stories")
+    assert copies == 2 and sources == ["valleygazette.example", "wire.example"]
+    assert query(settings, "select url from articles_unique") == [(FLOOD_URL,)]
+
+
+def _story_inputs(root: Path) -> list[Path]:
+    """One file per page, so each page is the same article (same id) whatever order it is read in."""
+    root.mkdir()
+    pages = {
+        "flood": (FLOOD_URL, page("Families told to leave as river rises", FLOOD)),
+        "flood-copy": FLOOD_COPY,
+        "tram": ("https://citynews.example/tram", page("Council approves tram extension", TRAM)),
+        "tram-mirror": ("https://mirror.example/tram-vote", page("Opinion | Council approves tram extension", TRAM,
+                                                                 site="Mirror", style=1)),
+        "brief-a": ("https://citynews.example/ring-road", page("Ring road closed after lorry sheds load", BRIEF_A)),
+        "brief-b": ("https://citynews.example/library", page("Library hours extended", BRIEF_B)),
+        "roundup": ("https://digest.example/morning", page("Morning briefing", (
+            ROUNDUP_FILLER[0], *BRIEF_A, *BRIEF_B, ROUNDUP_FILLER[1]), site="Digest")),
+        "school": ("https://valleygazette.example/news/school-merger", page("Parents oppose school merger", SCHOOL)),
+        "museum": ("https://valleygazette.example/news/dinosaur-hall", page("Dinosaur hall reopens", MUSEUM)),
+    }
+    return [write(root / f"{name}.jsonl", item) for name, item in pages.items()]
+
+
+def test_the_same_inputs_in_reverse_order_give_the_same_stories(tmp_path: Path) -> None:
+    inputs = _story_inputs(tmp_path / "in")
+    forward = Settings(warehouse=tmp_path / "forward.duckdb", batch_size=1)
+    backward = Settings(warehouse=tmp_path / "backward.duckdb", batch_size=2)
+    forward_totals = run_batches(inputs, forward, "forward")
+    run_batches(list(reversed(inputs)), backward, "backward")
+
+    forward_stories = dict(query(forward, "select article_id, story_id from article_stories"))
+    assert forward_stories == dict(query(backward, "select article_id, story_id from article_stories"))
+    groups = Counter(stories_by_url(forward).values())
+    # flood + copy, tram + mirror, both briefs + the roundup quoting them, school, museum
+    assert sorted(groups.values()) == [1, 1, 2, 2, 3]
+    by_url = stories_by_url(forward)
+    assert by_url["https://citynews.example/ring-road"] == by_url["https://digest.example/morning"] == \
+        by_url["https://citynews.example/library"]
+    assert forward_totals["stories_merged"] == 1  # the roundup, loaded last, joined the two briefs' stories
+    assert set(forward_stories.values()) == {min(a for a, s in forward_stories.items() if s == story)
+                                             for story in forward_stories.values()}
+
+
+def test_running_again_changes_no_row_counts(tmp_path: Path, settings: Settings) -> None:
+    inputs = _story_inputs(tmp_path / "in")
+    tables = ("articles", "dedupe_fingerprints", "dedupe_bands", "dedupe_anchors", "article_duplicates",
+              "article_stories", "article_versions", "stories", "articles_unique")
+
+    def counts() -> dict[str, int]:
+        return {t: query(settings, f"select count(*) from {t}")[0][0] for t in tables}
+
+    run_batches(inputs, settings, "run-1")
+    before = counts()
+    again = run_batches(inputs, settings, "run-2")
+    assert counts() == before and again["dedupe_articles"] == 0
+    with warehouse.open_warehouse(settings) as con:
+        ids = [row[0] for row in con.execute("select article_id from articles").fetchall()]
+        assert dedupe.dedupe_articles(con, ids, settings, "again") == dedupe.DedupeCounts()
+    assert counts() == before
+
+
+def test_an_updated_article_is_a_new_version_and_an_unchanged_refetch_is_not(tmp_path: Path,
+                                                                            settings: Settings) -> None:
+    corrected = (FLOOD[0], FLOOD[1].replace("three streets", "four streets"), *FLOOD[2:])
+    run_batches([write(tmp_path / "1.jsonl", (FLOOD_URL, page("River rises", FLOOD)))], settings, "r1")
+    updated = run_batches([write(tmp_path / "2.jsonl", (FLOOD_URL + "?utm_source=newsletter",
+                                                        page("River rises", corrected)))], settings, "r2")
+    refetched = run_batches([write(tmp_path / "3.jsonl", (FLOOD_URL, page("River rises", corrected,
+                                                                          sidebar=("Traffic",))))], settings, "r3")
+
+    assert updated["versions_new"] == 1 and updated["duplicates_url"] == 1
+    # The refetch's bytes differ (a new sidebar) but its text does not: its raw document is stored, and nothing
+    # else is loaded: no article, no version, no link.
+    assert refetched["unchanged_refetches"] == 1 and refetched["loaded_documents"] == 1
+    assert refetched["loaded_articles"] == 0 and refetched.get("versions_new", 0) == 0
+    versions = query(settings, "select url_canonical, version, a.source_uri from article_versions v "
+                               "join articles a using (article_id) order by version")
+    assert [(v[0], v[1], Path(v[2].split("#")[0]).name) for v in versions] == [
+        ("https://valleygazette.example/news/flood-warning", 1, "1.jsonl"),
+        ("https://valleygazette.example/news/flood-warning", 2, "2.jsonl")]
+    assert query(settings, "select count(*), count(distinct story_id) from article_stories") == [(2, 1)]
+    assert query(settings, "select copies, sources from stories") == [(2, ["valleygazette.example"])]
+    assert query(settings, "select count(*) from documents") == [(3,)]
+
+
+def test_unrelated_articles_in_one_site_template_are_not_linked(tmp_path: Path, settings: Settings) -> None:
+    sidebar = ("Flood warning for the valley", "Tram vote", "Letters to the editor")
+    run_batches([write(tmp_path / "site.jsonl",
+                       ("https://valleygazette.example/news/school-merger",
+                        page("Parents oppose school merger", (*SCHOOL, DISCLAIMER), sidebar=sidebar)),
+                       ("https://valleygazette.example/news/dinosaur-hall",
+                        page("Dinosaur hall reopens", (*MUSEUM, DISCLAIMER), sidebar=sidebar)))], settings, "r1")
+    bodies = [b for (b,) in query(settings, "select body_text from articles")]
+    assert all(DISCLAIMER in b for b in bodies)  # the shared paragraph really is in both bodies
+    assert query(settings, "select count(*) from article_duplicates") == [(0,)]
+    assert query(settings, "select count(distinct story_id) from article_stories") == [(2,)]
+
+
+def test_pending_articles_are_deduplicated_by_the_backfill(settings: Settings) -> None:
+    """A warehouse loaded before migration 003 (or a batch whose dedupe failed) catches up in one call."""
+    def article(number: int, paragraphs: tuple[str, ...]) -> CleanArticle:
+        body = "\n\n".join(paragraphs)
+        return CleanArticle(article_id=f"{number:032x}", document_id=f"d{number}", source_uri=f"mem://{number}",
+                            url=f"https://site{number}.example/a", canonical_url=None, title="t", author=None,
+                            published_at=None, language="en", site_name=None, description=None, tags=(),
+                            body_text=body, word_count=len(body.split()), extractor_version="test")
+
+    articles = (article(1, FLOOD), article(2, FLOOD[:3]), article(3, SCHOOL))
+    with warehouse.open_warehouse(settings) as con:
+        loaded = warehouse.load_batch(con, BatchResult(documents=(), articles=articles, rejects=()), "r1")
+        counts = dedupe.dedupe_pending(con, settings, loaded.load_id, batch_size=2)
+        assert (counts.articles, counts.near, counts.new_stories) == (3, 1, 2)
+        assert dedupe.dedupe_pending(con, settings, loaded.load_id) == dedupe.DedupeCounts()
+
+
+def test_text_hash_folds_case_whitespace_punctuation_and_unicode_forms() -> None:
+    text = "Café owners said “enough” on Friday.\n\nThe protest — peaceful — lasted an hour."
+    variants = [
+        text.upper(),
+        unicodedata.normalize("NFD", text),
+        text.replace("“", '"').replace("”", '"').replace(" — ", ", "),
+        "  ".join(text.split()),
+        "Cafe owners said enough on Friday the protest peaceful lasted an hour",
+    ]
+    assert {fingerprint(None, v).text_hash for v in variants} == {fingerprint(None, text).text_hash}
+    assert fingerprint(None, text.replace("Friday", "Monday")).text_hash != fingerprint(None, text).text_hash
+
+
+def test_a_prefixed_headline_in_the_body_does_not_separate_copies() -> None:
+    body = "\n\n".join(TRAM)
+    plain = fingerprint("Council approves tram extension", body)
+    for title in ("UPDATE: Council approves tram extension", "Opinion | Council approves tram extension"):
+        assert fingerprint(title, f"{title}\n\n{body}").text_hash == plain.text_hash
+    assert strip_headline_prefix("BREAKING: Analysis | Storm hits coast") == "Storm hits coast"
+    assert strip_headline_prefix("Update") == "Update"
+
+
+def test_containment_finds_a_short_article_inside_a_longer_one() -> None:
+    brief = fingerprint(None, BRIEF_A[0]).shingles
+    roundup = fingerprint(None, "\n\n".join((ROUNDUP_FILLER[0], *BRIEF_A, *SCHOOL))).shingles
+    measured = similarity(brief, roundup)
+    assert measured.containment == 1.0 and measured.jaccard < 0.3
+    assert dedupe.is_near_duplicate(measured, Settings())
+    unrelated = similarity(fingerprint(None, "\n\n".join(SCHOOL)).shingles,
+                           fingerprint(None, "\n\n".join(MUSEUM)).shingles)
+    assert unrelated.jaccard == 0 and not dedupe.is_near_duplicate(unrelated, Settings())
+
+
+@pytest.mark.slow
+def test_the_flow_reports_duplicates_per_method(tmp_path: Path, settings: Settings, prefect_home: Path) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.ingest_files import ingest_files
+
+    inputs = _story_inputs(tmp_path / "in")
+    with prefect_test_harness(server_startup_timeout=120):
+        totals = ingest_files([str(p) for p in inputs], str(settings.warehouse))
+    # one batch: flood copy, and the roundup to each brief, by text; the tram mirror has the very same text
+    assert (totals["duplicates_near"], totals["duplicates_exact"], totals["duplicates_url"]) == (3, 1, 0)
+    assert totals["dedupe_articles"] == 9 and totals["stories_new"] == 5
+    [(counts,)] = query(settings, "select counts from runs")
+    assert json.loads(counts)["duplicates_near"] == totals["duplicates_near"]
+
+
+def test_a_changed_text_is_forgotten_and_its_story_split_and_rejoined(tmp_path: Path, settings: Settings) -> None:
+    """The roundup alone links the two briefs; once its text is the school story, the briefs part and the
+    roundup joins the school story, exactly as a first load of the new text clusters them."""
+    inputs = _story_inputs(tmp_path / "in")
+    run_batches(inputs, settings, "run-1")
+    roundup = "https://digest.example/morning"
+    new_text = "\n\n".join((ROUNDUP_FILLER[0], *SCHOOL))
+    with warehouse.open_warehouse(settings) as con:  # what `ingest reprocess` writes for a changed extraction
+        con.execute("update articles set body_text = ? where url = ?", [new_text, roundup])
+        [(roundup_id,)] = con.execute("select article_id from articles where url = ?", [roundup]).fetchall()
+        counts = dedupe.rededupe_articles(con, [roundup_id], settings, "redo")
+        assert dedupe.rededupe_articles(con, [roundup_id], settings, "redo-again") == dedupe.RededupeCounts()
+
+    assert (counts.changed, counts.stories_before, counts.stories_after) == (1, 1, 3)
+    by_url = stories_by_url(settings)
+    assert by_url["https://citynews.example/ring-road"] != by_url["https://citynews.example/library"]
+    assert by_url[roundup] == by_url["https://valleygazette.example/news/school-merger"]
+
+    fresh = Settings(warehouse=tmp_path / "fresh.duckdb")
+    rewritten = write(tmp_path / "roundup.jsonl",
+                      (roundup, page("Morning briefing", (ROUNDUP_FILLER[0], *SCHOOL), site="Digest")))
+    run_batches([*(i for i in inputs if i.stem != "roundup"), rewritten], fresh, "fresh")
+
+    def partition(of: Settings) -> set[frozenset[str]]:
+        groups: dict[str, set[str]] = {}
+        for url, story in stories_by_url(of).items():
+            groups.setdefault(story, set()).add(url)
+        return {frozenset(urls) for urls in groups.values()}
+
+    assert partition(settings) == partition(fresh)

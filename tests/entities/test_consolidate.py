@@ -1,0 +1,61 @@
+"""Warehouse-wide entity decisions over article-level entities (pure; the load is in tests/entities/test_ner.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.entities.consolidate import LocalEntity, consolidate
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+from ingest.entities.resolve import entity_id_for, name_key
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.from_csv(PACKAGED_GAZETTEER)
+
+
+def local(name: str, entity_type: str, mentions: int, wikidata_id: str | None = None) -> LocalEntity:
+    return LocalEntity(entity_id_for(entity_type, name), name, name_key(name), entity_type, wikidata_id, mentions)
+
+
+def test_one_type_per_name_by_the_majority_of_mentions(gazetteer: Gazetteer) -> None:
+    ai_place, ai_org = local("AI", "LOCATION", 33), local("AI", "ORGANIZATION", 40)
+    decided = consolidate([ai_place, ai_org], gazetteer)
+    assert decided[ai_place.local_entity_id] == decided[ai_org.local_entity_id]
+    assert decided[ai_place.local_entity_id].type == "ORGANIZATION"
+    assert decided[ai_place.local_entity_id].entity_id == entity_id_for("ORGANIZATION", "AI")
+
+
+def test_the_gazetteer_wins_the_vote(gazetteer: Gazetteer) -> None:
+    linked = local("Gaza", "LOCATION", 1, "Q39760")
+    mistyped = local("Gaza", "ORGANIZATION", 12)
+    decided = consolidate([linked, mistyped], gazetteer)
+    assert decided[mistyped.local_entity_id].type == "LOCATION"
+    assert decided[mistyped.local_entity_id].wikidata_id == "Q39760"
+    unlinked = local("Moscow", "PERSON", 3)  # no article linked it, the gazetteer still knows it
+    assert consolidate([unlinked], gazetteer)[unlinked.local_entity_id].type == "LOCATION"
+
+
+def test_a_town_in_the_long_city_list_never_outvotes_a_person(gazetteer: Gazetteer) -> None:
+    assert gazetteer.lookup("Vladimir") is not None and not gazetteer.lookup("Vladimir").rescue  # type: ignore[union-attr]
+    person = local("Vladimir", "PERSON", 4)
+    assert consolidate([person], gazetteer)[person.local_entity_id].type == "PERSON"
+
+
+def test_a_short_form_joins_the_one_full_name_the_warehouse_knows(gazetteer: Gazetteer) -> None:
+    short, full = local("Putin", "PERSON", 5), local("Vladimir Putin", "PERSON", 2)
+    decided = consolidate([short, full], gazetteer)
+    assert decided[short.local_entity_id].name == "Vladimir Putin"
+    assert decided[short.local_entity_id].entity_id == full.local_entity_id
+
+
+def test_a_short_form_with_two_full_names_stays_apart(gazetteer: Gazetteer) -> None:
+    short = local("Smith", "PERSON", 5)
+    names = [short, local("John Smith", "PERSON", 2), local("Jane Smith", "PERSON", 1)]
+    assert consolidate(names, gazetteer)[short.local_entity_id].entity_id == short.local_entity_id
+
+
+def test_a_short_form_is_joined_only_when_it_is_a_person(gazetteer: Gazetteer) -> None:
+    town = local("Lincoln", "LOCATION", 5)
+    names = [town, local("Abraham Lincoln", "PERSON", 2)]
+    assert consolidate(names, gazetteer)[town.local_entity_id].name == "Lincoln"

@@ -1,0 +1,75 @@
+"""Signals that a model span is or is not a name, each on the kind of text it was made for."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.entities.name_signals import (
+    acronym,
+    after_article,
+    is_given_name,
+    join_adjacent,
+    looks_like_person,
+    not_a_name,
+    split_lines,
+    trailing_role_cut,
+)
+
+
+def test_a_span_across_a_line_break_becomes_one_candidate_per_line() -> None:
+    text = "Election Results\nEddie Chu won."
+    assert split_lines(text, [(0, 26, "PERSON")]) == [(0, 16, "PERSON"), (17, 26, "PERSON")]
+    assert [text[s:e] for s, e, _ in split_lines(text, [(0, 26, "PERSON")])] == ["Election Results", "Eddie Chu"]
+
+
+@pytest.mark.parametrize(("surface", "entity_type", "rejected"), [
+    ("Pro-Beijing", "LOCATION", True),
+    ("Pan-democrat", "ORGANIZATION", True),
+    ("Anti-Trump", "PERSON", True),
+    ("IE6", "LOCATION", True),
+    ("IE6", "PERSON", True),
+    ("M5S", "ORGANIZATION", False),  # an organisation may well be written like that
+    ("Sheriff", "LOCATION", True),
+    ("Emeritus", "ORGANIZATION", True),
+    ("Rolls-Royce", "ORGANIZATION", False),
+    ("Coca-Cola", "ORGANIZATION", False),
+    ("Hong Kong", "LOCATION", False),
+    ("Army", "ORGANIZATION", False),
+    ("MS", "LOCATION", False),  # Mississippi, not "Ms"
+])
+def test_spans_that_are_not_names(surface: str, entity_type: str, rejected: bool) -> None:
+    assert not_a_name(surface, entity_type) is rejected
+
+
+def test_a_name_headed_by_an_article_is_not_a_person_but_one_qualifying_a_noun_says_nothing() -> None:
+    text = "Pilgrims left for the Hajj, and the Polaroid's flash went off; the Marilyn pictures sold."
+    for surface, expected in (("Hajj", True), ("Polaroid", True), ("Marilyn", False)):
+        start = text.index(surface)
+        assert after_article(text, start, start + len(surface)) is expected, surface
+
+
+def test_given_names_and_person_shaped_spans() -> None:
+    assert is_given_name("Valeska") and is_given_name("Dean") and not is_given_name("Pottery")
+    assert not is_given_name("dean")  # a lower-case word is no name
+    assert looks_like_person("Dean Kamen") and looks_like_person("Walker Evans")
+    assert not looks_like_person("Victoria Station") and not looks_like_person("Pottery Barn")
+    assert not looks_like_person("Dean") and not looks_like_person("Georgia Tech University")
+
+
+def test_a_person_cut_in_two_is_joined_only_after_a_given_name() -> None:
+    text = "Valeska Paris spoke in Hong Kong."
+    ents = [(0, 7, "GPE"), (8, 13, "GPE"), (23, 27, "GPE"), (28, 32, "GPE")]
+    assert join_adjacent(text, ents) == [(0, 13, "PERSON"), (23, 27, "GPE"), (28, 32, "GPE")]
+
+
+def test_acronyms() -> None:
+    assert acronym("AI") and acronym("NCLAN") and acronym("U.N.")
+    assert not acronym("A") and not acronym("Paris") and not acronym("IE6")
+
+
+def test_role_words_trailing_an_organisation_are_cut_off() -> None:
+    surface = "State Department Spokesperson"
+    assert surface[:trailing_role_cut(surface)] == "State Department"
+    assert trailing_role_cut("Foreign Ministry") == len("Foreign Ministry")
+    assert trailing_role_cut("Director") == len("Director")  # a lone role word is not cut to nothing
+    assert trailing_role_cut("Mental Health and MS") == len("Mental Health and MS")

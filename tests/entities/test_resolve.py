@@ -1,0 +1,192 @@
+"""Resolution rules on hand-made model output (the model itself is exercised in test_entities.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+from ingest.entities.ner import DocSpans, resolve_article
+from ingest.entities.resolve import Resolved, entity_id_for, name_key, trim_span
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.from_csv(PACKAGED_GAZETTEER)
+
+
+def spans(text: str, *labelled: tuple[str, str]) -> DocSpans:
+    """Model output for `text`: each (surface, label) at its first occurrence not yet used."""
+    ents, used = [], 0
+    for surface, label in labelled:
+        start = text.index(surface, used)
+        ents.append((start, start + len(surface), label))
+        used = start + len(surface)
+    return DocSpans(tuple(ents), (0,))
+
+
+def resolve_body(text: str, doc: DocSpans, gazetteer: Gazetteer, title: str = "",
+                 title_doc: DocSpans | None = None) -> list[Resolved]:
+    return resolve_article({"title": title, "body": text}, {"title": title_doc or DocSpans((), (0,)), "body": doc},
+                           gazetteer)
+
+
+def by_surface(mentions: list[Resolved]) -> dict[str, tuple[str, str]]:
+    return {m.surface: (m.name, m.type) for m in mentions}
+
+
+@pytest.mark.parametrize(("span", "entity_type", "expected"), [
+    ("Russian President Vladimir Putin", "PERSON", "Vladimir Putin"),
+    ("US Secretary of State Marco Rubio", "PERSON", "Marco Rubio"),
+    ("Israeli Prime Minister Benjamin Netanyahu", "PERSON", "Benjamin Netanyahu"),
+    ("President Donald Trump\u2019s", "PERSON", "Donald Trump"),
+    ("Afghan Ambassador to the United States Hamdullah Mohib", "PERSON", "Hamdullah Mohib"),
+    ("Putin's", "PERSON", "Putin"),
+    ("@netanyahu", "PERSON", None),
+    ("#Putin", "PERSON", "Putin"),
+    ("the United Nations", "ORGANIZATION", "United Nations"),
+    ("\u201cBoard of Peace,\u201d", "ORGANIZATION", "Board of Peace"),
+    ("Jordan Peterson", "PERSON", "Jordan Peterson"),
+    ("President", "PERSON", None),
+    ("U.S.", "LOCATION", "U.S."),
+])
+def test_trim_span_keeps_only_the_name(span: str, entity_type: str, expected: str | None,
+                                       gazetteer: Gazetteer) -> None:
+    text = f"Yesterday {span} spoke."
+    start = text.index(span)
+    trimmed = trim_span(text, start, start + len(span), entity_type, gazetteer)
+    assert (text[trimmed[0]:trimmed[1]] if trimmed else None) == expected
+
+
+def test_lower_case_prefix_compounds_are_not_mentions(gazetteer: Gazetteer) -> None:
+    text = "The pro-Beijing camp won, and Beijing welcomed the result."
+    mentions = resolve_body(text, spans(text, ("Beijing", "GPE"), ("Beijing", "GPE")), gazetteer)
+    assert [(m.start, m.surface) for m in mentions] == [(text.rindex("Beijing"), "Beijing")]
+
+
+def test_short_forms_join_the_full_name_used_in_the_article(gazetteer: Gazetteer) -> None:
+    text = ("Russian President Vladimir Putin called Benjamin Netanyahu. Netanyahu's office said Putin's call "
+            "was welcome. Later Putin met Sergei Lavrov.")
+    doc = spans(text, ("Russian President Vladimir Putin", "PERSON"), ("Benjamin Netanyahu", "PERSON"),
+                ("Netanyahu", "ORG"), ("Putin", "GPE"), ("Sergei Lavrov", "PERSON"))
+    mentions = resolve_body(text, doc, gazetteer)
+    putin = [m for m in mentions if m.name == "Vladimir Putin"]
+    assert [m.surface for m in putin] == ["Vladimir Putin", "Putin", "Putin"]  # the last one found by propagation
+    assert {m.type for m in putin} == {"PERSON"} and len({m.entity_id for m in putin}) == 1
+    assert [m.source for m in putin] == ["model", "model", "propagated"]
+    netanyahu = [m for m in mentions if m.name == "Benjamin Netanyahu"]
+    assert [m.surface for m in netanyahu] == ["Benjamin Netanyahu", "Netanyahu"]
+    assert {m.type for m in netanyahu} == {"PERSON"}  # the model's ORG label is kept, the type is resolved
+    assert [m.label for m in netanyahu] == ["PERSON", "ORG"]
+
+
+def test_a_shared_surname_goes_to_the_nearest_full_name(gazetteer: Gazetteer) -> None:
+    text = "Donald Trump spoke first. Trump said no. Then Melania Trump spoke. Trump said yes."
+    doc = spans(text, ("Donald Trump", "PERSON"), ("Trump", "PERSON"), ("Melania Trump", "PERSON"),
+                ("Trump", "PERSON"))
+    names = [m.name for m in resolve_body(text, doc, gazetteer)]
+    assert names == ["Donald Trump", "Donald Trump", "Melania Trump", "Melania Trump"]
+
+
+def test_gazetteer_covering_span_replaces_model_pieces_and_fixes_types(gazetteer: Gazetteer) -> None:
+    text = "Russia drafted a UN Security Council resolution. Hamas rejected it, the U.N. said."
+    doc = spans(text, ("Russia", "GPE"), ("UN", "ORG"), ("Security Council", "ORG"), ("Hamas", "NORP"),
+                ("U.N.", "GPE"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["UN Security Council"] == ("UN Security Council", "ORGANIZATION")
+    assert found["Hamas"] == ("Hamas", "ORGANIZATION")
+    assert found["U.N."] == ("United Nations", "ORGANIZATION")
+    assert "UN" not in found and "Security Council" not in found
+
+
+def test_gazetteer_rescues_names_the_model_missed_but_not_inside_other_names(gazetteer: Gazetteer) -> None:
+    text = "Talks in Qatar included Hezbollah. Jordan Peterson and Georgia Smith were not there. In Iran, nothing."
+    mentions = resolve_body(text, DocSpans((), (0,)), gazetteer)
+    found = by_surface(mentions)
+    assert found == {"Qatar": ("Qatar", "LOCATION"), "Hezbollah": ("Hezbollah", "ORGANIZATION"),
+                     "Iran": ("Iran", "LOCATION")}
+    assert {m.source for m in mentions} == {"gazetteer"}
+    assert {m.wikidata_id for m in mentions} == {"Q846", "Q41053", "Q794"}
+
+
+def test_a_place_named_like_a_person_stays_a_person_when_the_person_is_named(gazetteer: Gazetteer) -> None:
+    text = "Michael Jordan scored 40. Jordan smiled. Jordan, the country, was not involved."
+    doc = spans(text, ("Michael Jordan", "PERSON"), ("Jordan", "PERSON"), ("Jordan", "GPE"))
+    mentions = resolve_body(text, doc, gazetteer)
+    assert [m.name for m in mentions] == ["Michael Jordan", "Michael Jordan", "Michael Jordan"]
+
+
+def test_acronyms_join_their_expansion(gazetteer: Gazetteer) -> None:
+    text = "The Korean People's Army fired a missile. A KPA spokesman confirmed it."
+    doc = spans(text, ("Korean People's Army", "ORG"), ("KPA", "ORG"))
+    mentions = resolve_body(text, doc, gazetteer)
+    assert len({m.entity_id for m in mentions}) == 1 and mentions[0].name == "Korean People's Army"
+
+
+def test_known_places_and_people_inside_longer_names_are_nested_mentions(gazetteer: Gazetteer) -> None:
+    text = "Andy Warhol painted. The Andy Warhol Foundation and the University of Texas gave money."
+    doc = spans(text, ("Andy Warhol", "PERSON"), ("Andy Warhol Foundation", "ORG"), ("University of Texas", "ORG"))
+    mentions = resolve_body(text, doc, gazetteer)
+    nested = {(m.surface, m.name, m.type) for m in mentions if m.source == "nested"}
+    assert nested == {("Andy Warhol", "Andy Warhol", "PERSON"), ("Texas", "Texas", "LOCATION")}
+
+
+def test_title_fragments_are_not_organisations(gazetteer: Gazetteer) -> None:
+    text = "US Secretary of State Marco Rubio spoke, and the Secretary of State left."
+    doc = spans(text, ("US", "GPE"), ("State", "ORG"), ("Marco Rubio", "PERSON"), ("State", "ORG"))
+    assert {m.surface for m in resolve_body(text, doc, gazetteer)} == {"US", "Marco Rubio"}
+
+
+def test_title_only_names_need_the_body_or_the_gazetteer(gazetteer: Gazetteer) -> None:
+    title = "Honoured Teams Meet Putin In Moscow"
+    body = "Vladimir Putin met the teams on Friday."
+    title_doc = spans(title, ("Honoured Teams", "ORG"), ("Putin", "PERSON"), ("Moscow", "GPE"))
+    mentions = resolve_body(body, spans(body, ("Vladimir Putin", "PERSON")), gazetteer, title, title_doc)
+    assert {(m.field, m.surface, m.name) for m in mentions} == {
+        ("body", "Vladimir Putin", "Vladimir Putin"), ("title", "Putin", "Vladimir Putin"),
+        ("title", "Moscow", "Moscow")}
+
+
+def test_entity_ids_depend_on_canonical_name_and_type_only() -> None:
+    assert entity_id_for("PERSON", "Vladimir Putin") == entity_id_for("PERSON", "vladimir  putin")
+    assert entity_id_for("LOCATION", "U.S.") == entity_id_for("LOCATION", "US")
+    assert entity_id_for("PERSON", "Jordan") != entity_id_for("LOCATION", "Jordan")
+    assert re.fullmatch(r"[0-9a-f]{16}", entity_id_for("ORGANIZATION", "Hamas"))
+
+
+def test_names_written_with_and_without_a_possessive_are_one() -> None:
+    assert entity_id_for("ORGANIZATION", "New People's Party") == entity_id_for("ORGANIZATION", "New People Party")
+    assert name_key("Putin's") != name_key("Putin")  # a trailing possessive is trimmed off the span, not here
+
+
+def test_a_person_cut_in_two_and_typed_as_places_is_one_person(gazetteer: Gazetteer) -> None:
+    text = "Valeska Paris was held on the ship. Paris later left for Switzerland."
+    doc = spans(text, ("Valeska", "GPE"), ("Paris", "GPE"), ("Paris", "GPE"), ("Switzerland", "GPE"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["Valeska Paris"] == ("Valeska Paris", "PERSON")
+    assert found["Paris"] == ("Valeska Paris", "PERSON")  # her surname, not the French capital
+    assert found["Switzerland"][1] == "LOCATION"
+
+
+def test_person_shaped_names_are_persons_and_the_x_is_none(gazetteer: Gazetteer) -> None:
+    text = "Inventor Dean Kamen founded the contest. Pilgrims gathered for the Hajj. Hajj rites began."
+    doc = spans(text, ("Dean Kamen", "ORG"), ("Hajj", "PERSON"), ("Hajj", "PERSON"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found == {"Dean Kamen": ("Dean Kamen", "PERSON")}
+
+
+def test_organisation_short_forms_join_the_one_full_name(gazetteer: Gazetteer) -> None:
+    text = ("The Church of Scientology denied it. The Church said Scientology was a religion. The US State "
+            "Department objected, and the State Department said so again.")
+    doc = spans(text, ("Church of Scientology", "ORG"), ("Church", "ORG"), ("Scientology", "GPE"),
+                ("US State Department", "ORG"), ("State Department", "ORG"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["Church"] == found["Scientology"] == ("Church of Scientology", "ORGANIZATION")
+    assert found["State Department"] == ("US State Department", "ORGANIZATION")
+
+
+def test_an_organisation_short_form_with_two_candidates_stays_apart(gazetteer: Gazetteer) -> None:
+    text = "The Catholic Church and the Church of England met. The Church said nothing."
+    doc = spans(text, ("Catholic Church", "ORG"), ("Church of England", "ORG"), ("Church", "ORG"))
+    assert by_surface(resolve_body(text, doc, gazetteer))["Church"] == ("Church", "ORGANIZATION")

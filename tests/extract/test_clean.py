@@ -1,0 +1,159 @@
+"""Clean stage: the seed article's acceptance expectations, furniture removal, titles and normalisation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from ingest.extract.clean import clean, normalise_text
+from ingest.extract.html import extract
+from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
+from ingest.read.files import read_inputs
+from ingest.settings import Settings
+from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
+
+
+@pytest.fixture
+def seed_article(settings: Settings) -> CleanArticle:
+    [document] = list(read_inputs([SEED_ARTICLE], settings))
+    assert isinstance(document, RawDocument)
+    extracted = extract(document)
+    assert isinstance(extracted, ExtractedArticle)
+    cleaned = clean(extracted, settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    return cleaned
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    return json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))
+
+
+def test_seed_author_comes_from_the_bio(seed_article: CleanArticle, expected: dict) -> None:
+    assert seed_article.author is not None
+    assert seed_article.author.casefold() == expected["author"].casefold()
+
+
+def test_seed_body_keeps_every_required_passage(seed_article: CleanArticle, expected: dict) -> None:
+    body = seed_article.body_text.casefold()
+    missing = [s for s in expected["body_must_contain"] if normalise_text(s).casefold() not in body]
+    assert not missing
+
+
+def test_seed_body_has_no_furniture(seed_article: CleanArticle, expected: dict) -> None:
+    body = seed_article.body_text.casefold()
+    present = [s for s in expected["body_must_not_contain"] if s.casefold() in body]
+    assert not present
+
+
+def test_seed_embeds_are_split_out(seed_article: CleanArticle, expected: dict) -> None:
+    assert len(seed_article.embeds) == len(expected["embeds"])
+    for embed, want in zip(seed_article.embeds, expected["embeds"], strict=True):
+        assert embed.platform == want["platform"]
+        assert (embed.handle or "").casefold() == want["handle"].casefold()
+        assert embed.posted_on == date.fromisoformat(want["date"])
+        assert want["text_contains"].casefold() in embed.text.casefold()
+        assert want["text_contains"].casefold() not in seed_article.body_text.casefold()
+
+
+def _extracted(body: str, title: str | None = "Council approves tram extension",
+               authors: tuple[str, ...] = ("Jane Roe",)) -> ExtractedArticle:
+    return ExtractedArticle(document_id="d" * 64, source_uri="test://page.html", url="https://news.example.com/a",
+                            title=title, authors=authors, body=body)
+
+
+ARTICLE_LINES = [
+    "The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate.",
+    "Supporters said the new line would cut commuting times by a third, while opponents warned about costs.",
+    "Construction is expected to begin next year and to last at least four years, the transport department said.",
+]
+
+
+def test_page_chrome_lines_are_taken_out_and_kept_for_audit(settings: Settings) -> None:
+    chrome = ["Council approves tram extension", "By Jane Roe and Ola Nordmann", "Jane Roe",
+              "Updated: March 5, 2024 10:42 AM", "5 min read", "Photo: Kari Nordmann/Getty Images",
+              "Advertisement", "Share this article", "Subscribe to our newsletter for the week's best stories"]
+    body = "\n".join([*chrome[:5], ARTICLE_LINES[0], chrome[5], chrome[6], *ARTICLE_LINES[1:], *chrome[7:]])
+    cleaned = clean(_extracted(body), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == ARTICLE_LINES
+    assert sorted(cleaned.removed_lines) == sorted(chrome)
+
+
+def test_ordinary_sentences_that_start_like_furniture_stay(settings: Settings) -> None:
+    kept = ["Watch out for: the fares will rise in the spring for riders who do not hold a season ticket.",
+            "By Functionality", "Recommended Field Flattener: none, the lens corrects it.",
+            "Related to the above: the council also approved two new bus lanes.",
+            "Photographers gathered on the bridge to see the first tram cross the river."]
+    cleaned = clean(_extracted("\n".join([*ARTICLE_LINES, *kept])), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*ARTICLE_LINES, *kept]
+    assert cleaned.removed_lines == ()
+
+
+def test_promo_lines_for_other_stories_are_removed(settings: Settings) -> None:
+    promos = ["ALSO READ: Ten things to do in the old town", "Read more: how the tram was financed", "Related:"]
+    cleaned = clean(_extracted("\n".join([ARTICLE_LINES[0], promos[0], *ARTICLE_LINES[1:], *promos[1:]])), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == ARTICLE_LINES
+    assert list(cleaned.removed_lines) == promos
+
+
+GERMAN_LINES = [
+    "Der Stadtrat hat am Dienstag beschlossen, das Straßenbahnnetz über den Fluss hinaus zu erweitern.",
+    "Befürworter sagen, die neue Linie verkürze die Pendelzeit um ein Drittel, Gegner warnen vor den Kosten.",
+    "Die Bauarbeiten sollen im nächsten Jahr beginnen und mindestens vier Jahre dauern, teilte das Amt mit.",
+]
+
+
+def test_teaser_headings_and_prompts_in_other_languages_are_removed(settings: Settings) -> None:
+    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Lee también...",
+                 "À lire aussi : le tramway de Lyon", "Czytaj także"]
+    kept = ["Lesen Sie auch die Begründung des Gerichts, sagte der Sprecher, sie sei öffentlich."]
+    body = "\n".join([GERMAN_LINES[0], *furniture[:3], *GERMAN_LINES[1:], *kept, *furniture[3:]])
+    cleaned = clean(_extracted(body, title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, *kept]
+    assert sorted(cleaned.removed_lines) == sorted(furniture)
+
+
+def test_a_body_that_is_only_furniture_is_rejected(settings: Settings) -> None:
+    cleaned = clean(_extracted("Advertisement\nShare this article\nBy Jane Roe\n5 min read"), settings)
+    assert isinstance(cleaned, Reject)
+    assert (cleaned.stage, cleaned.reason) == ("clean", "no_article")
+
+
+def test_language_is_detected_from_the_body(settings: Settings) -> None:
+    cleaned = clean(_extracted("\n".join(ARTICLE_LINES)), settings)
+    assert isinstance(cleaned, CleanArticle)
+    assert cleaned.language == "en"
+    assert cleaned.word_count == sum(len(line.split()) for line in ARTICLE_LINES)
+
+
+# --- Property: whatever text and declarations reach it, cleaning answers with an article or a reject ---
+
+_LINE = st.one_of(st.text(max_size=120), st.sampled_from((
+    "Read more: another story", "By Jane Doe", "— Jane (@jane) March 3, 2025", "Advertisement",
+    "Updated: March 3, 2025 at 10:00 AM", "Jane Doe is a reporter who covers the city.", "About the author", "")))
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_LINE, max_size=30), title=st.one_of(st.none(), st.text(max_size=80)),
+       authors=st.lists(st.text(max_size=30), max_size=3), url=st.one_of(st.none(), st.text(max_size=40)),
+       source=st.sampled_from(("a.txt", "a.html", "feed.jsonl#line=1")))
+def test_any_extracted_text_cleans_to_an_article_or_a_reject(
+        lines: list[str], title: str | None, authors: list[str], url: str | None, source: str) -> None:
+    article = ExtractedArticle(document_id="d" * 64, source_uri=source, url=url, title=title,
+                               authors=tuple(authors), body="\n".join(lines))
+    for minimum in (0, 25):
+        cleaned = clean(article, Settings(min_body_words=minimum))
+        assert isinstance(cleaned, CleanArticle | Reject)
+        if isinstance(cleaned, Reject):
+            assert (cleaned.stage, cleaned.input) == ("clean", source)
+        else:
+            assert cleaned.word_count >= minimum and cleaned.source_uri == source

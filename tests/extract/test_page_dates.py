@@ -1,0 +1,80 @@
+"""Publication dates: the original publication before any revision, plausibility, time and zone, the source."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import lxml.html
+
+from ingest.extract.page_dates import find_published, parse_timestamp, plausible
+from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
+from tests.pages import PARAGRAPHS
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _page(head: str = "", article: str = "") -> lxml.html.HtmlElement:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return lxml.html.fromstring(f"<html><head>{head}</head><body><nav>Home</nav><article><h1>Tram vote</h1>"
+                                f"{article}{body}</article><footer>Copyright 2019</footer></body></html>")
+
+
+def _ld(**fields: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
+
+
+def _published(tree: lxml.html.HtmlElement, url: str | None = None):  # type: ignore[no-untyped-def]
+    entities = json_ld_entities(tree)
+    article = next((e for e in entities if e.get("@type") == "NewsArticle"), {})
+    scope = next(tree.iter("article"))
+    return find_published(tree, article, entities, meta_tags(tree), url, scope, now=NOW)
+
+
+def test_the_declared_publication_wins_over_a_later_modification() -> None:
+    head = (_ld(datePublished="2019-04-02T09:15:00+02:00", dateModified="2025-10-01T08:00:00+00:00")
+            + '<meta property="article:modified_time" content="2025-10-01T08:00:00+00:00">')
+    found = _published(_page(head, "<p>Updated on 1 October 2025</p>"))
+    assert found is not None and found.day == date(2019, 4, 2) and found.source == "jsonld:datePublished"
+    assert found.time == datetime(2019, 4, 2, 9, 15, tzinfo=timezone(timedelta(hours=2)))
+
+
+def test_a_published_meta_tag_comes_before_generic_dates_and_keeps_its_zone() -> None:
+    head = ('<meta name="date" content="2016-07-01">'
+            '<meta property="article:published_time" content="2024-10-08T23:30:00-05:00">')
+    found = _published(_page(head))
+    assert found is not None and found.source == "meta:article:published_time"
+    assert found.day == date(2024, 10, 8)  # the day in the page's own zone, not in UTC (the 9th)
+    assert found.time is not None and found.time.astimezone(UTC) == datetime(2024, 10, 9, 4, 30, tzinfo=UTC)
+
+
+def test_implausible_dates_are_passed_over() -> None:
+    head = _ld(datePublished="2031-01-01") + '<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
+    found = _published(_page(head), url="https://news.example.com/2024/03/05/tram-vote")
+    assert found is not None and (found.day, found.source) == (date(2024, 3, 5), "htmldate")
+
+
+def test_a_day_stated_in_the_article_text_is_found_but_a_bare_year_is_not() -> None:
+    stated = _published(_page(article="<p>Jane Roe reported this on 14 March 2024 for the city desk.</p>"))
+    assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 14), "htmldate:article_text")
+    assert _published(_page(article="<p>Best tram rides of 2024</p>")) is None
+
+
+def test_a_day_without_a_time_or_a_time_without_a_zone_gives_no_instant() -> None:
+    assert parse_timestamp("2024-03-05") == (date(2024, 3, 5), None)
+    assert parse_timestamp("2024-03-05T10:00:00") == (date(2024, 3, 5), None)
+    assert parse_timestamp("2024/03/05 10:00") == (date(2024, 3, 5), None)
+    assert parse_timestamp("Tue, 05 Mar 2024 10:00:00 GMT") == (date(2024, 3, 5),
+                                                                 datetime(2024, 3, 5, 10, tzinfo=UTC))
+    assert parse_timestamp("last week") is None and parse_timestamp("2024-02-30") is None
+
+
+def test_plausibility_bounds() -> None:
+    assert plausible(date(1995, 1, 1), NOW) and plausible(date(2026, 12, 1), NOW)  # a day of clock slack
+    assert not plausible(date(1994, 12, 31), NOW) and not plausible(date(2026, 12, 2), NOW)
+
+
+def test_page_metadata_carries_the_date_and_its_source() -> None:
+    page = read_page_metadata(_page(_ld(datePublished="2024-03-05T10:00:00Z")), "https://news.example.com/x")
+    assert page.published is not None and page.published.source == "jsonld:datePublished"
+    assert page.published.time == datetime(2024, 3, 5, 10, tzinfo=UTC)

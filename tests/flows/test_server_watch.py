@@ -1,0 +1,63 @@
+"""A Prefect server killed mid-run: the run fails in bounded time with one line, loses nothing it committed,
+and the re-run (against a server that is back) finishes the job. A real `prefect server start`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import duckdb
+
+from ingest.warehouse import stage_state
+from tests.prefect_server import BIN, prefect_server, wait_until
+from tests.soak import write_corpus
+
+
+def _ingest(corpus: Path, warehouse: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen([str(BIN / "ingest"), "run", str(corpus), "-w", str(warehouse), "--batch-size", "1"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
+
+
+def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishes(tmp_path: Path) -> None:
+    corpus, warehouse = tmp_path / "corpus", tmp_path / "news.duckdb"
+    documents = len(write_corpus(corpus, stories=12, seed=9))
+    log = tmp_path / "first.log"
+    with prefect_server(tmp_path / "first-server") as server:
+        env = server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1", INGEST_API_LOST_SECONDS="5")
+        run = _ingest(corpus, warehouse, env, log)
+        try:
+            wait_until(lambda: b"batch 2:" in log.read_bytes(), 300, "the run's second batch", run)
+            os.killpg(server.process.pid, signal.SIGKILL)  # the server dies mid-run
+            code = run.wait(timeout=180)  # a generous bound: without the watch it hangs for many minutes
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    assert code == 1
+    last = log.read_text(errors="replace").strip().splitlines()[-1]
+    assert last.startswith("error: the Prefect server at") and "stopped answering" in last
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = con.execute("select count(*) from articles").fetchone()
+    assert kept is not None and kept[0] >= 2  # what it committed before the server died is there
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = con.execute("select flow_run_id from runs").fetchone()
+    assert first is not None
+    # The server is back, on its own database, and the same command runs again.
+    with prefect_server(tmp_path / "first-server") as server:
+        with server.api() as api:  # it never heard the end of the first run
+            assert api.get(f"/flow_runs/{first[0]}").json()["state"]["type"] == "RUNNING"
+        rerun = subprocess.run([str(BIN / "ingest"), "run", str(corpus), "-w", str(warehouse), "--batch-size", "1"],
+                               env=server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1"),
+                               capture_output=True, timeout=600)
+        with server.api() as api:  # the re-run told it that the first run's process died
+            assert api.get(f"/flow_runs/{first[0]}").json()["state"]["type"] == "CRASHED"
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from articles").fetchone() == (documents,)
+        assert con.execute("select status, count(*) from runs group by all order by all").fetchall() == [
+            ("completed", 1), ("crashed", 1)]
+        pending = stage_state.pending_work(con)
+    assert pending.dedupe == [] and pending.enrichment == []

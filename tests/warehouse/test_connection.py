@@ -1,0 +1,175 @@
+"""The load layer: migrations recorded by name, edits refused, views kept current, loads atomic."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.models import BatchResult, RawDocument, Reject
+from ingest.warehouse import connection as warehouse
+
+
+def _copy_sql(tmp_path: Path) -> Path:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql_dir)
+    return sql_dir
+
+
+def test_every_migration_is_applied_once_and_recorded_by_name(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        first = warehouse.migrate(con)
+        again = warehouse.migrate(con)
+        recorded = [r[0] for r in con.execute("select name from schema_migrations order by version").fetchall()]
+    assert first == [p.stem for p in warehouse.migration_files()] and again == []
+    assert recorded == first and recorded[0] == "001_core"
+
+
+def test_an_applied_migration_that_was_edited_is_refused(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        core = sql_dir / "migrations" / "001_core.sql"
+        core.write_text(core.read_text() + "\n-- edited\n")
+        with pytest.raises(warehouse.WarehouseError, match="001_core.sql changed after it was applied"):
+            warehouse.migrate(con, sql_dir)
+
+
+def test_a_changed_view_file_is_recreated_on_the_next_open(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 1 as answer;")
+        warehouse.migrate(con, sql_dir)
+        assert con.execute("select answer from zz_probe").fetchone() == (1,)
+        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 2 as answer;")
+        warehouse.migrate(con, sql_dir)
+        assert con.execute("select answer from zz_probe").fetchone() == (2,)
+
+
+def test_a_failing_load_leaves_nothing_of_its_batch(tmp_path: Path) -> None:
+    doc = RawDocument(source_uri="a.html", media_type="text/html", content=b"<p>x</p>")
+    bad_reject = Reject(input="a.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        con.execute("drop table rejects")  # the last insert of the batch now fails
+        with pytest.raises(duckdb.Error):
+            warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=(bad_reject,)), "run")
+        assert con.execute("select count(*) from documents").fetchone() == (0,)
+        assert con.execute("select count(*) from loads").fetchone() == (0,)
+
+
+def test_rejects_carry_rejected_at_a_column_name_sql_can_sort_by_unquoted(tmp_path: Path) -> None:
+    reject = Reject(input="a.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=(reject,)), "run")
+        assert con.execute("select input from rejects order by rejected_at").fetchall() == [("a.html",)]
+        assert con.execute("select rejects, last_seen is not null from rejects_by_reason").fetchall() == [(1, True)]
+
+
+def test_a_warehouse_made_before_the_rename_keeps_its_rejects(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    (sql_dir / "migrations" / "008_rejected_at.sql").unlink()
+    (sql_dir / "views" / "rejects_by_reason.sql").write_text("create or replace view rejects_by_reason as select 1;")
+    reject = Reject(input="old.html", stage="read", reason="empty", detail="x")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        con.execute("insert into rejects values ('r1', 'old.html', 'read', 'empty', 'x', 'run', "
+                    "timestamp '2024-05-01 10:00', 'load')")
+        assert warehouse.migrate(con) == ["008_rejected_at"]
+        assert con.execute("select input, rejected_at from rejects").fetchall()[0][0] == reject.input
+        assert con.execute("select cast(last_seen as varchar) from rejects_by_reason").fetchone() == (
+            "2024-05-01 10:00:00",)
+
+
+def test_relations_list_tables_and_views_with_row_counts(tmp_path: Path) -> None:
+    doc = RawDocument(source_uri="a.html", media_type="text/html", content=b"<p>x</p>")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        warehouse.load_batch(con, BatchResult(documents=(doc,), articles=(), rejects=()), "run")
+        found = {r.name: r for r in warehouse.relations(con)}
+        names = [r.name for r in warehouse.relations(con, counts=False)]
+    assert found["documents"].kind == "table" and found["documents"].rows == 1
+    assert found["articles"].rows == 0 and found["stg_articles"].kind == "view"
+    assert found["schema_migrations"].rows == len(warehouse.migration_files())
+    assert names == sorted(names) and {"documents", "rejects_by_reason"} <= set(names)
+
+
+def test_columns_of_a_table_in_order_and_a_clear_error_for_an_unknown_one(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        columns = warehouse.columns_of(con, "rejects")
+        with pytest.raises(warehouse.WarehouseError, match="no table or view named 'reject'.*did you mean rejects"):
+            warehouse.columns_of(con, "reject")
+    assert [c.name for c in columns] == ["reject_id", "input", "stage", "reason", "detail", "run_id", "rejected_at",
+                                         "load_id"]
+    assert columns[6].type == "TIMESTAMP" and columns[0].nullable is False and columns[4].nullable is True
+
+
+def test_query_connection_keeps_its_read_only_attachments_and_refuses_new_ones(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "w.duckdb")
+    with warehouse.open_warehouse(settings):
+        pass
+    side = tmp_path / "side.duckdb"
+    with duckdb.connect(str(side)) as con:
+        con.execute("create table hits as select 7 as n")
+    con = warehouse.connect_for_queries(settings, attachments=[("side", side)])
+    try:
+        assert warehouse.run_query(con, "select n from side.hits") == (["n"], [(7,)])
+        # Re-attaching the side file writable would also let the warehouse be re-attached writable after it.
+        with pytest.raises(warehouse.QueryRefused, match="DETACH is not allowed"):
+            warehouse.run_query(con, "detach side")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            warehouse.run_query(con, "insert into side.hits values (8)")
+        with pytest.raises(duckdb.Error, match="locked"):
+            warehouse.run_query(con, "set enable_external_access = true")
+    finally:
+        con.close()
+
+
+def _corrupted_warehouse(tmp_path: Path) -> Path:
+    """A real warehouse with rows, then garbage written over its data blocks (what a bad disk or copy leaves)."""
+    from ingest.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "corrupt.duckdb")
+    rejects = tuple(Reject(input=f"in-{i}", stage="read", reason="empty", detail="x" * 200) for i in range(5000))
+    with warehouse.open_warehouse(settings) as con:
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=rejects), "run")
+    size = settings.warehouse.stat().st_size
+    with settings.warehouse.open("r+b") as handle:
+        for block_start in range(3 * 4096, size, 256 * 1024):  # after the file headers, each 256 KiB block
+            handle.seek(block_start + 64)  # past the block's stored checksum, so the block no longer matches it
+            handle.write(b"\xde\xad\xbe\xef" * 64)
+    return settings.warehouse
+
+
+def test_a_corrupt_warehouse_is_reported_as_corrupt_not_as_locked(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+
+    path = _corrupted_warehouse(tmp_path)
+    with pytest.raises(warehouse.WarehouseCorrupt, match="is corrupt .*checksum") as raised:
+        warehouse.connect(Settings(warehouse=path, lock_timeout_seconds=30))
+    assert "locked" not in str(raised.value)
+
+
+def test_a_commit_that_fails_keeps_its_own_error_not_cannot_rollback(tmp_path: Path) -> None:
+    """A failed COMMIT ends the transaction itself; the rollback after it must not replace the error."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create table t (x integer primary key)")
+        con.execute("begin transaction")
+        con.execute("insert into t values (1)")
+        other = con.cursor()
+        other.execute("insert into t values (1)")  # commits first: the outer commit now conflicts
+        try:
+            con.execute("commit")
+        except duckdb.Error as failed:
+            warehouse.rollback(con)  # must not raise "cannot rollback - no transaction is active"
+            assert "rollback" not in str(failed)
+        else:
+            raise AssertionError("the conflicting commit was expected to fail")
+        assert con.execute("select count(*) from t").fetchone() == (1,)
