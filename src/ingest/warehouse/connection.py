@@ -21,6 +21,7 @@ import pyarrow as pa
 from ingest.models import BatchResult, utc_now
 from ingest.settings import Settings
 from ingest.warehouse.stage_state import this_process
+from ingest.warehouse.statements import statement
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"  # shipped inside the package
 
@@ -135,9 +136,9 @@ def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Pat
 
 def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of an analyst query on a `connect_for_queries` connection."""
-    for statement in duckdb.extract_statements(query):
-        if statement.type in _REFUSED_STATEMENTS:
-            raise QueryRefused(f"{statement.type.name} is not allowed: `ingest sql` reads the warehouse only")
+    for parsed in duckdb.extract_statements(query):
+        if parsed.type in _REFUSED_STATEMENTS:
+            raise QueryRefused(f"{parsed.type.name} is not allowed: `ingest sql` reads the warehouse only")
     try:
         cursor = con.execute(query)
     except duckdb.PermissionException as exc:
@@ -252,6 +253,18 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("rollback")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back (see `rollback`) when it raises."""
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        rollback(con)
+        raise
+
+
 def new_load_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
@@ -260,18 +273,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) 
     """Insert one batch atomically; rows already present (same ids) are left as they are."""
     load_id = new_load_id()
     tables = _batch_tables(batch, run_id, load_id)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         inserted = {name: _insert_new(con, name, table) for name, table in tables.items()}
         counts = LoadCounts(load_id, inserted["documents"], inserted["articles"], inserted["article_embeds"],
                             inserted["rejects"])
         if any(inserted.values()):  # an all-duplicate batch changed nothing, so it records nothing either
-            con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
+            con.execute(statement("loads/record_load"),
                         [load_id, run_id, utc_now(), counts.documents, counts.articles, counts.embeds, counts.rejects])
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
     return counts
 
 
