@@ -86,3 +86,14 @@ def test_an_empty_table_exports_as_a_readable_file_with_its_schema(settings: Set
     pipeline.run_batches([tmp_path / "junk.html"], settings, "run-2")
     export.export_parquet(settings, out)
     assert _read(rejects, "select count(*), count(reject_date) from $files") == [(1, 1)]
+
+
+def test_an_export_directory_may_have_a_quote_in_its_name(settings: Settings, tmp_path: Path) -> None:
+    pipeline.run_batches([SEED_ARTICLE], settings, "run-1")
+    out = tmp_path / "analyst's export"
+    results = {r.table: r.rows for r in export.export_parquet(settings, out)}
+    assert results["articles"] == 1
+    with duckdb.connect() as con:
+        row = con.execute("select count(*) from read_parquet($files, hive_partitioning = true)",
+                          {"files": str(out / "articles" / "*" / "*.parquet")}).fetchone()
+    assert row == (1,)

@@ -20,7 +20,7 @@ from ingest.pipeline import run_batches
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import search
-from ingest.warehouse.extensions import ExtensionMissing, load_packaged_extension, packaged_extension_path
+from ingest.warehouse.extensions import load_packaged_extension
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 FILLER = ("Officials said further figures would be published in the spring after a review by independent auditors. "
@@ -73,16 +73,6 @@ def indexed(tmp_path: Path, settings: Settings) -> Settings:
     assert totals["loaded_articles"] == len(CORPUS)
     assert totals["search_indexed_articles"] == len(CORPUS)
     return settings
-
-
-def test_the_extension_loads_from_its_registry_package_and_a_missing_one_is_named() -> None:
-    assert packaged_extension_path("fts").is_file()
-    with duckdb.connect() as con:
-        load_packaged_extension(con, "fts")
-        loaded = con.execute("select loaded from duckdb_extensions() where extension_name = 'fts'").fetchone()
-        assert loaded == (True,)
-        with pytest.raises(ExtensionMissing, match="pip install duckdb-extension-no-such-thing==1.5.5"):
-            load_packaged_extension(con, "no_such_thing")
 
 
 def test_the_relevant_article_ranks_first(indexed: Settings) -> None:

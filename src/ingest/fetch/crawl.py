@@ -170,8 +170,7 @@ class Crawl:
         run); URLs named on the command line all."""
         cap = self.settings.max_urls_per_source_per_run if canonical_urls is None else None
         with self.warehouse() as con:
-            frontier.give_up_exhausted(con)
-            return frontier.due(con, source_ids, canonical_urls, per_source=cap)
+            return frontier.claim_due(con, source_ids, canonical_urls, per_source=cap)
 
     def fetch_pages(self, items: Sequence[FrontierItem],
                     validators: Mapping[str, StoredValidators] | None = None) -> FetchedBatch:
@@ -201,14 +200,7 @@ class Crawl:
         records = [*batch.records, *side]
         load_id = warehouse.new_load_id()
         with self.warehouse() as con:
-            con.execute("begin transaction")
-            try:
-                frontier.record_fetches(con, records, self.run_id, load_id)
-                frontier.save_trust(con, self.fetcher.trust.snapshot(), load_id)
-                con.execute("commit")
-            except BaseException:
-                warehouse.rollback(con)
-                raise
+            frontier.record_round(con, records, self.fetcher.trust.snapshot(), self.run_id, load_id)
             if batch.rejects:
                 warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=batch.rejects), self.run_id)
         totals = Counter(f"fetch:{r.result.purpose}:{r.result.outcome}" for r in records)

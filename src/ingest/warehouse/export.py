@@ -2,7 +2,8 @@
 
 Written with DuckDB's `COPY ... (format parquet, partition_by ...)`, which streams: memory does not grow with
 the warehouse. Each table is written to a fresh directory next to its destination and swapped in at the end,
-so a reader of the export never sees half a table, and exporting twice gives the same files.
+so a reader of the export never sees half a table, and exporting twice gives the same files. Each table's query is
+sql/queries/export/<table>.sql; the COPY around it (its options differ with partitioning) is put together here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.ops.quality import existing_tables
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
+from ingest.warehouse.statements import statement
 
 FORMATS = ("parquet",)
 EMPTY_PARTITION = "empty"  # the directory of the one schema-only file an empty partitioned table exports as
@@ -24,26 +25,22 @@ EMPTY_PARTITION = "empty"  # the directory of the one schema-only file an empty 
 
 @dataclass(frozen=True)
 class Export:
-    name: str
-    query: str
+    name: str  # also its query's name: sql/queries/export/<name>.sql
     partition: str | None  # a date column; None writes one unpartitioned file set
     requires: tuple[str, ...]
 
+    @property
+    def query(self) -> str:
+        return statement(f"export/{self.name}")
 
-_ARTICLE_DATE = "coalesce(a.published_at, cast(a.ingested_at as date))"
 
 EXPORTS: tuple[Export, ...] = (
-    Export("articles", f"select a.*, {_ARTICLE_DATE} as article_date from articles a",
-           "article_date", ("articles",)),
-    Export("article_embeds", f"select e.*, {_ARTICLE_DATE} as article_date from article_embeds e "
-           "join articles a using (article_id)", "article_date", ("article_embeds",)),
-    Export("rejects", "select r.*, cast(r.rejected_at as date) as reject_date from rejects r", "reject_date",
-           ("rejects",)),
-    Export("article_duplicates", f"select d.*, {_ARTICLE_DATE} as article_date from article_duplicates d "
-           "join articles a using (article_id)", "article_date", ("article_duplicates",)),
-    Export("entities", "select * from entities", None, ("entities",)),
-    Export("entity_mentions", f"select m.*, {_ARTICLE_DATE} as article_date from entity_mentions m "
-           "join articles a using (article_id)", "article_date", ("entity_mentions",)),
+    Export("articles", "article_date", ("articles",)),
+    Export("article_embeds", "article_date", ("article_embeds",)),
+    Export("rejects", "reject_date", ("rejects",)),
+    Export("article_duplicates", "article_date", ("article_duplicates",)),
+    Export("entities", None, ("entities",)),
+    Export("entity_mentions", "article_date", ("entity_mentions",)),
 )
 
 
@@ -59,7 +56,7 @@ def export_parquet(settings: Settings, out_dir: Path) -> list[ExportResult]:
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     with warehouse.open_warehouse(settings, read_only=True) as con:
-        tables = existing_tables(con)
+        tables = {relation.name for relation in warehouse.relations(con, counts=False)}
         for export in EXPORTS:
             if set(export.requires) <= tables:
                 results.append(_export_one(con, export, out_dir))
@@ -77,7 +74,7 @@ def _export_one(con: duckdb.DuckDBPyConnection, export: Export, out_dir: Path) -
             target = staging
         else:
             target = staging / "part_0.parquet"
-        row = con.execute(f"copy ({export.query}) to '{_sql_path(target)}' ({options})").fetchone()
+        row = con.execute(f"copy ({export.query}) to $path ({options})", {"path": str(target)}).fetchone()
         rows = int(row[0]) if row else 0
         if rows == 0 and export.partition:
             _write_empty(con, export, staging)
@@ -93,8 +90,8 @@ def _write_empty(con: duckdb.DuckDBPyConnection, export: Export, staging: Path) 
     table; its directory is not `key=value`, so hive partitioning adds nothing to it."""
     (staging / EMPTY_PARTITION).mkdir()
     target = staging / EMPTY_PARTITION / "part_0.parquet"
-    con.execute(f"copy (select * from ({export.query}) limit 0) to '{_sql_path(target)}' "
-                "(format parquet, compression zstd)")
+    con.execute(f"copy (select * from ({export.query}) limit 0) to $path (format parquet, compression zstd)",
+                {"path": str(target)})
 
 
 def _swap_in(staging: Path, final: Path) -> None:
@@ -103,7 +100,3 @@ def _swap_in(staging: Path, final: Path) -> None:
         final.rename(retired)
     staging.rename(final)
     shutil.rmtree(retired, ignore_errors=True)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

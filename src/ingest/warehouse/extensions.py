@@ -14,6 +14,8 @@ from importlib.resources.abc import Traversable
 
 import duckdb
 
+from ingest.warehouse.statements import statement
+
 
 class ExtensionMissing(RuntimeError):
     """The registry package that ships an extension is not installed, or ships no build for this DuckDB."""
@@ -40,5 +42,5 @@ def load_packaged_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """LOAD extension `name` into `con` from its registry package (call before any lock-down of `con`'s
     configuration: loading an extension is external access)."""
     path = str(packaged_extension_path(name))
-    con.execute("set autoinstall_known_extensions = false")  # never reach for DuckDB's server instead
-    con.execute(f"load '{path.replace(chr(39), chr(39) * 2)}'")
+    con.execute(statement("extensions/no_autoinstall"))
+    con.execute(f"load '{path.replace(chr(39), chr(39) * 2)}'")  # LOAD takes no parameter: the path is quoted here

@@ -1,9 +1,10 @@
 """Fetch state in the warehouse: sources, the URL frontier, fetch records, stored validators and host trust.
 
 All writes are bulk (an Arrow table registered, then one insert/update ... select), inside the caller's
-transaction when it has one. Frontier rules: a URL is keyed by its canonical form and fetched once; a transient
-failure (timeout, connection error, 5xx, 429, robots.txt unreachable) schedules a retry with growing delay, up to
-`MAX_ATTEMPTS`; anything else is final until a refetch is asked for.
+transaction when it has one; the statements are in sql/queries/frontier/. Frontier rules: a URL is keyed by its
+canonical form and fetched once; a transient failure (timeout, connection error, 5xx, 429, robots.txt unreachable)
+schedules a retry with growing delay, up to `MAX_ATTEMPTS`; anything else is final until a refetch is asked for.
+The frontier claim (`claim_due`) is one of the warehouse operations that must be serialised.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from ingest.fetch.discover import Discovered, SourceKind
 from ingest.fetch.validators import HostTrust, StoredValidators
 from ingest.models import Record, utc_now
 from ingest.urls import canonicalize_url
+from ingest.warehouse.connection import transaction
+from ingest.warehouse.statements import statement
 
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 600  # a failed URL waits 10 min, 20, 40, ... (at most a day) before its next try
@@ -116,31 +119,21 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], load
                         ("schedule", pa.string()), ("enabled", pa.bool_()), ("rate_per_second", pa.float64())])
     _register(con, "incoming_sources", [s.model_dump() for s in sources], schema)
     try:
-        now = utc_now()
-        con.execute("update sources set enabled = false, synced_at = ?, load_id = ? "
-                    "where enabled and source_id not in (select source_id from incoming_sources)", [now, load_id])
-        con.execute(
-            "insert or replace into sources select source_id, kind, url, schedule, enabled, rate_per_second, "
-            "?::timestamp, ? from incoming_sources i where not exists (select 1 from sources s where "
-            "s.source_id = i.source_id and s.kind = i.kind and s.url = i.url and s.schedule is not distinct from "
-            "i.schedule and s.enabled = i.enabled and s.rate_per_second is not distinct from i.rate_per_second)",
-            [now, load_id])
+        stamp = {"now": utc_now(), "load_id": load_id}
+        con.execute(statement("frontier/disable_dropped_sources"), stamp)
+        con.execute(statement("frontier/upsert_sources"), stamp)
     finally:
         con.unregister("incoming_sources")
 
 
 def get_sources(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None) -> list[Source]:
     """The named sources (enabled or not: asking by id is asking), or every enabled one."""
-    columns = "source_id, kind, url, schedule, enabled, rate_per_second"
-    if source_ids is None:
-        rows = con.execute(f"select {columns} from sources where enabled order by source_id").fetchall()
-    else:
-        rows = con.execute(f"select {columns} from sources where source_id in (select unnest(?)) order by source_id",
-                           [list(source_ids)]).fetchall()
-        missing = sorted(set(source_ids) - {r[0] for r in rows})
-        if missing:
-            raise SourcesError(f"unknown source {', '.join(missing)}: not in the sources seed")
-    keys = columns.split(", ")
+    cursor = con.execute(statement("frontier/sources"),
+                         {"source_ids": None if source_ids is None else list(source_ids)})
+    keys = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall()
+    if source_ids is not None and (missing := sorted(set(source_ids) - {r[0] for r in rows})):
+        raise SourcesError(f"unknown source {', '.join(missing)}: not in the sources seed")
     return [Source(**dict(zip(keys, row, strict=True))) for row in rows]
 
 
@@ -160,14 +153,8 @@ def enqueue(con: duckdb.DuckDBPyConnection, found: Iterable[Discovered], source_
     _register(con, "incoming_urls", rows, _FRONTIER_SCHEMA)
     try:
         if requeue:
-            con.execute("update frontier set state = 'queued', not_before = null, url = i.url from "
-                        "(select distinct on (canonical_url) * from incoming_urls) i "
-                        "where frontier.canonical_url = i.canonical_url")
-        row = con.execute(
-            "insert into frontier select distinct on (canonical_url) canonical_url, url, source_id, discovered_via, "
-            "title, published_at, 'queued', null, 0, null, null, null, ?::timestamp, ? from incoming_urls i "
-            "where not exists (select 1 from frontier f where f.canonical_url = i.canonical_url)",
-            [utc_now(), load_id]).fetchone()
+            con.execute(statement("frontier/requeue_found"))
+        row = con.execute(statement("frontier/enqueue_new"), {"now": utc_now(), "load_id": load_id}).fetchone()
     finally:
         con.unregister("incoming_urls")
     return int(row[0]) if row else 0
@@ -175,8 +162,7 @@ def enqueue(con: duckdb.DuckDBPyConnection, found: Iterable[Discovered], source_
 
 def requeue_fetched(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int:
     """Ask for a refetch: every URL of these sources is queued again (conditional requests keep it cheap)."""
-    row = con.execute("update frontier set state = 'queued', not_before = null "
-                      "where source_id in (select unnest(?)) and state <> 'queued'", [list(source_ids)]).fetchone()
+    row = con.execute(statement("frontier/requeue_sources"), {"source_ids": list(source_ids)}).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -194,32 +180,36 @@ def due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
     """URLs waiting to be fetched: queued, or a retry whose time has come; for some sources or some URLs. With
     `per_source`, at most that many of each source (the longest waiting first): a feed of 100,000 items is
     fetched over many bounded runs instead of one that lasts a day."""
-    where = ["(state = 'queued' or (state = 'retry' and not_before <= ?))"]
-    params: list[object] = [now or utc_now()]
-    if source_ids is not None:
-        where.append("source_id in (select unnest(?))")
-        params.append(list(source_ids))
-    if canonical_urls is not None:
-        where.append("canonical_url in (select unnest(?))")
-        params.append(list(canonical_urls))
-    rows = con.execute(
-        "select canonical_url, url, source_id, row_number() over (partition by source_id "
-        f"order by discovered_at, canonical_url) as nth from frontier where {' and '.join(where)} "
-        "order by discovered_at, canonical_url", params).fetchall()
+    rows = con.execute(statement("frontier/due"), {
+        "now": now or utc_now(),
+        "source_ids": None if source_ids is None else list(source_ids),
+        "canonical_urls": None if canonical_urls is None else list(canonical_urls),
+    }).fetchall()
     kept = [r for r in rows if per_source is None or r[3] <= per_source]
     return Due([FrontierItem(canonical_url=r[0], url=r[1], source_id=r[2]) for r in kept], len(rows) - len(kept))
+
+
+# serialised: frontier claim
+def claim_due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
+              canonical_urls: Sequence[str] | None = None, now: datetime | None = None,
+              per_source: int | None = None) -> Due:
+    """The frontier claim: which URLs this run takes. Retries past `MAX_ATTEMPTS` are given up first, then `due`
+    picks the URLs, in one transaction. This operation is serialised: two runs claiming at once would take the same
+    URLs, so the claim (and the fetch rows that settle it, `record_round`) must run one writer at a time."""
+    with transaction(con):
+        give_up_exhausted(con)
+        return due(con, source_ids, canonical_urls, now, per_source)
 
 
 def stored_validators(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, StoredValidators]:
     if not urls:
         return {}
-    rows = con.execute("select url, etag, last_modified, body_sha256 from fetch_validators "
-                       "where url in (select unnest(?))", [list(urls)]).fetchall()
+    rows = con.execute(statement("frontier/stored_validators"), {"urls": list(urls)}).fetchall()
     return {r[0]: StoredValidators(etag=r[1], last_modified=r[2], body_sha256=r[3]) for r in rows}
 
 
 def load_trust(con: duckdb.DuckDBPyConnection) -> dict[str, HostTrust]:
-    rows = con.execute("select host, trusted, strikes, since_check, reason from host_validator_trust").fetchall()
+    rows = con.execute(statement("frontier/host_trust")).fetchall()
     return {r[0]: HostTrust(trusted=r[1], strikes=r[2], since_check=r[3], reason=r[4] or "") for r in rows}
 
 
@@ -232,8 +222,7 @@ def save_trust(con: duckdb.DuckDBPyConnection, hosts: dict[str, HostTrust], load
                         ("since_check", pa.int32()), ("reason", pa.string())])
     _register(con, "incoming_trust", rows, schema)
     try:
-        con.execute("insert or replace into host_validator_trust select host, trusted, strikes, since_check, "
-                    "reason, ?::timestamp, ? from incoming_trust", [utc_now(), load_id])
+        con.execute(statement("frontier/save_host_trust"), {"now": utc_now(), "load_id": load_id})
     finally:
         con.unregister("incoming_trust")
 
@@ -259,23 +248,21 @@ def record_fetches(con: duckdb.DuckDBPyConnection, records: Sequence[FetchRecord
     rows = [_fetch_row(r, run_id, load_id) for r in records]
     _register(con, "incoming_fetches", rows, _FETCH_SCHEMA)
     try:
-        columns = [f.name for f in _FETCH_SCHEMA][:21]
-        con.execute(f"insert into fetches ({', '.join(columns)}) select {', '.join(columns)} from incoming_fetches")
-        con.execute(
-            "insert or replace into fetch_validators select distinct on (url) url, etag, last_modified, body_sha256, "
-            "document_id, fetched_at, load_id from incoming_fetches "
-            "where store_validators and outcome in ('ok', 'not_modified') and status between 200 and 299 "
-            "order by url, fetched_at desc")
-        con.execute(
-            "update frontier set state = i.state, attempts = frontier.attempts + 1, "
-            "not_before = case when i.state = 'retry' then i.fetched_at + to_seconds(greatest("
-            f"coalesce(i.retry_after_seconds, 0), "
-            f"least({RETRY_CAP_SECONDS}, {RETRY_BASE_SECONDS} * pow(2, frontier.attempts)))) end, "
-            "last_outcome = i.outcome, last_fetch_at = i.fetched_at, "
-            "document_id = coalesce(i.document_id, frontier.document_id) "
-            "from incoming_fetches i where i.canonical_url is not null and frontier.canonical_url = i.canonical_url")
+        con.execute(statement("frontier/insert_fetches"))
+        con.execute(statement("frontier/keep_validators"))
+        con.execute(statement("frontier/advance_frontier"),
+                    {"retry_base_seconds": RETRY_BASE_SECONDS, "retry_cap_seconds": RETRY_CAP_SECONDS})
     finally:
         con.unregister("incoming_fetches")
+
+
+def record_round(con: duckdb.DuckDBPyConnection, records: Sequence[FetchRecord], trust: dict[str, HostTrust],
+                 run_id: str | None, load_id: str) -> None:
+    """A round of fetches settled at once: its fetch rows, validators and frontier states (`record_fetches`) and
+    the hosts' validator trust (`save_trust`), in one transaction, so a failure leaves none of them behind."""
+    with transaction(con):
+        record_fetches(con, records, run_id, load_id)
+        save_trust(con, trust, load_id)
 
 
 def _fetch_row(record: FetchRecord, run_id: str | None, load_id: str) -> dict[str, object]:
@@ -295,8 +282,7 @@ def _fetch_row(record: FetchRecord, run_id: str | None, load_id: str) -> dict[st
 
 def give_up_exhausted(con: duckdb.DuckDBPyConnection) -> int:
     """Retries past `MAX_ATTEMPTS` become failures (a refetch request still brings them back)."""
-    row = con.execute("update frontier set state = 'failed', not_before = null "
-                      "where state = 'retry' and attempts >= ?", [MAX_ATTEMPTS]).fetchone()
+    row = con.execute(statement("frontier/give_up_exhausted"), {"max_attempts": MAX_ATTEMPTS}).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -1,4 +1,7 @@
-"""Warehouse upkeep: fold the write-ahead log into the file, refresh optimizer statistics, report the size."""
+"""Warehouse upkeep: fold the write-ahead log into the file, refresh optimizer statistics, report the size.
+
+The statements are sql/queries/maintenance/*.sql.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
+from ingest.warehouse.statements import statement
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,6 @@ def upkeep(settings: Settings) -> Upkeep:
     before = file_bytes(settings.warehouse)
     started = time.monotonic()
     with warehouse.open_warehouse(settings) as con:
-        con.execute("checkpoint")
-        con.execute("vacuum analyze")
-        con.execute("force checkpoint")
+        for step in ("checkpoint", "vacuum_analyze", "force_checkpoint"):
+            con.execute(statement(f"maintenance/{step}"))
     return Upkeep(before, file_bytes(settings.warehouse), round(time.monotonic() - started, 3))

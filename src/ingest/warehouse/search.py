@@ -9,6 +9,9 @@ the warehouse ((article_id, load_id) names a version) and indexed (`ingest.wareh
 file that is then renamed over it, so a reader has the old index or the new one open, never half of one; a lock file
 makes refreshes take turns. The first build, or `full=True` (which also drops the space updates leave behind),
 indexes everything from scratch.
+
+The statements are in sql/queries/search/; only the ATTACH of the index file, whose path no parameter can carry,
+is formatted here.
 """
 
 from __future__ import annotations
@@ -33,11 +36,11 @@ from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import fts_index
 from ingest.warehouse.extensions import load_packaged_extension
+from ingest.warehouse.statements import statement
 
 INDEX_FORMAT = 1  # bump when the file's layout changes: an index of another format is rebuilt from scratch
-TABLE = fts_index.TABLE
 FTS_SCHEMA = fts_index.FTS
-ALIAS = "search"  # the catalog name of the attached index in warehouse connections
+ALIAS = "search"  # the catalog name of the attached index in warehouse connections (search/index_lag.sql names it)
 _KEYS_SCHEMA = pa.schema([("article_id", pa.string()), ("load_id", pa.string())])
 
 
@@ -98,14 +101,14 @@ def indexed_keys(settings: Settings) -> pa.Table:
         with duckdb.connect(str(path), read_only=True) as con:
             if _format_of(con) != INDEX_FORMAT:
                 return _KEYS_SCHEMA.empty_table()
-            return con.execute(f"select article_id, load_id from {TABLE}").to_arrow_table().cast(_KEYS_SCHEMA)
+            return con.execute(statement("search/indexed_keys")).to_arrow_table().cast(_KEYS_SCHEMA)
     except duckdb.Error:
         return _KEYS_SCHEMA.empty_table()  # unreadable or half-written by a crashed tool: rebuilt from scratch
 
 
 def _format_of(con: duckdb.DuckDBPyConnection) -> int | None:
     try:
-        row = con.execute("select format from index_info").fetchone()
+        row = con.execute(statement("search/index_format")).fetchone()
     except duckdb.CatalogException:
         return None
     return int(row[0]) if row else None
@@ -115,12 +118,8 @@ def read_changes(con: duckdb.DuckDBPyConnection, indexed: pa.Table) -> IndexChan
     """Read, from the warehouse `con`, every current article version's keys and the rows of those `indexed` lacks."""
     con.register("indexed_keys", indexed)
     try:
-        current = con.execute("select article_id, load_id from articles").to_arrow_table().cast(_KEYS_SCHEMA)
-        changed = con.execute(
-            "select article_id, load_id, title, body_text as body, "
-            "coalesce(published_at, cast(ingested_at as date)) as article_date from articles a "
-            "where not exists (select 1 from indexed_keys k where k.article_id = a.article_id "
-            "and k.load_id = a.load_id)").to_arrow_table()
+        current = con.execute(statement("search/current_versions")).to_arrow_table().cast(_KEYS_SCHEMA)
+        changed = con.execute(statement("search/changed_articles")).to_arrow_table()
     finally:
         con.unregister("indexed_keys")
     return IndexChanges(current=current, changed=changed, indexed=indexed.num_rows)
@@ -144,7 +143,7 @@ def build_index(settings: Settings, changes: IndexChanges, full: bool = False) -
         with duckdb.connect(str(temporary)) as con:
             load_packaged_extension(con, "fts")
             _write_rows(con, changes, update=bool(changes.indexed))
-            con.execute("checkpoint")
+            con.execute(statement("maintenance/checkpoint"))
         os.replace(temporary, path)
     finally:
         for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
@@ -158,33 +157,16 @@ def _write_rows(con: duckdb.DuckDBPyConnection, changes: IndexChanges, update: b
     """The article copies, then their fts index: updated for the rows that changed, or built from scratch."""
     con.register("current_keys", changes.current)
     con.register("changed_rows", changes.changed)
-    if update:
-        con.execute(f"delete from {TABLE} t where not exists (select 1 from current_keys c "
-                    "where c.article_id = t.article_id and c.load_id = t.load_id)")
-    else:
-        con.execute(f"create table {TABLE} (article_id varchar primary key, load_id varchar not null, "
-                    "title varchar, body varchar not null, article_date date)")
-    con.execute(f"insert into {TABLE} select article_id, load_id, title, body, article_date from changed_rows")
+    con.execute(statement("search/drop_stale_copies" if update else "search/create_article_copies"))
+    con.execute(statement("search/insert_article_copies"))
     con.unregister("current_keys")
     con.unregister("changed_rows")
     if update:
         fts_index.update_index(con, changes.changed.column("article_id").to_pylist())
     else:
         fts_index.create_index(con)
-        _create_macro(con)
-    con.execute("create or replace table index_info (format integer not null, built_at timestamp not null, "
-                "articles bigint not null, latest_load_id varchar)")
-    con.execute(f"insert into index_info select {INDEX_FORMAT}, now()::timestamp, count(*), max(load_id) from {TABLE}")
-
-
-def _create_macro(con: duckdb.DuckDBPyConnection) -> None:
-    # Unqualified names: the macro is called with this file attached (see attach_search_index), where the search
-    # path, not the macro's own catalog, resolves them.
-    con.execute(
-        f"create or replace macro search_articles(query) as table "
-        f"select article_id, article_date, title, score from ("
-        f"select article_id, article_date, title, {FTS_SCHEMA}.match_bm25(article_id, query) as score from {TABLE}) "
-        "where score is not null order by score desc, article_id")
+        con.execute(statement("search/create_search_macro"))
+    con.execute(statement("search/write_index_info"), {"format": INDEX_FORMAT})
 
 
 def refresh_search_index(settings: Settings, full: bool = False) -> Refresh:
@@ -216,12 +198,12 @@ def attach_search_index(con: duckdb.DuckDBPyConnection, settings: Settings) -> b
         return False
     load_packaged_extension(con, "fts")
     con.execute(f"attach '{_quoted(path)}' as {ALIAS} (read_only)")
-    row = con.execute("select current_database(), current_schema()").fetchone()
+    row = con.execute(statement("search/current_catalog")).fetchone()
     assert row is not None
     # The fts macros name their tables without a catalog: only the search path finds them in an attached file.
     # The warehouse comes first, so its own tables and views keep their meaning.
     own = f'"{row[0]}"."{row[1]}"'
-    con.execute(f"set search_path = '{own},{ALIAS}.main,{ALIAS}.{FTS_SCHEMA}'")
+    con.execute(statement("search/set_search_path"), {"search_path": f"{own},{ALIAS}.main,{ALIAS}.{FTS_SCHEMA}"})
     return True
 
 
@@ -237,30 +219,15 @@ def search(con: duckdb.DuckDBPyConnection, query: SearchQuery) -> tuple[list[str
     """Articles matching `query.text`, best BM25 score first, as (columns, rows). `con` is a warehouse connection
     with the index attached (`attach_search_index`)."""
     entity_ids = _entity_ids(con, query.entity) if query.entity else None
-    if entity_ids is not None:
-        con.register("wanted_entities", pa.table({"entity_id": pa.array(entity_ids, pa.string())}))
-    entity_filter = ("and h.article_id in (select article_id from article_entities "
-                     "where entity_id in (select entity_id from wanted_entities))") if entity_ids is not None else ""
-    try:
-        cursor = con.execute(
-            "select round(h.score, 4) as score, s.article_date as date, s.title, s.site_name, "
-            "coalesce(s.url, s.source_uri) as location, h.article_id "
-            "from search_articles($text) h join stg_articles s on s.article_id = h.article_id "
-            f"where ($since is null or s.article_date >= $since) {entity_filter} "
-            "order by h.score desc, h.article_id limit $limit",
-            {"text": query.text, "since": query.since, "limit": query.limit})
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
-    finally:
-        if entity_ids is not None:
-            con.unregister("wanted_entities")
+    cursor = con.execute(statement("search/search"), {"text": query.text, "since": query.since,
+                                                      "entity_ids": entity_ids, "limit": query.limit})
+    columns = [d[0] for d in cursor.description or []]
+    return columns, cursor.fetchall()
 
 
 def _entity_ids(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Entities whose canonical name or any alias is `name`, ignoring case."""
-    rows = con.execute(
-        "select entity_id from entities where lower(name) = lower($name) union "
-        "select entity_id from entity_aliases where lower(alias) = lower($name)", {"name": name.strip()}).fetchall()
+    rows = con.execute(statement("search/entity_ids"), {"name": name.strip()}).fetchall()
     if not rows:
         raise SearchIndexError(f"no entity named {name!r} in the warehouse (names and aliases: ingest sql "
                                "\"select name, type from entity_catalog\")")
@@ -270,9 +237,7 @@ def _entity_ids(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
 def index_lag(con: duckdb.DuckDBPyConnection) -> int:
     """How many article versions the warehouse holds that the attached index does not (0: the index is current).
     Compares counts and the latest load, so it costs two aggregates, not a join."""
-    row = con.execute(
-        f"select (select count(*) from articles), (select max(load_id) from articles), "
-        f"articles, latest_load_id from {ALIAS}.index_info").fetchone()
+    row = con.execute(statement("search/index_lag")).fetchone()
     if row is None:
         return 0
     warehouse_count, warehouse_latest, index_count, index_latest = row

@@ -1,0 +1,2 @@
+-- Export of entities (not partitioned).
+select * from entities

@@ -1,0 +1,2 @@
+-- Refresh the optimizer's statistics (row counts, distinct values) of every table.
+vacuum analyze

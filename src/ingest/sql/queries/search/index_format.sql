@@ -1,0 +1,2 @@
+-- The layout version of a search index file (its index_info row).
+select format from index_info
