@@ -253,10 +253,6 @@ def _looks_like_text(text: str) -> bool:
     return control / len(sample) < 0.02
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() or None if value else None
-
-
 def _split_authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()

@@ -244,11 +244,6 @@ def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) ->
     con.execute("commit")
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
-    return int(row[0]) if row else 0
-
-
 def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: Sequence[str]) -> set[str]:
     """Which of `ids` are already loaded, asked in one query."""
     if not ids:
