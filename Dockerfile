@@ -14,20 +14,27 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 ingest
 
-# Dependencies first, so a code change does not reinstall them. The old pip of the base image may skip
-# lxml[html_clean], which trafilatura needs: upgrade it first.
-COPY pyproject.toml README.md ./
-RUN mkdir -p src/ingest flows && touch src/ingest/__init__.py flows/__init__.py \
-    && python -m pip install --upgrade pip \
-    && python -m pip install -e . \
-    && rm -rf src flows
+# Dependencies first, at the locked versions, so a code change does not reinstall them: the list comes from
+# pyproject.toml alone. The old pip of the base image may skip lxml[html_clean], which trafilatura needs: upgrade
+# it first.
+COPY pyproject.toml requirements.lock /tmp/deps/
+RUN python -m pip install --upgrade pip \
+    && python -c "import tomllib; print(*tomllib.load(open('/tmp/deps/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+       > /tmp/deps/requirements.txt \
+    && python -m pip install -c /tmp/deps/requirements.lock -r /tmp/deps/requirements.txt \
+    && rm -rf /tmp/deps
 
-# Editable install: the package finds sql/ next to src/, and served flows run from /app.
-COPY src ./src
-COPY flows ./flows
+# The package itself, installed like any wheel: its SQL files and gazetteer ship inside it, and `ingest serve`
+# hands Prefect the flows' files in site-packages. No source tree stays in the image.
+COPY pyproject.toml README.md /tmp/build/
+COPY src /tmp/build/src
+COPY flows /tmp/build/flows
+RUN python -m pip install --no-deps /tmp/build \
+    && rm -rf /tmp/build
+
+# Example inputs and the web sources list (settings: sources_csv = seeds/sources.csv, relative to /app).
 COPY seeds ./seeds
-RUN python -m pip install --no-deps -e . \
-    && mkdir -p /app/warehouse /app/inbox \
+RUN mkdir -p /app/warehouse /app/inbox \
     && chown -R ingest:ingest /app/warehouse /app/inbox
 
 USER ingest

@@ -283,7 +283,7 @@ def read_back(settings: Settings, jsonl: Path) -> tuple[dict[int, str], dict[int
     """Stories, canonical URLs and text hashes per input line, read from the warehouse."""
     with warehouse.open_warehouse(settings, read_only=True) as con:
         rows = con.execute(
-            "select a.source_uri, c.story_id, f.url_canonical, f.text_hash from article_copies c "
+            "select a.source_uri, c.story_id, f.url_canonical, f.folded_text_hash from article_copies c "
             "join articles a using (article_id) join dedupe_fingerprints f using (article_id)").fetchall()
         methods = dict(con.execute("select method, count(*) from article_duplicates group by 1").fetchall())
     stories, urls, hashes = {}, {}, {}

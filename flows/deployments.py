@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Cron, Schedule
+from prefect.schedules import Cron, Interval, Schedule
 
 from flows.enrich import enrich_articles
 from flows.ingest_files import ingest_files
@@ -53,59 +53,41 @@ def source_schedules(sources: list[Source]) -> list[Schedule]:
             for s in sources if s.enabled and s.schedule]
 
 
-def sources_deployment(plan: ServePlan) -> RunnerDeployment:
-    sources = read_sources_csv(plan.settings.sources_csv) if plan.settings.sources_csv.exists() else []
-    return cast(RunnerDeployment, ingest_sources.to_deployment(
-        name="ingest-sources",
-        schedules=source_schedules(sources),
-        parameters={"warehouse_path": str(plan.settings.warehouse.absolute())},
-        concurrency_limit=ConcurrencyLimitConfig(limit=4, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
-        description="Fetch and load the articles of one data interval of web sources (one schedule per source).",
-        tags=[*TAGS, "writer", "web"],
-        paused="ingest-sources" in plan.paused,
-    ))
-
-
-def files_deployment(plan: ServePlan) -> RunnerDeployment:
-    return cast(RunnerDeployment, ingest_files.to_deployment(
-        name="ingest-files",
-        interval=plan.inbox_every,
-        parameters={"paths": [str(plan.settings.inbox.absolute())],
-                    "warehouse_path": str(plan.settings.warehouse.absolute())},
-        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
-        description="Load every new file dropped in the inbox directory (polled).",
-        tags=[*TAGS, "writer"],
-        paused="ingest-files" in plan.paused,
-    ))
-
-
-def enrich_deployment(plan: ServePlan) -> RunnerDeployment:
-    return cast(RunnerDeployment, enrich_articles.to_deployment(
-        name="enrich",
-        cron=plan.enrich_cron,
-        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()), "stale_only": True},
-        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
-        description="Re-run NER and entity resolution over articles whose text, model or gazetteer changed.",
-        tags=[*TAGS, "writer"],
-        paused="enrich" in plan.paused,
-    ))
-
-
-def maintenance_deployment(plan: ServePlan) -> RunnerDeployment:
-    return cast(RunnerDeployment, maintenance_flow.to_deployment(
-        name="maintenance",
-        cron=plan.maintenance_cron,
-        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()),
-                    "export_dir": str(plan.settings.export_dir.absolute())},
-        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
-        description="Checkpoint and analyze the warehouse, then export the analyst tables as Parquet.",
-        tags=[*TAGS, "writer"],
-        paused="maintenance" in plan.paused,
-    ))
-
-
 def build_deployments(plan: ServePlan) -> list[RunnerDeployment]:
-    return [sources_deployment(plan), files_deployment(plan), enrich_deployment(plan), maintenance_deployment(plan)]
+    sources = read_sources_csv(plan.settings.sources_csv) if plan.settings.sources_csv.exists() else []
+    return [
+        _deployment(plan, ingest_sources, "ingest-sources", source_schedules(sources), {},
+                    "Fetch and load the articles of one data interval of web sources (one schedule per source).",
+                    ConcurrencyLimitConfig(limit=4, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE), ["web"]),
+        _deployment(plan, ingest_files, "ingest-files", [Interval(plan.inbox_every)],
+                    {"paths": [str(plan.settings.inbox.absolute())]},
+                    "Load every new file dropped in the inbox directory (polled)."),
+        _deployment(plan, enrich_articles, "enrich", [Cron(plan.enrich_cron)], {"stale_only": True},
+                    "Re-run NER and entity resolution over articles whose text, model or gazetteer changed."),
+        _deployment(plan, maintenance_flow, "maintenance", [Cron(plan.maintenance_cron)],
+                    {"export_dir": str(plan.settings.export_dir.absolute())},
+                    "Checkpoint and analyze the warehouse, then export the analyst tables as Parquet."),
+    ]
+
+
+# A run that finds the previous one of its deployment still running is cancelled rather than queued.
+_ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+
+
+def _deployment(plan: ServePlan, flow: Flow[..., Any], name: str, schedules: list[Schedule],
+                parameters: dict[str, Any], description: str,
+                concurrency: ConcurrencyLimitConfig = _ONE_AT_A_TIME, tags: list[str] | None = None,
+                ) -> RunnerDeployment:
+    """One served deployment: every one writes the warehouse (`writer` tag) and may start paused."""
+    return cast(RunnerDeployment, flow.to_deployment(
+        name=name,
+        schedules=schedules,
+        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()), **parameters},
+        concurrency_limit=concurrency,
+        description=description,
+        tags=[*TAGS, "writer", *(tags or [])],
+        paused=name in plan.paused,
+    ))
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow, get_run_logger
-from prefect._vendor.croniter import croniter  # Prefect's own cron arithmetic, the one its schedules use
 from prefect.runtime import flow_run
 
 from flows.fetch_sources import fetch_sources
 from flows.observability import publish_run_report
-from ingest.ops.intervals import as_utc, data_interval
+from ingest.ops.intervals import as_utc, data_interval, previous_cron_time
 from ingest.settings import Settings
 
 
@@ -32,7 +31,7 @@ def _schedule_times(cron: str | None) -> tuple[datetime | None, datetime | None]
     if not cron or scheduled is None:
         return None, None
     at = as_utc(datetime.fromisoformat(str(scheduled)))
-    return at, croniter(cron, at).get_prev(datetime)
+    return at, previous_cron_time(cron, at)
 
 
 @flow(name="ingest-sources", log_prints=False)

@@ -333,7 +333,8 @@ def test_migration_009_keeps_what_earlier_enrichment_loaded(tmp_path: Path) -> N
 
     earlier = tmp_path / "sql"
     (earlier / "migrations").mkdir(parents=True)
-    shutil.copytree(warehouse.SQL_DIR / "views", earlier / "views")
+    for layer in warehouse.VIEW_LAYERS:
+        shutil.copytree(warehouse.SQL_DIR / layer, earlier / layer)
     for path in warehouse.migration_files():
         if path.name < "009":
             shutil.copy(path, earlier / "migrations" / path.name)

@@ -6,7 +6,7 @@ import inspect
 import os
 import re
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from flows.deployments import ServePlan, build_deployments
-from ingest.ops.intervals import IntervalError, data_interval, parse_every, split
+from ingest.ops.intervals import IntervalError, data_interval, parse_every, previous_cron_time, split
 from ingest.settings import Settings
 from tests.conftest import REPO_ROOT
 
@@ -63,6 +63,23 @@ def test_prefect_yaml_declares_the_deployments_serve_builds(plan: ServePlan) -> 
         accepted = set(inspect.signature(flow.fn).parameters)
         assert set(deployment["parameters"]) <= accepted, deployment["name"]
         assert deployment["work_pool"]["name"] == "ingest"
+
+
+def test_a_scheduled_run_covers_the_time_since_its_schedules_previous_time() -> None:
+    at = datetime(2024, 5, 6, 6, 0)  # a Monday, on the hour: the run's own scheduled time is not its previous one
+    assert previous_cron_time("0 * * * *", at) == datetime(2024, 5, 6, 5, 0)
+    assert previous_cron_time("@hourly", at) == datetime(2024, 5, 6, 5, 0)
+    assert previous_cron_time("30 3 * * 1-5", at) == datetime(2024, 5, 6, 3, 30)
+    assert previous_cron_time("0 12 * * sun", at) == datetime(2024, 5, 5, 12, 0)
+    assert previous_cron_time("0 0 L * *", at) == datetime(2024, 4, 30, 0, 0)
+    assert previous_cron_time("0 0 13 * 5", at) == datetime(2024, 5, 3, 0, 0)  # day 13 or a Friday, as cron has it
+    assert previous_cron_time("15 4 * * *", datetime(2024, 5, 6, 8, 0, tzinfo=UTC) + timedelta(hours=-2)) == \
+        datetime(2024, 5, 6, 4, 15)
+    assert data_interval(None, None, at, previous_cron_time("0 */6 * * *", at)) == (datetime(2024, 5, 6),
+                                                                                     datetime(2024, 5, 6, 6))
+    for bad in ("every hour", "61 * * * *", "* * *"):
+        with pytest.raises(IntervalError, match="not a cron schedule"):
+            previous_cron_time(bad, at)
 
 
 def test_intervals_split_a_range_like_a_backfill() -> None:

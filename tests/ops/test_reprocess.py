@@ -220,7 +220,7 @@ def test_reprocess_gives_the_stories_of_a_first_load_of_the_new_texts(tmp_path: 
     pipeline.run_batches(inputs, fresh, "fresh-load")
     for sql in ("select article_id, story_id from article_stories order by all",
                 "select article_id, duplicate_of, method from article_duplicates order by all",
-                "select url_canonical, version, article_id, text_hash from article_versions order by all",
+                "select url_canonical, version, article_id, folded_text_hash from article_versions order by all",
                 "select * exclude (first_seen_at) from stories order by all"):
         assert _query(settings, sql) == _query(fresh, sql), sql
     assert _row_counts(settings) == _row_counts(fresh)

@@ -41,10 +41,10 @@ def test_a_changed_view_file_is_recreated_on_the_next_open(tmp_path: Path) -> No
     sql_dir = _copy_sql(tmp_path)
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.migrate(con, sql_dir)
-        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 1 as answer;")
+        (sql_dir / "marts" / "zz_probe.sql").write_text("create or replace view zz_probe as select 1 as answer;")
         warehouse.migrate(con, sql_dir)
         assert con.execute("select answer from zz_probe").fetchone() == (1,)
-        (sql_dir / "views" / "zz_probe.sql").write_text("create or replace view zz_probe as select 2 as answer;")
+        (sql_dir / "marts" / "zz_probe.sql").write_text("create or replace view zz_probe as select 2 as answer;")
         warehouse.migrate(con, sql_dir)
         assert con.execute("select answer from zz_probe").fetchone() == (2,)
 
@@ -73,7 +73,7 @@ def test_rejects_carry_rejected_at_a_column_name_sql_can_sort_by_unquoted(tmp_pa
 def test_a_warehouse_made_before_the_rename_keeps_its_rejects(tmp_path: Path) -> None:
     sql_dir = _copy_sql(tmp_path)
     (sql_dir / "migrations" / "008_rejected_at.sql").unlink()
-    (sql_dir / "views" / "rejects_by_reason.sql").write_text("create or replace view rejects_by_reason as select 1;")
+    (sql_dir / "marts" / "rejects_by_reason.sql").write_text("create or replace view rejects_by_reason as select 1;")
     reject = Reject(input="old.html", stage="read", reason="empty", detail="x")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.migrate(con, sql_dir)
@@ -173,3 +173,18 @@ def test_a_commit_that_fails_keeps_its_own_error_not_cannot_rollback(tmp_path: P
         else:
             raise AssertionError("the conflicting commit was expected to fail")
         assert con.execute("select count(*) from t").fetchone() == (1,)
+
+
+def test_migration_015_keeps_the_dedupe_hashes_under_their_new_name(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    (sql_dir / "migrations" / "015_folded_text_hash.sql").unlink()
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        con.execute("insert into dedupe_fingerprints values ('a1', 1, null, 'https://x.example/a', 'h1', 10, 1, "
+                    "'l1', now())")
+        con.execute("insert into article_versions values ('https://x.example/a', 1, 'a1', 'h1', 'l1')")
+        assert warehouse.migrate(con) == ["015_folded_text_hash"]
+        assert con.execute("select folded_text_hash from dedupe_fingerprints").fetchall() == [("h1",)]
+        assert con.execute("select folded_text_hash from article_versions").fetchall() == [("h1",)]
+        hashes = con.execute("select table_name from information_schema.columns where column_name = 'text_hash'")
+        assert hashes.fetchall() == [("article_enrichment",)]  # the enrichment's md5 of the exact text keeps its name

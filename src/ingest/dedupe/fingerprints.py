@@ -22,6 +22,8 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from ingest.words import words
+
 SHINGLE_WORDS = 4
 NUM_PERM = 128
 BANDS = 32
@@ -31,9 +33,6 @@ ANCHOR_MODULUS = 2**ANCHOR_BITS
 _ANCHOR_SHIFT = np.uint64(64 - ANCHOR_BITS)
 
 U64 = npt.NDArray[np.uint64]
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-# CJK scripts have no spaces: each character is a word, as in `clean.count_words`
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 # Latin, Greek and Cyrillic accents only: in other scripts combining marks are letters, not decoration
 _DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _HEADLINE_PREFIX = re.compile(
@@ -73,7 +72,7 @@ def tokens(text: str) -> list[str]:
     """Words with case, accents, compatibility forms and punctuation folded away."""
     if not text.isascii():
         text = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
-    return _TOKEN.findall(text.casefold())
+    return words(text.casefold())
 
 
 def fingerprint_tokens(title: str | None, body: str) -> list[str]:

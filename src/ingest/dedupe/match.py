@@ -173,7 +173,7 @@ def _changed_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
     """The given loaded articles not fingerprinted, or whose text hash or canonical URL moved: the whole
     fingerprint (shingles, bands, anchors) follows from those, so the others need nothing redone."""
     stored = {article_id: (text_hash, url) for article_id, text_hash, url in _rows_for_ids(
-        con, "select article_id, text_hash, url_canonical from dedupe_fingerprints where article_id in ({ids})",
+        con, "select article_id, folded_text_hash, url_canonical from dedupe_fingerprints where article_id in ({ids})",
         sorted(set(article_ids)))}
     return [a.article_id for a in _loaded_articles(con, article_ids)
             if stored.get(a.article_id) != (a.fingerprint.text_hash, a.url_canonical)]
@@ -208,14 +208,15 @@ def _forget(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> tuple[set
 _WANTED_VERSIONS = """
 create or replace temp table dedupe_wanted_versions as
 with texts as (
-    select f.url_canonical, f.text_hash, f.article_id, a.ingested_at,
-           row_number() over (partition by f.url_canonical, f.text_hash order by a.ingested_at, f.article_id) as nth
+    select f.url_canonical, f.folded_text_hash, f.article_id, a.ingested_at,
+           row_number() over (partition by f.url_canonical, f.folded_text_hash
+                              order by a.ingested_at, f.article_id) as nth
     from dedupe_fingerprints f join articles a using (article_id)
     where f.url_canonical in (select url_canonical from dedupe_version_urls)
 )
 select url_canonical,
        cast(row_number() over (partition by url_canonical order by ingested_at, article_id) as integer) as version,
-       article_id, text_hash
+       article_id, folded_text_hash
 from texts
 where nth = 1
 """
@@ -232,7 +233,8 @@ def _renumber_versions(con: duckdb.DuckDBPyConnection, urls: set[str], load_id: 
         con.execute("delete from article_versions v where url_canonical in "
                     "(select url_canonical from dedupe_version_urls) and not exists "
                     "(select 1 from dedupe_wanted_versions w where w.url_canonical = v.url_canonical "
-                    "and w.version = v.version and w.article_id = v.article_id and w.text_hash = v.text_hash)")
+                    "and w.version = v.version and w.article_id = v.article_id "
+                    "and w.folded_text_hash = v.folded_text_hash)")
         con.execute("insert into article_versions by name select w.*, ? as load_id from dedupe_wanted_versions w "
                     "anti join article_versions v on v.url_canonical = w.url_canonical and v.version = w.version",
                     [load_id])
@@ -308,7 +310,7 @@ def _probe_tables(batch: list[_Article], load_id: str) -> dict[str, pa.Table]:
             "article_key": keys,
             "url_as_given": pa.array([a.url_as_given for a in batch], pa.string()),
             "url_canonical": pa.array([a.url_canonical for a in batch], pa.string()),
-            "text_hash": [a.fingerprint.text_hash for a in batch],
+            "folded_text_hash": [a.fingerprint.text_hash for a in batch],
             "shingles": pa.array([a.fingerprint.size for a in batch], pa.int32()),
             "anchors": pa.array(anchor_counts, pa.int32()),
             "load_id": [load_id] * len(batch),
@@ -351,7 +353,7 @@ def _gather_anchor_postings(con: duckdb.DuckDBPyConnection) -> None:
 _CANDIDATES_SQL = """
 with hits as (
     select p.article_key, o.article_key as other_key, 'exact' as kind, 0 as strength
-    from probe_fingerprints p join dedupe_fingerprints o on o.text_hash = p.text_hash
+    from probe_fingerprints p join dedupe_fingerprints o on o.folded_text_hash = p.folded_text_hash
     union all
     select p.article_key, o.article_key, 'url', 0
     from probe_fingerprints p join dedupe_fingerprints o on o.url_canonical = p.url_canonical
@@ -544,10 +546,11 @@ def unchanged_refetches(con: duckdb.DuckDBPyConnection, articles: Sequence[Any])
     if not keyed:
         return set()
     con.register("refetch_probe", pa.table({"article_id": [r[0] for r in keyed], "url_canonical": [r[1] for r in keyed],
-                                            "text_hash": [r[2] for r in keyed]}))
+                                            "folded_text_hash": [r[2] for r in keyed]}))
     try:
         rows = con.execute("select p.article_id from refetch_probe p semi join article_versions v "
-                           "on v.url_canonical = p.url_canonical and v.text_hash = p.text_hash").fetchall()
+                           "on v.url_canonical = p.url_canonical "
+                           "and v.folded_text_hash = p.folded_text_hash").fetchall()
     finally:
         con.unregister("refetch_probe")
     return {row[0] for row in rows}
@@ -564,7 +567,7 @@ def _record_versions(con: duckdb.DuckDBPyConnection, batch: list[_Article], load
     con.register("dedupe_urls", pa.table({"url_canonical": list(by_url)}))
     try:
         known = {url: (int(top), set(hashes)) for url, top, hashes in con.execute(
-            "select v.url_canonical, max(v.version), list(v.text_hash) from article_versions v "
+            "select v.url_canonical, max(v.version), list(v.folded_text_hash) from article_versions v "
             "semi join dedupe_urls u on u.url_canonical = v.url_canonical group by 1").fetchall()}
     finally:
         con.unregister("dedupe_urls")
@@ -579,7 +582,7 @@ def _record_versions(con: duckdb.DuckDBPyConnection, batch: list[_Article], load
             top += 1
             hashes.add(article.fingerprint.text_hash)
             rows.append({"url_canonical": url, "version": top, "article_id": article.article_id,
-                         "text_hash": article.fingerprint.text_hash, "load_id": load_id})
+                         "folded_text_hash": article.fingerprint.text_hash, "load_id": load_id})
     if rows:
         con.register("dedupe_versions", pa.Table.from_pylist(rows))
         try:

@@ -13,6 +13,7 @@ import py3langid
 from ingest.extract.html import EXTRACTOR_VERSION
 from ingest.models import CleanArticle, Embed, ExtractedArticle, Reject
 from ingest.settings import Settings
+from ingest.words import count_words, words
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTHS_SHORT = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -123,10 +124,10 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
     _drop_author_bio(body)
     # The lines are normalised already: only blank runs left by removed lines need collapsing.
     text = _BLANK_RUNS.sub("\n\n", "\n".join(body.lines)).strip()
-    words = count_words(text)
-    if words < settings.min_body_words:
+    body_words = count_words(text)
+    if body_words < settings.min_body_words:
         return Reject(input=article.source_uri, stage="clean", reason="no_article",
-                      detail=f"{words} words left after cleaning (minimum {settings.min_body_words})"
+                      detail=f"{body_words} words left after cleaning (minimum {settings.min_body_words})"
                       + (f"; page check: {article.page_verdict}" if article.page_verdict else ""))
     author = "; ".join(article.authors) or body.bio_author
     return CleanArticle(
@@ -134,9 +135,9 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
         document_id=article.document_id, source_uri=article.source_uri, url=article.url,
         canonical_url=article.canonical_url, title=title, author=author, published_at=article.published_at,
         published_time=article.published_time, date_source=article.date_source, page_verdict=article.page_verdict,
-        language=article.declared_language if words < 8 else detect_language(text),
+        language=article.declared_language if body_words < 8 else detect_language(text),
         site_name=article.site_name, description=article.description, tags=article.tags,
-        body_text=text, word_count=words, embeds=tuple(body.embeds), removed_lines=tuple(body.removed),
+        body_text=text, word_count=body_words, embeds=tuple(body.embeds), removed_lines=tuple(body.removed),
         extractor_version=EXTRACTOR_VERSION,
     )
 
@@ -144,15 +145,6 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
 def article_id_for(document_id: str, source_uri: str) -> str:
     """Stable across runs: the same bytes from the same place are the same article."""
     return hashlib.sha256(f"{document_id}\0{source_uri}".encode()).hexdigest()[:32]
-
-
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
-
-
-def count_words(text: str) -> int:
-    """Word tokens; each CJK character counts as one, since those scripts do not put spaces between words."""
-    return len(_WORD.findall(text))
 
 
 def detect_language(text: str) -> str:
@@ -249,7 +241,7 @@ def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) 
 
 
 def _comparable(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    return " ".join(words(text.casefold()))
 
 
 def _is_chrome_line(line: str, author_names: set[str]) -> bool:

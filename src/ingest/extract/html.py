@@ -17,6 +17,7 @@ from ingest.extract.page_dates import Published, parse_timestamp
 from ingest.extract.page_metadata import parse_date, read_page_metadata, unescaped
 from ingest.fetch.pagecheck import page_problem
 from ingest.models import ExtractedArticle, RawDocument, Reject
+from ingest.words import count_words, words
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "fill_gaps", "main_text",
            "parse_date", "parse_html"]
@@ -25,7 +26,6 @@ __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes"
 EXTRACTOR_VERSION = f"ingest-0.3+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 _MIN_DECLARED_BODY_WORDS = 150
 _SHORT_EXTRACTION = 0.6
 _RETRY_BELOW_WORDS = 25
@@ -211,13 +211,9 @@ def choose_body(extracted: str, declared_body: str | None, tree: HtmlElement) ->
     declared_words = count_words(declared_body)
     if declared_words < _MIN_DECLARED_BODY_WORDS or count_words(extracted) >= _SHORT_EXTRACTION * declared_words:
         return extracted
-    opening = " ".join(_WORD.findall(declared_body)[:12]).lower()
-    page_words = " ".join(_WORD.findall(" ".join(_VISIBLE_TEXT(tree)))).lower()
+    opening = " ".join(words(declared_body)[:12]).lower()
+    page_words = " ".join(words(" ".join(_VISIBLE_TEXT(tree)))).lower()
     return declared_body if opening in page_words else extracted
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def _from_text(document: RawDocument, text: str) -> ExtractedArticle:
@@ -251,10 +247,6 @@ def _looks_like_text(text: str) -> bool:
         return False
     control = len(_CONTROL_CHARS.findall(sample))
     return control / len(sample) < 0.02
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() or None if value else None
 
 
 def _split_authors(value: str | None) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from cronsim import CronSim, CronSimError
+
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -60,3 +62,20 @@ def data_interval(start: datetime | None, end: datetime | None, scheduled: datet
     if scheduled is not None and previous is not None:
         return as_utc(previous), as_utc(scheduled)
     return None
+
+
+# The nicknames Prefect's cron schedules accept, in the five fields cronsim reads.
+_CRON_NICKNAMES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
+                   "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
+
+
+def previous_cron_time(cron: str, at: datetime) -> datetime:
+    """The schedule's last time strictly before `at` (naive UTC): where a scheduled run's interval starts.
+
+    cronsim (a dependency of Prefect's own) reads the standard cron fields as Prefect's schedules do (day of month
+    or day of week when both are given, `L` for the last day); a bad expression is an IntervalError."""
+    expression = _CRON_NICKNAMES.get(cron.strip().lower(), cron)
+    try:
+        return next(CronSim(expression, as_utc(at), reverse=True))
+    except (CronSimError, StopIteration) as exc:
+        raise IntervalError(f"not a cron schedule: {cron!r} ({exc})") from exc

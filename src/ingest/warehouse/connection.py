@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import time
 import uuid
 import zlib
@@ -195,10 +196,43 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
     return newly
 
 
+# Staging views clean one table each (once); marts answer analysts' questions from tables, staging and other marts.
+VIEW_LAYERS = ("staging", "marts")
+_VIEW_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_SQL_COMMENT = re.compile(r"--[^\n]*")
+
+
+def view_references(path: Path) -> set[str]:
+    """The relations a view file reads (`from`/`join` names, its own CTEs included): the caller keeps the views."""
+    text = _SQL_COMMENT.sub("", path.read_text())
+    return {name.lower() for name in _VIEW_REFERENCE.findall(text)} - {path.stem}
+
+
+def view_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    """Every view file in creation order: layer by layer, by name, each after the views it reads (DuckDB binds a
+    view when it is created, so a view read by another must exist first)."""
+    files = {path.stem: path for layer in VIEW_LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))}
+    ordered: dict[str, Path] = {}
+
+    def place(name: str, reading: tuple[str, ...]) -> None:
+        if name in reading:
+            raise WarehouseError(f"views read each other in a cycle: {' -> '.join((*reading, name))}")
+        if name in ordered:
+            return
+        for needed in sorted(view_references(files[name]) & files.keys()):
+            place(needed, (*reading, name))
+        ordered[name] = files[name]
+
+    for name in files:
+        place(name, ())
+    return list(ordered.values())
+
+
 def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) -> None:
     """Re-create the views when their files changed (or the schema did): not on every open, which costs each batch."""
-    files = sorted((sql_dir / "views").glob("*.sql"))
-    checksum = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+    files = view_files(sql_dir)
+    named = b"".join(str(path.relative_to(sql_dir)).encode() + path.read_bytes() for path in files)
+    checksum = hashlib.sha256(named).hexdigest()
     con.execute("create table if not exists schema_views (checksum varchar not null, applied_at timestamp not null)")
     if not force and con.execute("select 1 from schema_views where checksum = ?", [checksum]).fetchone():
         return
@@ -208,11 +242,6 @@ def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) ->
     con.execute("delete from schema_views")
     con.execute("insert into schema_views values (?, ?)", [checksum, utc_now()])
     con.execute("commit")
-
-
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
-    return int(row[0]) if row else 0
 
 
 def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: Sequence[str]) -> set[str]:

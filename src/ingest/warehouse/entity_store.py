@@ -206,18 +206,6 @@ def load_gazetteer_if_changed(con: duckdb.DuckDBPyConnection, gazetteer: Gazette
     return True
 
 
-def load_gazetteer(con: duckdb.DuckDBPyConnection, gazetteer: Gazetteer) -> bool:
-    """Load the gazetteer in its own transaction; True when the warehouse copy changed."""
-    con.execute("begin transaction")
-    try:
-        changed = load_gazetteer_if_changed(con, gazetteer, warehouse.new_load_id())
-        con.execute("commit")
-    except BaseException:
-        warehouse.rollback(con)
-        raise
-    return changed
-
-
 def articles_to_enrich(settings: Settings, since: date | None = None, stale_only: bool = False,
                        batch_size: int | None = None) -> Iterator[list[EnrichInput]]:
     """Articles already in the warehouse, a page at a time (keyset by article_id), the file closed in between."""
@@ -259,17 +247,6 @@ def articles_by_id(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -
     finally:
         con.unregister("wanted_articles")
     return [EnrichInput(article_id=r[0], source_uri=r[1], title=r[2], body_text=r[3], language=r[4]) for r in rows]
-
-
-def enrichment_counts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, int]:
-    """Rows held for these articles, by table: what a re-run must leave unchanged."""
-    con.register("probe_articles", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
-    try:
-        return {table: _scalar(con, f"select count(*) from {table} where article_id in "
-                                    "(select article_id from probe_articles)")
-                for table in ("entity_mentions", "article_entities", "article_enrichment")}
-    finally:
-        con.unregister("probe_articles")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ with mentioned as (
         e.name,
         e.type,
         c.story_id,
-        coalesce(c.published_at, cast(c.ingested_at as date)) as day
+        c.article_date as day
     from article_entities ae
     join entities e using (entity_id)
     join article_copies c using (article_id)

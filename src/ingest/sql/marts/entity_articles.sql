@@ -3,11 +3,11 @@ create or replace view entity_articles as
 with dated as (
     select
         article_id,
-        coalesce(published_at, cast(ingested_at as date)) as day,
+        article_date as day,
         title,
-        coalesce(canonical_url, url, source_uri) as location,
+        coalesce(url, source_uri) as location,
         site_name
-    from articles
+    from stg_articles
 )
 select
     e.entity_id,

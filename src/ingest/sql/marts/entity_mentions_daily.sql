@@ -1,10 +1,10 @@
--- How often each entity is mentioned per day (article date: published, else ingested), and in how many articles.
+-- How often each entity is mentioned per day (stg_articles.article_date), and in how many articles.
 create or replace view entity_mentions_daily as
 with dated as (
     select
         article_id,
-        coalesce(published_at, cast(ingested_at as date)) as day
-    from articles
+        article_date as day
+    from stg_articles
 ),
 per_day as (
     select

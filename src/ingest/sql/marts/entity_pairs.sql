@@ -7,10 +7,10 @@ with named as (
         ae.entity_id,
         e.name,
         e.type,
-        coalesce(a.published_at, cast(a.ingested_at as date)) as day
+        a.article_date as day
     from article_entities ae
     join entities e using (entity_id)
-    join articles a using (article_id)
+    join stg_articles a using (article_id)
 ),
 pairs as (
     select

@@ -1,11 +1,11 @@
--- Entities each source names most: source is the site name, else the URL's host, else 'local files'.
+-- Entities each source names most (source as stg_articles defines it: the URL's host, else the site name, else
+-- 'local files').
 create or replace view entity_top_by_source as
 with sourced as (
     select
         article_id,
-        coalesce(site_name, nullif(regexp_extract(coalesce(canonical_url, url), '^[a-zA-Z]+://([^/:]+)', 1), ''),
-                 'local files') as source
-    from articles
+        source
+    from stg_articles
 ),
 counted as (
     select

@@ -1,0 +1,19 @@
+"""Word tokens: the one definition every stage counts and compares words by (extraction thresholds, cleaning,
+an article's `word_count`, dedupe shingles)."""
+
+from __future__ import annotations
+
+import re
+
+# CJK scripts do not put spaces between words: each of their characters is a token on its own, so a Chinese or
+# Japanese paragraph counts like a paragraph of the same length in a spaced script, not as one long "word".
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def count_words(text: str) -> int:
+    return len(WORD.findall(text))
