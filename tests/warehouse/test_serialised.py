@@ -20,3 +20,11 @@ def test_a_marked_function_is_listed_under_its_operation_and_left_unchanged() ->
     finally:
         serialised_module._OPERATIONS.pop("probe operation", None)
 
+
+
+def test_story_clustering_and_version_numbering_are_marked() -> None:
+    import ingest.dedupe.match  # noqa: F401  (marks its operations on import)
+
+    operations = serialised_operations()
+    assert {"story clustering", "version numbering"} <= set(operations)
+    assert all(name.startswith("ingest.") for names in operations.values() for name in names)
