@@ -265,6 +265,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
+    """Arrow tables visible to SQL under these names for the duration of the block (how a batch reaches a query)."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
 def new_load_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 

@@ -8,8 +8,7 @@ sql/queries/dedupe/. Every function works inside the caller's transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ import pyarrow as pa
 
 from ingest.dedupe.fingerprints import Fingerprint
 from ingest.models import utc_now
+from ingest.warehouse.connection import registered
 from ingest.warehouse.serialised import serialised
 from ingest.warehouse.statements import statement
 
@@ -76,18 +76,6 @@ class DuplicateLink:
     containment: float
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
-    """Arrow tables visible to SQL under these names for the duration of the block."""
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
-        yield
-    finally:
-        for name in tables:
-            con.unregister(name)
-
-
 def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
     """Run the named statement (with one `{ids}` slot) for a few ids at a time. The ids go in as SQL literals:
     DuckDB answers a literal IN list from the primary-key index, where a bound parameter list scans every row."""
@@ -139,7 +127,7 @@ def forget(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> tuple[set[
     URLs and the number of links deleted."""
     forgotten = pa.table({"article_id": pa.array(article_ids, pa.string()),
                           "article_key": pa.array([article_key(i) for i in article_ids], pa.int64())})
-    with _registered(con, {"dedupe_forget": forgotten}):
+    with registered(con, {"dedupe_forget": forgotten}):
         urls = {row[0] for row in con.execute(statement("dedupe/forgotten_urls")).fetchall()}
         for name in ("forget_bands", "forget_anchors", "forget_fingerprints", "forget_stories"):
             con.execute(statement(f"dedupe/{name}"))
@@ -155,7 +143,7 @@ def renumber_versions(con: duckdb.DuckDBPyConnection, urls: set[str], load_id: s
         return
     wanted = pa.table({"url_canonical": pa.array(sorted(urls), pa.string())})
     try:
-        with _registered(con, {"dedupe_version_urls": wanted}):
+        with registered(con, {"dedupe_version_urls": wanted}):
             con.execute(statement("dedupe/wanted_versions"))
             con.execute(statement("dedupe/drop_outdated_versions"))
             con.execute(statement("dedupe/insert_wanted_versions"), [load_id])
@@ -197,7 +185,7 @@ def postings(batch: Sequence[FingerprintedArticle], load_id: str) -> dict[str, p
 def insert_postings(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
     """Store the batch's fingerprints and postings; an anchor already known to be common is not stored."""
     for table_name, table in tables.items():
-        with _registered(con, {"dedupe_incoming": table}):
+        with registered(con, {"dedupe_incoming": table}):
             con.execute(statement(f"dedupe/insert_{table_name.removeprefix('dedupe_')}"))
 
 
@@ -209,7 +197,7 @@ def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_
     are dropped from later batches' postings and are no evidence of copying ('said in a statement')."""
     probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
     try:
-        with _registered(con, probes):
+        with registered(con, probes):
             con.execute(statement("dedupe/gather_anchor_postings"))
             con.execute(statement("dedupe/add_common_anchors"), [anchor_max_postings])
             rows = con.execute(statement("dedupe/candidates"), [per_story]).fetchall()
@@ -236,14 +224,14 @@ def write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merge
             "containment": pa.array([k.containment for k in links], pa.float64()),
             "load_id": pa.array([load_id] * len(links), pa.string())}),
     }
-    with _registered(con, tables):
+    with registered(con, tables):
         for name in ("merge_stories", "insert_stories", "insert_links"):
             con.execute(statement(f"dedupe/{name}"))
 
 
 def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, tuple[int, set[str]]]:
     """The highest version and every text hash stored at each of these canonical URLs that has any."""
-    with _registered(con, {"dedupe_urls": pa.table({"url_canonical": pa.array(list(urls), pa.string())})}):
+    with registered(con, {"dedupe_urls": pa.table({"url_canonical": pa.array(list(urls), pa.string())})}):
         rows = con.execute(statement("dedupe/known_versions")).fetchall()
     return {url: (int(top), set(hashes)) for url, top, hashes in rows}
 
@@ -252,7 +240,7 @@ def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[
 def insert_versions(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
     """New versions (url_canonical, version, article_id, text_hash, load_id), numbered by the caller."""
     if rows:
-        with _registered(con, {"dedupe_versions": pa.Table.from_pylist(rows)}):
+        with registered(con, {"dedupe_versions": pa.Table.from_pylist(rows)}):
             con.execute(statement("dedupe/insert_versions"))
 
 
@@ -262,5 +250,5 @@ def known_texts(con: duckdb.DuckDBPyConnection, keyed: Sequence[tuple[str, str, 
         return set()
     probe = pa.table({"article_id": [r[0] for r in keyed], "url_canonical": [r[1] for r in keyed],
                       "text_hash": [r[2] for r in keyed]})
-    with _registered(con, {"refetch_probe": probe}):
+    with registered(con, {"refetch_probe": probe}):
         return {row[0] for row in con.execute(statement("dedupe/refetched_texts")).fetchall()}
