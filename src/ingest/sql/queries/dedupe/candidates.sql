@@ -1,4 +1,4 @@
--- Articles sharing a text hash, canonical URL, LSH band or enough anchors with a probed one; the strongest few per story.
+-- Articles sharing a text hash, canonical URL, LSH band or enough anchors with a probed one; the strongest per story.
 with hits as (
     select p.article_key, o.article_key as other_key, 'exact' as kind, 0 as strength
     from probe_fingerprints p join dedupe_fingerprints o on o.text_hash = p.text_hash
