@@ -35,11 +35,12 @@ def test_every_figure_is_measured_over_the_articles_the_run_loaded(con: duckdb.D
     batch = BatchResult(documents=(), articles=(_article("a", "Ann"), _article("b", None)),
                         rejects=(Reject(input="x.html", stage="extract", reason="no_article"),))
     warehouse.load_batch(con, batch, "run-1")
-    values = {m.name: store.measure(con, m.name, "run-1") for m in METRICS}
+    values = {m.name: store.measure(con, m.query, "run-1") for m in METRICS}
     assert values["articles"] == 2 and values["author_share"] == 0.5 and values["median_words"] == 3
     assert values["reject_share"] == pytest.approx(1 / 3) and values["duplicate_rate"] == 0
     assert values["entities_per_article"] is None  # none enriched
-    assert store.measure(con, "author_share", "another-run") is None and store.measure(con, "articles", "x") == 0
+    assert store.measure(con, "quality/metric_author_share", "another-run") is None
+    assert store.measure(con, "quality/metric_articles", "another-run") == 0
 
 
 def test_figures_are_replaced_and_read_back_by_series(con: duckdb.DuckDBPyConnection) -> None:

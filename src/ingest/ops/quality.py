@@ -29,21 +29,22 @@ MIN_HISTORY_RUNS = 3
 @dataclass(frozen=True)
 class Metric:
     name: str
-    label: str  # measured by sql/queries/quality/metric_<name>.sql: null when the run loaded no articles
+    label: str
+    query: str  # the statement that measures it (sql/queries/quality/): null when the run loaded no articles
     requires: tuple[str, ...] = ()  # tables that must exist for the figure to mean anything
     kind: str = "share"  # share, count or number: how the value is printed and judged
     low_side_only: bool = False
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("articles", "articles loaded", kind="count", low_side_only=True),
-    Metric("reject_share", "share of new inputs rejected"),
-    Metric("author_share", "share with author"),
-    Metric("date_share", "share with publication date"),
-    Metric("language_share", "share with language"),
-    Metric("median_words", "median body length (words)", kind="number"),
-    Metric("duplicate_rate", "duplicate rate", requires=("article_duplicates",)),
-    Metric("entities_per_article", "entities per enriched article",
+    Metric("articles", "articles loaded", "quality/metric_articles", kind="count", low_side_only=True),
+    Metric("reject_share", "share of new inputs rejected", "quality/metric_reject_share"),
+    Metric("author_share", "share with author", "quality/metric_author_share"),
+    Metric("date_share", "share with publication date", "quality/metric_date_share"),
+    Metric("language_share", "share with language", "quality/metric_language_share"),
+    Metric("median_words", "median body length (words)", "quality/metric_median_words", kind="number"),
+    Metric("duplicate_rate", "duplicate rate", "quality/metric_duplicate_rate", requires=("article_duplicates",)),
+    Metric("entities_per_article", "entities per enriched article", "quality/metric_entities_per_article",
            requires=("article_entities", "article_enrichment"), kind="number"),
 )
 
@@ -131,7 +132,7 @@ def available_metrics(con: duckdb.DuckDBPyConnection) -> tuple[Metric, ...]:
 
 def measure(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, float | None]:
     """Every available figure for the articles `run_id` loaded; shares are null when it loaded none."""
-    return {metric.name: store.measure(con, metric.name, run_id) for metric in available_metrics(con)}
+    return {metric.name: store.measure(con, metric.query, run_id) for metric in available_metrics(con)}
 
 
 def is_off(metric: Metric, value: float | None, baseline: float | None, factor: float) -> bool:

@@ -129,8 +129,9 @@ def forget(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> tuple[set[
                           "article_key": pa.array([article_key(i) for i in article_ids], pa.int64())})
     with registered(con, {"dedupe_forget": forgotten}):
         urls = {row[0] for row in con.execute(statement("dedupe/forgotten_urls")).fetchall()}
-        for name in ("forget_bands", "forget_anchors", "forget_fingerprints", "forget_stories"):
-            con.execute(statement(f"dedupe/{name}"))
+        for name in ("dedupe/forget_bands", "dedupe/forget_anchors", "dedupe/forget_fingerprints",
+                     "dedupe/forget_stories"):
+            con.execute(statement(name))
         removed = con.execute(statement("dedupe/forget_links")).fetchone()
     return urls, int(removed[0]) if removed else 0
 
@@ -182,11 +183,15 @@ def postings(batch: Sequence[FingerprintedArticle], load_id: str) -> dict[str, p
     }
 
 
+_INSERT_POSTINGS = {"dedupe_fingerprints": "dedupe/insert_fingerprints", "dedupe_bands": "dedupe/insert_bands",
+                    "dedupe_anchors": "dedupe/insert_anchors"}
+
+
 def insert_postings(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
     """Store the batch's fingerprints and postings; an anchor already known to be common is not stored."""
     for table_name, table in tables.items():
         with registered(con, {"dedupe_incoming": table}):
-            con.execute(statement(f"dedupe/insert_{table_name.removeprefix('dedupe_')}"))
+            con.execute(statement(_INSERT_POSTINGS[table_name]))
 
 
 def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_story: int,
@@ -225,8 +230,8 @@ def write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merge
             "load_id": pa.array([load_id] * len(links), pa.string())}),
     }
     with registered(con, tables):
-        for name in ("merge_stories", "insert_stories", "insert_links"):
-            con.execute(statement(f"dedupe/{name}"))
+        for name in ("dedupe/merge_stories", "dedupe/insert_stories", "dedupe/insert_links"):
+            con.execute(statement(name))
 
 
 def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, tuple[int, set[str]]]:

@@ -61,8 +61,9 @@ def apply_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, r
         _clear_enrichment(con)
         con.execute(statement("entities/insert_statuses"))
         new_entities = _scalar(con, "entities/insert_entities")
-        for name in ("update_entity_ids", "insert_aliases", "insert_mentions", "insert_salience"):
-            con.execute(statement(f"entities/{name}"))
+        for name in ("entities/update_entity_ids", "entities/insert_aliases", "entities/insert_mentions",
+                     "entities/insert_salience"):
+            con.execute(statement(name))
         touched = pa.concat_tables([touched, consolidate_entities(con, gazetteer, load_id, previous)])
         _refresh_seen(con, touched)
         rejects = _scalar(con, "entities/insert_rejects")
@@ -84,8 +85,8 @@ def _id_table(article_ids: Sequence[str]) -> pa.Table:
 
 def _clear_enrichment(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the mentions, salience and status of the articles registered as `forget_articles`."""
-    for name in ("clear_mentions", "clear_salience", "clear_status"):
-        con.execute(statement(f"entities/{name}"))
+    for name in ("entities/clear_mentions", "entities/clear_salience", "entities/clear_status"):
+        con.execute(statement(name))
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -1,7 +1,7 @@
 """Data-quality figures' warehouse side (migration 005): measure a run, read and record figures, list runs.
 
 `ingest.ops.quality` decides what a figure means (baselines, flags, reports); this module runs the SQL in
-sql/queries/quality/, one file per figure (`metric_<name>.sql`, over the articles the run loaded).
+sql/queries/quality/, one file per figure (`metric_<name>.sql`, over what the run loaded).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute(statement("catalog/table_names")).fetchall()}
 
 
-def measure(con: duckdb.DuckDBPyConnection, metric: str, run_id: str) -> float | None:
-    """One figure of the articles `run_id` loaded; None when there is nothing to measure."""
-    row = con.execute(statement(f"quality/metric_{metric}"), {"run_id": run_id}).fetchone()
+def measure(con: duckdb.DuckDBPyConnection, query: str, run_id: str) -> float | None:
+    """One figure (the named statement, e.g. "quality/metric_articles") of the run; None when nothing to measure."""
+    row = con.execute(statement(query), {"run_id": run_id}).fetchone()
     return None if row is None or row[0] is None else float(row[0])
 
 
