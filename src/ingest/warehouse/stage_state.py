@@ -47,10 +47,10 @@ def pending_work(con: duckdb.DuckDBPyConnection, run_id: str = "") -> PendingWor
     dead = set(dead_runs(con))
     live = [r for r in _running_runs(con) if r != run_id and r not in dead]
 
-    def grouped(name: str) -> list[tuple[str, list[str]]]:
-        return [(load_id, list(ids)) for load_id, ids in con.execute(statement(name), {"live": live}).fetchall()]
-
-    return PendingWork(grouped("pending/dedupe"), grouped("pending/enrichment"))
+    awaiting: dict[str, list[tuple[str, list[str]]]] = {"dedupe": [], "enrichment": []}
+    for stage, load_id, ids in con.execute(statement("pending/by_load"), {"live": live}).fetchall():
+        awaiting[stage].append((load_id, list(ids)))
+    return PendingWork(awaiting["dedupe"], awaiting["enrichment"])
 
 
 def process_started(pid: int) -> float | None:
