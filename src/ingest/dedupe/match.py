@@ -11,6 +11,10 @@ For a batch of loaded articles, inside one transaction:
 
 Articles already fingerprinted are skipped, so running a batch twice changes nothing. `rededupe_articles` is the
 way back for an article whose text changed (a reprocess): it forgets and redoes the article and its story.
+
+This module decides (which candidate is a copy, how stories join, which text is a new version); every read and
+write of the warehouse goes through `ingest.warehouse.dedupe_store`. Story clustering and version numbering read,
+decide and write back, so they are marked `@serialised` (see `ingest.warehouse.serialised`).
 """
 
 from __future__ import annotations
