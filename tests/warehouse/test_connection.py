@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from ingest.models import BatchResult, RawDocument, Reject
@@ -188,3 +189,22 @@ def test_migration_015_keeps_the_dedupe_hashes_under_their_new_name(tmp_path: Pa
         assert con.execute("select folded_text_hash from article_versions").fetchall() == [("h1",)]
         hashes = con.execute("select table_name from information_schema.columns where column_name = 'text_hash'")
         assert hashes.fetchall() == [("article_enrichment",)]  # the enrichment's md5 of the exact text keeps its name
+
+
+def test_a_failing_migration_is_rolled_back_and_not_recorded(tmp_path: Path) -> None:
+    sql_dir = _copy_sql(tmp_path)
+    (sql_dir / "migrations" / "999_broken.sql").write_text("create table half_done (x integer);\nselect nonsense;\n")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        with pytest.raises(duckdb.Error):
+            warehouse.migrate(con, sql_dir)
+        recorded = [r[0] for r in con.execute("select name from schema_migrations").fetchall()]
+        assert "999_broken" not in recorded and "001_core" in recorded
+        assert con.execute("select count(*) from duckdb_tables() where table_name = 'half_done'").fetchone() == (0,)
+
+
+def test_registered_tables_are_visible_only_inside_the_block(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        with warehouse.registered(con, {"probe": pa.table({"x": [1, 2]})}):
+            assert con.execute("select sum(x) from probe").fetchone() == (3,)
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("select * from probe")

@@ -81,3 +81,18 @@ def test_status_shows_runs_that_died_and_the_work_they_left(settings: Settings, 
     assert result.exit_code == 0, result.output
     assert "Runs that died" in result.output and "killed-run" in result.output
     assert "UNFINISHED 2 articles await dedupe, 2 await enrichment" in result.output
+
+
+def test_pending_work_comes_load_by_load_in_load_order_for_each_stage(settings: Settings, tmp_path: Path) -> None:
+    first = _load_only(settings, write_articles(tmp_path / "a", TOPICS[:2]), "run-1")
+    second = _load_only(settings, write_articles(tmp_path / "b", TOPICS[2:5]), "run-2")
+    with warehouse.open_warehouse(settings) as con:
+        for run_id in ("run-1", "run-2"):
+            warehouse.finish_run(con, run_id, "failed", {})
+        pending = stage_state.pending_work(con)
+    assert [(load, len(ids)) for load, ids in pending.dedupe] == [(first, 2), (second, 3)]
+    assert pending.enrichment == pending.dedupe and all(ids == sorted(ids) for _, ids in pending.dedupe)
+    pipeline.dedupe_loaded(settings, pending.dedupe[1][1], second)  # the later load first: the order stays
+    with warehouse.open_warehouse(settings) as con:
+        after = stage_state.pending_work(con)
+    assert after.dedupe == pending.dedupe[:1] and after.enrichment == pending.enrichment

@@ -1,6 +1,7 @@
 """Text fingerprints for duplicate detection: a normalised-text hash, word shingles, MinHash bands and anchors.
 
-Pure functions over one article's title and body; the warehouse side lives in `ingest.dedupe.match`.
+Pure functions over one article's title and body; `ingest.dedupe.match` uses them to decide, and
+`ingest.warehouse.dedupe_store` stores them.
 
 - `text_hash`: the body with case, whitespace, punctuation and Unicode forms folded, hashed: exact copies.
 - shingles: hashes of every run of `SHINGLE_WORDS` words; similarity is measured on these sets.

@@ -12,12 +12,12 @@ import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 
 from ingest.models import utc_now
-from ingest.warehouse import connection as warehouse
+from ingest.warehouse import quality_store as store
+from ingest.warehouse.quality_store import existing_tables  # ingest.warehouse.export imports it from here
 
 DEFAULT_FACTOR = 2.0
 DEFAULT_HISTORY = 7
@@ -26,41 +26,25 @@ MIN_ARTICLE_BASELINE = 5.0
 # A mean over fewer earlier runs than this is not a baseline yet: the first runs of a series flag nothing.
 MIN_HISTORY_RUNS = 3
 
-_RUN_ARTICLES = """
-with run_articles as (
-    select a.* from articles a join loads l using (load_id) where l.run_id = $run_id
-)
-"""
-
-
 @dataclass(frozen=True)
 class Metric:
     name: str
     label: str
-    sql: str  # one value over `run_articles`; null when the run loaded no articles
+    query: str  # the statement that measures it (sql/queries/quality/): null when the run loaded no articles
     requires: tuple[str, ...] = ()  # tables that must exist for the figure to mean anything
     kind: str = "share"  # share, count or number: how the value is printed and judged
     low_side_only: bool = False
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("articles", "articles loaded", "select count(*) from run_articles", kind="count", low_side_only=True),
-    Metric("reject_share", "share of new inputs rejected",
-           "select sum(rejects) / nullif(sum(rejects) + sum(articles), 0) from loads where run_id = $run_id"),
-    Metric("author_share", "share with author", "select avg((author is not null)::int) from run_articles"),
-    Metric("date_share", "share with publication date",
-           "select avg((published_at is not null)::int) from run_articles"),
-    Metric("language_share", "share with language", "select avg((language is not null)::int) from run_articles"),
-    Metric("median_words", "median body length (words)", "select median(word_count) from run_articles",
-           kind="number"),
-    Metric("duplicate_rate", "duplicate rate",
-           "select avg((d.article_id is not null)::int) from run_articles r "
-           "left join (select distinct article_id from article_duplicates) d using (article_id)",
-           requires=("article_duplicates",)),
-    Metric("entities_per_article", "entities per enriched article",
-           "select avg(coalesce(m.n, 0)) from run_articles r join article_enrichment e using (article_id) "
-           "left join (select article_id, count(*) as n from article_entities group by article_id) m "
-           "using (article_id) where e.status = 'enriched'",
+    Metric("articles", "articles loaded", "quality/metric_articles", kind="count", low_side_only=True),
+    Metric("reject_share", "share of new inputs rejected", "quality/metric_reject_share"),
+    Metric("author_share", "share with author", "quality/metric_author_share"),
+    Metric("date_share", "share with publication date", "quality/metric_date_share"),
+    Metric("language_share", "share with language", "quality/metric_language_share"),
+    Metric("median_words", "median body length (words)", "quality/metric_median_words", kind="number"),
+    Metric("duplicate_rate", "duplicate rate", "quality/metric_duplicate_rate", requires=("article_duplicates",)),
+    Metric("entities_per_article", "entities per enriched article", "quality/metric_entities_per_article",
            requires=("article_entities", "article_enrichment"), kind="number"),
 )
 
@@ -141,11 +125,6 @@ def format_value(metric: Metric, value: float | None) -> str:
     return f"{value:,.1f}"  # a mean of counts too: 7.3, never 7.33333
 
 
-def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("select table_name from information_schema.tables").fetchall()
-    return {row[0] for row in rows}
-
-
 def available_metrics(con: duckdb.DuckDBPyConnection) -> tuple[Metric, ...]:
     tables = existing_tables(con)
     return tuple(m for m in METRICS if set(m.requires) <= tables)
@@ -153,24 +132,7 @@ def available_metrics(con: duckdb.DuckDBPyConnection) -> tuple[Metric, ...]:
 
 def measure(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, float | None]:
     """Every available figure for the articles `run_id` loaded; shares are null when it loaded none."""
-    values: dict[str, float | None] = {}
-    for metric in available_metrics(con):
-        row = con.execute(_RUN_ARTICLES + metric.sql, {"run_id": run_id}).fetchone()
-        values[metric.name] = None if row is None or row[0] is None else float(row[0])
-    return values
-
-
-def history(con: duckdb.DuckDBPyConnection, series: str, run_id: str, runs: int,
-            before: datetime | None = None) -> dict[str, list[float]]:
-    """Each metric's values over the last `runs` other runs of the series (recorded before `before`, if given)."""
-    rows = con.execute(
-        "with ranked as (select metric, value, row_number() over (partition by metric order by computed_at desc) "
-        "as recent from run_quality where series = $series and run_id <> $run_id and value is not null "
-        "and ($before is null or computed_at < $before)) "
-        "select metric, list(value) from ranked where recent <= $runs group by metric",
-        {"series": series, "run_id": run_id, "runs": runs, "before": before},
-    ).fetchall()
-    return {metric: [float(v) for v in values] for metric, values in rows}
+    return {metric.name: store.measure(con, metric.query, run_id) for metric in available_metrics(con)}
 
 
 def is_off(metric: Metric, value: float | None, baseline: float | None, factor: float) -> bool:
@@ -200,23 +162,15 @@ def compare(metrics: Sequence[Metric], values: dict[str, float | None], past: di
 def assess(con: duckdb.DuckDBPyConnection, run_id: str, series: str, factor: float = DEFAULT_FACTOR,
            runs: int = DEFAULT_HISTORY) -> QualityReport:
     """Measure the run and compare each figure with its series' recent mean. Reads only."""
-    figures = compare(available_metrics(con), measure(con, run_id), history(con, series, run_id, runs), factor)
+    figures = compare(available_metrics(con), measure(con, run_id), store.history(con, series, run_id, runs), factor)
     return QualityReport(run_id, series, factor, runs, figures)
 
 
 def record(con: duckdb.DuckDBPyConnection, report: QualityReport, load_id: str) -> None:
     """Store the run's figures so later runs compare against them; recording a run again replaces its rows."""
     now = utc_now()
-    rows = [(report.run_id, report.series, f.metric.name, f.value, now, load_id) for f in report.figures]
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from run_quality where run_id = ?", [report.run_id])
-        if rows:
-            con.executemany("insert into run_quality values (?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        warehouse.rollback(con)
-        raise
+    store.record(con, report.run_id,
+                 [(report.run_id, report.series, f.metric.name, f.value, now, load_id) for f in report.figures])
 
 
 def latest_reports(con: duckdb.DuckDBPyConnection, factor: float = DEFAULT_FACTOR,
@@ -224,14 +178,11 @@ def latest_reports(con: duckdb.DuckDBPyConnection, factor: float = DEFAULT_FACTO
     """The most recent recorded run of every series, compared with the runs recorded before it."""
     if "run_quality" not in existing_tables(con):
         return []
-    latest = con.execute(
-        "select series, arg_max(run_id, computed_at), max(computed_at) from run_quality group by series order by 1"
-    ).fetchall()
     reports = []
-    for series, run_id, computed_at in latest:
-        stored = dict(con.execute("select metric, value from run_quality where run_id = ?", [run_id]).fetchall())
+    for series, run_id, computed_at in store.latest_runs(con):
+        stored = store.run_figures(con, run_id)
         metrics = [m for m in METRICS if m.name in stored]
-        figures = compare(metrics, stored, history(con, series, run_id, runs, before=computed_at), factor)
+        figures = compare(metrics, stored, store.history(con, series, run_id, runs, before=computed_at), factor)
         reports.append(QualityReport(run_id, series, factor, runs, figures))
     return reports
 
@@ -256,9 +207,11 @@ def table_rows(con: duckdb.DuckDBPyConnection, relation: str, limit: int = 200) 
     """Rows of a table or view as plain JSON-able dicts (for table artifacts and the terminal); [] if absent."""
     if relation not in existing_tables(con):
         return []
-    cursor = con.execute(f"select * from {relation} limit {int(limit)}")
-    columns = [d[0] for d in cursor.description or []]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()]
+    return _plain_rows(*store.relation_rows(con, relation, limit))
+
+
+def _plain_rows(columns: list[str], rows: list[tuple[object, ...]]) -> list[dict[str, object]]:
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
 
 
 def _plain(value: object) -> object:
@@ -270,13 +223,7 @@ def _plain(value: object) -> object:
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, object]]:
     if "runs" not in existing_tables(con):
         return []
-    cursor = con.execute(
-        "select run_id, flow_name, started_at, finished_at, status, "
-        "coalesce(try_cast(counts->>'loaded_articles' as integer), 0) as loaded_articles, "
-        "(select coalesce(sum(rejects), 0) from loads l where l.run_id = r.run_id) as loaded_rejects "
-        "from runs r order by started_at desc limit ?", [limit])
-    columns = [d[0] for d in cursor.description or []]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()]
+    return _plain_rows(*store.recent_runs(con, limit))
 
 
 

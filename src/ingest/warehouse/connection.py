@@ -1,4 +1,4 @@
-"""Load stage: the only module that writes to the warehouse. Bulk Arrow inserts inside one transaction per batch."""
+"""Load stage: connections, migrations, runs and batch loads. Bulk Arrow inserts inside one transaction per batch."""
 
 from __future__ import annotations
 
@@ -173,11 +173,8 @@ def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply each numbered migration once, in order; refuse to run if an applied one was edited."""
-    con.execute(
-        "create table if not exists schema_migrations ("
-        "version integer primary key, name varchar not null, checksum varchar not null, applied_at timestamp not null)"
-    )
-    rows = con.execute("select version, name, checksum from schema_migrations").fetchall()
+    con.execute(statement("schema/create_migrations_table"))
+    rows = con.execute(statement("schema/applied_migrations")).fetchall()
     applied = {row[0]: row[1:] for row in rows}
     newly: list[str] = []
     for path in migration_files(sql_dir):
@@ -187,10 +184,9 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
             if applied[version][1] != checksum:
                 raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
             continue
-        con.execute("begin transaction")
-        con.execute(path.read_text())
-        con.execute("insert into schema_migrations values (?, ?, ?, ?)", [version, path.stem, checksum, utc_now()])
-        con.execute("commit")
+        with transaction(con):
+            con.execute(path.read_text())
+            con.execute(statement("schema/record_migration"), [version, path.stem, checksum, utc_now()])
         newly.append(path.stem)
     _create_views(con, sql_dir, force=bool(newly))
     return newly
@@ -233,26 +229,22 @@ def _create_views(con: duckdb.DuckDBPyConnection, sql_dir: Path, force: bool) ->
     files = view_files(sql_dir)
     named = b"".join(str(path.relative_to(sql_dir)).encode() + path.read_bytes() for path in files)
     checksum = hashlib.sha256(named).hexdigest()
-    con.execute("create table if not exists schema_views (checksum varchar not null, applied_at timestamp not null)")
-    if not force and con.execute("select 1 from schema_views where checksum = ?", [checksum]).fetchone():
+    con.execute(statement("schema/create_views_table"))
+    if not force and con.execute(statement("schema/views_current"), [checksum]).fetchone():
         return
-    con.execute("begin transaction")
-    for path in files:
-        con.execute(path.read_text())
-    con.execute("delete from schema_views")
-    con.execute("insert into schema_views values (?, ?)", [checksum, utc_now()])
-    con.execute("commit")
+    with transaction(con):
+        for path in files:
+            con.execute(path.read_text())
+        con.execute(statement("schema/clear_views_checksum"))
+        con.execute(statement("schema/record_views_checksum"), [checksum, utc_now()])
 
 
 def existing_ids(con: duckdb.DuckDBPyConnection, table: str, column: str, ids: Sequence[str]) -> set[str]:
     """Which of `ids` are already loaded, asked in one query."""
     if not ids:
         return set()
-    con.register("probe_ids", pa.table({"id": pa.array(list(ids), pa.string())}))
-    try:
-        rows = con.execute(f"select {column} from {table} where {column} in (select id from probe_ids)").fetchall()
-    finally:
-        con.unregister("probe_ids")
+    with registered(con, {"probe_ids": pa.table({"id": pa.array(list(ids), pa.string())})}):
+        rows = con.execute(statement("loads/existing_ids").format(table=table, column=column)).fetchall()
     return {row[0] for row in rows}
 
 
@@ -260,19 +252,13 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | No
               inputs: Iterable[str]) -> None:
     """Record a run as running, with the process that runs it (so a run whose process dies is seen as crashed)."""
     pid, host, started = this_process()
-    con.execute(
-        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status, pid, host, "
-        "process_started) values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-        [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started],
-    )
+    con.execute(statement("runs/start_run"),
+                [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started])
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, Any]) -> None:
-    con.execute(
-        "update runs set finished_at = ?, status = ?, counts = ? where run_id = ?",
-        [utc_now(), status, json.dumps(counts, sort_keys=True), run_id],
-    )
-    con.execute("checkpoint")
+    con.execute(statement("runs/finish_run"), [utc_now(), status, json.dumps(counts, sort_keys=True), run_id])
+    con.execute(statement("runs/checkpoint"))
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -292,6 +278,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     except BaseException:
         rollback(con)
         raise
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
+    """Arrow tables visible to SQL under these names for the duration of the block (how a batch reaches a query)."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
 
 
 def new_load_id() -> str:
@@ -409,10 +407,7 @@ class Column:
 
 def relations(con: duckdb.DuckDBPyConnection, counts: bool = True) -> list[Relation]:
     """Every table and view of the warehouse's main schema, by name, each counted in one query."""
-    listed = con.execute(
-        "select table_name, case when table_type = 'VIEW' then 'view' else 'table' end from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = 'main' order by table_name"
-    ).fetchall()
+    listed = con.execute(statement("catalog/relations")).fetchall()
     return [Relation(name, kind, _row_count(con, name) if counts else None) for name, kind in listed]
 
 
@@ -423,11 +418,7 @@ def _row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
 
 def columns_of(con: duckdb.DuckDBPyConnection, name: str) -> list[Column]:
     """The columns of one table or view in their declared order; a clear error naming the close matches."""
-    rows = con.execute(
-        "select column_name, data_type, is_nullable = 'YES' from information_schema.columns "
-        "where table_catalog = current_database() and table_schema = 'main' and table_name = ? "
-        "order by ordinal_position", [name]
-    ).fetchall()
+    rows = con.execute(statement("catalog/columns"), [name]).fetchall()
     if not rows:
         known = [r.name for r in relations(con, counts=False)]
         close = difflib.get_close_matches(name, known, n=3)

@@ -21,26 +21,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.models import utc_now
-
-_LIVE_RUN_LOADS = "(select load_id from loads where run_id in (select unnest($live::varchar[])))"
-
-_PENDING_DEDUPE = f"""
-select a.load_id, list(a.article_id order by a.article_id) as ids
-from articles a
-where not exists (select 1 from dedupe_fingerprints f where f.article_id = a.article_id)
-  and a.load_id not in {_LIVE_RUN_LOADS}
-group by a.load_id
-order by min(a.ingested_at), a.load_id
-"""
-
-_PENDING_ENRICHMENT = f"""
-select a.load_id, list(a.article_id order by a.article_id) as ids
-from articles a
-where not exists (select 1 from article_enrichment e where e.article_id = a.article_id)
-  and a.load_id not in {_LIVE_RUN_LOADS}
-group by a.load_id
-order by min(a.ingested_at), a.load_id
-"""
+from ingest.warehouse.statements import statement
 
 
 @dataclass(frozen=True)
@@ -66,10 +47,10 @@ def pending_work(con: duckdb.DuckDBPyConnection, run_id: str = "") -> PendingWor
     dead = set(dead_runs(con))
     live = [r for r in _running_runs(con) if r != run_id and r not in dead]
 
-    def grouped(sql: str) -> list[tuple[str, list[str]]]:
-        return [(load_id, list(ids)) for load_id, ids in con.execute(sql, {"live": live}).fetchall()]
-
-    return PendingWork(grouped(_PENDING_DEDUPE), grouped(_PENDING_ENRICHMENT))
+    awaiting: dict[str, list[tuple[str, list[str]]]] = {"dedupe": [], "enrichment": []}
+    for stage, load_id, ids in con.execute(statement("pending/by_load"), {"live": live}).fetchall():
+        awaiting[stage].append((load_id, list(ids)))
+    return PendingWork(awaiting["dedupe"], awaiting["enrichment"])
 
 
 def process_started(pid: int) -> float | None:
@@ -100,14 +81,12 @@ def is_alive(pid: int, started: float | None) -> bool:
 
 def _running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Runs recorded as running by a known process (rows from before migration 007 have none to wait for)."""
-    return [row[0] for row in con.execute("select run_id from runs where status = 'running' and pid is not null")
-            .fetchall()]
+    return [row[0] for row in con.execute(statement("runs/running")).fetchall()]
 
 
 def dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     """`running` runs of this host whose process is gone (read only: `mark_crashed` records them)."""
-    rows = con.execute("select run_id, pid, process_started from runs where status = 'running' and host = ? "
-                       "and pid is not null", [socket.gethostname()]).fetchall()
+    rows = con.execute(statement("runs/running_on_host"), [socket.gethostname()]).fetchall()
     return [run_id for run_id, pid, started in rows if not is_alive(pid, started)]
 
 
@@ -115,21 +94,17 @@ def mark_crashed(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Mark `crashed` every `running` run of this host whose process is gone; returns their run ids."""
     dead = dead_runs(con)
     if dead:
-        con.execute("update runs set status = 'crashed', finished_at = ? where run_id in (select unnest(?))",
-                    [utc_now(), dead])
+        con.execute(statement("runs/mark_crashed"), [utc_now(), dead])
     return dead
 
 
 def flow_runs_of(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> tuple[str, ...]:
     """The Prefect flow run ids recorded for these runs (runs started outside Prefect have none)."""
-    rows = con.execute("select flow_run_id from runs where run_id in (select unnest(?)) and flow_run_id is not null "
-                       "order by run_id", [run_ids]).fetchall()
+    rows = con.execute(statement("runs/flow_runs"), [run_ids]).fetchall()
     return tuple(row[0] for row in rows)
 
 
 def crashed_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Runs that died, newest first, for `ingest status`: marked crashed, or running with their process gone."""
-    rows = con.execute("select run_id, flow_name, started_at, pid, host from runs "
-                       "where status = 'crashed' or run_id in (select unnest(?)) order by started_at desc",
-                       [dead_runs(con)]).fetchall()
+    rows = con.execute(statement("runs/crashed"), [dead_runs(con)]).fetchall()
     return [{"run_id": r[0], "flow": r[1], "started_at": str(r[2]), "pid": r[3], "host": r[4]} for r in rows]

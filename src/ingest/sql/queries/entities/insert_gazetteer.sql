@@ -1,0 +1,2 @@
+-- The new gazetteer version (registered as incoming_gazetteer).
+insert into gazetteer by name select * from incoming_gazetteer

@@ -1,0 +1,2 @@
+-- The incoming articles' mentions.
+insert into entity_mentions by name select * from incoming_mentions

@@ -1,0 +1,5 @@
+-- The aliases of each entity mentions moved away from (moved) follow them to the new one.
+insert into entity_aliases by name
+select distinct m.new_id as entity_id, a.alias, a.first_seen_at, ? as load_id
+from entity_aliases a join moved m on a.entity_id = m.old_id
+where not exists (select 1 from entity_aliases b where b.entity_id = m.new_id and b.alias = a.alias)

@@ -1,0 +1,2 @@
+-- Write the run's changes from the write-ahead log into the warehouse file, so readers start fast.
+checkpoint

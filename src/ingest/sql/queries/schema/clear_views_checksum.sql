@@ -1,0 +1,2 @@
+-- Forget the checksum of the views' previous files.
+delete from schema_views

@@ -1,0 +1,2 @@
+-- Record the checksum of the view files just applied (checksum, applied_at).
+insert into schema_views values (?, ?)

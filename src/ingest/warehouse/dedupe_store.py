@@ -1,0 +1,259 @@
+"""Dedupe's warehouse side (migration 003): fingerprints and postings, candidate search, stories, links, versions.
+
+`ingest.dedupe.match` decides (which candidate is a copy, which stories a batch joins, which text is a new
+version); this module only reads what those decisions need and writes what they decided, with the SQL in
+sql/queries/dedupe/. Every function works inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ingest.dedupe.fingerprints import Fingerprint
+from ingest.models import utc_now
+from ingest.warehouse.connection import registered
+from ingest.warehouse.serialised import serialised
+from ingest.warehouse.statements import statement
+
+_ID_LOOKUP_CHUNK = 1000  # under DuckDB's index_scan_max_count (2048)
+
+
+def article_key(article_id: str) -> int:
+    """A signed 64-bit hash of an article_id: the narrow join key of the posting tables."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What fingerprinting needs of a loaded article."""
+
+    article_id: str
+    url: str | None
+    canonical_url: str | None
+    title: str | None
+    body_text: str
+    ingested_at: datetime
+
+
+@dataclass(frozen=True)
+class FingerprintedArticle:
+    article_id: str
+    key: int  # article_key(article_id)
+    url_as_given: str | None
+    url_canonical: str | None
+    ingested_at: datetime
+    fingerprint: Fingerprint
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article that may copy a new one, with the evidence the warehouse has for it."""
+
+    article_id: str
+    other_id: str
+    other_story: str  # the story of `other_id`, or `other_id` itself when it has none yet (same batch)
+    exact: bool
+    same_url: bool
+    in_batch: bool
+
+
+@dataclass(frozen=True)
+class DuplicateLink:
+    """A recorded link: `article_id` copies `duplicate_of`."""
+
+    article_id: str
+    duplicate_of: str
+    method: str
+    similarity: float
+    containment: float
+
+
+def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Run the named statement (with one `{ids}` slot) for a few ids at a time. The ids go in as SQL literals:
+    DuckDB answers a literal IN list from the primary-key index, where a bound parameter list scans every row."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _ID_LOOKUP_CHUNK):
+        literals = ", ".join("'" + i.replace("'", "''") + "'" for i in ids[start:start + _ID_LOOKUP_CHUNK])
+        rows += con.execute(statement(name).format(ids=literals)).fetchall()
+    return rows
+
+
+def unfingerprinted(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
+    """Up to `limit` loaded articles not fingerprinted yet, oldest first."""
+    return [row[0] for row in con.execute(statement("dedupe/unfingerprinted"), [limit]).fetchall()]
+
+
+def fingerprinted(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in _rows_for_ids(con, "dedupe/fingerprinted", article_ids)}
+
+
+def loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[StoredArticle]:
+    """The given articles that are loaded, in article_id order."""
+    rows = _rows_for_ids(con, "dedupe/loaded_articles", sorted(set(article_ids)))
+    return [StoredArticle(*row) for row in sorted(rows)]
+
+
+def article_texts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[tuple[str, str | None, str]]:
+    """(article_id, title, body_text) of the given loaded articles."""
+    return [(i, title, body) for i, title, body in _rows_for_ids(con, "dedupe/article_texts", article_ids)]
+
+
+def stored_fingerprints(con: duckdb.DuckDBPyConnection,
+                        article_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """The stored (text hash, canonical URL) of each given article that has a fingerprint."""
+    rows = _rows_for_ids(con, "dedupe/stored_fingerprints", article_ids)
+    return {article_id: (text_hash, url) for article_id, text_hash, url in rows}
+
+
+def story_members(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> set[str]:
+    """Every article of the stories the given articles belong to."""
+    return {row[0] for row in _rows_for_ids(con, "dedupe/story_members", article_ids)}
+
+
+def stories_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in _rows_for_ids(con, "dedupe/stories_of", article_ids)}
+
+
+def forget(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> tuple[set[str], int]:
+    """Delete the articles' fingerprints, postings, story rows and links; returns their former canonical
+    URLs and the number of links deleted."""
+    forgotten = pa.table({"article_id": pa.array(article_ids, pa.string()),
+                          "article_key": pa.array([article_key(i) for i in article_ids], pa.int64())})
+    with registered(con, {"dedupe_forget": forgotten}):
+        urls = {row[0] for row in con.execute(statement("dedupe/forgotten_urls")).fetchall()}
+        for name in ("dedupe/forget_bands", "dedupe/forget_anchors", "dedupe/forget_fingerprints",
+                     "dedupe/forget_stories"):
+            con.execute(statement(name))
+        removed = con.execute(statement("dedupe/forget_links")).fetchone()
+    return urls, int(removed[0]) if removed else 0
+
+
+@serialised("version numbering")
+def renumber_versions(con: duckdb.DuckDBPyConnection, urls: set[str], load_id: str) -> None:
+    """Each distinct text at each URL, numbered by first ingest (as loading them in that order does); rows
+    that already say so are kept with their load_id."""
+    if not urls:
+        return
+    wanted = pa.table({"url_canonical": pa.array(sorted(urls), pa.string())})
+    try:
+        with registered(con, {"dedupe_version_urls": wanted}):
+            con.execute(statement("dedupe/wanted_versions"))
+            con.execute(statement("dedupe/drop_outdated_versions"))
+            con.execute(statement("dedupe/insert_wanted_versions"), [load_id])
+    finally:
+        con.execute(statement("dedupe/drop_wanted_versions"))
+
+
+def postings(batch: Sequence[FingerprintedArticle], load_id: str) -> dict[str, pa.Table]:
+    """The batch's fingerprint rows and postings as Arrow tables, by the table they go to: inserted by
+    `insert_postings`, then probed with by `candidates`."""
+    now = utc_now()
+    keys = np.array([a.key for a in batch], dtype=np.int64)
+    band_count = len(batch[0].fingerprint.bands)
+    anchor_counts = [a.fingerprint.anchors.size for a in batch]
+    return {
+        "dedupe_fingerprints": pa.table({
+            "article_id": [a.article_id for a in batch],
+            "article_key": keys,
+            "url_as_given": pa.array([a.url_as_given for a in batch], pa.string()),
+            "url_canonical": pa.array([a.url_canonical for a in batch], pa.string()),
+            "folded_text_hash": [a.fingerprint.text_hash for a in batch],
+            "shingles": pa.array([a.fingerprint.size for a in batch], pa.int32()),
+            "anchors": pa.array(anchor_counts, pa.int32()),
+            "load_id": [load_id] * len(batch),
+            "fingerprinted_at": pa.array([now] * len(batch), pa.timestamp("us")),
+        }),
+        "dedupe_bands": pa.table({
+            "band": np.tile(np.arange(band_count, dtype=np.int16), len(batch)),
+            "hash": np.concatenate([a.fingerprint.bands for a in batch]),
+            "article_key": np.repeat(keys, band_count),
+        }),
+        "dedupe_anchors": pa.table({
+            "hash": np.concatenate([a.fingerprint.anchors for a in batch]),
+            "article_key": np.repeat(keys, anchor_counts),
+        }),
+    }
+
+
+_INSERT_POSTINGS = {"dedupe_fingerprints": "dedupe/insert_fingerprints", "dedupe_bands": "dedupe/insert_bands",
+                    "dedupe_anchors": "dedupe/insert_anchors"}
+
+
+def insert_postings(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """Store the batch's fingerprints and postings; an anchor already known to be common is not stored."""
+    for table_name, table in tables.items():
+        with registered(con, {"dedupe_incoming": table}):
+            con.execute(statement(_INSERT_POSTINGS[table_name]))
+
+
+def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_story: int,
+               anchor_max_postings: int) -> list[Candidate]:
+    """Every earlier or same-batch article sharing a text hash, canonical URL, LSH band or enough anchors with
+    one of the batch's (`postings`, inserted already), at most `per_story` per existing story (the strongest
+    evidence first). Anchors found in more than `anchor_max_postings` articles join the common list first: they
+    are dropped from later batches' postings and are no evidence of copying ('said in a statement')."""
+    probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
+    try:
+        with registered(con, probes):
+            con.execute(statement("dedupe/gather_anchor_postings"))
+            con.execute(statement("dedupe/add_common_anchors"), [anchor_max_postings])
+            rows = con.execute(statement("dedupe/candidates"), [per_story]).fetchall()
+    finally:
+        con.execute(statement("dedupe/drop_anchor_postings"))
+    return [Candidate(*row) for row in rows]
+
+
+@serialised("story clustering")
+def write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merges: dict[str, str],
+                  links: Sequence[DuplicateLink], load_id: str) -> None:
+    """The story of each article of the batch, the older stories merged into another, and the links that
+    joined two clusters."""
+    tables = {
+        "dedupe_new_stories": pa.table({"article_id": list(stories), "story_id": list(stories.values()),
+                                        "load_id": [load_id] * len(stories)}),
+        "dedupe_merges": pa.table({"old_story": pa.array(list(merges), pa.string()),
+                                   "new_story": pa.array(list(merges.values()), pa.string())}),
+        "dedupe_links": pa.table({
+            "article_id": pa.array([k.article_id for k in links], pa.string()),
+            "duplicate_of": pa.array([k.duplicate_of for k in links], pa.string()),
+            "method": pa.array([k.method for k in links], pa.string()),
+            "similarity": pa.array([k.similarity for k in links], pa.float64()),
+            "containment": pa.array([k.containment for k in links], pa.float64()),
+            "load_id": pa.array([load_id] * len(links), pa.string())}),
+    }
+    with registered(con, tables):
+        for name in ("dedupe/merge_stories", "dedupe/insert_stories", "dedupe/insert_links"):
+            con.execute(statement(name))
+
+
+def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, tuple[int, set[str]]]:
+    """The highest version and every text hash stored at each of these canonical URLs that has any."""
+    with registered(con, {"dedupe_urls": pa.table({"url_canonical": pa.array(list(urls), pa.string())})}):
+        rows = con.execute(statement("dedupe/known_versions")).fetchall()
+    return {url: (int(top), set(hashes)) for url, top, hashes in rows}
+
+
+@serialised("version numbering")
+def insert_versions(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
+    """New versions (url_canonical, version, article_id, folded_text_hash, load_id), numbered by the caller."""
+    if rows:
+        with registered(con, {"dedupe_versions": pa.Table.from_pylist(rows)}):
+            con.execute(statement("dedupe/insert_versions"))
+
+
+def known_texts(con: duckdb.DuckDBPyConnection, keyed: Sequence[tuple[str, str, str]]) -> set[str]:
+    """Of these (article_id, canonical URL, text hash), the articles whose text is already a version there."""
+    if not keyed:
+        return set()
+    probe = pa.table({"article_id": [r[0] for r in keyed], "url_canonical": [r[1] for r in keyed],
+                      "folded_text_hash": [r[2] for r in keyed]})
+    with registered(con, {"refetch_probe": probe}):
+        return {row[0] for row in con.execute(statement("dedupe/refetched_texts")).fetchall()}

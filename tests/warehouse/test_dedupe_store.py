@@ -1,0 +1,94 @@
+"""Dedupe's warehouse side on a real DuckDB file: postings, candidates, stories, forgetting, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.dedupe.fingerprints import fingerprint
+from ingest.models import BatchResult, CleanArticle
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import dedupe_store as store
+
+FLOOD = ("Residents of the lower valley were told to leave their homes on Sunday night after the river rose faster "
+         "than forecast, reaching the top of the flood wall near the old mill before midnight. Emergency crews "
+         "went door to door in the three streets closest to the water, and the council opened the sports hall.")
+TRAM = ("The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate "
+        "about how to connect the northern districts with the old town centre and the station.")
+
+
+def _article(article_id: str, body: str, url: str) -> CleanArticle:
+    return CleanArticle(article_id=article_id, document_id=f"d-{article_id}", source_uri=f"mem://{article_id}",
+                        url=url, canonical_url=None, title="t", author=None, published_at=None, language="en",
+                        site_name=None, description=None, tags=(), body_text=body, word_count=len(body.split()),
+                        extractor_version="test")
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated warehouse holding three loaded articles: a, its exact copy b (same URL), and c on another topic."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        warehouse.migrate(connection)
+        articles = (_article("a", FLOOD, "https://x.example/flood"), _article("b", FLOOD, "https://x.example/flood"),
+                    _article("c", TRAM, "https://y.example/tram"))
+        warehouse.load_batch(connection, BatchResult(documents=(), articles=articles, rejects=()), "run")
+        yield connection
+
+
+def _fingerprinted(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[store.FingerprintedArticle]:
+    return [store.FingerprintedArticle(a.article_id, store.article_key(a.article_id), a.url, a.url, a.ingested_at,
+                                       fingerprint(a.title, a.body_text)) for a in store.loaded_articles(con, ids)]
+
+
+def test_postings_are_stored_and_an_exact_copy_is_a_candidate(con: duckdb.DuckDBPyConnection) -> None:
+    assert store.unfingerprinted(con, 10) == ["a", "b", "c"]
+    first = store.postings(_fingerprinted(con, ["a", "c"]), "l1")
+    store.insert_postings(con, first)
+    assert store.fingerprinted(con, ["a", "b", "c"]) == {"a", "c"}
+    assert store.unfingerprinted(con, 10) == ["b"]
+    second = store.postings(_fingerprinted(con, ["b"]), "l2")
+    store.insert_postings(con, second)
+    found = store.candidates(con, second, per_story=5, anchor_max_postings=100)
+    assert [(c.article_id, c.other_id, c.exact, c.same_url, c.in_batch) for c in found] == \
+        [("b", "a", True, True, True)]
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'dedupe_anchor_postings'"
+                       ).fetchone() == (0,)  # its scratch table is gone
+
+
+def test_stories_are_written_merged_and_forgotten(con: duckdb.DuckDBPyConnection) -> None:
+    store.insert_postings(con, store.postings(_fingerprinted(con, ["a", "b", "c"]), "l1"))
+    store.write_stories(con, {"a": "a", "b": "a", "c": "c"}, {}, [store.DuplicateLink("b", "a", "exact", 1.0, 1.0)],
+                        "l1")
+    assert store.story_members(con, ["b"]) == {"a", "b"} and store.stories_of(con, ["a", "b", "c"]) == {"a", "c"}
+    store.write_stories(con, {}, {"c": "a"}, [], "l2")  # story c folds into story a
+    assert store.stories_of(con, ["c"]) == {"a"}
+    urls, links = store.forget(con, ["a", "b"])
+    assert urls == {"https://x.example/flood"} and links == 1
+    assert store.fingerprinted(con, ["a", "b", "c"]) == {"c"} and store.story_members(con, ["c"]) == {"c"}
+    assert con.execute("select count(*) from dedupe_bands where article_key = ?",
+                       [store.article_key("a")]).fetchone() == (0,)
+
+
+def test_versions_are_numbered_found_again_and_renumbered(con: duckdb.DuckDBPyConnection) -> None:
+    batch = _fingerprinted(con, ["a", "c"])
+    store.insert_postings(con, store.postings(batch, "l1"))
+    url = "https://x.example/flood"
+    assert store.known_versions(con, [url]) == {}
+    store.insert_versions(con, [{"url_canonical": url, "version": 1, "article_id": "a",
+                                 "text_hash": batch[0].fingerprint.text_hash, "load_id": "l1"}])
+    assert store.known_versions(con, [url, "https://nowhere.example/"]) == {
+        url: (1, {batch[0].fingerprint.text_hash})}
+    assert store.known_texts(con, [("b", url, batch[0].fingerprint.text_hash), ("c", url, "other")]) == {"b"}
+    con.execute("update article_versions set version = 7")  # out of order: renumbering puts it back
+    store.renumber_versions(con, {url}, "l3")
+    assert con.execute("select version, article_id, load_id from article_versions").fetchall() == [(1, "a", "l3")]
+
+
+def test_id_lookups_go_in_chunks_and_quote_their_literals(con: duckdb.DuckDBPyConnection) -> None:
+    ids = [f"missing-{n}" for n in range(2500)] + ["it's", "a"]
+    assert [a.article_id for a in store.loaded_articles(con, ids)] == ["a"]
+    assert store.article_texts(con, ids) == [("a", "t", FLOOD)]
+    assert store.stored_fingerprints(con, ids) == {}
