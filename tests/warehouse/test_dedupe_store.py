@@ -78,7 +78,7 @@ def test_versions_are_numbered_found_again_and_renumbered(con: duckdb.DuckDBPyCo
     url = "https://x.example/flood"
     assert store.known_versions(con, [url]) == {}
     store.insert_versions(con, [{"url_canonical": url, "version": 1, "article_id": "a",
-                                 "text_hash": batch[0].fingerprint.text_hash, "load_id": "l1"}])
+                                 "folded_text_hash": batch[0].fingerprint.text_hash, "load_id": "l1"}])
     assert store.known_versions(con, [url, "https://nowhere.example/"]) == {
         url: (1, {batch[0].fingerprint.text_hash})}
     assert store.known_texts(con, [("b", url, batch[0].fingerprint.text_hash), ("c", url, "other")]) == {"b"}

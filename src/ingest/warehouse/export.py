@@ -25,22 +25,23 @@ EMPTY_PARTITION = "empty"  # the directory of the one schema-only file an empty 
 
 @dataclass(frozen=True)
 class Export:
-    name: str  # also its query's name: sql/queries/export/<name>.sql
+    name: str
+    statement_name: str  # sql/queries/<statement_name>.sql
     partition: str | None  # a date column; None writes one unpartitioned file set
     requires: tuple[str, ...]
 
     @property
     def query(self) -> str:
-        return statement(f"export/{self.name}")
+        return statement(self.statement_name)
 
 
 EXPORTS: tuple[Export, ...] = (
-    Export("articles", "article_date", ("articles",)),
-    Export("article_embeds", "article_date", ("article_embeds",)),
-    Export("rejects", "reject_date", ("rejects",)),
-    Export("article_duplicates", "article_date", ("article_duplicates",)),
-    Export("entities", None, ("entities",)),
-    Export("entity_mentions", "article_date", ("entity_mentions",)),
+    Export("articles", "export/articles", "article_date", ("articles",)),
+    Export("article_embeds", "export/article_embeds", "article_date", ("article_embeds",)),
+    Export("rejects", "export/rejects", "reject_date", ("rejects",)),
+    Export("article_duplicates", "export/article_duplicates", "article_date", ("article_duplicates",)),
+    Export("entities", "export/entities", None, ("entities",)),
+    Export("entity_mentions", "export/entity_mentions", "article_date", ("entity_mentions",)),
 )
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from ingest.warehouse.connection import transaction
+from ingest.warehouse.connection import registered, transaction
 from ingest.warehouse.statements import statement
 
 TABLE = "article_text"
@@ -38,10 +38,7 @@ def update_index(con: duckdb.DuckDBPyConnection, inserted_ids: Sequence[str]) ->
     """Bring the index in line with `article_text` after rows were deleted from it and `inserted_ids` inserted
     (an id may be both: a re-extracted article). Entries of ids without a row, or re-inserted, are dropped; the
     inserted rows are indexed; then document frequencies and collection statistics are recounted."""
-    con.register("inserted_ids", pa.table({"article_id": pa.array(list(inserted_ids), pa.string())}))
-    try:
-        with transaction(con):
-            for step in ("fts_drop_gone", "fts_add_new", "fts_recount"):
-                con.execute(statement(f"search/{step}"))
-    finally:
-        con.unregister("inserted_ids")
+    inserted = pa.table({"article_id": pa.array(list(inserted_ids), pa.string())})
+    with registered(con, {"inserted_ids": inserted}), transaction(con):
+        for step in ("search/fts_drop_gone", "search/fts_add_new", "search/fts_recount"):
+            con.execute(statement(step))

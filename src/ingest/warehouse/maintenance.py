@@ -35,6 +35,6 @@ def upkeep(settings: Settings) -> Upkeep:
     before = file_bytes(settings.warehouse)
     started = time.monotonic()
     with warehouse.open_warehouse(settings) as con:
-        for step in ("checkpoint", "vacuum_analyze", "force_checkpoint"):
-            con.execute(statement(f"maintenance/{step}"))
+        for step in ("maintenance/checkpoint", "maintenance/vacuum_analyze", "maintenance/force_checkpoint"):
+            con.execute(statement(step))
     return Upkeep(before, file_bytes(settings.warehouse), round(time.monotonic() - started, 3))
