@@ -98,7 +98,8 @@ KILLER = textwrap.dedent("""
         return inserted
 
     warehouse._insert_new = insert_then_die
-    run_batches([sys.argv[1]], Settings(warehouse=sys.argv[2], batch_size=4), "killed-run")
+    # NER in this process: a worker pool would outlive the SIGKILL and keep the test's pipes open
+    run_batches([sys.argv[1]], Settings(warehouse=sys.argv[2], batch_size=4, ner_processes=1), "killed-run")
 """)
 
 
