@@ -224,7 +224,8 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         following = next(upcoming, None)
         window = Window(result, batch.after_load, enrichment, following.items if following else None)
         outcome = run.stages(write_batch, run, window)
-        batch_counts = Counter(result.stage_counts) + outcome.counts
+        batch_counts = Counter(result.stage_counts)
+        batch_counts.update(outcome.counts)  # not `+`: a zero count ("loaded_articles": 0) is news too
         totals.update(batch_counts)
         enrichment = run.stages(annotate_articles, run.workers.enricher,
                                 inputs_from_articles(outcome.loaded_articles))
