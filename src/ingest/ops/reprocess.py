@@ -37,17 +37,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import pyarrow as pa
 
 from ingest import pipeline
 from ingest.dedupe import match as dedupe
 from ingest.extract.html import EXTRACTOR_VERSION
-from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, utc_now
+from ingest.models import BatchResult, CleanArticle, RawDocument, Reject
 from ingest.pipeline import BatchRun, RunWorkers
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from ingest.warehouse import entity_store, search
-from ingest.warehouse.statements import statement
+from ingest.warehouse import entity_store, reprocess_store, search
 
 if TYPE_CHECKING:
     from ingest.entities.ner import Enricher, EnrichmentResult
@@ -98,11 +96,8 @@ def reprocess(settings: Settings, since: date | None = None, force: bool = False
 
 def _next_targets(settings: Settings, after: tuple[str, str], since: date | None, force: bool) -> list[Target]:
     with warehouse.open_warehouse(settings, read_only=True) as con:
-        rows = con.execute(statement("reprocess/targets"), {
-            "doc": after[0], "uri": after[1], "since": since, "force": force, "version": EXTRACTOR_VERSION,
-            "limit": settings.batch_size}).fetchall()
-        article_ids = [row[9] for row in rows if row[9] is not None]
-        current = _current_articles(con, article_ids)
+        rows = reprocess_store.target_rows(con, after, since, force, EXTRACTOR_VERSION, settings.batch_size)
+        current = reprocess_store.current_articles(con, [row[9] for row in rows if row[9] is not None])
     targets = []
     for doc_id, uri, media, url, title, author, published, charset, raw, article_id in rows:
         document = RawDocument(source_uri=uri, media_type=media, content=zlib.decompress(raw), url=url,
@@ -110,18 +105,6 @@ def _next_targets(settings: Settings, after: tuple[str, str], since: date | None
                                charset=charset)
         targets.append(Target(document, doc_id, current.get(article_id) if article_id else None))
     return targets
-
-
-def _current_articles(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not article_ids:
-        return {}
-    con.register("wanted", pa.table({"article_id": pa.array(article_ids, pa.string())}))
-    try:
-        cursor = con.execute(statement("reprocess/current_articles"))
-        columns = [d[0] for d in cursor.description or []]
-        return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    finally:
-        con.unregister("wanted")
 
 
 def _reprocess_batch(run: BatchRun, targets: list[Target], after_batch: Sequence[Follower]) -> Counter[str]:
@@ -183,32 +166,16 @@ def _write(con: duckdb.DuckDBPyConnection, changes: Changes, reprocess_id: str, 
     counts: Counter[str] = Counter()
     with warehouse.transaction(con):
         if replaced:
-            _archive_and_update(con, tables["articles"], [a.article_id for a in replaced], reprocess_id, load_id)
+            reprocess_store.archive_and_update(con, tables["articles"], [a.article_id for a in replaced],
+                                               reprocess_id, load_id)
             entity_store.forget_enrichment(con, [a.article_id for a in replaced])
         inserted = {name: warehouse.insert_new(con, name, tables[name])
                     for name in ("articles", "article_embeds", "article_furniture", "rejects")}
-        con.execute(statement("loads/record_load"),
-                    [load_id, reprocess_id, utc_now(), 0, inserted["articles"] + len(replaced),
-                     inserted["article_embeds"], inserted["rejects"]])
+        reprocess_store.record_load(con, load_id, reprocess_id, inserted["articles"] + len(replaced),
+                                    inserted["article_embeds"], inserted["rejects"])
         for follower, prepared in followers:
             counts.update(follower.apply(con, prepared, [*replaced, *added], settings, reprocess_id, load_id))
     return counts
-
-
-def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, replaced_ids: list[str],
-                        reprocess_id: str, load_id: str) -> None:
-    """Copy the current rows to superseded_articles, update them from `incoming`, drop their old embeds."""
-    con.register("incoming", incoming)
-    con.register("replaced_ids", pa.table({"article_id": pa.array(replaced_ids, pa.string())}))
-    try:
-        con.execute(statement("reprocess/archive_replaced"), {"rid": reprocess_id, "load_id": load_id,
-                                                              "now": utc_now()})
-        con.execute(statement("reprocess/update_replaced"))
-        con.execute(statement("reprocess/drop_replaced_embeds"))
-        con.execute(statement("reprocess/drop_replaced_furniture"))
-    finally:
-        con.unregister("incoming")
-        con.unregister("replaced_ids")
 
 
 class _Rededupe:
