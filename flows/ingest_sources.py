@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cronsim import CronSim
 from prefect import flow, get_run_logger
-from prefect._vendor.croniter import croniter  # Prefect's own cron arithmetic, the one its schedules use
 from prefect.runtime import flow_run
 
 from flows.fetch_sources import fetch_sources
@@ -32,7 +32,7 @@ def _schedule_times(cron: str | None) -> tuple[datetime | None, datetime | None]
     if not cron or scheduled is None:
         return None, None
     at = as_utc(datetime.fromisoformat(str(scheduled)))
-    return at, croniter(cron, at).get_prev(datetime)
+    return at, next(CronSim(cron, at, reverse=True))  # the schedule's last time strictly before this run's
 
 
 @flow(name="ingest-sources", log_prints=False)
