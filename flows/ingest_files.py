@@ -30,7 +30,6 @@ def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size
     with pipeline.RunWorkers(settings) as workers:
         run = new_run(settings, workers)
         totals = start(run, "ingest-files", paths)
-        faults.boundary("run_recorded")
         totals.update(pipeline.process_batches(run, pipeline.file_batches(paths, settings)))
     totals.update(refresh_search_index(settings))
     faults.boundary("before_finish")

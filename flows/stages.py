@@ -26,7 +26,7 @@ from prefect.states import Crashed
 from flows.retries import NEVER, ON_TRANSIENT
 from flows.writer import log_wait
 from ingest import pipeline
-from ingest.ops import quality
+from ingest.ops import faults, quality
 from ingest.settings import Settings
 
 T = TypeVar("T")
@@ -63,6 +63,7 @@ def start(run: pipeline.BatchRun, flow_name: str | None, inputs: list[str]) -> C
     applied = prefect_stages(pipeline.begin_run, run, flow_run.id, flow_name, inputs)
     if applied:
         get_run_logger().info("warehouse migrated: %s", ", ".join(applied))
+    faults.boundary("run_recorded")
     totals = pipeline.finish_unfinished(run, mark_flow_runs_crashed)
     if totals:
         get_run_logger().info("finished what earlier runs left undone: %d articles deduplicated, %d enriched",
