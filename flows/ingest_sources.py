@@ -32,7 +32,12 @@ def _schedule_times(cron: str | None) -> tuple[datetime | None, datetime | None]
     if not cron or scheduled is None:
         return None, None
     at = as_utc(datetime.fromisoformat(str(scheduled)))
-    return at, next(CronSim(cron, at, reverse=True))  # the schedule's last time strictly before this run's
+    return at, previous_schedule_time(cron, at)
+
+
+def previous_schedule_time(cron: str, at: datetime) -> datetime:
+    """The cron schedule's last time strictly before `at` (a run's own scheduled time is not its previous one)."""
+    return next(CronSim(cron, at, reverse=True))
 
 
 @flow(name="ingest-sources", log_prints=False)
