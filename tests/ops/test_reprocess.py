@@ -302,9 +302,9 @@ def test_reprocess_takes_the_batch_path_time_limit_and_writer_guard(settings: Se
 
     huge = tmp_path / "in" / "huge.html"
     huge.parent.mkdir()
-    # about 25 s of extraction here against about 20 ms for an ordinary page: a 3 s limit separates them
+    # about 25 s of extraction here against well under a second for the seed page, even on a loaded machine
     huge.write_text("<html><body><article>" + "<p>Word and word again here.</p>" * 200_000 + "</article></body></html>")
-    limited = settings.model_copy(update={"extract_timeout_seconds": 3.0, "ner_processes": 1})
+    limited = settings.model_copy(update={"extract_timeout_seconds": 8.0, "ner_processes": 1})
     first = pipeline.run_batches([SEED_ARTICLE, huge], limited, "first-load")
     assert first["rejected:extract:timeout"] == 1 and first["loaded_articles"] == 1
 
