@@ -1,19 +1,18 @@
 """How long does a reader (`ingest sql`, a notebook) wait for the warehouse while a run is loading?
 
-A writer process runs the ingest flow's write pattern without Prefect: per batch it opens the warehouse to find
-what is loaded, closes it, extracts and cleans (file closed), then opens it again to load and deduplicate, and
-closes it. Meanwhile this process opens the warehouse read-only again and again and times each wait:
+A writer process runs the real batch path (`ingest.pipeline.run_batches`: the stages and warehouse windows of
+`ingest run`, without Prefect): per batch one opening of the file under the writer guard, extraction and NER with
+the file closed. Meanwhile this process opens the warehouse read-only again and again and times each wait:
 - "tight": retrying every 10 ms, i.e. the time the file was really unavailable;
 - "ingest sql": through `warehouse.connect(read_only=True)`, which retries every 0.5 s (what a user sees).
 
-Prints the waits beside the writer's longest hold of the file. Usage:
+Prints the waits beside the writer's run time. Usage:
     python bench/reader_wait.py [--pages 600] [--batch-size 100]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import statistics
 import sys
@@ -24,7 +23,6 @@ from pathlib import Path
 import duckdb
 
 from ingest import pipeline
-from ingest.read.files import read_inputs
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 
@@ -42,26 +40,9 @@ def inputs(pages: int, workdir: Path) -> list[Path]:
     return write_articles(workdir / "pages", topics)
 
 
-def writer(paths: list[str], settings: Settings, holds_file: str) -> None:
-    """The flow's write pattern: every opening of the file is timed (open to close)."""
-    holds: list[tuple[float, float, str]] = []
-
-    def held(what: str, since: float) -> None:
-        holds.append((since, time.monotonic(), what))
-
-    for batch in pipeline.batches(read_inputs(paths, settings), settings.batch_size):
-        started = time.monotonic()
-        loaded = pipeline.loaded_article_ids(settings, batch)
-        held("find_loaded", started)
-        result = pipeline.transform(batch, settings, loaded)  # the file is closed meanwhile
-        started = time.monotonic()
-        with warehouse.open_warehouse(settings) as con:
-            counts = warehouse.load_batch(con, result, "bench")
-        held("load_batch", started)
-        started = time.monotonic()
-        pipeline.dedupe_batch(settings, result, counts.load_id)
-        held("dedupe_batch", started)
-    Path(holds_file).write_text(json.dumps(holds))
+def writer(paths: list[str], settings: Settings) -> None:
+    """The run, as `ingest run` does it (NER included)."""
+    pipeline.run_batches(paths, settings, "reader-wait-bench")
 
 
 def tight_wait(path: Path) -> float:
@@ -101,11 +82,9 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="reader-wait-"))
     settings = Settings(warehouse=workdir / "news.duckdb", batch_size=args.batch_size, lock_timeout_seconds=600)
-    with warehouse.open_warehouse(settings):
-        pass  # an existing (empty) warehouse, as a reader would find it
+    warehouse.migrate_warehouse(settings)  # an existing (empty) warehouse, as a reader would find it
     paths = [str(p) for p in inputs(args.pages, workdir)]
-    holds_file = workdir / "holds.json"
-    process = multiprocessing.get_context("spawn").Process(target=writer, args=(paths, settings, str(holds_file)))
+    process = multiprocessing.get_context("spawn").Process(target=writer, args=(paths, settings))
     started = time.monotonic()
     process.start()
     tight: list[float] = []
@@ -116,14 +95,7 @@ def main() -> None:
         time.sleep(0.05)
     process.join()
     elapsed = time.monotonic() - started
-    holds = json.loads(holds_file.read_text())
-    by_kind: dict[str, list[float]] = {}
-    for begin, end, what in holds:
-        by_kind.setdefault(what, []).append(end - begin)
-    print(f"writer: {len(paths)} pages in batches of {args.batch_size}, {elapsed:.1f}s; file held "
-          f"{sum(end - begin for begin, end, _ in holds) / elapsed:.0%} of the time")
-    for what, values in by_kind.items():
-        print(summary(f"writer holds: {what}", values))
+    print(f"writer: {len(paths)} pages in batches of {args.batch_size}, {elapsed:.1f}s")
     print(summary("reader wait (10 ms retry)", tight))
     print(summary("reader wait (ingest sql)", through_cli))
 

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.retries import ON_TRANSIENT
 from flows.writer import writer_slot
 from ingest.settings import Settings
 from ingest.warehouse import export, maintenance
@@ -16,12 +17,12 @@ from ingest.warehouse import export, maintenance
 EXPORT_ARTIFACT_KEY = "warehouse-export"
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(cache_policy=NO_CACHE, **ON_TRANSIENT)
 def upkeep(settings: Settings) -> maintenance.Upkeep:
     return maintenance.upkeep(settings)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30])
+@task(cache_policy=NO_CACHE, **ON_TRANSIENT)
 def export_tables(settings: Settings, out_dir: Path) -> list[export.ExportResult]:
     return export.export_parquet(settings, out_dir)  # reads only: no writer slot
 

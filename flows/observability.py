@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
+from flows.retries import ON_TRANSIENT
 from flows.writer import writer_slot
 from ingest.ops import quality
 from ingest.settings import Settings
@@ -31,7 +32,7 @@ class RunReport:
     source_health: list[dict[str, object]]
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+@task(cache_policy=NO_CACHE, **ON_TRANSIENT)
 def assess_run(settings: Settings, run_id: str, series: str) -> RunReport:
     """Measure the run's data quality against its series' recent runs and record the figures."""
     with warehouse.open_warehouse(settings) as con:

@@ -1,7 +1,7 @@
 """Keep the full-text search index current: each flow run that loads articles ends by refreshing it.
 
-Thin: the index lives in ingest.warehouse.search. The warehouse read happens in the writer slot (it opens the file), the
-index build outside it, so other runs' loads are not held up by the fts rebuild.
+Thin: the index lives in ingest.warehouse.search. The warehouse read is a read-only open (no writer guard), the index
+build happens with the warehouse closed, so other runs' loads are not held up by the fts rebuild.
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.writer import writer_slot
+from flows.retries import NEVER, ON_TRANSIENT
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import search
 from ingest.warehouse.extensions import ExtensionMissing
 
 
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 5, 15])
+@task(cache_policy=NO_CACHE, **ON_TRANSIENT)
 def read_index_changes(settings: Settings, indexed: pa.Table) -> search.IndexChanges:
-    with warehouse.open_warehouse(settings) as con:
+    with warehouse.open_warehouse(settings, read_only=True) as con:  # a read: no writer guard
         return search.read_changes(con, indexed)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **NEVER)
 def build_search_index(settings: Settings, changes: search.IndexChanges) -> search.Refresh:
     return search.build_index(settings, changes)
 
@@ -38,8 +38,7 @@ def refresh_search_index(settings: Settings) -> Counter[str]:
     try:
         with search.index_lock(settings):
             indexed = search.indexed_keys(settings)
-            with writer_slot(settings):
-                changes = read_index_changes(settings, indexed)
+            changes = read_index_changes(settings, indexed)
             refresh = build_search_index(settings, changes)
     except (ExtensionMissing, warehouse.WarehouseError, duckdb.Error, OSError) as exc:
         logger.error("search index not refreshed: %s", str(exc).splitlines()[0])

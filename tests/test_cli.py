@@ -260,3 +260,46 @@ def test_run_takes_a_file_name_that_is_not_utf8_and_a_fifo_on_the_command_line(
     assert b"skipped:not_a_regular_file" in result.stdout
     rows = _ingest("sql", "select source_uri from articles", "-f", "csv", "-w", str(warehouse))
     assert rows.stdout.splitlines()[1:] == [str(tmp_path / "caf\\xe9.txt")]
+
+
+def _old_warehouse(tmp_path: Path) -> Path:
+    """A warehouse an older version made: every migration but the newest applied, no views."""
+    import duckdb
+
+    from ingest.warehouse import connection as warehouse
+
+    older = tmp_path / "older-sql"
+    (older / "views").mkdir(parents=True)
+    shutil.copytree(warehouse.SQL_DIR / "migrations", older / "migrations")
+    newest = warehouse.migration_files()[-1]
+    (older / "migrations" / newest.name).unlink()
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        warehouse.migrate(con, older)
+    return path
+
+
+def _applied(path: Path) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        return [row[0] for row in con.execute("select name from schema_migrations order by version").fetchall()]
+
+
+def test_migrate_brings_an_old_warehouse_to_the_schema_and_opening_it_does_not(tmp_path: Path) -> None:
+    from ingest.settings import Settings
+    from ingest.warehouse import connection as warehouse
+
+    path = _old_warehouse(tmp_path)
+    everything = [p.stem for p in warehouse.migration_files()]
+    with warehouse.open_warehouse(Settings(warehouse=path)):
+        pass  # an open is no migration: only the explicit step migrates
+    assert _applied(path) == everything[:-1]
+
+    result = _ingest("migrate", "-w", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{path}: applied {everything[-1]}"
+    assert _applied(path) == everything
+    assert _ingest("sql", "select count(*) from rejects_by_reason", "-w", str(path)).returncode == 0  # views made
+    again = _ingest("migrate", "-w", str(path))
+    assert again.returncode == 0 and again.stdout.strip() == f"{path}: schema up to date"

@@ -98,7 +98,8 @@ KILLER = textwrap.dedent("""
         return inserted
 
     warehouse._insert_new = insert_then_die
-    run_batches([sys.argv[1]], Settings(warehouse=sys.argv[2], batch_size=4), "killed-run")
+    # NER in this process: a worker pool would outlive the SIGKILL and keep the test's pipes open
+    run_batches([sys.argv[1]], Settings(warehouse=sys.argv[2], batch_size=4, ner_processes=1), "killed-run")
 """)
 
 
@@ -158,3 +159,39 @@ def test_hostile_inputs_each_cost_one_input_and_the_run_loads_the_rest(tmp_path:
     assert [(i.rpartition("/")[2], s, f, v) for i, s, f, v in warnings] == [
         ("feed.jsonl#line=5", "read", "published", "not a date")]
     assert totals["skipped:not_a_regular_file"] == 1 and totals["warned:read:published"] == 1
+
+
+def test_each_batch_opens_the_warehouse_once(tmp_path: Path, settings: Settings) -> None:
+    from tests.news_pages import TOPICS, write_articles
+
+    def opens_of_a_run(batches: int) -> int:
+        name = f"{batches}-batches"
+        run_settings = settings.model_copy(update={"warehouse": tmp_path / f"{name}.duckdb", "batch_size": 2,
+                                                   "ner_processes": 1})
+        pages = write_articles(tmp_path / name, TOPICS[:2 * batches])
+        before = warehouse.opens_of(run_settings.warehouse)
+        totals = run_batches(pages, run_settings, name)
+        assert totals["loaded_articles"] == 2 * batches and totals["enriched_articles"] == 2 * batches
+        return warehouse.opens_of(run_settings.warehouse) - before
+
+    two, five = opens_of_a_run(2), opens_of_a_run(5)
+    assert five - two == 3  # three more batches, three more opens
+    # per run besides: migrate and record, find pending work, the first batch's lookup, the last batch's entities,
+    # the search index's read, the run's end
+    assert two == 2 + 6
+
+
+def test_a_run_migrates_a_warehouse_an_older_version_made(tmp_path: Path, settings: Settings) -> None:
+    import shutil
+
+    older = tmp_path / "older-sql"
+    (older / "views").mkdir(parents=True)
+    shutil.copytree(warehouse.SQL_DIR / "migrations", older / "migrations")
+    (older / "migrations" / warehouse.migration_files()[-1].name).unlink()
+    with duckdb.connect(str(settings.warehouse)) as con:
+        warehouse.migrate(con, older)
+    run_batches([tmp_path / "none"], settings.model_copy(update={"ner_processes": 1}), "next-version")
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        applied = [r[0] for r in con.execute("select name from schema_migrations order by version").fetchall()]
+        assert con.execute("select status from runs").fetchall() == [("completed",)]
+    assert applied == [p.stem for p in warehouse.migration_files()]

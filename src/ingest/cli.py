@@ -452,17 +452,35 @@ def reprocess(
     warehouse_path: WarehouseOption = None,
 ) -> None:
     """Re-extract, re-clean and re-enrich stored raw documents (after an extractor upgrade); old rows kept."""
-    from ingest.entities.ner import Enricher
     from ingest.ops import reprocess as reprocessor
+    from ingest.pipeline import RunWorkers
 
     settings = settings_for(warehouse_path)
     try:
-        with Enricher(settings) as enricher:  # NER starts only if some article changed
-            followers = (reprocessor.rededupe, reprocessor.reenrich(enricher))
-            totals = reprocessor.reprocess(settings, since.date() if since else None, force, followers)
+        with RunWorkers(settings) as workers:  # extraction and NER workers start only when needed
+            followers = (reprocessor.rededupe, reprocessor.reenrich(workers.enricher))
+            totals = reprocessor.reprocess(settings, since.date() if since else None, force, followers,
+                                           workers=workers)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     _print_summary(dict(totals), settings)
+
+
+@app.command()
+def migrate(warehouse_path: WarehouseOption = None) -> None:
+    """Bring the warehouse to this version's schema (every run does this first; creates the file if need be)."""
+    from ingest.warehouse.writer_lock import writer_slot
+
+    settings = settings_for(warehouse_path)
+    try:
+        with writer_slot(settings, on_wait=lambda message: console.print(message, highlight=False)):
+            applied = warehouse.migrate_warehouse(settings)
+    except warehouse.WarehouseError as exc:
+        raise fail(str(exc)) from None
+    except duckdb.Error as exc:
+        raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
+    typer.echo(f"{settings.warehouse}: applied {', '.join(applied)}" if applied else
+               f"{settings.warehouse}: schema up to date")
 
 
 @app.command("search")

@@ -58,7 +58,11 @@ def enricher() -> Iterator[Enricher]:
 
 
 def ingest_and_enrich(settings: Settings, enricher: Enricher, paths: list[Path]) -> None:
-    pipeline.run_batches(paths, settings, "test-run")
+    workers = pipeline.RunWorkers(settings, enricher)  # the run enriches what it loads, with the shared enricher
+    try:
+        pipeline.run_batches(paths, settings, "test-run", workers)
+    finally:
+        workers.extraction.close()
     for page in entity_store.articles_to_enrich(settings):
         result = enricher.annotate(page)
         with warehouse.open_warehouse(settings) as con:

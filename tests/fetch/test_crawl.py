@@ -328,3 +328,17 @@ def test_a_run_fetches_at_most_the_per_source_cap_and_the_rest_waits_for_the_nex
     assert query(settings, "select count(*), count(distinct url) from articles") == [(5, 5)]
     assert query(settings, "select state, count(*) from frontier where url like '%story%' group by all") == [
         ("fetched", 5)]
+
+
+def test_a_fetched_page_past_the_extraction_time_limit_is_rejected_as_a_file_would_be(site: Site,
+                                                                                       tmp_path: Path) -> None:
+    # about 25 s of extraction here against about 20 ms for an ordinary page: a 3 s limit separates them
+    huge = ("<html><body><article>" + "<p>Word and word again here.</p>" * 200_000 + "</article></body></html>")
+    site.route("/huge", Reply(200, huge.encode(), {"Content-Type": "text/html"}))
+    site.route("/fine", Reply(200, html_page("A fine story")))
+    settings = fast_settings(tmp_path, extract_timeout_seconds=3.0, fetch_deadline_seconds=60.0,
+                             read_timeout_seconds=30.0)
+    totals = crawl.fetch_urls(settings, [site.url("/huge"), site.url("/fine")])
+    assert totals["rejected:extract:timeout"] == 1 and totals["loaded_articles"] == 1
+    assert query(settings, "select input, stage, reason from rejects") == [(site.url("/huge"), "extract", "timeout")]
+    assert query(settings, "select count(*) from documents") == [(2,)]  # the raw page is kept for a reprocess

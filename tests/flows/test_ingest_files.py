@@ -79,3 +79,19 @@ def test_a_run_finishes_what_a_killed_run_left_and_ends_as_a_run_never_killed(
     assert differences(snapshot(clean.warehouse), snapshot(settings.warehouse)) == {}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select status from runs where run_id = 'killed'").fetchone() == ("crashed",)
+
+
+def test_each_batch_of_a_flow_run_opens_the_warehouse_once(prefect_server: None, settings: Settings,
+                                                           tmp_path: Path) -> None:
+    from tests.news_pages import TOPICS, write_articles
+
+    def opens_of_a_run(batches: int) -> int:
+        corpus = tmp_path / f"{batches}-batches"
+        write_articles(corpus, TOPICS[:2 * batches])
+        path = tmp_path / f"{batches}-batches.duckdb"
+        before = warehouse.opens_of(path)
+        totals = ingest_files([str(corpus)], str(path), batch_size=2)
+        assert totals["loaded_articles"] == 2 * batches
+        return warehouse.opens_of(path) - before
+
+    assert opens_of_a_run(5) - opens_of_a_run(2) == 3  # three more batches, three more opens

@@ -295,3 +295,23 @@ def test_a_reprocess_killed_mid_batch_leaves_every_mention_on_its_text_and_a_rer
     assert _query(loaded, "select count(*) from entity_mentions")[0][0] > 0
     assert _query(loaded, "select count(*) from articles a anti join dedupe_fingerprints using (article_id)") == [(0,)]
     assert _query(loaded, "select count(*) from entity_enrichment_status where status = 'not_enriched'") == [(0,)]
+
+
+def test_reprocess_takes_the_batch_path_time_limit_and_writer_guard(settings: Settings, tmp_path: Path) -> None:
+    from ingest.warehouse.writer_lock import WarehouseBusy, guard_for
+
+    huge = tmp_path / "in" / "huge.html"
+    huge.parent.mkdir()
+    # about 25 s of extraction here against well under a second for the seed page, even on a loaded machine
+    huge.write_text("<html><body><article>" + "<p>Word and word again here.</p>" * 200_000 + "</article></body></html>")
+    limited = settings.model_copy(update={"extract_timeout_seconds": 8.0, "ner_processes": 1})
+    first = pipeline.run_batches([SEED_ARTICLE, huge], limited, "first-load")
+    assert first["rejected:extract:timeout"] == 1 and first["loaded_articles"] == 1
+
+    totals = reprocess.reprocess(limited, force=True)  # the stored page again, on a worker, under the limit
+    assert totals["still_rejected"] == 1 and totals["unchanged"] == 1
+    assert _query(limited, "select stage, reason from rejects") == [("extract", "timeout")]
+
+    impatient = limited.model_copy(update={"writer_timeout_seconds": 0.3})
+    with guard_for(limited.warehouse).hold("another-run", 1.0), pytest.raises(WarehouseBusy):
+        reprocess.reprocess(impatient, force=True)  # its writes wait for the writer guard like a run's

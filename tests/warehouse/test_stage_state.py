@@ -49,8 +49,8 @@ def test_loaded_articles_await_dedupe_and_enrichment_until_each_stage_has_run(se
     assert [load for load, _ in pending.dedupe] == [first] == [load for load, _ in pending.enrichment]
     assert pending.articles_awaiting_dedupe == pending.articles_awaiting_enrichment == 3
 
-    pipeline.dedupe_loaded(settings, pending.dedupe[0][1], first)
     with warehouse.open_warehouse(settings) as con:
+        pipeline.dedupe_articles(con, settings, pending.dedupe[0][1], first)
         after = stage_state.pending_work(con)
     assert after.dedupe == [] and after.articles_awaiting_enrichment == 3
 

@@ -59,3 +59,31 @@ def test_the_holder_is_named_with_its_run_and_forgotten_once_it_lets_go(tmp_path
     assert guard.holder() is None
     with guard.hold("run-43", timeout_seconds=0) as again:
         assert again.run_id == "run-43"
+
+
+def test_reads_need_no_writer_lock_while_another_process_holds_it(settings: Settings, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ingest import pipeline
+    from ingest.cli import app
+    from ingest.read.files import read_inputs
+    from tests.news_pages import TOPICS, write_articles
+
+    pages = write_articles(tmp_path / "in", TOPICS[:2])
+    pipeline.run_batches(pages, settings, "loaded-before")
+    process = _holder_process(settings.warehouse)
+    try:
+        impatient = settings.model_copy(update={"writer_timeout_seconds": 0.5})
+        items = list(read_inputs([str(p) for p in pages], impatient))
+        assert len(pipeline.find_loaded(impatient, items)) == 2  # the flows' find-loaded stage
+        runner = CliRunner()
+        query = runner.invoke(app, ["sql", "select count(*) as n from articles", "-w", str(settings.warehouse),
+                                    "-f", "csv"])
+        assert query.exit_code == 0 and query.stdout == "n\n2\n", query.output
+        status = runner.invoke(app, ["status", "-w", str(settings.warehouse)])
+        assert status.exit_code == 0 and "loaded-before" in status.output, status.output
+        with pytest.raises(WarehouseBusy):  # while a write does wait for the holder
+            pipeline.migrate(pipeline.BatchRun(impatient, "writer", pipeline.RunWorkers(impatient)))
+    finally:
+        process.kill()
+        process.wait()

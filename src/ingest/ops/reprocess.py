@@ -20,6 +20,9 @@ leaves the article pending enrichment: the next run enriches it.
 By default only articles extracted by another `extractor_version` (and documents without an article) are
 reprocessed, so running it twice does the work once; `force` redoes everything. Memory is bounded by the
 batch size: documents are read in keyset-paginated batches, the warehouse is closed between batches.
+
+It takes the batch path's pieces (`ingest.pipeline`): the run starts with the explicit migration step, documents
+are extracted on the run's worker pool under the per-page time limit, and every write holds the writer guard.
 """
 
 from __future__ import annotations
@@ -28,20 +31,21 @@ import uuid
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import pyarrow as pa
 
+from ingest import pipeline
 from ingest.dedupe import match as dedupe
 from ingest.extract.html import EXTRACTOR_VERSION
-from ingest.extract.workers import extract_and_clean
-from ingest.models import BatchResult, CleanArticle, RawDocument, Reject, utc_now
+from ingest.models import BatchResult, CleanArticle, RawDocument, Reject
+from ingest.pipeline import BatchRun, RunWorkers
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from ingest.warehouse import entity_store, search
+from ingest.warehouse import entity_store, reprocess_store, search
 
 if TYPE_CHECKING:
     from ingest.entities.ner import Enricher, EnrichmentResult
@@ -58,14 +62,6 @@ class Follower(Protocol):
 
 _COMPARED = ("title", "author", "published_at", "published_time", "date_source", "page_verdict", "language",
              "site_name", "description", "canonical_url", "tags", "body_text", "word_count", "extractor_version")
-_UPDATED = ("url", "canonical_url", "title", "author", "published_at", "published_time", "date_source",
-            "page_verdict", "language", "site_name", "description", "tags", "body_text", "word_count",
-            "extractor_version", "load_id")
-_ARCHIVED = ("article_id", "extractor_version", "title", "author", "published_at", "published_time", "date_source",
-             "page_verdict", "language", "site_name", "description", "canonical_url", "tags", "body_text",
-             "word_count", "ingested_at")
-
-
 @dataclass(frozen=True)
 class Target:
     document: RawDocument
@@ -74,54 +70,34 @@ class Target:
 
 
 def reprocess(settings: Settings, since: date | None = None, force: bool = False,
-              after_batch: Sequence[Follower] | None = None, reprocess_id: str | None = None) -> Counter[str]:
-    """Reprocess every stored document first seen on or after `since`; returns counts per outcome."""
+              after_batch: Sequence[Follower] | None = None, reprocess_id: str | None = None,
+              workers: RunWorkers | None = None) -> Counter[str]:
+    """Reprocess every stored document first seen on or after `since`; returns counts per outcome. `workers`:
+    the run's worker pools (its own when none are given)."""
     reprocess_id = reprocess_id or f"reprocess-{uuid.uuid4().hex[:12]}"
     after_batch = (rededupe,) if after_batch is None else after_batch
-    totals: Counter[str] = Counter()
-    with warehouse.open_warehouse(settings) as con:
-        warehouse.start_run(con, reprocess_id, None, "reprocess", [f"since={since or 'all'}", f"force={force}"])
-    after: tuple[str, str] = ("", "")
-    status = "failed"
-    try:
-        while targets := _next_targets(settings, after, since, force):
-            after = (targets[-1].stored_document_id, targets[-1].document.source_uri)
-            totals.update(_reprocess_batch(settings, targets, reprocess_id, after_batch))
-        if totals:  # re-extracted bodies are searched anew; nothing reprocessed, nothing to refresh (counts stay {})
-            totals.update(search.refresh_search_index(settings).as_counts())
-        status = "completed"
-    finally:
-        with warehouse.open_warehouse(settings) as con:
-            warehouse.finish_run(con, reprocess_id, status, dict(totals))
+    with RunWorkers(settings) if workers is None else nullcontext(workers) as own:
+        run = BatchRun(settings, reprocess_id, own)
+        pipeline.begin_run(run, None, "reprocess", [f"since={since or 'all'}", f"force={force}"])
+        totals: Counter[str] = Counter()
+        after: tuple[str, str] = ("", "")
+        status = "failed"
+        try:
+            while targets := _next_targets(settings, after, since, force):
+                after = (targets[-1].stored_document_id, targets[-1].document.source_uri)
+                totals.update(_reprocess_batch(run, targets, after_batch))
+            if totals:  # re-extracted bodies are searched anew; nothing reprocessed, nothing to refresh ({})
+                totals.update(search.refresh_search_index(settings).as_counts())
+            status = "completed"
+        finally:
+            pipeline.end_run(run, status, dict(totals))
     return totals
-
-
-_TARGETS = """
-with targets as (
-    select a.document_id, a.source_uri, a.article_id from articles a
-    union all
-    select d.document_id, d.source_uri, null from documents d
-    where not exists (select 1 from articles a where a.document_id = d.document_id)
-)
-select t.document_id, t.source_uri, d.media_type, d.url, d.declared_title, d.declared_author,
-       d.declared_published, d.charset, d.raw_zlib, t.article_id
-from targets t
-join documents d using (document_id)
-left join articles a on a.article_id = t.article_id
-where (t.document_id > $doc or (t.document_id = $doc and t.source_uri > $uri))
-  and ($since is null or d.first_seen_at >= $since)
-  and ($force or a.extractor_version is distinct from $version)
-order by t.document_id, t.source_uri
-limit $limit
-"""
 
 
 def _next_targets(settings: Settings, after: tuple[str, str], since: date | None, force: bool) -> list[Target]:
     with warehouse.open_warehouse(settings, read_only=True) as con:
-        rows = con.execute(_TARGETS, {"doc": after[0], "uri": after[1], "since": since, "force": force,
-                                      "version": EXTRACTOR_VERSION, "limit": settings.batch_size}).fetchall()
-        article_ids = [row[9] for row in rows if row[9] is not None]
-        current = _current_articles(con, article_ids)
+        rows = reprocess_store.target_rows(con, after, since, force, EXTRACTOR_VERSION, settings.batch_size)
+        current = reprocess_store.current_articles(con, [row[9] for row in rows if row[9] is not None])
     targets = []
     for doc_id, uri, media, url, title, author, published, charset, raw, article_id in rows:
         document = RawDocument(source_uri=uri, media_type=media, content=zlib.decompress(raw), url=url,
@@ -131,29 +107,18 @@ def _next_targets(settings: Settings, after: tuple[str, str], since: date | None
     return targets
 
 
-def _current_articles(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not article_ids:
-        return {}
-    con.register("wanted", pa.table({"article_id": pa.array(article_ids, pa.string())}))
-    try:
-        cursor = con.execute("select * from articles where article_id in (select article_id from wanted)")
-        columns = [d[0] for d in cursor.description or []]
-        return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    finally:
-        con.unregister("wanted")
-
-
-def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: str,
-                     after_batch: Sequence[Follower]) -> Counter[str]:
+def _reprocess_batch(run: BatchRun, targets: list[Target], after_batch: Sequence[Follower]) -> Counter[str]:
+    settings, reprocess_id = run.settings, run.run_id
     counts: Counter[str] = Counter(documents=len(targets))
     replaced: list[CleanArticle] = []
     added: list[CleanArticle] = []
     rejects: list[Reject] = []
-    for target in targets:
-        if target.document.document_id != target.stored_document_id:
-            counts["skipped:document_id_mismatch"] += 1
-            continue
-        outcome = extract_and_clean(target.document, settings)
+    mismatched = [t for t in targets if t.document.document_id != t.stored_document_id]
+    if mismatched:
+        counts["skipped:document_id_mismatch"] += len(mismatched)
+    targets = [t for t in targets if t not in mismatched]
+    outcomes = pipeline.extract_documents([t.document for t in targets], settings, run.workers.extraction)
+    for target, outcome in zip(targets, outcomes, strict=True):
         if isinstance(outcome, Reject):
             rejects.append(outcome)
             counts["rejected_kept_previous" if target.current else "still_rejected"] += 1
@@ -167,7 +132,7 @@ def _reprocess_batch(settings: Settings, targets: list[Target], reprocess_id: st
     if replaced or added or rejects:
         changed = [*replaced, *added]
         prepared = [follower.prepare(settings, changed) for follower in after_batch]  # the warehouse closed
-        with warehouse.open_warehouse(settings) as con:
+        with run.writing() as con:
             counts.update(_write(con, Changes(replaced, added, rejects), reprocess_id, settings,
                                  list(zip(after_batch, prepared, strict=True))))
     return counts
@@ -199,45 +164,18 @@ def _write(con: duckdb.DuckDBPyConnection, changes: Changes, reprocess_id: str, 
     batch = BatchResult(documents=(), articles=(*replaced, *added), rejects=tuple(changes.rejects))
     tables = warehouse.batch_tables(batch, reprocess_id, load_id)
     counts: Counter[str] = Counter()
-    con.execute("begin transaction")
-    try:
+    with warehouse.transaction(con):
         if replaced:
-            _archive_and_update(con, tables["articles"], [a.article_id for a in replaced], reprocess_id, load_id)
+            reprocess_store.archive_and_update(con, tables["articles"], [a.article_id for a in replaced],
+                                               reprocess_id, load_id)
             entity_store.forget_enrichment(con, [a.article_id for a in replaced])
         inserted = {name: warehouse.insert_new(con, name, tables[name])
                     for name in ("articles", "article_embeds", "article_furniture", "rejects")}
-        con.execute("insert into loads values (?, ?, ?, ?, ?, ?, ?)",
-                    [load_id, reprocess_id, utc_now(), 0, inserted["articles"] + len(replaced),
-                     inserted["article_embeds"], inserted["rejects"]])
+        reprocess_store.record_load(con, load_id, reprocess_id, inserted["articles"] + len(replaced),
+                                    inserted["article_embeds"], inserted["rejects"])
         for follower, prepared in followers:
             counts.update(follower.apply(con, prepared, [*replaced, *added], settings, reprocess_id, load_id))
-        con.execute("commit")
-    except BaseException:
-        warehouse.rollback(con)
-        raise
     return counts
-
-
-def _archive_and_update(con: duckdb.DuckDBPyConnection, incoming: pa.Table, replaced_ids: list[str],
-                        reprocess_id: str, load_id: str) -> None:
-    """Copy the current rows to superseded_articles, update them from `incoming`, drop their old embeds."""
-    con.register("incoming", incoming)
-    con.register("replaced_ids", pa.table({"article_id": pa.array(replaced_ids, pa.string())}))
-    try:
-        archived = ", ".join(_ARCHIVED)
-        con.execute(
-            f"insert into superseded_articles ({archived}, reprocess_id, superseded_at, load_id) "
-            f"select {archived}, $rid, $now, $load_id from articles "
-            "where article_id in (select article_id from replaced_ids)",
-            {"rid": reprocess_id, "load_id": load_id, "now": utc_now()})
-        assignments = ", ".join(f'"{c}" = i."{c}"' for c in _UPDATED)
-        con.execute(f"update articles a set {assignments} from incoming i where a.article_id = i.article_id "
-                    "and a.article_id in (select article_id from replaced_ids)")
-        for child in ("article_embeds", "article_furniture"):
-            con.execute(f"delete from {child} where article_id in (select article_id from replaced_ids)")
-    finally:
-        con.unregister("incoming")
-        con.unregister("replaced_ids")
 
 
 class _Rededupe:

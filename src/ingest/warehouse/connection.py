@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class DiskFull(WarehouseError):
     pass
 
 
-def _is_lock_conflict(exc: duckdb.Error) -> bool:
+def is_lock_conflict(exc: duckdb.Error) -> bool:
     """DuckDB's own words for a file another process holds ("Could not set lock on file ...: Conflicting lock is
     held in ..."); a bare "lock" would also match the "block" of a corruption message."""
     text = str(exc).lower()
@@ -81,9 +82,19 @@ class LoadCounts:
     unchanged_refetches: int = 0
 
 
+# Every opening of a warehouse file by this process, by path: what a run costs in opens is measured, not guessed.
+OPENS: Counter[str] = Counter()
+
+
+def opens_of(path: Path) -> int:
+    """How many times this process has opened the warehouse at `path`."""
+    return OPENS[str(path.absolute())]
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `lock_timeout_seconds` for another writer to let go."""
     path = settings.warehouse
+    OPENS[str(path.absolute())] += 1
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `ingest run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +103,7 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if not _is_lock_conflict(exc):
+            if not is_lock_conflict(exc):
                 raise explain(exc, path) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
@@ -158,13 +169,30 @@ def _identifier(name: str) -> str:
 
 @contextmanager
 def open_warehouse(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, as it is: opening never migrates an existing warehouse (`migrate_warehouse` does, once at
+    the start of every run and command that writes, and `ingest migrate`). Only a file without a schema yet,
+    opened writable, gets one: creating the warehouse is that caller's write."""
     con = connect(settings, read_only=read_only)
     try:
-        if not read_only:
+        if not read_only and not _has_schema(con):
             migrate(con)
         yield con
     finally:
         con.close()
+
+
+def migrate_warehouse(settings: Settings) -> list[str]:
+    """The explicit migration step: apply the migrations the warehouse lacks (creating it if need be) and
+    re-create changed views. The caller holds the writer guard. Returns the migrations applied."""
+    con = connect(settings)
+    try:
+        return migrate(con)
+    finally:
+        con.close()
+
+
+def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute(statement("schema/has_migrations")).fetchone() is not None
 
 
 def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:

@@ -171,11 +171,11 @@ def _write_rows(con: duckdb.DuckDBPyConnection, changes: IndexChanges, update: b
 
 def refresh_search_index(settings: Settings, full: bool = False) -> Refresh:
     """Bring the index up to date with the warehouse, or with `full` build it anew (for callers outside Prefect;
-    flows take the writer slot around the warehouse read, see flows/search_index.py)."""
+    the warehouse is only read, so no writer guard)."""
     with index_lock(settings):
         indexed = _KEYS_SCHEMA.empty_table() if full else indexed_keys(settings)
         started = time.monotonic()
-        with warehouse.open_warehouse(settings) as con:
+        with warehouse.open_warehouse(settings, read_only=True) as con:
             changes = read_changes(con, indexed)
         read_seconds = time.monotonic() - started
         refresh = build_index(settings, changes, full)

@@ -18,13 +18,17 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
+
 from ingest.models import utc_now
+from ingest.settings import Settings
+from ingest.warehouse.connection import WarehouseLocked, open_warehouse
 
 POLL_SECONDS = 0.2
 
@@ -98,3 +102,34 @@ class FileLockGuard:
 def guard_for(warehouse: Path) -> WriterGuard:
     """The writer guard of a warehouse: an OS file lock for a local DuckDB file."""
     return FileLockGuard(warehouse)
+
+
+class WarehouseBusy(WarehouseLocked):
+    """Another run held the warehouse writer lock for longer than this run was willing to wait."""
+
+
+@contextmanager
+def writer_slot(settings: Settings, run_id: str | None = None,
+                on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the warehouse writer guard for one write, waiting at most `writer_timeout_seconds`; `on_wait` hears
+    who holds it when this run has to wait."""
+    guard = guard_for(settings.warehouse)
+    holder = guard.holder()
+    if holder is not None and on_wait is not None:
+        on_wait(f"waiting for the warehouse writer lock, held by {holder.describe()}")
+    try:
+        with guard.hold(run_id, settings.writer_timeout_seconds):
+            yield
+    except WriterBusy as exc:
+        raise WarehouseBusy(
+            f"warehouse {settings.warehouse} is busy: waited {settings.writer_timeout_seconds:g}s for its writer "
+            f"lock, held by {exc} (the writer timeout is INGEST_WRITER_TIMEOUT_SECONDS)"
+        ) from None
+
+
+@contextmanager
+def writing(settings: Settings, run_id: str | None = None,
+            on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened for writing, under its writer guard: the one way the pipeline writes."""
+    with writer_slot(settings, run_id, on_wait), open_warehouse(settings) as con:
+        yield con
