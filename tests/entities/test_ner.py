@@ -4,13 +4,12 @@ into a real DuckDB warehouse."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingest import pipeline
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.ner import (
     ArticleEnrichment,
@@ -26,7 +25,7 @@ from ingest.entities.resolve import entity_id_for
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store
-from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
+from tests.support.paths import SEED_ARTICLE, SEED_EXPECTED
 
 ENTITY_TABLES = ("entities", "entity_aliases", "entity_mentions", "article_entities", "article_enrichment",
                  "gazetteer")
@@ -51,27 +50,9 @@ prochaine dans toutes les grandes villes du pays, de Paris à Marseille.
 """
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Iterator[Enricher]:
-    with Enricher(Settings(ner_processes=1)) as shared:
-        yield shared
-
-
-def ingest_and_enrich(settings: Settings, enricher: Enricher, paths: list[Path]) -> None:
-    pipeline.run_batches(paths, settings, "test-run")
-    for page in entity_store.articles_to_enrich(settings):
-        result = enricher.annotate(page)
-        with warehouse.open_warehouse(settings) as con:
-            entity_store.load_enrichment(con, result, "test-run", enricher.gazetteer)
-
-
 def query(settings: Settings, sql: str, parameters: list[object] | None = None) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return con.execute(sql, parameters or []).fetchall()
-
-
-def table_counts(settings: Settings) -> dict[str, int]:
-    return {t: query(settings, f"select count(*) from {t}")[0][0] for t in ENTITY_TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +61,7 @@ def expected() -> dict:
 
 
 @pytest.fixture
-def seed_warehouse(settings: Settings, enricher: Enricher) -> Settings:
+def seed_warehouse(settings: Settings, enricher: Enricher, ingest_and_enrich: Callable[..., None]) -> Settings:
     ingest_and_enrich(settings, enricher, [SEED_ARTICLE])
     return settings
 
@@ -159,7 +140,8 @@ def test_gazetteer_links_wikidata_and_is_loaded(seed_warehouse: Settings) -> Non
     assert gazetteer_rows[0][0] >= 249 and gazetteer_rows[0][1] == 1
 
 
-def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settings, enricher: Enricher) -> None:
+def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settings, enricher: Enricher,
+                                                  ingest_and_enrich: Callable[..., None]) -> None:
     (tmp_path / "first.txt").write_text(FIRST, encoding="utf-8")
     (tmp_path / "second.txt").write_text(SECOND, encoding="utf-8")
     ingest_and_enrich(settings, enricher, [tmp_path / "first.txt", tmp_path / "second.txt"])
@@ -172,7 +154,8 @@ def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settin
     assert query(settings, "select count(*) from entities where name in ('Putin', 'UN')") == [(0,)]
 
 
-def test_re_enrichment_leaves_row_counts_unchanged(seed_warehouse: Settings, enricher: Enricher) -> None:
+def test_re_enrichment_leaves_row_counts_unchanged(seed_warehouse: Settings, enricher: Enricher,
+                                                   table_counts: Callable[[Settings], dict[str, int]]) -> None:
     before = table_counts(seed_warehouse)
     ids_before = query(seed_warehouse, "select entity_id, start_char from entity_mentions order by all")
     for _ in range(2):
@@ -193,7 +176,8 @@ def test_stale_only_picks_articles_whose_text_changed(seed_warehouse: Settings) 
 
 
 def test_non_english_article_loads_without_entities_and_with_a_reason(tmp_path: Path, settings: Settings,
-                                                                      enricher: Enricher) -> None:
+                                                                      enricher: Enricher,
+                                                                      ingest_and_enrich: Callable[..., None]) -> None:
     (tmp_path / "article.txt").write_text(FRENCH, encoding="utf-8")
     ingest_and_enrich(settings, enricher, [tmp_path / "article.txt"])
     assert query(settings, "select language from articles") == [("fr",)]
@@ -269,8 +253,8 @@ regional programmes, and Putin's aides said a decree would follow within days, o
 
 @pytest.mark.parametrize("order", [("long", "short"), ("short", "long")])
 def test_a_short_form_resolves_to_the_full_name_another_article_gave(tmp_path: Path, settings: Settings,
-                                                                     enricher: Enricher,
-                                                                     order: tuple[str, str]) -> None:
+                                                                     enricher: Enricher, order: tuple[str, str],
+                                                                     ingest_and_enrich: Callable[..., None]) -> None:
     texts = {"long": LONG_FORM, "short": SHORT_FORM}
     for name in order:  # one load each: the second must settle the first, whichever it is
         (tmp_path / f"{name}.txt").write_text(texts[name], encoding="utf-8")

@@ -16,7 +16,7 @@ from prefect.flows import load_flow_from_entrypoint
 from flows.deployments import ServePlan, build_deployments
 from ingest.ops.intervals import IntervalError, data_interval, parse_every, split
 from ingest.settings import Settings
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 SOURCES = """source_id,kind,url,schedule,enabled,rate_per_second
 hourly,rss,https://hourly.example/feed.xml,0 * * * *,true,

@@ -14,8 +14,8 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows.fetch_sources import fetch_sources, fetch_urls
 from ingest.settings import Settings
-from tests.conftest import SEEDS
-from tests.fetch_site import Reply, Site, forbid_non_loopback, html_page
+from tests.support.fetch_site import Reply, Site, forbid_non_loopback, html_page
+from tests.support.paths import SEEDS
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 

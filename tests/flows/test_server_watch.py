@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from ingest.warehouse import stage_state
-from tests.prefect_server import BIN, prefect_server, wait_until
-from tests.soak import write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.paths import BIN
+from tests.support.prefect_server import PrefectServer
 
 
 def _ingest(corpus: Path, warehouse: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -21,7 +25,10 @@ def _ingest(corpus: Path, warehouse: Path, env: dict[str, str], log: Path) -> su
                                 env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
 
 
-def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishes(tmp_path: Path) -> None:
+def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishes(
+    tmp_path: Path, prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
+    wait_until: Callable[..., Any],
+) -> None:
     corpus, warehouse = tmp_path / "corpus", tmp_path / "news.duckdb"
     documents = len(write_corpus(corpus, stories=12, seed=9))
     log = tmp_path / "first.log"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.settings import Settings
-from tests.conftest import SEED_ARTICLE
-from tests.entities.test_ner import enricher, ingest_and_enrich, query  # noqa: F401 - `enricher` is a fixture
+from tests.support.paths import SEED_ARTICLE
 
 FOLLOW_UP = """\
 Hamas said on Sunday it had received the new proposal through Egyptian mediators and would study it carefully
@@ -18,7 +18,8 @@ Officials in Cairo said talks would resume on Tuesday with delegations from both
 
 
 def test_people_named_with_hamas_count_each_story_once(tmp_path: Path, settings: Settings,
-                                                       enricher: object) -> None:  # noqa: F811
+                                                       enricher: object, ingest_and_enrich: Callable[..., None],
+                                                       query: Callable[..., list[tuple]]) -> None:  # noqa: F811
     copy = tmp_path / "syndicated" / "copy.txt"
     copy.parent.mkdir()
     copy.write_text("Reporting by our wire service.\n" + SEED_ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
