@@ -1,4 +1,4 @@
-"""Deployments as `ingest serve` builds them and as prefect.yaml declares them; data intervals; the compose file."""
+"""Deployments as `ingest serve` builds them and as prefect.yaml declares them; the compose file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import inspect
 import os
 import re
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from flows.deployments import ServePlan, build_deployments
-from ingest.ops.intervals import IntervalError, data_interval, parse_every, split
 from ingest.settings import Settings
 from tests.support.paths import REPO_ROOT
 
@@ -63,31 +62,6 @@ def test_prefect_yaml_declares_the_deployments_serve_builds(plan: ServePlan) -> 
         accepted = set(inspect.signature(flow.fn).parameters)
         assert set(deployment["parameters"]) <= accepted, deployment["name"]
         assert deployment["work_pool"]["name"] == "ingest"
-
-
-def test_intervals_split_a_range_like_a_backfill() -> None:
-    days = split(date(2024, 5, 1), date(2024, 5, 8), parse_every("1d"))
-    assert len(days) == 7 and days[0] == (datetime(2024, 5, 1), datetime(2024, 5, 2))
-    assert days[-1] == (datetime(2024, 5, 7), datetime(2024, 5, 8))
-    uneven = split(datetime(2024, 5, 1), datetime(2024, 5, 1, 10), parse_every("6h"))
-    assert uneven == [(datetime(2024, 5, 1), datetime(2024, 5, 1, 6)), (datetime(2024, 5, 1, 6),
-                                                                          datetime(2024, 5, 1, 10))]
-    assert parse_every("30m") == timedelta(minutes=30) and parse_every("1w") == timedelta(days=7)
-    for bad in ("0d", "1 day", "d", "-1h"):
-        with pytest.raises(IntervalError):
-            parse_every(bad)
-    with pytest.raises(IntervalError, match="must come after"):
-        split(date(2024, 5, 8), date(2024, 5, 1), timedelta(days=1))
-
-
-def test_a_run_covers_its_given_interval_else_the_one_since_the_previous_schedule() -> None:
-    given = data_interval(datetime(2024, 5, 1), datetime(2024, 5, 2), datetime(2024, 6, 1), datetime(2024, 5, 31))
-    assert given == (datetime(2024, 5, 1), datetime(2024, 5, 2))
-    scheduled = data_interval(None, None, datetime(2024, 5, 3, 6), datetime(2024, 5, 3, 5))
-    assert scheduled == (datetime(2024, 5, 3, 5), datetime(2024, 5, 3, 6))
-    assert data_interval(None, None, None, None) is None
-    with pytest.raises(IntervalError):
-        data_interval(datetime(2024, 5, 1), None, None, None)
 
 
 def _compose(*args: str, env_file: Path) -> subprocess.CompletedProcess[str]:
