@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import duckdb
 import pytest
 
 from ingest.dedupe import match as dedupe
-from ingest.dedupe.fingerprints import fingerprint, similarity, strip_headline_prefix
+from ingest.dedupe.fingerprints import fingerprint, similarity
 from ingest.models import BatchResult, CleanArticle
 from ingest.pipeline import run_batches
 from ingest.settings import Settings
@@ -167,28 +166,6 @@ def test_pending_articles_are_deduplicated_by_the_backfill(settings: Settings) -
         counts = dedupe.dedupe_pending(con, settings, loaded.load_id, batch_size=2)
         assert (counts.articles, counts.near, counts.new_stories) == (3, 1, 2)
         assert dedupe.dedupe_pending(con, settings, loaded.load_id) == dedupe.DedupeCounts()
-
-
-def test_text_hash_folds_case_whitespace_punctuation_and_unicode_forms() -> None:
-    text = "Café owners said “enough” on Friday.\n\nThe protest — peaceful — lasted an hour."
-    variants = [
-        text.upper(),
-        unicodedata.normalize("NFD", text),
-        text.replace("“", '"').replace("”", '"').replace(" — ", ", "),
-        "  ".join(text.split()),
-        "Cafe owners said enough on Friday the protest peaceful lasted an hour",
-    ]
-    assert {fingerprint(None, v).text_hash for v in variants} == {fingerprint(None, text).text_hash}
-    assert fingerprint(None, text.replace("Friday", "Monday")).text_hash != fingerprint(None, text).text_hash
-
-
-def test_a_prefixed_headline_in_the_body_does_not_separate_copies() -> None:
-    body = "\n\n".join(TRAM)
-    plain = fingerprint("Council approves tram extension", body)
-    for title in ("UPDATE: Council approves tram extension", "Opinion | Council approves tram extension"):
-        assert fingerprint(title, f"{title}\n\n{body}").text_hash == plain.text_hash
-    assert strip_headline_prefix("BREAKING: Analysis | Storm hits coast") == "Storm hits coast"
-    assert strip_headline_prefix("Update") == "Update"
 
 
 def test_containment_finds_a_short_article_inside_a_longer_one() -> None:
