@@ -11,13 +11,7 @@ import duckdb
 import pytest
 
 from ingest.entities.ner import (
-    ArticleEnrichment,
-    ArticleEntity,
     Enricher,
-    EnrichmentResult,
-    Entity,
-    EntityAlias,
-    EntityMention,
     NerEngine,
 )
 from ingest.entities.resolve import entity_id_for
@@ -254,45 +248,6 @@ def test_a_short_form_resolves_to_the_full_name_another_article_gave(tmp_path: P
     salience = query(settings, "select a.source_uri, ae.mentions from article_entities ae "
                                "join articles a using (article_id) where ae.entity_id = ?", [putin])
     assert sorted((uri.rsplit("/", 1)[1], n) for uri, n in salience) == [("long.txt", 1), ("short.txt", 3)]
-
-
-def _hand_made_result(article_id: str, entity_type: str, mentions: int, name: str = "AI") -> EnrichmentResult:
-    """What enrichment returns for an article naming `name` `mentions` times as `entity_type`."""
-    entity_id = entity_id_for(entity_type, name)
-    return EnrichmentResult(
-        model_version="test", resolver_version="test", gazetteer_version="test",
-        articles=(ArticleEnrichment(article_id=article_id, status="enriched", reason=None, mentions=mentions,
-                                    entities=1, text_hash="0"),),
-        mentions=tuple(EntityMention(article_id=article_id, field="body", start_char=10 * n, end_char=10 * n + 2,
-                                     entity_id=entity_id, surface=name, label="GPE", source="model",
-                                     sentence_index=n) for n in range(mentions)),
-        entities=(Entity(entity_id=entity_id, name=name, type=entity_type, wikidata_id=None),),
-        aliases=(EntityAlias(entity_id=entity_id, alias=name),),
-        article_entities=(ArticleEntity(article_id=article_id, entity_id=entity_id, mentions=mentions, first_char=0,
-                                        first_sentence=0, in_title=False, in_lead=True),),
-        rejects=(),
-    )
-
-
-def test_one_type_per_name_across_the_warehouse(settings: Settings) -> None:
-    with warehouse.open_warehouse(settings) as con:
-        entity_store.load_enrichment(con, _hand_made_result("a1", "LOCATION", 33), "run-1")
-        entity_store.load_enrichment(con, _hand_made_result("a2", "ORGANIZATION", 2), "run-2")
-        entity_store.load_enrichment(con, _hand_made_result("a3", "ORGANIZATION", 3), "run-3")
-    assert query(settings, "select name, type from entities") == [("AI", "LOCATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions") == [(1, 38)]
-    assert query(settings, "select count(distinct entity_id) from article_entities") == [(1,)]
-    with warehouse.open_warehouse(settings) as con:  # the vote turns: every article moves, none is left behind
-        entity_store.load_enrichment(con, _hand_made_result("a4", "ORGANIZATION", 40), "run-4")
-    assert query(settings, "select name, type from entities") == [("AI", "ORGANIZATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions") == [(1, 78)]
-    assert query(settings, "select sum(mentions), count(distinct entity_id) from article_entities") == [(78, 1)]
-    with warehouse.open_warehouse(settings) as con:  # re-enriched, a4 no longer names AI: the vote turns back
-        entity_store.load_enrichment(con, _hand_made_result("a4", "ORGANIZATION", 1, "Bard"), "run-5")
-    assert query(settings, "select name, type from entities order by name") == [("AI", "LOCATION"),
-                                                                                ("Bard", "ORGANIZATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions where surface = 'AI'") \
-        == [(1, 38)]
 
 
 def test_migration_009_keeps_what_earlier_enrichment_loaded(tmp_path: Path) -> None:
