@@ -4,8 +4,9 @@ Each is the helper of that name in tests/support/ (tests/conftest.py says why he
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,8 +19,8 @@ from tests.support import soak as soak_harness
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Callable[..., AbstractContextManager[servers.PrefectServer]]:
-    """`with prefect_server(workdir) as server`: a real `prefect server start`, always stopped."""
+def start_prefect_server() -> Callable[..., AbstractContextManager[servers.PrefectServer]]:
+    """`with start_prefect_server(workdir) as server`: a real `prefect server start`, always stopped."""
     return servers.prefect_server
 
 
@@ -109,3 +110,12 @@ def soak() -> Callable[..., soak_harness.SoakLog]:
 def chromium_page() -> Callable[[], AbstractContextManager[browser.Page]]:
     """`with chromium_page() as page`: headless Chromium over the DevTools protocol."""
     return browser.chromium_page
+
+
+@pytest.fixture(scope="module")
+def prefect_harness(prefect_home: Path) -> Iterator[None]:
+    """A temporary Prefect server for the module's in-process flow calls (Prefect's own test harness)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory: pytest.TempPathFactory,
-                 prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("local-server")) as server:
+                 start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
+    with start_prefect_server(tmp_path_factory.mktemp("local-server")) as server:
         yield server
 
 

@@ -81,7 +81,7 @@ def feed_site() -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site, deployment_id: Callable[..., str | None],
           postgres_database: Callable[[], AbstractContextManager[str]],
-          prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
+          start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
           start_process: Callable[..., subprocess.Popen[bytes]], stop_process: Callable[..., None],
           wait_until: Callable[..., Any]) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("served")
@@ -93,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site, deployment_
     shutil.copy(SEED_ARTICLE, inbox)
     (inbox / "junk.html").write_bytes(b"\0\1\2" * 100)
     warehouse = workdir / "news.duckdb"
-    with postgres_database() as database, prefect_server(workdir, database_url=database) as server, \
+    with postgres_database() as database, start_prefect_server(workdir, database_url=database) as server, \
             server.api() as api:
         env = server.client_env(INGEST_WAREHOUSE=str(warehouse), INGEST_INBOX=str(inbox),
                                 INGEST_EXPORT_DIR=str(workdir / "export"), INGEST_BATCH_SIZE="2",

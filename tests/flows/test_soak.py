@@ -22,8 +22,8 @@ BATCH = 4
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory,
-           prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("soak-prefect")) as running:
+           start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
+    with start_prefect_server(tmp_path_factory.mktemp("soak-prefect")) as running:
         yield running
 
 

@@ -36,13 +36,13 @@ class RunInUi:
 @pytest.fixture(scope="module")
 def run_in_ui(tmp_path_factory: pytest.TempPathFactory, artifacts: Callable[..., dict[str, dict[str, Any]]],
               flow_runs_of: Callable[..., list[dict[str, Any]]],
-              prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[RunInUi]:
+              start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[RunInUi]:
     workdir = tmp_path_factory.mktemp("ui")
     inbox = workdir / "inbox"
     write_articles(inbox, TOPICS[:3])
     shutil.copy(SEED_ARTICLE, inbox)
     (inbox / "junk.html").write_bytes(b"\0\1\2" * 100)
-    with prefect_server(workdir, ui=True) as server, server.api() as api:
+    with start_prefect_server(workdir, ui=True) as server, server.api() as api:
         result = subprocess.run([str(BIN / "ingest"), "run", str(inbox), "-w", str(workdir / "news.duckdb")],
                                 env=server.client_env(), capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-2000:]
