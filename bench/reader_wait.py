@@ -34,7 +34,7 @@ def inputs(pages: int, workdir: Path) -> list[Path]:
     if WCXB.is_dir():
         return sorted(WCXB.glob("*.html.gz"))[:pages]
     sys.path.insert(0, str(ROOT))
-    from tests.news_pages import write_articles
+    from tests.support.news_pages import write_articles
 
     topics = tuple(f"topic{n}" for n in range(pages))
     return write_articles(workdir / "pages", topics)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.prefect_server import prefect_server  # noqa: E402
-from tests.soak import differences, run_ingest, snapshot, soak, write_corpus  # noqa: E402
+from tests.support.corpus import write_corpus  # noqa: E402
+from tests.support.prefect_server import prefect_server  # noqa: E402
+from tests.support.soak import differences, run_ingest, snapshot, soak  # noqa: E402
 
 
 def main() -> int:

@@ -1,21 +1,21 @@
-"""Shared fixtures: a fresh warehouse per test, paths to the seeds and the shared evaluation sets."""
+"""Shared fixtures: every helper that starts, stops or inspects something (a server, a process, a warehouse, the
+enricher) reaches a test as a fixture of the helper's own name, so a test's parameters list what it relies on. How
+each works is in tests/support/. What a test needs to build its inputs (paths, texts, page and corpus builders, the
+fetch tests' reply types) it imports from tests/support/ directly, since a module-level input cannot be a fixture;
+no test module imports another test module."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from ingest.entities.ner import Enricher
 from ingest.settings import Settings
-from tests.fetch_site import Site, forbid_non_loopback
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SEEDS = REPO_ROOT / "seeds"
-SHARED_EVAL = REPO_ROOT.parent / "shared" / "eval"
-SEED_ARTICLE = SEEDS / "000_05219128a0266354.txt"
-SEED_EXPECTED = SEEDS / "000_05219128a0266354.expected.json"
+from tests.support import enrichment, fetch_site, paths, prefect_server, soak, warehouses
+from tests.support.fetch_site import Site
 
 
 @pytest.fixture
@@ -25,9 +25,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def shared_eval() -> Path:
-    if not SHARED_EVAL.is_dir():
-        pytest.skip(f"{SHARED_EVAL} is absent: the shared evaluation sets are not on this machine")
-    return SHARED_EVAL
+    if not paths.SHARED_EVAL.is_dir():
+        pytest.skip(f"{paths.SHARED_EVAL} is absent: the shared evaluation sets are not on this machine")
+    return paths.SHARED_EVAL
 
 
 @pytest.fixture(scope="session")
@@ -46,10 +46,12 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["PREFECT_HOME"] = previous
 
 
+# A real HTTP server on loopback, and nothing but loopback.
+
 @pytest.fixture
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Fails any connection outside loopback; the fetch tests use it on every test (see their `pytestmark`)."""
-    return forbid_non_loopback(monkeypatch)
+    return fetch_site.forbid_non_loopback(monkeypatch)
 
 
 @pytest.fixture
@@ -58,3 +60,52 @@ def site() -> Iterator[Site]:
     server = Site()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    return prefect_server.free_port
+
+
+# Warehouses.
+
+@pytest.fixture(scope="session")
+def corrupted_warehouse() -> Callable[[Path], Path]:
+    return warehouses.corrupted_warehouse
+
+
+@pytest.fixture(scope="session")
+def snapshot() -> Callable[[Path], dict[str, list[tuple[object, ...]]]]:
+    """Every data table's rows, sorted, without run bookkeeping: two warehouses that should match compare equal."""
+    return soak.snapshot
+
+
+@pytest.fixture(scope="session")
+def differences() -> Callable[..., dict[str, str]]:
+    return soak.differences
+
+
+# Entity enrichment.
+
+@pytest.fixture(scope="module")
+def enricher() -> Iterator[Enricher]:
+    """One spaCy enricher per test module (loading the model is the slow part)."""
+    with Enricher(Settings(ner_processes=1)) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="session")
+def ingest_and_enrich() -> Callable[..., None]:
+    return enrichment.ingest_and_enrich
+
+
+@pytest.fixture(scope="session")
+def query() -> Callable[..., list[tuple]]:
+    """Rows of a read-only query of a warehouse: `query(settings, sql, parameters)`."""
+    return enrichment.query
+
+
+@pytest.fixture(scope="session")
+def table_counts() -> Callable[[Settings], dict[str, int]]:
+    """Row counts of the entity tables."""
+    return enrichment.table_counts

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_ARTICLE
+from tests.support.paths import SEED_ARTICLE
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 
@@ -180,18 +181,17 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return line
 
 
-def test_a_corrupt_warehouse_is_named_corrupt_at_once_not_locked(tmp_path: Path) -> None:
-    from tests.warehouse.test_connection import _corrupted_warehouse
+def test_a_corrupt_warehouse_is_named_corrupt_at_once_not_locked(tmp_path: Path,
+                                                                 corrupted_warehouse: Callable[[Path], Path]) -> None:
 
-    path = _corrupted_warehouse(tmp_path)
+    path = corrupted_warehouse(tmp_path)
     env = {"INGEST_LOCK_TIMEOUT_SECONDS": "600"}  # a lock wait would show as a timeout of this test
     for args in (("sql", "select count(*) from rejects"), ("run", str(SEED_ARTICLE))):
         line = _one_error_line(_ingest(*args, "-w", str(path), env=env, timeout=120))
         assert "is corrupt" in line and "checksum" in line and "locked" not in line
 
 
-def test_a_dead_prefect_api_url_is_one_line_naming_it(tmp_path: Path) -> None:
-    from tests.prefect_server import free_port
+def test_a_dead_prefect_api_url_is_one_line_naming_it(tmp_path: Path, free_port: Callable[[], int]) -> None:
 
     url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
     result = _ingest("run", str(SEED_ARTICLE), "-w", str(tmp_path / "w.duckdb"), env={"PREFECT_API_URL": url},

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, SEED_ARTICLE, SEED_EXPECTED
+from tests.support.paths import REPO_ROOT, SEED_ARTICLE, SEED_EXPECTED
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import duckdb
 from ingest.pipeline import run_batches
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from tests.pages import PARAGRAPHS, article_html
+from tests.support.pages import PARAGRAPHS, article_html
 
 TABLES = ("documents", "articles", "article_embeds", "article_furniture", "rejects")
 

@@ -7,7 +7,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 SYSTEM_DEPS = REPO_ROOT / "scripts" / "system_deps.sh"
 LOCK = REPO_ROOT / "requirements.lock"

@@ -4,29 +4,21 @@ into a real DuckDB warehouse."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingest import pipeline
-from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.ner import (
-    ArticleEnrichment,
-    ArticleEntity,
     Enricher,
-    EnrichmentResult,
-    Entity,
-    EntityAlias,
-    EntityMention,
     NerEngine,
 )
 from ingest.entities.resolve import entity_id_for
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store
-from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
+from tests.support.paths import SEED_ARTICLE, SEED_EXPECTED
 
 ENTITY_TABLES = ("entities", "entity_aliases", "entity_mentions", "article_entities", "article_enrichment",
                  "gazetteer")
@@ -51,31 +43,9 @@ prochaine dans toutes les grandes villes du pays, de Paris à Marseille.
 """
 
 
-@pytest.fixture(scope="module")
-def enricher() -> Iterator[Enricher]:
-    with Enricher(Settings(ner_processes=1)) as shared:
-        yield shared
-
-
-def ingest_and_enrich(settings: Settings, enricher: Enricher, paths: list[Path]) -> None:
-    workers = pipeline.RunWorkers(settings, enricher)  # the run enriches what it loads, with the shared enricher
-    try:
-        pipeline.run_batches(paths, settings, "test-run", workers)
-    finally:
-        workers.extraction.close()
-    for page in entity_store.articles_to_enrich(settings):
-        result = enricher.annotate(page)
-        with warehouse.open_warehouse(settings) as con:
-            entity_store.load_enrichment(con, result, "test-run", enricher.gazetteer)
-
-
 def query(settings: Settings, sql: str, parameters: list[object] | None = None) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return con.execute(sql, parameters or []).fetchall()
-
-
-def table_counts(settings: Settings) -> dict[str, int]:
-    return {t: query(settings, f"select count(*) from {t}")[0][0] for t in ENTITY_TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +54,7 @@ def expected() -> dict:
 
 
 @pytest.fixture
-def seed_warehouse(settings: Settings, enricher: Enricher) -> Settings:
+def seed_warehouse(settings: Settings, enricher: Enricher, ingest_and_enrich: Callable[..., None]) -> Settings:
     ingest_and_enrich(settings, enricher, [SEED_ARTICLE])
     return settings
 
@@ -163,7 +133,8 @@ def test_gazetteer_links_wikidata_and_is_loaded(seed_warehouse: Settings) -> Non
     assert gazetteer_rows[0][0] >= 249 and gazetteer_rows[0][1] == 1
 
 
-def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settings, enricher: Enricher) -> None:
+def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settings, enricher: Enricher,
+                                                  ingest_and_enrich: Callable[..., None]) -> None:
     (tmp_path / "first.txt").write_text(FIRST, encoding="utf-8")
     (tmp_path / "second.txt").write_text(SECOND, encoding="utf-8")
     ingest_and_enrich(settings, enricher, [tmp_path / "first.txt", tmp_path / "second.txt"])
@@ -176,7 +147,8 @@ def test_same_entity_in_two_articles_has_one_id(tmp_path: Path, settings: Settin
     assert query(settings, "select count(*) from entities where name in ('Putin', 'UN')") == [(0,)]
 
 
-def test_re_enrichment_leaves_row_counts_unchanged(seed_warehouse: Settings, enricher: Enricher) -> None:
+def test_re_enrichment_leaves_row_counts_unchanged(seed_warehouse: Settings, enricher: Enricher,
+                                                   table_counts: Callable[[Settings], dict[str, int]]) -> None:
     before = table_counts(seed_warehouse)
     ids_before = query(seed_warehouse, "select entity_id, start_char from entity_mentions order by all")
     for _ in range(2):
@@ -197,7 +169,8 @@ def test_stale_only_picks_articles_whose_text_changed(seed_warehouse: Settings) 
 
 
 def test_non_english_article_loads_without_entities_and_with_a_reason(tmp_path: Path, settings: Settings,
-                                                                      enricher: Enricher) -> None:
+                                                                      enricher: Enricher,
+                                                                      ingest_and_enrich: Callable[..., None]) -> None:
     (tmp_path / "article.txt").write_text(FRENCH, encoding="utf-8")
     ingest_and_enrich(settings, enricher, [tmp_path / "article.txt"])
     assert query(settings, "select language from articles") == [("fr",)]
@@ -246,21 +219,6 @@ def test_analyst_views_answer_on_the_seed(seed_warehouse: Settings) -> None:
     assert catalog == [(["Benjamin Netanyahu", "Netanyahu"],)]
 
 
-def test_gazetteer_csv_covers_every_country_and_the_named_bodies() -> None:
-    import pycountry
-
-    gazetteer = Gazetteer.from_csv(PACKAGED_GAZETTEER)
-    alpha2 = {e.iso_alpha2 for e in gazetteer.entries if e.iso_alpha2}
-    assert {c.alpha_2 for c in pycountry.countries} <= alpha2
-    for alias, qid in (("UN", "Q1065"), ("United Nations", "Q1065"), ("UN Security Council", "Q37470"),
-                       ("NATO", "Q7184"), ("EU", "Q458"), ("WHO", "Q7817"), ("IMF", "Q7804"),
-                       ("Hamas", "Q38799"), ("Hezbollah", "Q41053"), ("U.S.", "Q30"), ("America", "Q30"),
-                       ("United States", "Q30"), ("US", "Q30")):
-        entry = gazetteer.lookup(alias)
-        assert entry is not None and entry.wikidata_id == qid, alias
-    assert gazetteer.lookup("Who") is None and gazetteer.lookup("us") is None
-
-
 LONG_FORM = """Kremlin talks
 Russian President Vladimir Putin met ministers in Moscow on Monday to discuss the budget for next year,
 officials said after the meeting, which lasted several hours and ended without a statement to the press.
@@ -273,8 +231,8 @@ regional programmes, and Putin's aides said a decree would follow within days, o
 
 @pytest.mark.parametrize("order", [("long", "short"), ("short", "long")])
 def test_a_short_form_resolves_to_the_full_name_another_article_gave(tmp_path: Path, settings: Settings,
-                                                                     enricher: Enricher,
-                                                                     order: tuple[str, str]) -> None:
+                                                                     enricher: Enricher, order: tuple[str, str],
+                                                                     ingest_and_enrich: Callable[..., None]) -> None:
     texts = {"long": LONG_FORM, "short": SHORT_FORM}
     for name in order:  # one load each: the second must settle the first, whichever it is
         (tmp_path / f"{name}.txt").write_text(texts[name], encoding="utf-8")
@@ -290,45 +248,6 @@ def test_a_short_form_resolves_to_the_full_name_another_article_gave(tmp_path: P
     salience = query(settings, "select a.source_uri, ae.mentions from article_entities ae "
                                "join articles a using (article_id) where ae.entity_id = ?", [putin])
     assert sorted((uri.rsplit("/", 1)[1], n) for uri, n in salience) == [("long.txt", 1), ("short.txt", 3)]
-
-
-def _hand_made_result(article_id: str, entity_type: str, mentions: int, name: str = "AI") -> EnrichmentResult:
-    """What enrichment returns for an article naming `name` `mentions` times as `entity_type`."""
-    entity_id = entity_id_for(entity_type, name)
-    return EnrichmentResult(
-        model_version="test", resolver_version="test", gazetteer_version="test",
-        articles=(ArticleEnrichment(article_id=article_id, status="enriched", reason=None, mentions=mentions,
-                                    entities=1, text_hash="0"),),
-        mentions=tuple(EntityMention(article_id=article_id, field="body", start_char=10 * n, end_char=10 * n + 2,
-                                     entity_id=entity_id, surface=name, label="GPE", source="model",
-                                     sentence_index=n) for n in range(mentions)),
-        entities=(Entity(entity_id=entity_id, name=name, type=entity_type, wikidata_id=None),),
-        aliases=(EntityAlias(entity_id=entity_id, alias=name),),
-        article_entities=(ArticleEntity(article_id=article_id, entity_id=entity_id, mentions=mentions, first_char=0,
-                                        first_sentence=0, in_title=False, in_lead=True),),
-        rejects=(),
-    )
-
-
-def test_one_type_per_name_across_the_warehouse(settings: Settings) -> None:
-    with warehouse.open_warehouse(settings) as con:
-        entity_store.load_enrichment(con, _hand_made_result("a1", "LOCATION", 33), "run-1")
-        entity_store.load_enrichment(con, _hand_made_result("a2", "ORGANIZATION", 2), "run-2")
-        entity_store.load_enrichment(con, _hand_made_result("a3", "ORGANIZATION", 3), "run-3")
-    assert query(settings, "select name, type from entities") == [("AI", "LOCATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions") == [(1, 38)]
-    assert query(settings, "select count(distinct entity_id) from article_entities") == [(1,)]
-    with warehouse.open_warehouse(settings) as con:  # the vote turns: every article moves, none is left behind
-        entity_store.load_enrichment(con, _hand_made_result("a4", "ORGANIZATION", 40), "run-4")
-    assert query(settings, "select name, type from entities") == [("AI", "ORGANIZATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions") == [(1, 78)]
-    assert query(settings, "select sum(mentions), count(distinct entity_id) from article_entities") == [(78, 1)]
-    with warehouse.open_warehouse(settings) as con:  # re-enriched, a4 no longer names AI: the vote turns back
-        entity_store.load_enrichment(con, _hand_made_result("a4", "ORGANIZATION", 1, "Bard"), "run-5")
-    assert query(settings, "select name, type from entities order by name") == [("AI", "LOCATION"),
-                                                                                ("Bard", "ORGANIZATION")]
-    assert query(settings, "select count(distinct entity_id), count(*) from entity_mentions where surface = 'AI'") \
-        == [(1, 38)]
 
 
 def test_migration_009_keeps_what_earlier_enrichment_loaded(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from ingest.extract.html import extract
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.read.files import read_inputs
 from ingest.settings import Settings
-from tests.conftest import SEED_ARTICLE, SEED_EXPECTED
+from tests.support.paths import SEED_ARTICLE, SEED_EXPECTED
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ingest.extract.clean import clean
 from ingest.extract.html import decode_bytes, extract, fill_gaps
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.settings import Settings
-from tests.pages import PARAGRAPHS, article_html
+from tests.support.pages import PARAGRAPHS, article_html
 
 JAPANESE_PARAGRAPHS = (
     "東京都は火曜日、川沿いの新しい路面電車の路線を承認したと発表した。計画は十年にわたって議論されてきたもので、"

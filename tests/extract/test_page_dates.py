@@ -9,7 +9,7 @@ import lxml.html
 
 from ingest.extract.page_dates import find_published, parse_timestamp, plausible
 from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
-from tests.pages import PARAGRAPHS
+from tests.support.pages import PARAGRAPHS
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import lxml.html
 from ingest.extract.html import extract
 from ingest.extract.page_metadata import byline_name, read_page_metadata
 from ingest.models import ExtractedArticle, RawDocument
-from tests.pages import article_html
+from tests.support.pages import article_html
 
 
 def _ld(**fields: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.extract.workers import ExtractionPool, extract_and_clean
 from ingest.models import CleanArticle, RawDocument, Reject
 from ingest.settings import Settings
-from tests.pages import article_html
+from tests.support.pages import article_html
 
 
 def _documents(count: int) -> list[RawDocument]:

@@ -17,22 +17,13 @@ import pytest
 from ingest.fetch.client import Fetcher, FetchResult
 from ingest.fetch.validators import StoredValidators
 from ingest.settings import Settings
-from tests.fetch_site import Hit, Reply, Site, html_page
+from tests.support.fetch_settings import fast_settings
+from tests.support.fetch_site import Hit, Reply, Site, html_page
 
 PAGE = html_page("Harbour reopens")
 
 
 pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
-
-
-def fast_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "warehouse": tmp_path / "news.duckdb", "allow_private_hosts": True, "host_rate_per_second": 100.0,
-        "retry_backoff_seconds": 0.05, "retry_backoff_max_seconds": 0.2, "fetch_retries": 2,
-        "connect_timeout_seconds": 2.0, "read_timeout_seconds": 2.0, "fetch_deadline_seconds": 5.0,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def fetch(settings: Settings, url: str, validators: StoredValidators | None = None) -> FetchResult:

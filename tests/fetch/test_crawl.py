@@ -16,9 +16,9 @@ import pytest
 from ingest.fetch import crawl
 from ingest.settings import Settings
 from ingest.warehouse.frontier import SourcesError, read_sources_csv
-from tests.conftest import REPO_ROOT
-from tests.fetch.test_client import fast_settings
-from tests.fetch_site import Hit, Reply, Site, html_page
+from tests.support.fetch_settings import fast_settings
+from tests.support.fetch_site import Hit, Reply, Site, html_page
+from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 

@@ -19,7 +19,7 @@ from ingest.fetch.netsafety import (
     check_url,
     resolve_checked,
 )
-from tests.fetch_site import Reply, Site
+from tests.support.fetch_site import Reply, Site
 
 pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 

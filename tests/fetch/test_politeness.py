@@ -12,8 +12,8 @@ import pytest
 
 from ingest.fetch.client import Fetcher, FetchRequest
 from ingest.fetch.politeness import HostDeferred, HostPacer, RobotsCache, RobotsReply, backoff_delay, parse_retry_after
-from tests.fetch.test_client import fast_settings
-from tests.fetch_site import Reply, Site, html_page
+from tests.support.fetch_settings import fast_settings
+from tests.support.fetch_site import Reply, Site, html_page
 
 pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 

@@ -1,4 +1,4 @@
-"""Deployments as `ingest serve` builds them and as prefect.yaml declares them; data intervals; the compose file."""
+"""Deployments as `ingest serve` builds them and as prefect.yaml declares them; the compose file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import inspect
 import os
 import re
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,8 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from flows.deployments import ServePlan, build_deployments
-from ingest.ops.intervals import IntervalError, data_interval, parse_every, previous_cron_time, split
 from ingest.settings import Settings
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 SOURCES = """source_id,kind,url,schedule,enabled,rate_per_second
 hourly,rss,https://hourly.example/feed.xml,0 * * * *,true,
@@ -63,48 +62,6 @@ def test_prefect_yaml_declares_the_deployments_serve_builds(plan: ServePlan) -> 
         accepted = set(inspect.signature(flow.fn).parameters)
         assert set(deployment["parameters"]) <= accepted, deployment["name"]
         assert deployment["work_pool"]["name"] == "ingest"
-
-
-def test_a_scheduled_run_covers_the_time_since_its_schedules_previous_time() -> None:
-    at = datetime(2024, 5, 6, 6, 0)  # a Monday, on the hour: the run's own scheduled time is not its previous one
-    assert previous_cron_time("0 * * * *", at) == datetime(2024, 5, 6, 5, 0)
-    assert previous_cron_time("@hourly", at) == datetime(2024, 5, 6, 5, 0)
-    assert previous_cron_time("30 3 * * 1-5", at) == datetime(2024, 5, 6, 3, 30)
-    assert previous_cron_time("0 12 * * sun", at) == datetime(2024, 5, 5, 12, 0)
-    assert previous_cron_time("0 0 L * *", at) == datetime(2024, 4, 30, 0, 0)
-    assert previous_cron_time("0 0 13 * 5", at) == datetime(2024, 5, 3, 0, 0)  # day 13 or a Friday, as cron has it
-    assert previous_cron_time("15 4 * * *", datetime(2024, 5, 6, 8, 0, tzinfo=UTC) + timedelta(hours=-2)) == \
-        datetime(2024, 5, 6, 4, 15)
-    assert data_interval(None, None, at, previous_cron_time("0 */6 * * *", at)) == (datetime(2024, 5, 6),
-                                                                                     datetime(2024, 5, 6, 6))
-    for bad in ("every hour", "61 * * * *", "* * *"):
-        with pytest.raises(IntervalError, match="not a cron schedule"):
-            previous_cron_time(bad, at)
-
-
-def test_intervals_split_a_range_like_a_backfill() -> None:
-    days = split(date(2024, 5, 1), date(2024, 5, 8), parse_every("1d"))
-    assert len(days) == 7 and days[0] == (datetime(2024, 5, 1), datetime(2024, 5, 2))
-    assert days[-1] == (datetime(2024, 5, 7), datetime(2024, 5, 8))
-    uneven = split(datetime(2024, 5, 1), datetime(2024, 5, 1, 10), parse_every("6h"))
-    assert uneven == [(datetime(2024, 5, 1), datetime(2024, 5, 1, 6)), (datetime(2024, 5, 1, 6),
-                                                                          datetime(2024, 5, 1, 10))]
-    assert parse_every("30m") == timedelta(minutes=30) and parse_every("1w") == timedelta(days=7)
-    for bad in ("0d", "1 day", "d", "-1h"):
-        with pytest.raises(IntervalError):
-            parse_every(bad)
-    with pytest.raises(IntervalError, match="must come after"):
-        split(date(2024, 5, 8), date(2024, 5, 1), timedelta(days=1))
-
-
-def test_a_run_covers_its_given_interval_else_the_one_since_the_previous_schedule() -> None:
-    given = data_interval(datetime(2024, 5, 1), datetime(2024, 5, 2), datetime(2024, 6, 1), datetime(2024, 5, 31))
-    assert given == (datetime(2024, 5, 1), datetime(2024, 5, 2))
-    scheduled = data_interval(None, None, datetime(2024, 5, 3, 6), datetime(2024, 5, 3, 5))
-    assert scheduled == (datetime(2024, 5, 3, 5), datetime(2024, 5, 3, 6))
-    assert data_interval(None, None, None, None) is None
-    with pytest.raises(IntervalError):
-        data_interval(datetime(2024, 5, 1), None, None, None)
 
 
 def _compose(*args: str, env_file: Path) -> subprocess.CompletedProcess[str]:

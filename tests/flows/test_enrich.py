@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ingest.settings import Settings
-from tests.conftest import SEED_ARTICLE
-from tests.entities.test_ner import table_counts
+from tests.support.paths import SEED_ARTICLE
 
 
 @pytest.mark.slow
-def test_flows_enrich_each_load_and_a_re_run_changes_no_counts(prefect_home: Path, settings: Settings) -> None:
+def test_flows_enrich_each_load_and_a_re_run_changes_no_counts(prefect_home: Path, settings: Settings,
+                                                               table_counts: Callable[..., dict[str, int]]) -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.enrich import enrich_articles

@@ -14,8 +14,8 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows.fetch_sources import fetch_sources, fetch_urls
 from ingest.settings import Settings
-from tests.conftest import SEEDS
-from tests.fetch_site import Reply, Site, forbid_non_loopback, html_page
+from tests.support.fetch_site import Reply, Site, html_page
+from tests.support.paths import SEEDS
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 
@@ -29,8 +29,7 @@ def prefect_server(prefect_home: Path) -> Iterator[None]:
 
 
 @pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    forbid_non_loopback(monkeypatch)
+def site(loopback_only: list[object]) -> Iterator[Site]:
     server = Site()
     yield server
     server.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -17,8 +17,8 @@ from ingest import pipeline
 from ingest.read.files import read_inputs
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from tests.conftest import SEEDS
-from tests.soak import differences, snapshot, write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.paths import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,9 @@ def test_second_flow_run_over_the_same_inputs_loads_nothing(prefect_server: None
 
 
 def test_a_run_finishes_what_a_killed_run_left_and_ends_as_a_run_never_killed(
-        prefect_server: None, settings: Settings, tmp_path: Path) -> None:
+    prefect_server: None, settings: Settings, tmp_path: Path, differences: Callable[..., dict[str, str]],
+    snapshot: Callable[..., dict[str, list[tuple[object, ...]]]],
+) -> None:
     corpus = tmp_path / "corpus"
     paths = write_corpus(corpus, stories=5, seed=3)
     clean = settings.model_copy(update={"warehouse": tmp_path / "clean.duckdb"})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,24 +18,16 @@ from flows.observability import WARNING_STATE_NAME
 from ingest.ops import quality
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from tests.conftest import SEED_ARTICLE
-from tests.prefect_server import (
-    BIN,
-    PrefectServer,
-    flow_runs_of,
-    free_port,
-    prefect_server,
-    start_process,
-    stop_process,
-    wait_until,
-)
+from tests.support.paths import BIN, SEED_ARTICLE
+from tests.support.prefect_server import PrefectServer
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("local-server")) as server:
+def local_server(tmp_path_factory: pytest.TempPathFactory,
+                 start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
+    with start_prefect_server(tmp_path_factory.mktemp("local-server")) as server:
         yield server
 
 
@@ -45,8 +39,9 @@ def _run(server: PrefectServer, *args: str, workdir: Path) -> subprocess.Complet
     return subprocess.run([str(BIN / "ingest"), "run", *args], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_a_run_without_prefect_api_url_reports_to_the_running_local_server(local_server: PrefectServer,
-                                                                          tmp_path: Path) -> None:
+def test_a_run_without_prefect_api_url_reports_to_the_running_local_server(
+    local_server: PrefectServer, tmp_path: Path, flow_runs_of: Callable[..., list[dict[str, Any]]],
+) -> None:
     result = _run(local_server, str(SEED_ARTICLE), "-w", str(tmp_path / "news.duckdb"), workdir=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"reporting to the Prefect server at {local_server.api_url}" in result.stderr
@@ -57,8 +52,9 @@ def test_a_run_without_prefect_api_url_reports_to_the_running_local_server(local
     assert runs[0]["parameters"]["paths"] == [str(SEED_ARTICLE)]
 
 
-def test_a_run_whose_quality_is_off_is_named_differently_in_the_run_list(local_server: PrefectServer,
-                                                                         tmp_path: Path) -> None:
+def test_a_run_whose_quality_is_off_is_named_differently_in_the_run_list(
+    local_server: PrefectServer, tmp_path: Path, flow_runs_of: Callable[..., list[dict[str, Any]]],
+) -> None:
     settings = Settings(warehouse=tmp_path / "news.duckdb")
     series = quality.series_for_paths("ingest-files", [str(SEED_ARTICLE)])
     with warehouse.open_warehouse(settings) as con:  # three earlier runs of the series that each loaded 40 articles
@@ -73,11 +69,14 @@ def test_a_run_whose_quality_is_off_is_named_differently_in_the_run_list(local_s
     assert "articles loaded 1 vs 40 mean of last 3 runs" in flagged[0]["state"]["message"]
 
 
-def test_no_server_where_the_settings_point_means_a_temporary_one() -> None:
+def test_no_server_where_the_settings_point_means_a_temporary_one(free_port: Callable[[], int]) -> None:
     assert not server_is_up(f"http://127.0.0.1:{free_port()}/api")
 
 
-def test_ingest_ui_serves_the_api_with_analytics_off(tmp_path: Path) -> None:
+def test_ingest_ui_serves_the_api_with_analytics_off(tmp_path: Path, free_port: Callable[[], int],
+                                                     start_process: Callable[..., subprocess.Popen[bytes]],
+                                                     stop_process: Callable[..., None],
+                                                     wait_until: Callable[..., Any]) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update({"PREFECT_HOME": str(tmp_path / "home"), "PREFECT_UI_ENABLED": "false",

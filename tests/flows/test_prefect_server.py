@@ -12,37 +12,22 @@ import shutil
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, SEED_ARTICLE
-from tests.fetch_site import Reply, Site
-from tests.news_pages import TOPICS, article_page, write_articles
-from tests.prefect_server import (
-    BIN,
-    PrefectServer,
-    artifacts,
-    deployment_id,
-    flow_run,
-    flow_runs_of,
-    holding_writer_slot,
-    postgres_database,
-    prefect_server,
-    run_deployment,
-    start_process,
-    stop_process,
-    table_data,
-    task_runs,
-    wait_for_state,
-    wait_until,
-)
+from tests.support.fetch_site import Reply, Site
+from tests.support.news_pages import TOPICS, article_page, write_articles
+from tests.support.paths import BIN, REPO_ROOT, SEED_ARTICLE
+from tests.support.prefect_server import PrefectServer
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +79,11 @@ def feed_site() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site, deployment_id: Callable[..., str | None],
+          postgres_database: Callable[[], AbstractContextManager[str]],
+          start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
+          start_process: Callable[..., subprocess.Popen[bytes]], stop_process: Callable[..., None],
+          wait_until: Callable[..., Any]) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("served")
     sources = workdir / "sources.csv"
     sources.write_text("source_id,kind,url,schedule,enabled,rate_per_second\n"
@@ -104,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, feed_site: Site) -> Iterator
     shutil.copy(SEED_ARTICLE, inbox)
     (inbox / "junk.html").write_bytes(b"\0\1\2" * 100)
     warehouse = workdir / "news.duckdb"
-    with postgres_database() as database, prefect_server(workdir, database_url=database) as server, \
+    with postgres_database() as database, start_prefect_server(workdir, database_url=database) as server, \
             server.api() as api:
         env = server.client_env(INGEST_WAREHOUSE=str(warehouse), INGEST_INBOX=str(inbox),
                                 INGEST_EXPORT_DIR=str(workdir / "export"), INGEST_BATCH_SIZE="2",
@@ -124,7 +113,11 @@ def _loaded(warehouse: Path, query: str) -> list[tuple[object, ...]]:
         return con.execute(query).fetchall()
 
 
-def test_a_served_deployment_run_shows_its_tasks_artifacts_and_articles(stack: Stack) -> None:
+def test_a_served_deployment_run_shows_its_tasks_artifacts_and_articles(
+    stack: Stack, artifacts: Callable[..., dict[str, dict[str, Any]]], run_deployment: Callable[..., str],
+    table_data: Callable[..., list[dict[str, Any]]], task_runs: Callable[..., list[dict[str, Any]]],
+    wait_for_state: Callable[..., dict[str, Any]],
+) -> None:
     run_id = run_deployment(stack.api, "ingest-files/ingest-files")
     run = wait_for_state(stack.api, run_id)
     assert run["state_type"] == "COMPLETED", run["state"]
@@ -162,7 +155,12 @@ def _interval(run: dict[str, object]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(str(run["start_time"])), datetime.fromisoformat(str(run["end_time"]))
 
 
-def test_two_writing_runs_at_once_take_turns_and_lose_nothing(stack: Stack) -> None:
+def test_two_writing_runs_at_once_take_turns_and_lose_nothing(
+    stack: Stack, flow_run: Callable[..., dict[str, Any]], flow_runs_of: Callable[..., list[dict[str, Any]]],
+    holding_writer_slot: Callable[..., AbstractContextManager[Any]], run_deployment: Callable[..., str],
+    task_runs: Callable[..., list[dict[str, Any]]], wait_for_state: Callable[..., dict[str, Any]],
+    wait_until: Callable[..., Any],
+) -> None:
     first = write_articles(stack.workdir / "first", TOPICS[3:6])
     second = write_articles(stack.workdir / "second", TOPICS[6:9])
     shared = write_articles(stack.workdir / "shared", TOPICS[9:10])[0]
@@ -208,7 +206,10 @@ def test_two_writing_runs_at_once_take_turns_and_lose_nothing(stack: Stack) -> N
     assert _loaded(stack.warehouse, "select count(*), count(distinct article_id) from articles") == [(after, after)]
 
 
-def test_a_run_that_cannot_get_the_writer_slot_waits_then_fails_in_one_line(stack: Stack) -> None:
+def test_a_run_that_cannot_get_the_writer_slot_waits_then_fails_in_one_line(
+    stack: Stack, flow_runs_of: Callable[..., list[dict[str, Any]]],
+    holding_writer_slot: Callable[..., AbstractContextManager[Any]],
+) -> None:
     inputs = write_articles(stack.workdir / "late", TOPICS[10:12])
     with holding_writer_slot(stack.warehouse):
         result = subprocess.run(
@@ -225,7 +226,10 @@ def test_a_run_that_cannot_get_the_writer_slot_waits_then_fails_in_one_line(stac
     assert _loaded(stack.warehouse, "select count(*) from articles where title like '%ferry%'") == [(0,)]
 
 
-def test_the_maintenance_deployment_checkpoints_and_exports_parquet(stack: Stack) -> None:
+def test_the_maintenance_deployment_checkpoints_and_exports_parquet(
+    stack: Stack, artifacts: Callable[..., dict[str, dict[str, Any]]], run_deployment: Callable[..., str],
+    table_data: Callable[..., list[dict[str, Any]]], wait_for_state: Callable[..., dict[str, Any]],
+) -> None:
     run_id = run_deployment(stack.api, "maintenance/maintenance")
     run = wait_for_state(stack.api, run_id)
     assert run["state_type"] == "COMPLETED", run["state"]
@@ -246,16 +250,18 @@ def _backfill(stack: Stack) -> subprocess.CompletedProcess[str]:
         timeout=900)
 
 
-def _backfill_runs(stack: Stack) -> list[dict[str, object]]:
+def _backfill_runs(stack: Stack, flow_runs_of: Callable[..., list[dict[str, Any]]]) -> list[dict[str, object]]:
     return [r for r in flow_runs_of(stack.api, "ingest-sources") if "backfill" in r["tags"]]
 
 
-def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_nothing(stack: Stack,
-                                                                                    feed_site: Site) -> None:
+def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_nothing(
+    stack: Stack, feed_site: Site, artifacts: Callable[..., dict[str, dict[str, Any]]],
+    table_data: Callable[..., list[dict[str, Any]]], flow_runs_of: Callable[..., list[dict[str, Any]]],
+) -> None:
     story_count = "select count(*), count(distinct article_id) from articles where url like '%/story/%'"
     first = _backfill(stack)
     assert first.returncode == 0, first.stderr[-3000:]
-    runs = _backfill_runs(stack)
+    runs = _backfill_runs(stack, flow_runs_of)
     assert len(runs) == 7 and {r["state_type"] for r in runs} == {"COMPLETED"}
     intervals = sorted((r["parameters"]["start"], r["parameters"]["end"]) for r in runs)
     assert intervals == [(f"2024-05-0{d}T00:00:00", f"2024-05-0{d + 1}T00:00:00") for d in range(1, 8)]
@@ -270,7 +276,7 @@ def test_a_backfill_of_seven_days_runs_each_interval_once_and_a_repeat_adds_noth
 
     again = _backfill(stack)
     assert again.returncode == 0, again.stderr[-3000:]
-    repeat = [r for r in _backfill_runs(stack) if r["id"] not in {run["id"] for run in runs}]
+    repeat = [r for r in _backfill_runs(stack, flow_runs_of) if r["id"] not in {run["id"] for run in runs}]
     assert len(repeat) == 7 and {r["state_type"] for r in repeat} == {"COMPLETED"}
     assert _loaded(stack.warehouse, story_count) == [(7, 7)]
     assert all("| articles loaded | 0 |" in artifacts(stack.api, str(r["id"]))["ingest-data-quality"]["data"]

@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from ingest.warehouse import stage_state
-from tests.prefect_server import BIN, prefect_server, wait_until
-from tests.soak import write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.paths import BIN
+from tests.support.prefect_server import PrefectServer
 
 
 def _ingest(corpus: Path, warehouse: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -21,11 +25,14 @@ def _ingest(corpus: Path, warehouse: Path, env: dict[str, str], log: Path) -> su
                                 env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True)
 
 
-def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishes(tmp_path: Path) -> None:
+def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishes(
+    tmp_path: Path, start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
+    wait_until: Callable[..., Any],
+) -> None:
     corpus, warehouse = tmp_path / "corpus", tmp_path / "news.duckdb"
     documents = len(write_corpus(corpus, stories=12, seed=9))
     log = tmp_path / "first.log"
-    with prefect_server(tmp_path / "first-server") as server:
+    with start_prefect_server(tmp_path / "first-server") as server:
         env = server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1", INGEST_API_LOST_SECONDS="5")
         run = _ingest(corpus, warehouse, env, log)
         try:
@@ -46,7 +53,7 @@ def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishe
         first = con.execute("select flow_run_id from runs").fetchone()
     assert first is not None
     # The server is back, on its own database, and the same command runs again.
-    with prefect_server(tmp_path / "first-server") as server:
+    with start_prefect_server(tmp_path / "first-server") as server:
         with server.api() as api:  # it never heard the end of the first run
             assert api.get(f"/flow_runs/{first[0]}").json()["state"]["type"] == "RUNNING"
         rerun = subprocess.run([str(BIN / "ingest"), "run", str(corpus), "-w", str(warehouse), "--batch-size", "1"],

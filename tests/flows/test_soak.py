@@ -5,25 +5,32 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.prefect_server import BIN, PrefectServer, prefect_server
-from tests.soak import differences, run_ingest, snapshot, soak, write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.paths import BIN
+from tests.support.prefect_server import PrefectServer
 
 SEED = 2024
 BATCH = 4
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("soak-prefect")) as running:
+def server(tmp_path_factory: pytest.TempPathFactory,
+           start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[PrefectServer]:
+    with start_prefect_server(tmp_path_factory.mktemp("soak-prefect")) as running:
         yield running
 
 
-def test_killed_runs_then_one_ordinary_run_give_the_clean_warehouse(server: PrefectServer, tmp_path: Path) -> None:
+def test_killed_runs_then_one_ordinary_run_give_the_clean_warehouse(
+    server: PrefectServer, tmp_path: Path, differences: Callable[..., dict[str, str]], run_ingest: Callable[..., int],
+    snapshot: Callable[..., dict[str, list[tuple[object, ...]]]], soak: Callable[..., Any],
+) -> None:
     corpus = tmp_path / "corpus"
     write_corpus(corpus, stories=14, seed=SEED)
     env = server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1")

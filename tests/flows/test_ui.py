@@ -8,17 +8,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.browser import chromium_page
-from tests.conftest import SEED_ARTICLE
-from tests.news_pages import TOPICS, write_articles
-from tests.prefect_server import BIN, PrefectServer, artifacts, flow_runs_of, prefect_server
+from tests.support.browser import Page
+from tests.support.news_pages import TOPICS, write_articles
+from tests.support.paths import BIN, SEED_ARTICLE
+from tests.support.prefect_server import PrefectServer
 
 pytestmark = pytest.mark.slow
 SCREENSHOTS = os.environ.get("UI_SCREENSHOTS")
@@ -32,13 +34,15 @@ class RunInUi:
 
 
 @pytest.fixture(scope="module")
-def run_in_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunInUi]:
+def run_in_ui(tmp_path_factory: pytest.TempPathFactory, artifacts: Callable[..., dict[str, dict[str, Any]]],
+              flow_runs_of: Callable[..., list[dict[str, Any]]],
+              start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]]) -> Iterator[RunInUi]:
     workdir = tmp_path_factory.mktemp("ui")
     inbox = workdir / "inbox"
     write_articles(inbox, TOPICS[:3])
     shutil.copy(SEED_ARTICLE, inbox)
     (inbox / "junk.html").write_bytes(b"\0\1\2" * 100)
-    with prefect_server(workdir, ui=True) as server, server.api() as api:
+    with start_prefect_server(workdir, ui=True) as server, server.api() as api:
         result = subprocess.run([str(BIN / "ingest"), "run", str(inbox), "-w", str(workdir / "news.duckdb")],
                                 env=server.client_env(), capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-2000:]
@@ -46,7 +50,9 @@ def run_in_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunInUi]:
         yield RunInUi(server, run, artifacts(api, str(run["id"])))
 
 
-def test_the_flow_run_page_shows_the_run_and_its_artifacts(run_in_ui: RunInUi) -> None:
+def test_the_flow_run_page_shows_the_run_and_its_artifacts(
+    run_in_ui: RunInUi, chromium_page: Callable[[], AbstractContextManager[Page]],
+) -> None:
     name, run_id = str(run_in_ui.run["name"]), str(run_in_ui.run["id"])
     with chromium_page() as page:
         page.open(f"{run_in_ui.server.url}/runs/flow-run/{run_id}")
@@ -59,7 +65,9 @@ def test_the_flow_run_page_shows_the_run_and_its_artifacts(run_in_ui: RunInUi) -
             page.screenshot(Path(SCREENSHOTS) / "ui-run.png")
 
 
-def test_the_data_quality_artifact_renders_its_figures(run_in_ui: RunInUi) -> None:
+def test_the_data_quality_artifact_renders_its_figures(
+    run_in_ui: RunInUi, chromium_page: Callable[[], AbstractContextManager[Page]],
+) -> None:
     quality = run_in_ui.artifacts["ingest-data-quality"]
     counts = run_in_ui.artifacts["ingest-run-counts"]
     with chromium_page() as page:

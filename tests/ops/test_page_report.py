@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from ingest.cli import app
 from ingest.ops import page_report
 from ingest.settings import Settings
-from tests.conftest import REPO_ROOT, SEED_ARTICLE
-from tests.fetch_site import Reply, Site, html_page
+from tests.support.fetch_site import Reply, Site, html_page
+from tests.support.paths import REPO_ROOT, SEED_ARTICLE
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 BODY = ("The harbour authority approved a new ferry terminal on Thursday after two years of public hearings. "

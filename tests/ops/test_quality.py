@@ -10,7 +10,7 @@ from ingest import pipeline
 from ingest.ops import quality
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from tests.news_pages import TOPICS, write_articles
+from tests.support.news_pages import TOPICS, write_articles
 
 
 def _run(settings: Settings, run_id: str, inputs: list[Path], series: str = "inbox") -> quality.QualityReport:

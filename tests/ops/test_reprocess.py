@@ -19,10 +19,10 @@ from ingest.ops import reprocess
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store
-from tests.conftest import SEED_ARTICLE
-from tests.dedupe.test_match import FLOOD, FLOOD_COPY, FLOOD_URL, MUSEUM, SCHOOL, TRAM, page, write
-from tests.news_pages import TOPICS, write_articles
-from tests.soak import write_corpus
+from tests.support.corpus import write_corpus
+from tests.support.news_pages import TOPICS, write_articles
+from tests.support.paths import SEED_ARTICLE
+from tests.support.stories import FLOOD, FLOOD_COPY, FLOOD_URL, MUSEUM, SCHOOL, TRAM, page, write
 
 OLD_VERSION = "ingest-0.0+old-extractor"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -133,26 +134,11 @@ def test_query_connection_keeps_its_read_only_attachments_and_refuses_new_ones(t
         con.close()
 
 
-def _corrupted_warehouse(tmp_path: Path) -> Path:
-    """A real warehouse with rows, then garbage written over its data blocks (what a bad disk or copy leaves)."""
+def test_a_corrupt_warehouse_is_reported_as_corrupt_not_as_locked(tmp_path: Path,
+                                                                  corrupted_warehouse: Callable[[Path], Path]) -> None:
     from ingest.settings import Settings
 
-    settings = Settings(warehouse=tmp_path / "corrupt.duckdb")
-    rejects = tuple(Reject(input=f"in-{i}", stage="read", reason="empty", detail="x" * 200) for i in range(5000))
-    with warehouse.open_warehouse(settings) as con:
-        warehouse.load_batch(con, BatchResult(documents=(), articles=(), rejects=rejects), "run")
-    size = settings.warehouse.stat().st_size
-    with settings.warehouse.open("r+b") as handle:
-        for block_start in range(3 * 4096, size, 256 * 1024):  # after the file headers, each 256 KiB block
-            handle.seek(block_start + 64)  # past the block's stored checksum, so the block no longer matches it
-            handle.write(b"\xde\xad\xbe\xef" * 64)
-    return settings.warehouse
-
-
-def test_a_corrupt_warehouse_is_reported_as_corrupt_not_as_locked(tmp_path: Path) -> None:
-    from ingest.settings import Settings
-
-    path = _corrupted_warehouse(tmp_path)
+    path = corrupted_warehouse(tmp_path)
     with pytest.raises(warehouse.WarehouseCorrupt, match="is corrupt .*checksum") as raised:
         warehouse.connect(Settings(warehouse=path, lock_timeout_seconds=30))
     assert "locked" not in str(raised.value)

@@ -11,8 +11,8 @@ import duckdb
 from ingest import pipeline
 from ingest.settings import Settings
 from ingest.warehouse import export
-from tests.conftest import SEED_ARTICLE
-from tests.news_pages import TOPICS, write_articles
+from tests.support.news_pages import TOPICS, write_articles
+from tests.support.paths import SEED_ARTICLE
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 

@@ -16,7 +16,7 @@ from ingest.read.files import read_inputs
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import stage_state
-from tests.news_pages import TOPICS, write_articles
+from tests.support.news_pages import TOPICS, write_articles
 
 
 def _load_only(settings: Settings, paths: list[Path], run_id: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -13,8 +14,7 @@ import pytest
 from ingest.pipeline import run_batches
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from tests.conftest import SEED_ARTICLE
-from tests.entities.test_ner import enricher, ingest_and_enrich, query  # noqa: F401 - `enricher` is a fixture
+from tests.support.paths import SEED_ARTICLE
 
 FOLLOW_UP = """\
 Hamas said on Sunday it had received the new proposal through Egyptian mediators and would study it carefully
@@ -26,7 +26,8 @@ Officials in Cairo said talks would resume on Tuesday with delegations from both
 
 
 def test_people_named_with_hamas_count_each_story_once(tmp_path: Path, settings: Settings,
-                                                       enricher: object) -> None:  # noqa: F811
+                                                       enricher: object, ingest_and_enrich: Callable[..., None],
+                                                       query: Callable[..., list[tuple]]) -> None:  # noqa: F811
     copy = tmp_path / "syndicated" / "copy.txt"
     copy.parent.mkdir()
     copy.write_text("Reporting by our wire service.\n" + SEED_ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -87,8 +88,8 @@ def test_no_mart_recomputes_the_article_date_or_the_source() -> None:
             assert found == [], (path.name, found)
 
 
-def test_source_is_the_host_first_then_the_site_name_the_same_in_every_mart(tmp_path: Path,
-                                                                            settings: Settings) -> None:
+def test_source_is_the_host_first_then_the_site_name_the_same_in_every_mart(
+        tmp_path: Path, settings: Settings, query: Callable[..., list[tuple]]) -> None:
     body = "".join(f"<p>The river rose by {n} metres overnight, and families on the lower streets were told to "
                    f"leave their homes before noon as the water kept rising across the valley.</p>" for n in range(8))
     html = (f"<html><head><meta property='og:site_name' content='Wire Service'><title>Flood</title></head>"

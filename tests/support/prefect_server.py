@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,8 +23,8 @@ from typing import Any
 import httpx
 
 from ingest.warehouse.writer_lock import Holder, guard_for
+from tests.support.paths import BIN
 
-BIN = Path(sys.executable).parent
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 

@@ -1,0 +1,79 @@
+"""The Prefect API a command reports to: a configured server checked against a real loopback HTTP server, the
+temporary one started under a file lock, and console tracebacks dropped only for the faults the command reports."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.ops.prefect_api import PrefectUnavailable, check_reachable, ensure_prefect_api, quiet_console_tracebacks
+from tests.support.fetch_site import Reply, Site
+
+
+def test_a_healthy_server_passes_the_check(site: Site) -> None:
+    site.route("/api/health", Reply(200, b"true", {"Content-Type": "application/json"}))
+    check_reachable(site.url("/api/"))
+    assert [hit.path for hit in site.hits] == ["/api/health"]
+
+
+def test_a_server_that_answers_an_error_is_unavailable_in_one_line_naming_it(site: Site) -> None:
+    site.route("/api/health", Reply(503, b"starting"))
+    with pytest.raises(PrefectUnavailable) as raised:
+        check_reachable(site.url("/api"))
+    message = str(raised.value)
+    assert f"PREFECT_API_URL={site.url('/api')}" in message and "503" in message and "\n" not in message
+
+
+def test_a_dead_url_is_unavailable_naming_what_to_do(free_port: Callable[[], int]) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    with temporary_settings(updates={PREFECT_API_URL: url}), \
+            pytest.raises(PrefectUnavailable, match="prefect server start") as raised:
+        ensure_prefect_api()  # reads the configured URL as a command does
+    assert f"PREFECT_API_URL={url}" in str(raised.value)
+
+
+def _record_of(error: BaseException) -> logging.LogRecord:
+    try:
+        raise error
+    except BaseException:
+        return logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+
+
+def test_console_tracebacks_are_dropped_for_known_faults_only() -> None:
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    quiet_console_tracebacks(lambda error: isinstance(error, OSError))
+    quiet_console_tracebacks(lambda error: isinstance(error, OSError))  # a second call adds no second filter
+    consoles = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    assert consoles, "Prefect's console handler is not on the root logger"
+    for console in consoles:
+        assert len([f for f in console.filters if type(f).__name__ == "_KnownFaultsWithoutTracebacks"]) == 1
+        known, bug = _record_of(OSError(28, "No space left on device")), _record_of(KeyError("article_id"))
+        assert console.filter(known) and console.filter(bug)  # both are still logged
+        assert known.exc_info is None and bug.exc_info is not None and bug.exc_info[0] is KeyError
+
+
+@pytest.mark.slow
+def test_two_commands_starting_the_temporary_server_at_once_both_get_one(tmp_path: Path) -> None:
+    """Without the start-up lock, two temporary servers migrating one new database at once: one of them fails."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    # The server Prefect's client will use is the process's one SubprocessASGIServer: it must be up and healthy.
+    script = ("import httpx; from ingest.ops.prefect_api import ensure_prefect_api; ensure_prefect_api(); "
+              "from prefect.server.api.server import SubprocessASGIServer as S; server = S(); "
+              "print(server.running, httpx.get(server.api_url + '/health', timeout=10).status_code)")
+    starts = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(process.wait(300), *process.communicate()) for process in starts]
+    for code, out, err in results:
+        assert code == 0, err[-3000:]
+        assert out.split() == ["True", "200"], err[-3000:]
+    assert (tmp_path / "home" / "ingest-temporary-server.lock").exists()

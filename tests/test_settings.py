@@ -1,0 +1,68 @@
+"""Settings: defaults, INGEST_* environment variables and a .env file, bounds checked, frozen once built."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER
+from ingest.settings import Settings
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No INGEST_* variable from the caller's shell, and a working directory without a .env file."""
+    for name in [n for n in os.environ if n.startswith("INGEST_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_defaults_point_inside_the_checkout_and_the_package(clean_environment: Path) -> None:
+    settings = Settings()
+    assert settings.warehouse == Path("warehouse/news.duckdb") and settings.batch_size == 200
+    assert settings.gazetteer == PACKAGED_GAZETTEER and settings.gazetteer.is_file()
+    assert settings.allow_private_hosts is False  # safe by default: fetching never reaches the private network
+
+
+def test_environment_variables_with_the_prefix_set_values(clean_environment: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INGEST_BATCH_SIZE", "17")
+    monkeypatch.setenv("INGEST_WAREHOUSE", "/data/w.duckdb")
+    monkeypatch.setenv("INGEST_NER_LANGUAGES", '["en", "de"]')
+    monkeypatch.setenv("BATCH_SIZE", "99")  # without the prefix: not ours
+    settings = Settings()
+    assert (settings.batch_size, settings.warehouse, settings.ner_languages) == (17, Path("/data/w.duckdb"),
+                                                                                 ("en", "de"))
+
+
+def test_a_dot_env_file_in_the_working_directory_is_read_and_the_environment_wins(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_environment / ".env").write_text("INGEST_BATCH_SIZE=5\nINGEST_FETCH_WORKERS=3\nOTHER_TOOL=x\n")
+    monkeypatch.setenv("INGEST_FETCH_WORKERS", "4")
+    settings = Settings()
+    assert (settings.batch_size, settings.fetch_workers) == (5, 4)
+
+
+def test_out_of_bounds_values_are_refused_naming_the_setting(clean_environment: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="batch_size"):
+        Settings(batch_size=0)
+    with pytest.raises(ValidationError, match="dedupe_min_jaccard"):
+        Settings(dedupe_min_jaccard=1.5)
+    with pytest.raises(ValidationError, match="quality_flag_factor"):
+        Settings(quality_flag_factor=1.0)
+    monkeypatch.setenv("INGEST_EXTRACTION_WORKERS", "many")
+    with pytest.raises(ValidationError, match="extraction_workers"):
+        Settings()
+
+
+def test_settings_are_frozen_and_copied_with_changes(clean_environment: Path) -> None:
+    settings = Settings(batch_size=10)
+    with pytest.raises(ValidationError):
+        settings.batch_size = 20  # type: ignore[misc]
+    changed = settings.model_copy(update={"batch_size": 20})
+    assert (settings.batch_size, changed.batch_size) == (10, 20)
