@@ -199,16 +199,44 @@ def test_the_gazetteer_is_copied_only_when_its_version_changes(settings: Setting
 
 def test_articles_to_enrich_come_in_pages_by_id_and_stale_only_skips_the_enriched(
         settings: Settings, tmp_path: Path, enricher: Enricher) -> None:
-    pipeline.run_batches(write_articles(tmp_path / "pages", TOPICS[:5]), settings, "run-1")
+    workers = pipeline.RunWorkers(settings, enricher)
+    try:
+        pipeline.run_batches(write_articles(tmp_path / "pages", TOPICS[:5]), settings, "run-1", workers)
+    finally:
+        workers.extraction.close()  # the run enriched what it loaded; the module's enricher stays open
     pages = list(entity_store.articles_to_enrich(settings, batch_size=2))
     assert [len(page) for page in pages] == [2, 2, 1]
     ids = [article.article_id for page in pages for article in page]
     assert ids == sorted(ids) and len(set(ids)) == 5
     assert all(article.body_text and article.title for page in pages for article in page)
+    assert list(entity_store.articles_to_enrich(settings, stale_only=True)) == []  # the run enriched all five
     first = pages[0][0]
     with warehouse.open_warehouse(settings) as con:
+        con.execute("delete from article_enrichment")  # as if enriched by nobody yet
         entity_store.load_enrichment(con, enricher.annotate([first]), "run-2")
         assert [a.article_id for a in entity_store.articles_by_id(con, [ids[3], ids[1]])] == [ids[1], ids[3]]
     stale = [a.article_id for page in entity_store.articles_to_enrich(settings, stale_only=True) for a in page]
     assert stale == [i for i in ids if i != first.article_id]
 
+
+def test_an_alias_two_old_entities_carried_is_one_row_of_the_entity_they_fold_into(tmp_path: Path) -> None:
+    """Two local entities found as "Platform" (first seen at different times) settle on one canonical entity: its
+    aliases get one "Platform" row, the earliest, not a primary-key violation that fails the whole load."""
+    import pyarrow as pa
+
+    from ingest.warehouse.statements import statement
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        con.execute("insert into entity_aliases values ('old-a', 'Platform', '2024-05-01', 'l1'), "
+                    "('old-b', 'Platform', '2024-05-02', 'l2')")
+        moved = pa.table({"article_id": ["x", "y", "y"], "old_id": ["old-a", "old-b", "old-a"],
+                          "new_id": ["new", "new", "new"]})
+        incoming = pa.table({"entity_id": ["new", "new"], "alias": ["Stage", "Stage"],
+                             "first_seen_at": pa.array([1, 2], pa.timestamp("s")), "load_id": ["l3", "l3"]})
+        with warehouse.registered(con, {"moved": moved, "incoming_aliases": incoming}):
+            con.execute(statement("entities/insert_moved_aliases"), ["l3"])
+            con.execute(statement("entities/insert_aliases"))
+        rows = con.execute("select alias, cast(first_seen_at as date)::varchar from entity_aliases "
+                           "where entity_id = 'new' order by alias").fetchall()
+    assert rows == [("Platform", "2024-05-01"), ("Stage", "1970-01-01")]
