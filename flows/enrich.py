@@ -60,7 +60,7 @@ def enrich_inputs(enricher: Enricher, settings: Settings, inputs: Sequence[Enric
 def enrich_loaded(enricher: Enricher, settings: Settings, articles: Sequence[CleanArticle],
                   run_id: str) -> Counter[str]:
     """The ingest flow's hook: enrich the articles a batch just loaded."""
-    return enrich_inputs(enricher, settings, inputs_from_articles(articles), run_id)
+    return enrich_inputs(enricher, settings, inputs_from_articles(articles) if settings.enrich else [], run_id)
 
 
 @flow(name="enrich-articles", log_prints=False)

@@ -69,12 +69,13 @@ def finish_unfinished(settings: Settings, run_id: str, enricher: Enricher) -> Co
     with writer_slot(settings):
         pending = find_pending(settings, run_id)
     mark_flow_runs_crashed(pending.crashed_flow_runs)
-    totals: Counter[str] = Counter(resumed_dedupe_articles=pending.articles_awaiting_dedupe,
-                                   resumed_enrich_articles=pending.articles_awaiting_enrichment)
+    totals: Counter[str] = Counter(
+        resumed_dedupe_articles=pending.articles_awaiting_dedupe,
+        resumed_enrich_articles=pending.articles_awaiting_enrichment if settings.enrich else 0)
     for load_id, article_ids in pending.dedupe:
         with writer_slot(settings):
             totals.update(dedupe_pending(settings, article_ids, load_id))
-    for _load_id, article_ids in pending.enrichment:
+    for _load_id, article_ids in pending.enrichment if settings.enrich else []:  # else left for a run with it on
         with writer_slot(settings):  # opening the file runs migrations: a write
             inputs = read_enrich_inputs(settings, article_ids)
         totals.update(enrich_inputs(enricher, settings, inputs, run_id))
