@@ -229,10 +229,11 @@ def print_phases(timing: Timing) -> None:
 
 
 def print_ratios(ratios: dict[str, float]) -> None:
-    print(f"time ratio NER off / bare trafilatura loop:          {ratios['ner_off']:.2f}x "
-          f"(goal <= {GOAL_NER_OFF:.2f}x); CPU seconds {ratios['ner_off_cpu']:.2f}x")
-    print(f"time ratio everything on / trafilatura+spaCy script: {ratios['ner_on']:.2f}x "
-          f"(goal <= {GOAL_NER_ON:.2f}x); CPU seconds {ratios['ner_on_cpu']:.2f}x")
+    for key, label, goal in (("ner_off", "NER off / bare trafilatura loop:         ", GOAL_NER_OFF),
+                             ("ner_on", "everything on / trafilatura+spaCy script:", GOAL_NER_ON)):
+        if key in ratios:
+            print(f"time ratio {label} {ratios[key]:.2f}x (goal <= {goal:.2f}x); "
+                  f"CPU seconds {ratios[key + '_cpu']:.2f}x")
 
 
 def profile_summary(path: Path) -> None:
@@ -252,27 +253,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=None, help="only the first N pages (default: all 709)")
     parser.add_argument("--copies", type=int, default=1, help="copies of each page, each a distinct document")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where the figures are written")
+    parser.add_argument("--ner", choices=("both", "off", "on"), default="both",
+                        help="which comparisons to run: NER off, everything on, or both")
     parser.add_argument("--profile", action="store_true", help="also cProfile the NER-off `ingest run`")
     parser.add_argument("--baseline", choices=sorted(BASELINES), help=argparse.SUPPRESS)
     parser.add_argument("corpus", nargs="?", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-def measure(args: argparse.Namespace, ingest: IngestCommand, workdir: Path) -> tuple[int, list[Timing]]:
+Comparison = tuple[Timing, Timing]  # (baseline, ingest run)
+
+
+def measure(args: argparse.Namespace, ingest: IngestCommand, workdir: Path) -> tuple[int, dict[str, Comparison]]:
     corpus = workdir / "corpus"
     documents = write_corpus(args.data, corpus, args.pages, args.copies)
     warm = workdir / "warm-up"
     write_corpus(args.data, warm, WARM_UP_PAGES, 1)  # creates the Prefect database, as a user's first run did
-    time_ingest(ingest, warm, WARM_UP_PAGES, workdir, enrich=True)
+    time_ingest(ingest, warm, WARM_UP_PAGES, workdir, enrich=args.ner != "off")
     print(f"{documents} documents ({args.copies} cop{'ies' if args.copies > 1 else 'y'} of "
           f"{documents // args.copies} pages); ingest: {ingest.executable} ({checkout_of(ingest.executable)})",
           flush=True)
-    return documents, [
-        time_baseline("trafilatura", corpus, documents, workdir),
-        time_ingest(ingest, corpus, documents, workdir, enrich=False, profile=args.profile),
-        time_baseline("trafilatura+spacy", corpus, documents, workdir),
-        time_ingest(ingest, corpus, documents, workdir, enrich=True),
-    ]
+    comparisons: dict[str, Comparison] = {}
+    if args.ner in ("off", "both"):
+        comparisons["ner_off"] = (time_baseline("trafilatura", corpus, documents, workdir),
+                                  time_ingest(ingest, corpus, documents, workdir, enrich=False, profile=args.profile))
+    if args.ner in ("on", "both"):
+        comparisons["ner_on"] = (time_baseline("trafilatura+spacy", corpus, documents, workdir),
+                                 time_ingest(ingest, corpus, documents, workdir, enrich=True))
+    return documents, comparisons
 
 
 def checkout_of(executable: Path) -> str:
@@ -296,14 +304,15 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         if args.profile:
             ingest = IngestCommand(ingest.executable, ingest.no_enrich_flag, args.json.with_suffix(".prof"))
-        documents, timings = measure(args, ingest, workdir)
-    bare, off, script, on = timings
-    ratios = {"ner_off": off.wall / bare.wall, "ner_on": on.wall / script.wall,
-              "ner_off_cpu": off.cpu / bare.cpu, "ner_on_cpu": on.cpu / script.cpu}
+        documents, comparisons = measure(args, ingest, workdir)
+    ratios: dict[str, float] = {}
+    for key, (baseline, ours) in comparisons.items():
+        ratios.update({key: ours.wall / baseline.wall, f"{key}_cpu": ours.cpu / baseline.cpu})
+    timings = [timing for pair in comparisons.values() for timing in pair]
     load_after = os.getloadavg()
     print_table(timings)
-    for timing in (off, on):
-        print_phases(timing)
+    for _baseline, ours in comparisons.values():
+        print_phases(ours)
     print_ratios(ratios)
     print(f"load average before {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after {' '.join(f'{x:.2f}' for x in load_after)} ({os.cpu_count()} CPUs)")
