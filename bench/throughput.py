@@ -110,6 +110,10 @@ BASELINES = {"trafilatura": baseline_trafilatura, "trafilatura+spacy": baseline_
 
 # --- timing processes ----------------------------------------------------------------------------------------------
 
+class RunFailed(RuntimeError):
+    """A timed process exited non-zero; the message holds its command and the end of its output."""
+
+
 def run_timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, list[tuple[float, str]]]:
     """Wall seconds, CPU seconds and the process's output lines, each with its arrival time since the start."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -130,8 +134,8 @@ def run_timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float
     reader.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
-        tail = "\n".join(line for _, line in lines[-30:])
-        raise SystemExit(f"{' '.join(command)} exited with {code}:\n{tail}")
+        tail = "\n".join(line for _, line in lines[-12:])
+        raise RunFailed(f"{' '.join(command)} exited with {code} after {wall:.0f} s:\n{tail}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, lines
 
@@ -274,12 +278,14 @@ def measure(args: argparse.Namespace, ingest: IngestCommand, workdir: Path) -> t
           f"{documents // args.copies} pages); ingest: {ingest.executable} ({checkout_of(ingest.executable)})",
           flush=True)
     comparisons: dict[str, Comparison] = {}
-    if args.ner in ("off", "both"):
-        comparisons["ner_off"] = (time_baseline("trafilatura", corpus, documents, workdir),
-                                  time_ingest(ingest, corpus, documents, workdir, enrich=False, profile=args.profile))
-    if args.ner in ("on", "both"):
-        comparisons["ner_on"] = (time_baseline("trafilatura+spacy", corpus, documents, workdir),
-                                 time_ingest(ingest, corpus, documents, workdir, enrich=True))
+    for key, baseline, enrich in (("ner_off", "trafilatura", False), ("ner_on", "trafilatura+spacy", True)):
+        if args.ner in ("both", key.removeprefix("ner_")):
+            try:  # a failing run is reported and the other comparison still measured
+                profile = args.profile and not enrich
+                comparisons[key] = (time_baseline(baseline, corpus, documents, workdir),
+                                    time_ingest(ingest, corpus, documents, workdir, enrich, profile))
+            except RunFailed as exc:
+                print(f"FAILED, no {key} figures: {exc}", flush=True)
     return documents, comparisons
 
 
