@@ -54,7 +54,7 @@ _BATCH_LINE = re.compile(r"batch \d+: \d+ inputs")
 class Timing:
     label: str
     wall: float
-    cpu: float  # user+system seconds of the process and the children it waited for
+    cpu: float  # user+system seconds of the process and all its descendants (see adopt_orphans)
     documents: int
     produced: dict[str, int] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
@@ -110,6 +110,30 @@ BASELINES = {"trafilatura": baseline_trafilatura, "trafilatura+spacy": baseline_
 
 # --- timing processes ----------------------------------------------------------------------------------------------
 
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+REAP_SECONDS = 30.0
+
+
+def adopt_orphans() -> None:
+    """Make this process the reaper of its descendants' orphans (Linux): `ingest run`'s extraction workers are
+    children of a fork server it does not wait for, so without this their CPU seconds would be lost to init."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def reap_orphans() -> None:
+    """Wait for the timed process's leftover descendants, so their CPU seconds are counted."""
+    deadline = time.monotonic() + REAP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.1)
+
+
 class RunFailed(RuntimeError):
     """A timed process exited non-zero; the message holds its command and the end of its output."""
 
@@ -132,6 +156,7 @@ def run_timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float
     code = process.wait()
     wall = time.perf_counter() - started
     reader.join()
+    reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
         tail = "\n".join(line for _, line in lines[-12:])
@@ -305,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no WCXB split at {args.data}", file=sys.stderr)
         return 2
     ingest = IngestCommand.find(args.ingest)
+    adopt_orphans()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="ingest-throughput-") as tmp:
         workdir = Path(tmp)
