@@ -303,3 +303,24 @@ def test_migrate_brings_an_old_warehouse_to_the_schema_and_opening_it_does_not(t
     assert _ingest("sql", "select count(*) from rejects_by_reason", "-w", str(path)).returncode == 0  # views made
     again = _ingest("migrate", "-w", str(path))
     assert again.returncode == 0 and again.stdout.strip() == f"{path}: schema up to date"
+
+
+def _one_number(warehouse: Path, query: str) -> int:
+    result = _ingest("sql", query, "-w", str(warehouse), "-f", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return int(next(iter(json.loads(result.stdout)[0].values())))
+
+
+def test_no_enrich_leaves_the_articles_to_the_next_run_with_enrichment_on(tmp_path: Path, prefect_home: Path) -> None:
+    warehouse = tmp_path / "news.duckdb"
+    enriched = "select count(*) from article_enrichment where status = 'enriched'"
+    for switch_off in (["--no-enrich"], []):  # the flag, then the setting: the second run leaves them too
+        result = _ingest("run", str(SEED_ARTICLE), "-w", str(warehouse), *switch_off, env={"INGEST_ENRICH": "false"})
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert _one_number(warehouse, "select count(*) from articles") == 1
+        assert _one_number(warehouse, enriched) == 0
+    result = _ingest("run", str(SEED_ARTICLE), "-w", str(warehouse), "--enrich", env={"INGEST_ENRICH": "false"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resumed_enrich_articles" in result.stdout
+    assert _one_number(warehouse, enriched) == 1
+    assert _one_number(warehouse, "select count(*) from entity_mentions") > 0

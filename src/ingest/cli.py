@@ -80,6 +80,9 @@ def run(
     paths: Annotated[list[str], typer.Argument(help="files, directories, glob patterns or http(s) URLs")],
     warehouse_path: WarehouseOption = None,
     batch_size: Annotated[int | None, typer.Option(help="documents per batch")] = None,
+    enrich: Annotated[bool | None, typer.Option(
+        "--enrich/--no-enrich", help="find entities (default: INGEST_ENRICH, on); --no-enrich leaves the articles "
+                                     "for the next run with it on, or `ingest enrich --stale`")] = None,
 ) -> None:
     """Run the ingest flow over PATHs, reporting to PREFECT_API_URL, else a running `ingest ui`, else a temporary
     Prefect server. URLs are fetched (politely, conditionally when fetched before) by the fetch-urls flow and
@@ -87,7 +90,7 @@ def run(
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
-    with one_line_faults(settings), Progress(
+    with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
@@ -107,6 +110,21 @@ def run(
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
+
+
+@contextmanager
+def _setting(variable: str, value: bool | None) -> Iterator[None]:
+    """A command-line flag for a setting the flows read from the environment, for this command only."""
+    previous = os.environ.get(variable)
+    if value is not None:
+        os.environ[variable] = "true" if value else "false"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = previous
 
 
 def _choose_prefect_server(settings: Settings) -> str:

@@ -227,8 +227,8 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         batch_counts = Counter(result.stage_counts)
         batch_counts.update(outcome.counts)  # not `+`: a zero count ("loaded_articles": 0) is news too
         totals.update(batch_counts)
-        enrichment = run.stages(annotate_articles, run.workers.enricher,
-                                inputs_from_articles(outcome.loaded_articles))
+        to_enrich = outcome.loaded_articles if run.settings.enrich else ()  # else left for a run with it on
+        enrichment = run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(to_enrich))
         if run.on_batch is not None:
             run.on_batch(number, len(batch.items), batch_counts)
         batch, loaded = following, outcome.next_loaded
@@ -378,11 +378,12 @@ def finish_unfinished(run: BatchRun,
     pending = run.stages(find_pending, run)
     if on_crashed is not None and pending.crashed_flow_runs:
         on_crashed(pending.crashed_flow_runs)
+    enriching = run.settings.enrich  # a run with enrichment off leaves earlier runs' enrichment pending too
     totals: Counter[str] = Counter(resumed_dedupe_articles=pending.articles_awaiting_dedupe,
-                                   resumed_enrich_articles=pending.articles_awaiting_enrichment)
+                                   resumed_enrich_articles=pending.articles_awaiting_enrichment if enriching else 0)
     for load_id, article_ids in pending.dedupe:
         totals.update(run.stages(dedupe_pending, run, article_ids, load_id))
-    for _load_id, article_ids in pending.enrichment:
+    for _load_id, article_ids in pending.enrichment if enriching else []:
         totals.update(enrich(run, run.stages(read_enrich_inputs, run.settings, article_ids)))
     return +totals
 

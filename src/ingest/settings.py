@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     ner_processes: int = Field(default=2, ge=1, description="worker processes for NER")
     ner_languages: tuple[str, ...] = Field(default=("en",), description="languages the NER model serves")
     gazetteer: Path = Field(default=PACKAGED_GAZETTEER, description="reference entities CSV")
+    enrich: bool = Field(
+        default=True, description="runs loading articles also find their entities; off leaves the articles pending "
+                                  "for the next run with it on, or `ingest enrich --stale`")
 
     # Deduplication (ingest.dedupe.match): a candidate pair is linked when one of the two measures clears its bar
     dedupe_min_jaccard: float = Field(default=0.5, gt=0, le=1, description="word-shingle Jaccard of two copies")
