@@ -162,7 +162,7 @@ def test_hostile_inputs_each_cost_one_input_and_the_run_loads_the_rest(tmp_path:
 
 
 def test_each_batch_opens_the_warehouse_once(tmp_path: Path, settings: Settings) -> None:
-    from tests.news_pages import TOPICS, write_articles
+    from tests.support.news_pages import TOPICS, write_articles
 
     def opens_of_a_run(batches: int) -> int:
         name = f"{batches}-batches"

@@ -85,7 +85,7 @@ def test_a_run_finishes_what_a_killed_run_left_and_ends_as_a_run_never_killed(
 
 def test_each_batch_of_a_flow_run_opens_the_warehouse_once(prefect_server: None, settings: Settings,
                                                            tmp_path: Path) -> None:
-    from tests.news_pages import TOPICS, write_articles
+    from tests.support.news_pages import TOPICS, write_articles
 
     def opens_of_a_run(batches: int) -> int:
         corpus = tmp_path / f"{batches}-batches"

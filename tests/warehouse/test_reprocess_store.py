@@ -7,7 +7,7 @@ from ingest.models import BatchResult, CleanArticle, RawDocument
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import reprocess_store
-from tests.pages import article_html
+from tests.support.pages import article_html
 
 
 def test_targets_page_through_documents_and_a_replacement_keeps_the_previous_row(settings: Settings) -> None:
