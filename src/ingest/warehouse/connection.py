@@ -83,6 +83,10 @@ class LoadCounts:
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `lock_timeout_seconds` for another writer to let go."""
+    if settings.is_lake:
+        from ingest.warehouse import lake  # imports this module
+
+        return lake.connect(settings, read_only=read_only)
     path = settings.warehouse
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `ingest run` first")
@@ -188,12 +192,19 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
                 raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
             continue
         con.execute("begin transaction")
-        con.execute(path.read_text())
+        con.execute(migration_sql(con, path))
         con.execute("insert into schema_migrations values (?, ?, ?, ?)", [version, path.stem, checksum, utc_now()])
         con.execute("commit")
         newly.append(path.stem)
     _create_views(con, sql_dir, force=bool(newly))
     return newly
+
+
+def migration_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """A migration's text as `con`'s database takes it: as written for a DuckDB file, translated for a lake."""
+    from ingest.warehouse import lake  # imports this module
+
+    return lake.lake_dialect(path.read_text()) if lake.is_lake_connection(con) else path.read_text()
 
 
 # Staging views clean one table each (once); marts answer analysts' questions from tables, staging and other marts.
@@ -260,11 +271,8 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_run_id: str | No
               inputs: Iterable[str]) -> None:
     """Record a run as running, with the process that runs it (so a run whose process dies is seen as crashed)."""
     pid, host, started = this_process()
-    con.execute(
-        "insert or replace into runs (run_id, flow_run_id, flow_name, inputs, started_at, status, pid, host, "
-        "process_started) values (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-        [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started],
-    )
+    con.execute(statement("runs/start_run"),
+                [run_id, flow_run_id, flow_name, list(inputs), utc_now(), pid, host, started])
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict[str, Any]) -> None:
