@@ -109,6 +109,10 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
 # Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
 # attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
 _REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
+# Statements that write files: refused by type too, since a lake's data directory stays readable (and so writable)
+# to its `ingest sql` connection.
+_FILE_WRITING_STATEMENTS = frozenset({duckdb.StatementType.COPY, duckdb.StatementType.COPY_DATABASE,
+                                      duckdb.StatementType.EXPORT})
 
 
 class QueryRefused(WarehouseError):
@@ -131,6 +135,10 @@ def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Pat
             con.execute(f"attach {_sql_literal(str(path))} as {_identifier(alias)} (read_only)")
         if prepare is not None:
             prepare(con)
+        if settings.is_lake:
+            from ingest.warehouse import lake  # imports this module
+
+            lake.allow_reading_data(con, settings)
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
     except BaseException:
@@ -144,6 +152,9 @@ def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], li
     for parsed in duckdb.extract_statements(query):
         if parsed.type in _REFUSED_STATEMENTS:
             raise QueryRefused(f"{parsed.type.name} is not allowed: `ingest sql` reads the warehouse only")
+        if parsed.type in _FILE_WRITING_STATEMENTS:
+            raise QueryRefused(f"{parsed.type.name} is not allowed: `ingest sql` cannot write files; use "
+                               "`ingest export` for files")
     try:
         cursor = con.execute(query)
     except duckdb.PermissionException as exc:

@@ -37,7 +37,7 @@ def is_lake(warehouse: str | Path) -> bool:
 
 def redacted(catalog: str) -> str:
     """The catalog string fit for a message or a log: its password replaced."""
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", catalog, flags=re.IGNORECASE)
+    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s'\"]+)", r"\1***", catalog, flags=re.IGNORECASE)
 
 
 def lock_key(catalog: str) -> str:
@@ -65,12 +65,19 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             con.execute(statement("lake/create_migrations_table"))
     except duckdb.Error as exc:
         con.close()
-        first = str(exc).replace(catalog.removeprefix(PREFIX), redacted(catalog.removeprefix(PREFIX)))
-        raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(first)}") from None
+        raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
     except BaseException:
         con.close()
         raise
     return con
+
+
+def allow_reading_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Keep the data directory readable once a query connection turns external access off: a lake's tables are
+    files there. (Writing files is refused by statement type in `connection.run_query`.)"""
+    assert settings.lake_data_path is not None  # `connect` refused the lake without it
+    directory = str(settings.lake_data_path.absolute()) + "/"
+    con.execute(f"set allowed_directories = [{_literal(directory)}]")  # SET takes no parameters
 
 
 def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
