@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -220,6 +221,37 @@ def test_two_runs_at_once_on_different_inputs_both_land_every_row(
     finally:
         con.close()
     assert runs_done == (2,)
+
+
+LIBRARY_LOAD = ("import sys\nfrom ingest import pipeline\nfrom ingest.settings import Settings\n"
+                "print(dict(pipeline.run_batches([sys.argv[1]], Settings(), sys.argv[2])))")
+
+
+def test_two_library_loads_at_once_without_the_writer_lock_both_land_every_row(
+        lake_settings: Settings, tmp_path: Path) -> None:
+    """The library path takes no writer lock: here DuckLake alone settles two processes committing batches at once."""
+    con = warehouse.connect(lake_settings)
+    try:
+        warehouse.migrate(con)  # once, first: two processes changing one schema at once would conflict
+    finally:
+        con.close()
+    first = write_articles(tmp_path / "first", ("harbour", "orchard", "railway", "library", "glacier", "vineyard"))
+    second = write_articles(tmp_path / "second", ("bakery", "stadium", "ferry", "canal", "quarry", "lighthouse"))
+    env = {**os.environ, "INGEST_WAREHOUSE": str(lake_settings.warehouse), "INGEST_BATCH_SIZE": "2",
+           "INGEST_LAKE_DATA_PATH": str(lake_settings.lake_data_path)}
+    loads = [subprocess.Popen([sys.executable, "-c", LIBRARY_LOAD, str(tmp_path / name), f"run-{name}"], env=env,
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for name in ("first", "second")]
+    for process in loads:
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr[-3000:]
+    counts = _counts(lake_settings)
+    assert counts["documents"] == counts["articles"] == counts["article_stories"] == len(first) + len(second)
+    con = warehouse.connect(lake_settings, read_only=True)
+    try:
+        assert con.execute("select count(*) from loads").fetchone() == (6,)  # three batches of two, per process
+    finally:
+        con.close()
 
 
 def test_the_search_index_of_a_lake_is_a_local_file_beside_its_data_path(lake_settings: Settings) -> None:
