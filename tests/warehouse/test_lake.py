@@ -176,6 +176,20 @@ def test_migrations_apply_on_a_fresh_lake_and_again(lake_settings: Settings) -> 
     assert ledger == [(int(p.name[:3]), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
+def test_processes_meeting_a_new_lake_at_once_all_open_it(lake_settings: Settings) -> None:
+    """Each creates DuckLake's catalog tables on first use; the ones that lose that race try again and get in.
+    (The race depends on timing: two `ingest run`s starting together lost it here once without the retry.)"""
+    env = {**os.environ, "INGEST_WAREHOUSE": str(lake_settings.warehouse),
+           "INGEST_LAKE_DATA_PATH": str(lake_settings.lake_data_path)}
+    opening = ("from ingest.settings import Settings\nfrom ingest.warehouse import connection\n"
+               "connection.connect(Settings()).close()")
+    openers = [subprocess.Popen([sys.executable, "-c", opening], env=env, text=True, stderr=subprocess.PIPE)
+               for _ in range(3)]
+    for process in openers:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr[-2000:]
+
+
 # --- ingest run / ingest sql on a lake --------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,28 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     data_path = settings.lake_data_path.absolute()
     if not read_only:
         data_path.mkdir(parents=True, exist_ok=True)
+    for attempt in range(FIRST_USE_TRIES):
+        try:
+            return _attached(catalog, data_path, read_only)
+        except duckdb.Error as exc:
+            if attempt + 1 < FIRST_USE_TRIES and _lost_first_use_race(exc):
+                time.sleep(0.5)
+                continue
+            raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+# Two processes meeting a new lake at once both create DuckLake's catalog tables (or the migrations ledger): the
+# loser's error names a relation that "already exists" or a write-write conflict. Its next try finds them made.
+FIRST_USE_TRIES = 10
+
+
+def _lost_first_use_race(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "already exists" in text or "conflict" in text
+
+
+def _attached(catalog: str, data_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     try:
         for name in EXTENSIONS:
@@ -63,9 +86,6 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         con.execute(f"use {ALIAS}")
         if not read_only:
             con.execute(statement("lake/create_migrations_table"))
-    except duckdb.Error as exc:
-        con.close()
-        raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
     except BaseException:
         con.close()
         raise
