@@ -29,7 +29,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="News ingesti
 console = Console(stderr=True)
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="DuckDB file (default: $INGEST_WAREHOUSE or warehouse/news.duckdb)"),
+    typer.Option("--warehouse", "-w", help="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... "
+                 "(default: $INGEST_WAREHOUSE or warehouse/news.duckdb)"),
 ]
 
 

@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="INGEST_", env_file=".env", extra="ignore", frozen=True)
 
-    warehouse: Path = Field(default=Path("warehouse/news.duckdb"), description="DuckDB warehouse file")
+    warehouse: Path = Field(default=Path("warehouse/news.duckdb"),
+                            description="DuckDB warehouse file, or a DuckLake: ducklake:postgres:dbname=... host=...")
+    lake_data_path: Path | None = Field(default=None, description="directory of a DuckLake warehouse's data files")
     batch_size: int = Field(default=200, ge=1, description="documents per extract/load batch")
     max_document_bytes: int = Field(default=10_000_000, ge=1, description="raw inputs larger than this are rejected")
     max_decompressed_bytes: int = Field(default=50_000_000, ge=1, description="cap on a decompressed .gz input")
@@ -82,3 +84,8 @@ class Settings(BaseSettings):
     quality_flag_factor: float = Field(
         default=2.0, gt=1, description="a quality figure this many times above or below its recent mean is flagged")
     quality_history_runs: int = Field(default=7, ge=1, description="earlier runs a quality figure is compared with")
+
+    @property
+    def is_lake(self) -> bool:
+        """Whether `warehouse` names a DuckLake (`ducklake:...`, kept as written) rather than a DuckDB file."""
+        return str(self.warehouse).startswith("ducklake:")

@@ -93,6 +93,10 @@ def opens_of(path: Path) -> int:
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting up to `lock_timeout_seconds` for another writer to let go."""
+    if settings.is_lake:
+        from ingest.warehouse import lake  # imports this module
+
+        return lake.connect(settings, read_only=read_only)
     path = settings.warehouse
     OPENS[str(path.absolute())] += 1
     if read_only and not path.exists():
@@ -116,6 +120,10 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
 # Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
 # attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
 _REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
+# Statements that write files: refused by type too, since a lake's data directory stays readable (and so writable)
+# to its `ingest sql` connection.
+_FILE_WRITING_STATEMENTS = frozenset({duckdb.StatementType.COPY, duckdb.StatementType.COPY_DATABASE,
+                                      duckdb.StatementType.EXPORT})
 
 
 class QueryRefused(WarehouseError):
@@ -138,6 +146,10 @@ def connect_for_queries(settings: Settings, attachments: Sequence[tuple[str, Pat
             con.execute(f"attach {_sql_literal(str(path))} as {_identifier(alias)} (read_only)")
         if prepare is not None:
             prepare(con)
+        if settings.is_lake:
+            from ingest.warehouse import lake  # imports this module
+
+            lake.allow_reading_data(con, settings)
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
     except BaseException:
@@ -151,6 +163,9 @@ def run_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], li
     for parsed in duckdb.extract_statements(query):
         if parsed.type in _REFUSED_STATEMENTS:
             raise QueryRefused(f"{parsed.type.name} is not allowed: `ingest sql` reads the warehouse only")
+        if parsed.type in _FILE_WRITING_STATEMENTS:
+            raise QueryRefused(f"{parsed.type.name} is not allowed: `ingest sql` cannot write files; use "
+                               "`ingest export` for files")
     try:
         cursor = con.execute(query)
     except duckdb.PermissionException as exc:
@@ -213,11 +228,18 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
                 raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
             continue
         with transaction(con):
-            con.execute(path.read_text())
+            con.execute(migration_sql(con, path))
             con.execute(statement("schema/record_migration"), [version, path.stem, checksum, utc_now()])
         newly.append(path.stem)
     _create_views(con, sql_dir, force=bool(newly))
     return newly
+
+
+def migration_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """A migration's text as `con`'s database takes it: as written for a DuckDB file, translated for a lake."""
+    from ingest.warehouse import lake  # imports this module
+
+    return lake.lake_dialect(path.read_text()) if lake.is_lake_connection(con) else path.read_text()
 
 
 # Staging views clean one table each (once); marts answer analysts' questions from tables, staging and other marts.

@@ -75,7 +75,11 @@ class Refresh:
 
 
 def index_path(settings: Settings) -> Path:
-    """`warehouse/news.duckdb` -> `warehouse/news.search.duckdb`."""
+    """`warehouse/news.duckdb` -> `warehouse/news.search.duckdb`. A lake's index is a local file beside its data path
+    (`lake/` -> `lake.search.duckdb`): DuckDB cannot build a full-text index on a lake table, and DuckLake's file
+    clean-up would take a file inside the data path for an orphan."""
+    if settings.is_lake and settings.lake_data_path is not None:
+        return settings.lake_data_path.absolute().with_name(settings.lake_data_path.name + ".search.duckdb")
     return settings.warehouse.with_suffix(".search.duckdb")
 
 

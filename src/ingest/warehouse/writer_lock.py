@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -100,7 +101,13 @@ class FileLockGuard:
 
 
 def guard_for(warehouse: Path) -> WriterGuard:
-    """The writer guard of a warehouse: an OS file lock for a local DuckDB file."""
+    """The writer guard of a warehouse: an OS file lock beside a local DuckDB file. For a DuckLake, a file lock in
+    this machine's temporary directory keyed by the catalog (`lake.lock_key`): writers on one machine take turns
+    (so dedupe's read-modify-write stays serial there), writers on different machines do not yet."""
+    from ingest.warehouse import lake
+
+    if lake.is_lake(warehouse):
+        return FileLockGuard(Path(tempfile.gettempdir()) / f"ingest-lake-{lake.lock_key(str(warehouse))}")
     return FileLockGuard(warehouse)
 
 
