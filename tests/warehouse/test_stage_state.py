@@ -92,7 +92,8 @@ def test_pending_work_comes_load_by_load_in_load_order_for_each_stage(settings: 
         pending = stage_state.pending_work(con)
     assert [(load, len(ids)) for load, ids in pending.dedupe] == [(first, 2), (second, 3)]
     assert pending.enrichment == pending.dedupe and all(ids == sorted(ids) for _, ids in pending.dedupe)
-    pipeline.dedupe_loaded(settings, pending.dedupe[1][1], second)  # the later load first: the order stays
+    with warehouse.open_warehouse(settings) as con:  # the later load first: the order stays
+        pipeline.dedupe_articles(con, settings, pending.dedupe[1][1], second)
     with warehouse.open_warehouse(settings) as con:
         after = stage_state.pending_work(con)
     assert after.dedupe == pending.dedupe[:1] and after.enrichment == pending.enrichment
