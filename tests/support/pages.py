@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-PARAGRAPHS = (
-    "The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate "
-    "about how to connect the northern districts with the old town centre.",
-    "Supporters said the new line would cut commuting times by a third, while opponents warned that the cost "
-    "estimates had already doubled since the plan was first presented to residents in the spring.",
-    "Construction is expected to begin next year and to last at least four years, according to the transport "
-    "department, which will publish a detailed timetable for each phase of the work in the coming months.",
-)
+from tests.support.stories import TRAM
+
+PARAGRAPHS = TRAM  # the tram story of tests.support.stories, as one page
 
 
 def article_html(title: str = "Council approves tram extension", paragraphs: tuple[str, ...] = PARAGRAPHS,
