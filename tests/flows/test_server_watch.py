@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from ingest.ops.faults import STALL_AT_ENV
 from ingest.warehouse import stage_state
 from tests.support.corpus import write_corpus
 from tests.support.paths import BIN
@@ -33,7 +34,10 @@ def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishe
     documents = len(write_corpus(corpus, stories=12, seed=9))
     log = tmp_path / "first.log"
     with start_prefect_server(tmp_path / "first-server") as server:
-        env = server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1", INGEST_API_LOST_SECONDS="5")
+        # Without the server the run goes on (its task states queue in memory) and a fast machine would finish the
+        # small corpus before the watch notices; held at batch 3's load it cannot, so it dies mid-run every time.
+        env = server.client_env(INGEST_NER_PROCESSES="1", INGEST_EXTRACTION_WORKERS="1", INGEST_API_LOST_SECONDS="5",
+                                **{STALL_AT_ENV: "after_load:3"})
         run = _ingest(corpus, warehouse, env, log)
         try:
             wait_until(lambda: b"batch 2:" in log.read_bytes(), 300, "the run's second batch", run)
@@ -50,8 +54,8 @@ def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishe
     assert kept is not None and kept[0] >= 2  # what it committed before the server died is there
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        first = con.execute("select flow_run_id from runs").fetchone()
-    assert first is not None
+        first = con.execute("select flow_run_id, status from runs").fetchone()
+    assert first is not None and first[1] == "running"  # it died before it could record its end
     # The server is back, on its own database, and the same command runs again.
     with start_prefect_server(tmp_path / "first-server") as server:
         with server.api() as api:  # it never heard the end of the first run
