@@ -4,8 +4,8 @@
     ingest run OUT_DIR --warehouse demo.duckdb
     ingest sql --warehouse demo.duckdb "select * from stories order by copies desc limit 10"
 
-Pages are JSONL lines of {"url", "published", "html"}, as a crawler export gives them; the text is written
-for this demo.
+Pages are JSONL lines of {"url", "published", "html"}, as a crawler export gives them; the story texts are
+the tests' own.
 """
 
 from __future__ import annotations
@@ -15,32 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-FLOOD = (
-    "Residents of the lower valley were told to leave their homes on Sunday night after the river rose faster "
-    "than forecast, reaching the top of the flood wall near the old mill before midnight.",
-    "Emergency crews went door to door in the three streets closest to the water, and the council opened the "
-    "sports hall on Station Road as a shelter for families who had nowhere else to stay.",
-    "The weather service said another forty millimetres of rain could fall by Tuesday, and warned that the "
-    "reservoir upstream was already releasing water to protect its own dam.",
-    "Shop owners on the high street spent the evening stacking sandbags, many of them for the second time "
-    "since the floods of last winter, which left damage that is still being repaired.",
-)
-TRAM = (
-    "The city council voted on Tuesday to expand the tram network across the river, ending a decade of debate "
-    "about how to connect the northern districts with the old town centre.",
-    "Supporters said the new line would cut commuting times by a third, while opponents warned that the cost "
-    "estimates had already doubled since the plan was first presented to residents in the spring.",
-    "Construction is expected to begin next year and to last at least four years, according to the transport "
-    "department, which will publish a detailed timetable for each phase of the work in the coming months.",
-)
-BRIEF = ("Police closed the northbound lanes of the ring road for four hours on Monday morning after a lorry "
-         "shed its load of timber near junction seven, causing long queues into the city centre.")
-SCHOOL = (
-    "Parents packed the school board meeting on Thursday to oppose a plan that would merge two primary schools "
-    "on the east side and close the smaller building by the end of next year.",
-    "The board says falling enrolment has left both schools half empty and that the merger would free money "
-    "for teachers, but families worry about longer walks and larger classes for young children.",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.` imports when run as a script
+
+from tests.support.stories import BRIEF_A, FLOOD, SCHOOL, TRAM  # noqa: E402
+
+# The story texts are the tests' own (tests/support/stories.py): one copy of each, whoever writes pages from it.
+(BRIEF,) = BRIEF_A  # a one-paragraph story
 
 
 def page(title: str, paragraphs: tuple[str, ...] | list[str], site: str, canonical: str | None = None) -> str:
