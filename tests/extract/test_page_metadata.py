@@ -73,3 +73,54 @@ def test_the_byline_search_result_is_cleaned_when_nothing_is_declared() -> None:
 def test_a_title_element_escaped_twice_is_decoded() -> None:
     html = "<html><head><title>Tools: Python, SQL &amp;#x26; AI</title></head><body><p>Text.</p></body></html>"
     assert read_page_metadata(lxml.html.fromstring(html), None).title == "Tools: Python, SQL & AI"
+
+
+def _page(body: str, head: str = "", title: str = "Night trams return to the city centre") -> str:
+    return (f"<html><head><title>{title}</title>{head}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article>{body}<p>The council voted on Tuesday to run trams all night at weekends.</p></article>"
+            "<footer><span>By</span><span>Web Master</span></footer></body></html>")
+
+
+def _read(html: str) -> tuple[str | None, tuple[str, ...]]:
+    page = read_page_metadata(lxml.html.fromstring(html), "https://news.example.org/trams")
+    return page.title, page.authors
+
+
+def test_what_a_title_adds_after_a_bar_is_no_part_of_the_headline() -> None:
+    head = '<meta property="og:title" content="Night trams return | Opinion | Example News">'
+    assert _read(_page("<p>Text</p>", head))[0] == "Night trams return"
+    heading = "<h1>Night trams return to the centre | Transport</h1>"
+    assert _read(_page(heading, head))[0] == "Night trams return to the centre"
+    dashed = '<meta property="og:title" content="Night trams return - a first look">'
+    assert _read(_page("<p>Text</p>", dashed))[0] == "Night trams return - a first look"  # a dash stays
+
+
+def test_a_heading_that_puts_a_kicker_before_the_declared_title_gives_the_declared_title() -> None:
+    head = '<meta property="og:title" content="Night trams return to the centre">'
+    assert _read(_page("<h1>Blog: Night trams return to the centre</h1>", head))[0] == \
+        "Night trams return to the centre"
+    longer = "<h1>Night trams return to the centre, starting in May</h1>"  # a longer headline is the headline
+    assert _read(_page(longer, head))[0] == "Night trams return to the centre, starting in May"
+
+
+def test_an_author_from_the_link_preview_labels() -> None:
+    head = ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Ana Lima">'
+            '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="3 minutes">')
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Ana Lima",)
+
+
+def test_an_author_from_microdata_in_the_article_but_not_an_updater() -> None:
+    body = ('<h1>Night trams</h1><div itemprop="author" itemscope><span itemprop="name">Sam O&#39;Brien</span></div>'
+            '<div itemprop="author">Updated by Jo Park</div>')
+    assert _read(_page(body))[1] == ("Sam O'Brien",)
+
+
+def test_an_author_after_a_byline_label_that_stands_alone() -> None:
+    assert _read(_page("<h1>Night trams</h1><div><span>By</span><span>Daryl Austin</span></div>"))[1] == \
+        ("Daryl Austin",)
+    assert _read(_page("<h1>Night trams</h1><p>Written by</p><p>Edzel Tabing</p>"))[1] == ("Edzel Tabing",)
+    assert _read(_page("<h1>Night trams</h1><span> By <a href='/p/sg'>Sofia Gonzalez</a></span>"))[1] == \
+        ("Sofia Gonzalez",)
+    # Not a name after the label, and no label at all near the heading: no author (the footer's is too far).
+    assert _read(_page("<h1>Night trams</h1><span>By</span><span>5 great tips for riders</span>"))[1] == ()
+    assert _read(_page("<h1>Night trams</h1>" + "<p>Filler.</p>" * 70))[1] == ()

@@ -28,6 +28,8 @@ ARTICLE_TYPES = frozenset({
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl", "citation_author")
+_BAR = re.compile(r"\s+\|\s+")
+_KICKER_WORDS = 4
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -36,6 +38,15 @@ _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$
                          r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
+_MAX_NAME_WORDS = 8
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
+                             "and", "&", "y", "e"})
+_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
+                           r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
+_BYLINE_REACH = 60
+# People credited next to the author who did not write the piece.
+_OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
+                         r"\s+by\b", re.IGNORECASE)
 _HEADLINE_WORDS = (2, 30)
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
@@ -215,10 +226,54 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     declared = found.article.get("author") or found.article.get("creator")
     names = _author_names(found.entities, declared)
     if not names:
-        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
+        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
     if not names or _only_the_publisher(found, declared, site_keys):
+        names = _microdata_authors(tree)
+    if not names:
         names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
+    if not names:
+        names = _labelled_byline(tree)
     return tuple(dict.fromkeys(names))
+
+
+def _labelled_meta(meta: dict[str, str]) -> list[str]:
+    """The `twitter:labelN` / `twitter:dataN` pairs that SEO plugins write for link previews ('Written by': name)."""
+    for number in range(1, 5):
+        if _BYLINE_LABEL.fullmatch(meta.get(f"twitter:label{number}", "")):
+            return _clean_names(meta.get(f"twitter:data{number}"))
+    return []
+
+
+def _microdata_authors(tree: HtmlElement) -> list[str]:
+    """schema.org microdata in the markup: `itemprop="author"`, its name in a nested `itemprop="name"` or its own
+    text. Only in the article holding the headline (sidebars carry other people's names)."""
+    names: list[str] = []
+    for element in _byline_scope(tree).iterfind('.//*[@itemprop="author"]'):
+        if _in_chrome(element):
+            continue
+        named = element.find('.//*[@itemprop="name"]')
+        holder = named if named is not None else element
+        text = holder.get("content") or visible_text(holder)
+        if not _OTHER_ROLE.match(text):
+            names += [n for n in map(byline_name, _clean_names(text)) if n and _looks_like_name(n)]
+    return names
+
+
+def _labelled_byline(tree: HtmlElement) -> list[str]:
+    """A visible byline whose label stands alone ('By' / 'Written by' in one element, the name in the next), the
+    first one after the headline: trafilatura's byline search looks for author classes, which many sites lack."""
+    heading = next((h for h in tree.iter("h1") if not _in_chrome(h)), None)
+    if heading is None:
+        return []
+    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
+    for count, element in enumerate(following):
+        if count > _BYLINE_REACH:
+            break
+        if isinstance(element.tag, str) and _BYLINE_LABEL.fullmatch(_own_text(element)) and not _in_chrome(element):
+            name = _next_text(element)
+            cleaned = byline_name(name) if name else None
+            return [cleaned] if cleaned and _looks_like_name(cleaned) else []
+    return []
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
@@ -262,6 +317,33 @@ def _clean_names(value: str | None) -> list[str]:
     return names
 
 
+
+def _after(element: HtmlElement) -> list[HtmlElement]:
+    return element.xpath(f"following::*[position() <= {_BYLINE_REACH}]")
+
+
+def _own_text(element: HtmlElement) -> str:
+    return _SPACES.sub(" ", element.text or "").strip()
+
+
+def _next_text(label: HtmlElement) -> str | None:
+    """The first text after the label's own: inside it ('<span>By <a>Name</a></span>') or after it."""
+    inside = [t.strip() for t in list(label.itertext())[1:] if t.strip()]
+    if inside:
+        return inside[0]
+    for text in label.xpath("following::text()[normalize-space()][position() <= 3]"):
+        parent = text.getparent()
+        if parent is not None and parent.tag not in ("script", "style", "noscript"):
+            return str(text).strip()
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    """Capitalised words (particles and joins aside), no digits: 'Sofia Gonzalez', 'Marna van der Merwe'."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= _MAX_NAME_WORDS and len(text) <= 80 and not re.search(r"\d", text) and all(
+        w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and any(w[:1].isupper() for w in words)
+
 _BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
                             r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
 _DATE_WORDS = frozenset(re.findall(r"\w+", """
@@ -297,16 +379,32 @@ def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -
     """
     declared = _first(found.meta.get("og:title"), found.meta.get("twitter:title"),
                       _text(found.article.get("headline")), _title_element(tree))
-    declared = strip_site_name(declared, site_keys) if declared else None
+    declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
     headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
     if not headings:
         return declared
     closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
     if declared and _word_overlap(closest, declared) >= 0.3:
-        return strip_site_name(closest, site_keys)
+        return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
     if len(set(headings)) == 1:
-        return strip_site_name(headings[0], site_keys)
+        return _headline_part(strip_site_name(headings[0], site_keys))
     return declared
+
+
+def _headline_part(title: str) -> str:
+    """A title's part before ' | ': after the headline a bar sets off what the <title> adds for search
+    engines (a section, keywords, a tagline: 'Headline | Opinion', 'Guide 2026 | Costs & Savings'); a headline
+    itself keeps its dashes and colons."""
+    head = _BAR.split(title, maxsplit=1)[0].strip()
+    return head if len(re.findall(r"\w+", head)) >= _HEADLINE_WORDS[0] else title
+
+
+def _kicker_before(heading: str, declared: str) -> bool:
+    """The <h1> is the declared title behind a short lead ('Blog: Headline', 'Dec 18 2025 Headline'): a kicker
+    or a date rendered in the heading, not part of the headline."""
+    words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
+    extra = len(words) - len(title_words)
+    return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
 
 
 def _title_element(tree: HtmlElement) -> str | None:
