@@ -78,3 +78,29 @@ def test_page_metadata_carries_the_date_and_its_source() -> None:
     page = read_page_metadata(_page(_ld(datePublished="2024-03-05T10:00:00Z")), "https://news.example.com/x")
     assert page.published is not None and page.published.source == "jsonld:datePublished"
     assert page.published.time == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+def test_a_utc_timestamp_one_day_after_the_url_date_gives_the_url_day_and_keeps_the_instant() -> None:
+    head = '<meta property="article:published_time" content="2025-12-19T02:41:41+00:00">'
+    found = _published(_page(head), url="https://blog.example.org/2025/12/18/night-trams/")
+    assert found is not None and found.day == date(2025, 12, 18)
+    assert found.time == datetime(2025, 12, 19, 2, 41, 41, tzinfo=UTC)
+    far = _published(_page(head), url="https://blog.example.org/2025/12/10/night-trams/")
+    assert far is not None and far.day == date(2025, 12, 19)  # not a zone shift: the declared day stands
+    assert _published(_page(head), url="https://blog.example.org/night-trams/").day == date(2025, 12, 19)  # type: ignore[union-attr]
+
+
+def test_a_written_out_day_counts_in_a_meta_tag_but_not_in_json_ld() -> None:
+    found = _published(_page('<meta name="published" content="July 17, 2025">'))
+    assert found is not None and (found.day, found.source) == (date(2025, 7, 17), "meta:published")
+    assert parse_timestamp("17 Jul 2025") is None  # the strict reader stays strict
+    from_ld = _published(_page(_ld(datePublished="Jun 24, 2025"), "<p>Posted on <time>2024-08-25</time></p>"))
+    assert from_ld is None or from_ld.day != date(2025, 6, 24)
+
+
+def test_a_page_without_an_article_element_is_searched_whole_for_a_stated_day() -> None:
+    html = ("<html><body><div class='post'><h2>Tram vote</h2><p>Posted on March 3, 2025 by the desk.</p>"
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree, now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 3, 3), "htmldate:page_text")
