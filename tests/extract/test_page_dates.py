@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import lxml.html
 
-from ingest.extract.page_dates import find_published, parse_timestamp, plausible
+from ingest.extract.page_dates import Published, find_published, parse_timestamp, plausible
 from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
 from tests.support.pages import PARAGRAPHS
 
@@ -24,9 +25,9 @@ def _ld(**fields: object) -> str:
     return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
 
 
-def _published(tree: lxml.html.HtmlElement, url: str | None = None):  # type: ignore[no-untyped-def]
+def _published(tree: lxml.html.HtmlElement, url: str | None = None) -> Published | None:
     entities = json_ld_entities(tree)
-    article = next((e for e in entities if e.get("@type") == "NewsArticle"), {})
+    article: dict[str, Any] = next((e for e in entities if e.get("@type") == "NewsArticle"), {})
     scope = next(tree.iter("article"))
     return find_published(tree, article, entities, meta_tags(tree), url, scope, now=NOW)
 
@@ -87,7 +88,8 @@ def test_a_utc_timestamp_one_day_after_the_url_date_gives_the_url_day_and_keeps_
     assert found.time == datetime(2025, 12, 19, 2, 41, 41, tzinfo=UTC)
     far = _published(_page(head), url="https://blog.example.org/2025/12/10/night-trams/")
     assert far is not None and far.day == date(2025, 12, 19)  # not a zone shift: the declared day stands
-    assert _published(_page(head), url="https://blog.example.org/night-trams/").day == date(2025, 12, 19)  # type: ignore[union-attr]
+    plain = _published(_page(head), url="https://blog.example.org/night-trams/")
+    assert plain is not None and plain.day == date(2025, 12, 19)
 
 
 def test_a_written_out_day_counts_in_a_meta_tag_but_not_in_json_ld() -> None:
