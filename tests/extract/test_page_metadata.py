@@ -124,3 +124,12 @@ def test_an_author_after_a_byline_label_that_stands_alone() -> None:
     # Not a name after the label, and no label at all near the heading: no author (the footer's is too far).
     assert _read(_page("<h1>Night trams</h1><span>By</span><span>5 great tips for riders</span>"))[1] == ()
     assert _read(_page("<h1>Night trams</h1>" + "<p>Filler.</p>" * 70))[1] == ()
+
+
+def test_an_author_in_a_one_line_byline_after_the_headline() -> None:
+    assert _read(_page("<h1>Night trams</h1><p>by: Ziyi Xu, Dec 17, 2025</p>"))[1] == ("Ziyi Xu",)
+    assert _read(_page("<h1>Night trams</h1><p>By <strong>Md Aynal Haque</strong> | Dhaka</p>"))[1] == \
+        ("Md Aynal Haque",)
+    # A block that holds a byline and more is not one line: its text runs the name into the next one.
+    block = "<h1>Night trams</h1><div>Written by <p>Ana Lima</p><p>Jo Park</p></div>"
+    assert _read(_page(block))[1] == ("Ana Lima",)

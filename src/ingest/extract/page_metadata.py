@@ -44,6 +44,9 @@ _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du",
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
                            r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
+_BYLINE_WORDS = 12
+_LABELLED_NAME = re.compile(rf"(?:{_BYLINE_LABEL.pattern})\s+(?=\S)", re.IGNORECASE)
+_BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
                          r"\s+by\b", re.IGNORECASE)
@@ -269,11 +272,24 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
     for count, element in enumerate(following):
         if count > _BYLINE_REACH:
             break
-        if isinstance(element.tag, str) and _BYLINE_LABEL.fullmatch(_own_text(element)) and not _in_chrome(element):
+        if not isinstance(element.tag, str) or element.tag in ("script", "style") or _in_chrome(element):
+            continue
+        if _BYLINE_LABEL.fullmatch(_own_text(element)):
             name = _next_text(element)
-            cleaned = byline_name(name) if name else None
-            return [cleaned] if cleaned and _looks_like_name(cleaned) else []
+        elif _inline_only(element) and (lead := _LABELLED_NAME.match(text := visible_text(element))) \
+                and len(text.split()) <= _BYLINE_WORDS:
+            name = _BYLINE_TAIL.sub("", text[lead.end():])
+        else:
+            continue
+        cleaned = byline_name(name) if name else None
+        if cleaned and _looks_like_name(cleaned):
+            return [cleaned]
     return []
+
+
+def _inline_only(element: HtmlElement) -> bool:
+    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more."""
+    return all(child.tag in _INLINE_TAGS for child in element if isinstance(child.tag, str))
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
