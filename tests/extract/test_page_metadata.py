@@ -133,3 +133,9 @@ def test_an_author_in_a_one_line_byline_after_the_headline() -> None:
     # A block that holds a byline and more is not one line: its text runs the name into the next one.
     block = "<h1>Night trams</h1><div>Written by <p>Ana Lima</p><p>Jo Park</p></div>"
     assert _read(_page(block))[1] == ("Ana Lima",)
+
+
+def test_the_site_named_as_author_gives_way_to_a_byline_but_stands_without_one() -> None:
+    head = '<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">'
+    assert _read(_page("<h1>Night trams</h1><p>By Brian Truitt</p>", head))[1] == ("Brian Truitt",)
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Example News",)

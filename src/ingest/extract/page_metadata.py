@@ -236,6 +236,9 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
         names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
     if not names:
         names = _labelled_byline(tree)
+    if names and all(_is_site_name(n, site_keys) for n in names):
+        # The site named as its own author: a person's byline on the page says more; without one the site stands.
+        names = _labelled_byline(tree) or names
     return tuple(dict.fromkeys(names))
 
 
