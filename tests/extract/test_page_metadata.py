@@ -7,7 +7,7 @@ import json
 import lxml.html
 
 from ingest.extract.html import extract
-from ingest.extract.page_metadata import byline_name, read_page_metadata
+from ingest.extract.page_metadata import byline_name, read_page_metadata, searched_byline
 from ingest.models import ExtractedArticle, RawDocument
 from tests.support.pages import article_html
 
@@ -139,3 +139,12 @@ def test_the_site_named_as_author_gives_way_to_a_byline_but_stands_without_one()
     head = '<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">'
     assert _read(_page("<h1>Night trams</h1><p>By Brian Truitt</p>", head))[1] == ("Brian Truitt",)
     assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Example News",)
+
+
+def test_a_byline_search_keeps_the_name_and_further_full_names_but_not_the_job_around_them() -> None:
+    assert searched_byline("Justin C Meserole; Trial Attorney; Morgan") == ["Justin C Meserole"]
+    assert searched_byline("Brett Cruz; Privacy; Digital Security") == ["Brett Cruz"]
+    assert searched_byline("Jane Doe; John Roe") == ["Jane Doe", "John Roe"]
+    assert byline_name("Shelby Loos Reviewed by Molly Price") == "Shelby Loos"
+    assert byline_name("Reviewed by Molly Price") == "Molly Price"  # the lead alone is no other role
+    assert byline_name("Matt Check Head Winemaker") == "Matt Check"

@@ -45,6 +45,7 @@ _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|r
                            r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
 _BYLINE_WORDS = 12
+_OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
 _LABELLED_NAME = re.compile(rf"(?:{_BYLINE_LABEL.pattern})\s+(?=\S)", re.IGNORECASE)
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
@@ -233,7 +234,7 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
+        names = searched_byline(extract_author(_byline_scope(tree)))
     if not names:
         names = _labelled_byline(tree)
     if names and all(_is_site_name(n, site_keys) for n in names):
@@ -241,6 +242,20 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
         names = _labelled_byline(tree) or names
     return tuple(dict.fromkeys(names))
 
+
+
+def searched_byline(found: str | None) -> list[str]:
+    """trafilatura's byline search joins what it found with ';': the name and what follows it on the line
+    ('Jane Roe; Trial Attorney; Morgan'). The first is the author; a later part counts only as a further name."""
+    names = [n for n in map(byline_name, _clean_names(found)) if n]
+    return names[:1] + [n for n in names[1:] if _full_name(n)]
+
+
+def _full_name(text: str) -> bool:
+    """Two or three capitalised words, none a job or a field ('Ana Lima', not 'Trial Attorney' or 'Privacy')."""
+    words = text.split()
+    return 2 <= len(words) <= 3 and _looks_like_name(text) and not any(
+        w.lower().strip(".,") in _ROLE_WORDS or w.lower().strip(".,") in _FIELD_WORDS for w in words)
 
 def _labelled_meta(meta: dict[str, str]) -> list[str]:
     """The `twitter:labelN` / `twitter:dataN` pairs that SEO plugins write for link previews ('Written by': name)."""
@@ -370,7 +385,12 @@ _DATE_WORDS = frozenset(re.findall(r"\w+", """
     aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
     sat sun updated published posted last on"""))
 _ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
-    correspondent journalist columnist expert ceo"""))
+    correspondent journalist columnist expert ceo attorney lawyer director manager head specialist reviewer analyst
+    strategist producer photographer"""))
+# Words of a job title or a beat that a byline search returns as if they were a second name.
+_FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
+    digital community marketing content communications operations research news sports business health science
+    technology politics travel food opinion"""))
 _BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
 
 
@@ -378,7 +398,9 @@ def byline_name(found: str) -> str | None:
     """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
     a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
     Declared names are left alone: this noise comes from the page text."""
-    tokens = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())).split()
+    line = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip()))
+    other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
+    tokens = (line[:other.start()] if other else line).split()
     words = [t.strip(".,:;()").lower() for t in tokens]
     if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
         return None
