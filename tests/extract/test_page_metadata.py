@@ -148,3 +148,10 @@ def test_a_byline_search_keeps_the_name_and_further_full_names_but_not_the_job_a
     assert byline_name("Shelby Loos Reviewed by Molly Price") == "Shelby Loos"
     assert byline_name("Reviewed by Molly Price") == "Molly Price"  # the lead alone is no other role
     assert byline_name("Matt Check Head Winemaker") == "Matt Check"
+
+
+def test_a_short_section_heading_gives_way_to_a_much_longer_declared_title() -> None:
+    head = '<meta property="og:title" content="Private VPN service recommendations with no sponsors or ads">'
+    assert _read(_page("<h1>VPN Services</h1>", head))[0] == \
+        "Private VPN service recommendations with no sponsors or ads"
+    assert _read(_page("<h1>Night trams return tonight</h1>", head))[0] == "Night trams return tonight"  # a headline

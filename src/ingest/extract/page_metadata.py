@@ -30,6 +30,7 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
                 "byl", "citation_author")
 _BAR = re.compile(r"\s+\|\s+")
 _KICKER_WORDS = 4
+_LABEL_WORDS = 3
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -427,9 +428,16 @@ def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -
     closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
     if declared and _word_overlap(closest, declared) >= 0.3:
         return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
-    if len(set(headings)) == 1:
+    if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
         return _headline_part(strip_site_name(headings[0], site_keys))
     return declared
+
+
+def _section_label(heading: str, declared: str) -> bool:
+    """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
+    Service Recommendations and Comparison') names the section the page sits in, not the article."""
+    words = len(re.findall(r"\w+", heading))
+    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
 
 
 def _headline_part(title: str) -> str:
