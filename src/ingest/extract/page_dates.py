@@ -5,7 +5,8 @@ the <meta> tags that name a publication (`article:published_time`, ...), then ht
 (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished` values, then
 generic <meta> dates, and last htmldate's extensive search through the text, restricted to the article around
 the headline (a page's footer or comments carry other dates), or through the whole page when it has no <article>
-or <main> (what plain trafilatura does on every page). Modification dates (`dateModified`,
+or <main> (what plain trafilatura does on every page), and last a day written in the lines just after the <h1>.
+Modification dates (`dateModified`,
 `article:modified_time`, "Updated ...") are never taken for the publication. A <meta> date may be written out
 ('July 17, 2025'); a JSON-LD one must be ISO 8601.
 
@@ -43,6 +44,8 @@ _MONTH = r"(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\
 _DAY, _YEAR = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?", r"(?P<year>\d{4})"
 _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
+_NEAR_HEADLINE = 12
+_REVISION = re.compile(r"\b(?:updated|modified|reviewed|edited)\b", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
@@ -152,6 +155,23 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     else:
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)))
+    yield "byline", _day_near_headline(tree)
+
+
+def _day_near_headline(tree: HtmlElement) -> str | None:
+    """A day written in the lines just after the <h1> ('Dec 17, 2025', '20 December 2025'), where a byline states
+    it, unless the line calls it an update."""
+    heading = next(tree.iter("h1"), None)
+    if heading is None:
+        return None
+    for text in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]"):
+        parent = text.getparent()
+        if parent is None or parent.tag in ("script", "style") or _REVISION.search(str(text)):
+            continue
+        found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
+        if found and (day := written_day(found[0])):
+            return day.isoformat()
+    return None
 
 
 def _htmldate(search: Callable[[], str | None]) -> str | None:
