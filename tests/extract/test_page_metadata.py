@@ -155,3 +155,10 @@ def test_a_short_section_heading_gives_way_to_a_much_longer_declared_title() -> 
     assert _read(_page("<h1>VPN Services</h1>", head))[0] == \
         "Private VPN service recommendations with no sponsors or ads"
     assert _read(_page("<h1>Night trams return tonight</h1>", head))[0] == "Night trams return tonight"  # a headline
+
+
+def test_an_author_box_further_down_the_article_counts_only_with_written_by() -> None:
+    filler = "<p>The council voted on Tuesday.</p>" * 70
+    box = _page(f"<h1>Night trams</h1>{filler}<div><p>Written by Moses Kim and Kate Shokurova</p></div>")
+    assert _read(box)[1] == ("Moses Kim and Kate Shokurova",)
+    assert _read(_page(f"<h1>Night trams</h1>{filler}<p>By Ana Lima</p>"))[1] == ()  # a far 'By' may be anything

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from html import unescape
@@ -47,7 +47,7 @@ _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|r
 _BYLINE_REACH = 60
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
-_LABELLED_NAME = re.compile(rf"(?:{_BYLINE_LABEL.pattern})\s+(?=\S)", re.IGNORECASE)
+_WRITTEN_BY = re.compile(r"(?:written|authored) by:?", re.IGNORECASE)
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
@@ -282,20 +282,25 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
 
 
 def _labelled_byline(tree: HtmlElement) -> list[str]:
-    """A visible byline whose label stands alone ('By' / 'Written by' in one element, the name in the next), the
-    first one after the headline: trafilatura's byline search looks for author classes, which many sites lack."""
+    """A visible byline: the first after the headline ('By' / 'Written by' alone in one element and the name in the
+    next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
+    byline search looks for author classes, which many sites lack."""
     heading = next((h for h in tree.iter("h1") if not _in_chrome(h)), None)
     if heading is None:
         return []
     following = heading.itersiblings() if heading.getparent() is None else _after(heading)
-    for count, element in enumerate(following):
-        if count > _BYLINE_REACH:
-            break
+    scope = _byline_scope(tree)
+    author_box = scope.iter() if scope is not tree else iter(())
+    return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
+
+
+def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
+    for element in elements:
         if not isinstance(element.tag, str) or element.tag in ("script", "style") or _in_chrome(element):
             continue
-        if _BYLINE_LABEL.fullmatch(_own_text(element)):
+        if label.fullmatch(_own_text(element)):
             name = _next_text(element)
-        elif _inline_only(element) and (lead := _LABELLED_NAME.match(text := visible_text(element))) \
+        elif _inline_only(element) and (lead := _label_lead(label).match(text := visible_text(element))) \
                 and len(text.split()) <= _BYLINE_WORDS:
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
@@ -304,6 +309,10 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
         if cleaned and _looks_like_name(cleaned):
             return [cleaned]
     return []
+
+
+def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?:{label.pattern})\s+(?=\S)", re.IGNORECASE)
 
 
 def _inline_only(element: HtmlElement) -> bool:
