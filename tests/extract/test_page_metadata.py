@@ -111,8 +111,9 @@ def test_an_author_from_the_link_preview_labels() -> None:
 
 def test_an_author_from_microdata_in_the_article_but_not_an_updater() -> None:
     body = ('<h1>Night trams</h1><div itemprop="author" itemscope><span itemprop="name">Sam O&#39;Brien</span></div>'
-            '<div itemprop="author">Updated by Jo Park</div>')
-    assert _read(_page(body))[1] == ("Sam O'Brien",)
+            '<div itemprop="author">Updated by Jo Park</div>'
+            '<div itemprop="author">By <span itemprop="name">Tom May</span></div>')  # a declared name keeps 'May'
+    assert _read(_page(body))[1] == ("Sam O'Brien", "Tom May")
 
 
 def test_an_author_after_a_byline_label_that_stands_alone() -> None:

@@ -274,8 +274,10 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
         if _in_chrome(element):
             continue
         named = element.find('.//*[@itemprop="name"]')
-        holder = named if named is not None else element
-        text = holder.get("content") or visible_text(holder)
+        if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
+            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if _looks_like_name(n)]
+            continue
+        text = element.get("content") or visible_text(element)
         if not _OTHER_ROLE.match(text):
             names += [n for n in map(byline_name, _clean_names(text)) if n and _looks_like_name(n)]
     return names
