@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -313,7 +314,9 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
     return []
 
 
+@cache
 def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
+    """The label as the lead of a line that goes on with the name."""
     return re.compile(rf"(?:{label.pattern})\s+(?=\S)", re.IGNORECASE)
 
 
