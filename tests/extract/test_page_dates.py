@@ -56,7 +56,8 @@ def test_implausible_dates_are_passed_over() -> None:
 
 
 def test_a_day_stated_in_the_article_text_is_found_but_a_bare_year_is_not() -> None:
-    stated = _published(_page(article="<p>Jane Roe reported this on 14 March 2024 for the city desk.</p>"))
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    stated = _published(_page(article=f"{further_down}<p>Jane Roe reported this on 14 March 2024 for the desk.</p>"))
     assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 14), "htmldate:article_text")
     assert _published(_page(article="<p>Best tram rides of 2024</p>")) is None
 
@@ -115,3 +116,15 @@ def test_a_day_written_in_the_byline_under_the_headline_when_nothing_else_states
     text_without_dates = tree.find(".//body/p")  # htmldate's text search, given only this, finds nothing
     found = find_published(tree, {}, [], {}, None, text_without_dates, now=NOW)
     assert found is not None and (found.day, found.source) == (date(2025, 12, 20), "byline")
+
+
+def test_the_byline_day_under_the_headline_comes_before_htmldates_reading_of_the_page() -> None:
+    html = ("<html><body><article><h1>Tram vote</h1><p>by Ana Lima, 9 March 2026</p><p>The council met at noon.</p>"
+            "</article><footer><p>Offer ends <time datetime='2026-09-03'>3 September</time></p></footer>"
+            "</body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, next(tree.iter("article")), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2026, 3, 9), "byline")
+    declared = find_published(tree, {}, [], {"article:published_time": "2026-03-08T22:00:00+00:00"}, None,
+                              next(tree.iter("article")), now=NOW)
+    assert declared is not None and declared.source == "meta:article:published_time"  # declared comes first

@@ -1,12 +1,12 @@
 """When a page was first published: declared dates first, htmldate's reading after, each checked for plausibility.
 
 Precedence prefers the original publication over any later revision: the article's JSON-LD `datePublished`, then
-the <meta> tags that name a publication (`article:published_time`, ...), then htmldate in its original-date mode
-(which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished` values, then
-generic <meta> dates, and last htmldate's extensive search through the text, restricted to the article around
-the headline (a page's footer or comments carry other dates), or through the whole page when it has no <article>
-or <main> (what plain trafilatura does on every page), and last a day written in the lines just after the <h1>.
-Modification dates (`dateModified`,
+the <meta> tags that name a publication (`article:published_time`, ...), then a day written in the byline just
+under the <h1> ('by Ana Lima, 20 December 2025'; a line that calls it an update is skipped), then htmldate in its
+original-date mode (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished`
+values, then generic <meta> dates, and last htmldate's extensive search through the text, restricted to the
+article around the headline (a page's footer or comments carry other dates), or through the whole page when it has
+no <article> or <main> (what plain trafilatura does on every page). Modification dates (`dateModified`,
 `article:modified_time`, "Updated ...") are never taken for the publication. A <meta> date may be written out
 ('July 17, 2025'); a JSON-LD one must be ISO 8601.
 
@@ -143,6 +143,7 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     yield "jsonld:datePublished", _first_string(article.get("datePublished"))
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
+    yield "byline", _day_near_headline(tree)
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
@@ -155,7 +156,6 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     else:
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)))
-    yield "byline", _day_near_headline(tree)
 
 
 def _day_near_headline(tree: HtmlElement) -> str | None:
