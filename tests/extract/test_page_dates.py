@@ -110,7 +110,8 @@ def test_a_page_without_an_article_element_is_searched_whole_for_a_stated_day() 
 
 
 def test_a_day_written_in_the_byline_under_the_headline_when_nothing_else_states_one() -> None:
-    html = ("<html><body><div><h1>Tram vote</h1><p>Updated 2 January 2026</p><p>by Ana Lima, 20 December 2025</p>"
+    html = ("<html><body><div><h1>Tram vote</h1><p>Updated 2 January 2026</p>"
+            "<p><span>Last reviewed</span> <span>5 January 2026</span></p><p>by Ana Lima, 20 December 2025</p>"
             "</div><p>The council met at noon.</p></body></html>")
     tree = lxml.html.fromstring(html)
     text_without_dates = tree.find(".//body/p")  # htmldate's text search, given only this, finds nothing

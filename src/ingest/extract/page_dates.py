@@ -164,9 +164,11 @@ def _day_near_headline(tree: HtmlElement) -> str | None:
     heading = next(tree.iter("h1"), None)
     if heading is None:
         return None
-    for text in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]"):
-        parent = text.getparent()
-        if parent is None or parent.tag in ("script", "style") or _REVISION.search(str(text)):
+    texts = [str(t) for t in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style")]
+    for number, text in enumerate(texts):
+        # The line, or the label just before it ('<span>Last updated</span> <span>Mar 11, 2026</span>'), says update.
+        if _REVISION.search(text) or (number and _REVISION.search(texts[number - 1][-40:])):
             continue
         found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
         if found and (day := written_day(found[0])):
