@@ -129,3 +129,11 @@ def test_the_byline_day_under_the_headline_comes_before_htmldates_reading_of_the
     declared = find_published(tree, {}, [], {"article:published_time": "2026-03-08T22:00:00+00:00"}, None,
                               next(tree.iter("article")), now=NOW)
     assert declared is not None and declared.source == "meta:article:published_time"  # declared comes first
+
+
+def test_a_dateline_just_above_the_headline_when_none_is_under_it() -> None:
+    html = ("<html><body><article><p class='kicker'>Transport</p><p>March 9, 2026</p><h1>Tram vote</h1>"
+            "<p>The council met at noon.</p></article></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2026, 3, 9), "byline")

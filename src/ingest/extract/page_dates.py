@@ -2,7 +2,7 @@
 
 Precedence prefers the original publication over any later revision: the article's JSON-LD `datePublished`, then
 the <meta> tags that name a publication (`article:published_time`, ...), then a day written in the byline just
-under the <h1> ('by Ana Lima, 20 December 2025'; a line that calls it an update is skipped), then htmldate in its
+under the <h1> (or a dateline just above it; a line that calls it an update is skipped), then htmldate in its
 original-date mode (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished`
 values, then generic <meta> dates, and last htmldate's extensive search through the text, restricted to the
 article around the headline (a page's footer or comments carry other dates), or through the whole page when it has
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -159,14 +159,25 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
 
 
 def _day_near_headline(tree: HtmlElement) -> str | None:
-    """A day written in the lines just after the <h1> ('Dec 17, 2025', '20 December 2025'), where a byline states
-    it, unless the line calls it an update."""
+    """A day written in the lines just after the <h1> ('by Ana Lima, 20 December 2025'), where a byline states it,
+    else in the few just before it (a dateline above the headline); never a line that calls it an update."""
     heading = next(tree.iter("h1"), None)
     if heading is None:
         return None
-    texts = [str(t) for t in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
-             if t.getparent() is not None and t.getparent().tag not in ("script", "style")]
-    for number, text in enumerate(texts):
+    after = _texts(heading, f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
+    before = _texts(heading, "preceding::text()[normalize-space()][position() <= 3]")
+    return _stated_day(after, range(len(after))) or _stated_day(before, reversed(range(len(before))))
+
+
+def _texts(heading: HtmlElement, path: str) -> list[str]:
+    """Visible text nodes along an axis, in document order."""
+    return [str(t) for t in heading.xpath(path)
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
+    for number in order:
+        text = texts[number]
         # The line, or the label just before it ('<span>Last updated</span> <span>Mar 11, 2026</span>'), says update.
         if _REVISION.search(text) or (number and _REVISION.search(texts[number - 1][-40:])):
             continue
