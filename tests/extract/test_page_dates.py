@@ -137,3 +137,11 @@ def test_a_dateline_just_above_the_headline_when_none_is_under_it() -> None:
     tree = lxml.html.fromstring(html)
     found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
     assert found is not None and (found.day, found.source) == (date(2026, 3, 9), "byline")
+
+
+def test_an_iso_day_in_the_byline_counts_but_not_a_number_that_merely_looks_like_one() -> None:
+    html = ("<html><body><article><h1>Tram vote</h1><p>Ref 12025-01-01-7</p><p>Ana Lima · 2025-12-19</p>"
+            "<p>The council met at noon.</p></article></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 19), "byline")

@@ -45,6 +45,7 @@ _DAY, _YEAR = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?", r"(?P<year>\d{4})"
 _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
 _NEAR_HEADLINE = 12
+_ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 _REVISION = re.compile(r"\b(?:updated|modified|reviewed|edited)\b", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
@@ -184,6 +185,8 @@ def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
         found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
         if found and (day := written_day(found[0])):
             return day.isoformat()
+        if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
+            return parsed[0].isoformat()
     return None
 
 
