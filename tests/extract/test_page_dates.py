@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import lxml.html
 
-from ingest.extract.page_dates import find_published, parse_timestamp, plausible
+from ingest.extract.page_dates import Published, find_published, parse_timestamp, plausible
 from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
 from tests.support.pages import PARAGRAPHS
 
@@ -24,9 +25,9 @@ def _ld(**fields: object) -> str:
     return f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", **fields})}</script>'
 
 
-def _published(tree: lxml.html.HtmlElement, url: str | None = None):  # type: ignore[no-untyped-def]
+def _published(tree: lxml.html.HtmlElement, url: str | None = None) -> Published | None:
     entities = json_ld_entities(tree)
-    article = next((e for e in entities if e.get("@type") == "NewsArticle"), {})
+    article: dict[str, Any] = next((e for e in entities if e.get("@type") == "NewsArticle"), {})
     scope = next(tree.iter("article"))
     return find_published(tree, article, entities, meta_tags(tree), url, scope, now=NOW)
 
@@ -55,7 +56,8 @@ def test_implausible_dates_are_passed_over() -> None:
 
 
 def test_a_day_stated_in_the_article_text_is_found_but_a_bare_year_is_not() -> None:
-    stated = _published(_page(article="<p>Jane Roe reported this on 14 March 2024 for the city desk.</p>"))
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    stated = _published(_page(article=f"{further_down}<p>Jane Roe reported this on 14 March 2024 for the desk.</p>"))
     assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 14), "htmldate:article_text")
     assert _published(_page(article="<p>Best tram rides of 2024</p>")) is None
 
@@ -78,3 +80,68 @@ def test_page_metadata_carries_the_date_and_its_source() -> None:
     page = read_page_metadata(_page(_ld(datePublished="2024-03-05T10:00:00Z")), "https://news.example.com/x")
     assert page.published is not None and page.published.source == "jsonld:datePublished"
     assert page.published.time == datetime(2024, 3, 5, 10, tzinfo=UTC)
+
+
+def test_a_utc_timestamp_one_day_after_the_url_date_gives_the_url_day_and_keeps_the_instant() -> None:
+    head = '<meta property="article:published_time" content="2025-12-19T02:41:41+00:00">'
+    found = _published(_page(head), url="https://blog.example.org/2025/12/18/night-trams/")
+    assert found is not None and found.day == date(2025, 12, 18)
+    assert found.time == datetime(2025, 12, 19, 2, 41, 41, tzinfo=UTC)
+    far = _published(_page(head), url="https://blog.example.org/2025/12/10/night-trams/")
+    assert far is not None and far.day == date(2025, 12, 19)  # not a zone shift: the declared day stands
+    plain = _published(_page(head), url="https://blog.example.org/night-trams/")
+    assert plain is not None and plain.day == date(2025, 12, 19)
+
+
+def test_a_written_out_day_counts_in_a_meta_tag_but_not_in_json_ld() -> None:
+    found = _published(_page('<meta name="published" content="July 17, 2025">'))
+    assert found is not None and (found.day, found.source) == (date(2025, 7, 17), "meta:published")
+    assert parse_timestamp("17 Jul 2025") is None  # the strict reader stays strict
+    from_ld = _published(_page(_ld(datePublished="Jun 24, 2025"), "<p>Posted on <time>2024-08-25</time></p>"))
+    assert from_ld is None or from_ld.day != date(2025, 6, 24)
+
+
+def test_a_page_without_an_article_element_is_searched_whole_for_a_stated_day() -> None:
+    html = ("<html><body><div class='post'><h2>Tram vote</h2><p>Posted on March 3, 2025 by the desk.</p>"
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree, now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 3, 3), "htmldate:page_text")
+
+
+def test_a_day_written_in_the_byline_under_the_headline_when_nothing_else_states_one() -> None:
+    html = ("<html><body><div><h1>Tram vote</h1><p>Updated 2 January 2026</p>"
+            "<p><span>Last reviewed</span> <span>5 January 2026</span></p><p>by Ana Lima, 20 December 2025</p>"
+            "</div><p>The council met at noon.</p></body></html>")
+    tree = lxml.html.fromstring(html)
+    text_without_dates = tree.find(".//body/p")  # htmldate's text search, given only this, finds nothing
+    found = find_published(tree, {}, [], {}, None, text_without_dates, now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 20), "byline")
+
+
+def test_the_byline_day_under_the_headline_comes_before_htmldates_reading_of_the_page() -> None:
+    html = ("<html><body><article><h1>Tram vote</h1><p>by Ana Lima, 9 March 2026</p><p>The council met at noon.</p>"
+            "</article><footer><p>Offer ends <time datetime='2026-09-03'>3 September</time></p></footer>"
+            "</body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, next(tree.iter("article")), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2026, 3, 9), "byline")
+    declared = find_published(tree, {}, [], {"article:published_time": "2026-03-08T22:00:00+00:00"}, None,
+                              next(tree.iter("article")), now=NOW)
+    assert declared is not None and declared.source == "meta:article:published_time"  # declared comes first
+
+
+def test_a_dateline_just_above_the_headline_when_none_is_under_it() -> None:
+    html = ("<html><body><article><p class='kicker'>Transport</p><p>March 9, 2026</p><h1>Tram vote</h1>"
+            "<p>The council met at noon.</p></article></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2026, 3, 9), "byline")
+
+
+def test_an_iso_day_in_the_byline_counts_but_not_a_number_that_merely_looks_like_one() -> None:
+    html = ("<html><body><article><h1>Tram vote</h1><p>Ref 12025-01-01-7</p><p>Ana Lima · 2025-12-19</p>"
+            "<p>The council met at noon.</p></article></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 19), "byline")

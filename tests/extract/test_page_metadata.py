@@ -7,7 +7,7 @@ import json
 import lxml.html
 
 from ingest.extract.html import extract
-from ingest.extract.page_metadata import byline_name, read_page_metadata
+from ingest.extract.page_metadata import byline_name, read_page_metadata, searched_byline
 from ingest.models import ExtractedArticle, RawDocument
 from tests.support.pages import article_html
 
@@ -73,3 +73,93 @@ def test_the_byline_search_result_is_cleaned_when_nothing_is_declared() -> None:
 def test_a_title_element_escaped_twice_is_decoded() -> None:
     html = "<html><head><title>Tools: Python, SQL &amp;#x26; AI</title></head><body><p>Text.</p></body></html>"
     assert read_page_metadata(lxml.html.fromstring(html), None).title == "Tools: Python, SQL & AI"
+
+
+def _page(body: str, head: str = "", title: str = "Night trams return to the city centre") -> str:
+    return (f"<html><head><title>{title}</title>{head}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article>{body}<p>The council voted on Tuesday to run trams all night at weekends.</p></article>"
+            "<footer><span>By</span><span>Web Master</span></footer></body></html>")
+
+
+def _read(html: str) -> tuple[str | None, tuple[str, ...]]:
+    page = read_page_metadata(lxml.html.fromstring(html), "https://news.example.org/trams")
+    return page.title, page.authors
+
+
+def test_what_a_title_adds_after_a_bar_is_no_part_of_the_headline() -> None:
+    head = '<meta property="og:title" content="Night trams return | Opinion | Example News">'
+    assert _read(_page("<p>Text</p>", head))[0] == "Night trams return"
+    heading = "<h1>Night trams return to the centre | Transport</h1>"
+    assert _read(_page(heading, head))[0] == "Night trams return to the centre"
+    dashed = '<meta property="og:title" content="Night trams return - a first look">'
+    assert _read(_page("<p>Text</p>", dashed))[0] == "Night trams return - a first look"  # a dash stays
+
+
+def test_a_heading_that_puts_a_kicker_before_the_declared_title_gives_the_declared_title() -> None:
+    head = '<meta property="og:title" content="Night trams return to the centre">'
+    assert _read(_page("<h1>Blog: Night trams return to the centre</h1>", head))[0] == \
+        "Night trams return to the centre"
+    longer = "<h1>Night trams return to the centre, starting in May</h1>"  # a longer headline is the headline
+    assert _read(_page(longer, head))[0] == "Night trams return to the centre, starting in May"
+
+
+def test_an_author_from_the_link_preview_labels() -> None:
+    head = ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Ana Lima">'
+            '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="3 minutes">')
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Ana Lima",)
+
+
+def test_an_author_from_microdata_in_the_article_but_not_an_updater() -> None:
+    body = ('<h1>Night trams</h1><div itemprop="author" itemscope><span itemprop="name">Sam O&#39;Brien</span></div>'
+            '<div itemprop="author">Updated by Jo Park</div>'
+            '<div itemprop="author">By <span itemprop="name">Tom May</span></div>')  # a declared name keeps 'May'
+    assert _read(_page(body))[1] == ("Sam O'Brien", "Tom May")
+
+
+def test_an_author_after_a_byline_label_that_stands_alone() -> None:
+    assert _read(_page("<h1>Night trams</h1><div><span>By</span><span>Daryl Austin</span></div>"))[1] == \
+        ("Daryl Austin",)
+    assert _read(_page("<h1>Night trams</h1><p>Written by</p><p>Edzel Tabing</p>"))[1] == ("Edzel Tabing",)
+    assert _read(_page("<h1>Night trams</h1><span> By <a href='/p/sg'>Sofia Gonzalez</a></span>"))[1] == \
+        ("Sofia Gonzalez",)
+    # Not a name after the label, and no label at all near the heading: no author (the footer's is too far).
+    assert _read(_page("<h1>Night trams</h1><span>By</span><span>5 great tips for riders</span>"))[1] == ()
+    assert _read(_page("<h1>Night trams</h1>" + "<p>Filler.</p>" * 70))[1] == ()
+
+
+def test_an_author_in_a_one_line_byline_after_the_headline() -> None:
+    assert _read(_page("<h1>Night trams</h1><p>by: Ziyi Xu, Dec 17, 2025</p>"))[1] == ("Ziyi Xu",)
+    assert _read(_page("<h1>Night trams</h1><p>By <strong>Md Aynal Haque</strong> | Dhaka</p>"))[1] == \
+        ("Md Aynal Haque",)
+    # A block that holds a byline and more is not one line: its text runs the name into the next one.
+    block = "<h1>Night trams</h1><div>Written by <p>Ana Lima</p><p>Jo Park</p></div>"
+    assert _read(_page(block))[1] == ("Ana Lima",)
+
+
+def test_the_site_named_as_author_gives_way_to_a_byline_but_stands_without_one() -> None:
+    head = '<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">'
+    assert _read(_page("<h1>Night trams</h1><p>By Brian Truitt</p>", head))[1] == ("Brian Truitt",)
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Example News",)
+
+
+def test_a_byline_search_keeps_the_name_and_further_full_names_but_not_the_job_around_them() -> None:
+    assert searched_byline("Justin C Meserole; Trial Attorney; Morgan") == ["Justin C Meserole"]
+    assert searched_byline("Brett Cruz; Privacy; Digital Security") == ["Brett Cruz"]
+    assert searched_byline("Jane Doe; John Roe") == ["Jane Doe", "John Roe"]
+    assert byline_name("Shelby Loos Reviewed by Molly Price") == "Shelby Loos"
+    assert byline_name("Reviewed by Molly Price") == "Molly Price"  # the lead alone is no other role
+    assert byline_name("Matt Check Head Winemaker") == "Matt Check"
+
+
+def test_a_short_section_heading_gives_way_to_a_much_longer_declared_title() -> None:
+    head = '<meta property="og:title" content="Private VPN service recommendations with no sponsors or ads">'
+    assert _read(_page("<h1>VPN Services</h1>", head))[0] == \
+        "Private VPN service recommendations with no sponsors or ads"
+    assert _read(_page("<h1>Night trams return tonight</h1>", head))[0] == "Night trams return tonight"  # a headline
+
+
+def test_an_author_box_further_down_the_article_counts_only_with_written_by() -> None:
+    filler = "<p>The council voted on Tuesday.</p>" * 70
+    box = _page(f"<h1>Night trams</h1>{filler}<div><p>Written by Moses Kim and Kate Shokurova</p></div>")
+    assert _read(box)[1] == ("Moses Kim and Kate Shokurova",)
+    assert _read(_page(f"<h1>Night trams</h1>{filler}<p>By Ana Lima</p>"))[1] == ()  # a far 'By' may be anything

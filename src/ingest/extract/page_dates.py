@@ -1,26 +1,31 @@
 """When a page was first published: declared dates first, htmldate's reading after, each checked for plausibility.
 
 Precedence prefers the original publication over any later revision: the article's JSON-LD `datePublished`, then
-the <meta> tags that name a publication (`article:published_time`, ...), then htmldate in its original-date mode
-(which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished` values, then
-generic <meta> dates, and last htmldate's extensive search through the text, restricted to the article around
-the headline (a page's footer or comments carry other dates). Modification dates (`dateModified`,
-`article:modified_time`, "Updated ...") are never taken for the publication.
+the <meta> tags that name a publication (`article:published_time`, ...), then a day written in the byline just
+under the <h1> (or a dateline just above it; a line that calls it an update is skipped), then htmldate in its
+original-date mode (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished`
+values, then generic <meta> dates, and last htmldate's extensive search through the text, restricted to the
+article around the headline (a page's footer or comments carry other dates), or through the whole page when it has
+no <article> or <main> (what plain trafilatura does on every page). Modification dates (`dateModified`,
+`article:modified_time`, "Updated ...") are never taken for the publication. A <meta> date may be written out
+('July 17, 2025'); a JSON-LD one must be ISO 8601.
 
 A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
 zones) and not before 1995, when the web began to publish news. The time and zone are kept when the page states
-both; the day is the one the page states, in its own zone.
+both; the day is the one the page states, in its own zone, and when a UTC timestamp and the date in the URL
+differ by one day, the URL's day is the site's local one.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -30,9 +35,20 @@ CLOCK_SLACK = timedelta(days=1)
 # <meta> keys that name the publication, most specific first; generic ones come after htmldate.
 PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "published_time",
                   "article.published", "parsely-pub-date", "sailthru.date", "publish-date", "publish_date",
-                  "pubdate", "dc.date.issued", "dcterms.created", "dcterms.issued")
+                  "pubdate", "dc.date.issued", "dcterms.created", "dcterms.issued", "published", "publishdate",
+                  "article_date_original")
 GENERIC_META = ("dc.date", "dcterms.date", "date")
 _ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\.?"
+_DAY, _YEAR = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?", r"(?P<year>\d{4})"
+_MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
+_NEAR_HEADLINE = 12
+_ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
+_REVISION = re.compile(r"\b(?:updated|modified|reviewed|edited)\b", re.IGNORECASE)
+# /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,19 @@ def parse_timestamp(value: str | None) -> tuple[date, datetime | None] | None:
     return None
 
 
+def written_day(text: str) -> date | None:
+    """A day written out in English, as some sites put it in <meta>: 'July 17, 2025', '17 Jul 2025'. Read from
+    <meta> only: a JSON-LD date must be ISO 8601, and one written out comes from a hand-made template that,
+    in the pages seen, more often names some other day than the publication."""
+    match = _MONTH_DAY_YEAR.fullmatch(text) or _DAY_MONTH_YEAR.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match["year"]), _MONTHS.index(match["month"][:3].lower()) + 1, int(match["day"]))
+    except ValueError:
+        return None
+
+
 def _iso(text: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -89,9 +118,24 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     """The first plausible candidate in precedence order (see the module docstring); None when none is."""
     for source, value in _candidates(tree, article, entities, meta, url, scope):
         parsed = parse_timestamp(value)
+        if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
+            parsed = (day, None)
         if parsed is not None and plausible(parsed[0], now):
-            return Published(day=parsed[0], time=parsed[1], source=source)
+            return Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
     return None
+
+
+def _local_day(day: date, value: str, url: str | None) -> date:
+    """The day in the site's own zone when a timestamp and the URL's date disagree by one day: a story filed late
+    in the evening in New York is stamped the next day in UTC, and the URL (and the page) keep the local day."""
+    match = _URL_DAY.search(urlsplit(url).path) if url and len(value) > 10 else None
+    if match is None:
+        return day
+    try:
+        url_day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return day
+    return url_day if abs((url_day - day).days) == 1 else day
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
@@ -100,6 +144,7 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     yield "jsonld:datePublished", _first_string(article.get("datePublished"))
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
+    yield "byline", _day_near_headline(tree)
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
@@ -109,6 +154,40 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     if scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)))
+    else:
+        yield "htmldate:page_text", _day_stated(_htmldate(
+            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)))
+
+
+def _day_near_headline(tree: HtmlElement) -> str | None:
+    """A day written in the lines just after the <h1> ('by Ana Lima, 20 December 2025'), where a byline states it,
+    else in the few just before it (a dateline above the headline); never a line that calls it an update."""
+    heading = next(tree.iter("h1"), None)
+    if heading is None:
+        return None
+    after = _texts(heading, f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
+    before = _texts(heading, "preceding::text()[normalize-space()][position() <= 3]")
+    return _stated_day(after, range(len(after))) or _stated_day(before, reversed(range(len(before))))
+
+
+def _texts(heading: HtmlElement, path: str) -> list[str]:
+    """Visible text nodes along an axis, in document order."""
+    return [str(t) for t in heading.xpath(path)
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
+    for number in order:
+        text = texts[number]
+        # The line, or the label just before it ('<span>Last updated</span> <span>Mar 11, 2026</span>'), says update.
+        if _REVISION.search(text) or (number and _REVISION.search(texts[number - 1][-40:])):
+            continue
+        found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
+        if found and (day := written_day(found[0])):
+            return day.isoformat()
+        if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
+            return parsed[0].isoformat()
+    return None
 
 
 def _htmldate(search: Callable[[], str | None]) -> str | None:

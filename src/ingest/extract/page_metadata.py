@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +29,9 @@ ARTICLE_TYPES = frozenset({
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl", "citation_author")
+_BAR = re.compile(r"\s+\|\s+")
+_KICKER_WORDS = 4
+_LABEL_WORDS = 3
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -36,6 +40,19 @@ _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$
                          r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
+_MAX_NAME_WORDS = 8
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
+                             "and", "&", "y", "e"})
+_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
+                           r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
+_BYLINE_REACH = 60
+_BYLINE_WORDS = 12
+_OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
+_WRITTEN_BY = re.compile(r"(?:written|authored) by:?", re.IGNORECASE)
+_BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
+# People credited next to the author who did not write the piece.
+_OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
+                         r"\s+by\b", re.IGNORECASE)
 _HEADLINE_WORDS = (2, 30)
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
@@ -215,10 +232,97 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     declared = found.article.get("author") or found.article.get("creator")
     names = _author_names(found.entities, declared)
     if not names:
-        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))]
+        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
     if not names or _only_the_publisher(found, declared, site_keys):
-        names = [n for n in map(byline_name, _clean_names(extract_author(_byline_scope(tree)))) if n]
+        names = _microdata_authors(tree)
+    if not names:
+        names = searched_byline(extract_author(_byline_scope(tree)))
+    if not names:
+        names = _labelled_byline(tree)
+    if names and all(_is_site_name(n, site_keys) for n in names):
+        # The site named as its own author: a person's byline on the page says more; without one the site stands.
+        names = _labelled_byline(tree) or names
     return tuple(dict.fromkeys(names))
+
+
+
+def searched_byline(found: str | None) -> list[str]:
+    """trafilatura's byline search joins what it found with ';': the name and what follows it on the line
+    ('Jane Roe; Trial Attorney; Morgan'). The first is the author; a later part counts only as a further name."""
+    names = [n for n in map(byline_name, _clean_names(found)) if n]
+    return names[:1] + [n for n in names[1:] if _full_name(n)]
+
+
+def _full_name(text: str) -> bool:
+    """Two or three capitalised words, none a job or a field ('Ana Lima', not 'Trial Attorney' or 'Privacy')."""
+    words = text.split()
+    return 2 <= len(words) <= 3 and _looks_like_name(text) and not any(
+        w.lower().strip(".,") in _ROLE_WORDS or w.lower().strip(".,") in _FIELD_WORDS for w in words)
+
+def _labelled_meta(meta: dict[str, str]) -> list[str]:
+    """The `twitter:labelN` / `twitter:dataN` pairs that SEO plugins write for link previews ('Written by': name)."""
+    for number in range(1, 5):
+        if _BYLINE_LABEL.fullmatch(meta.get(f"twitter:label{number}", "")):
+            return _clean_names(meta.get(f"twitter:data{number}"))
+    return []
+
+
+def _microdata_authors(tree: HtmlElement) -> list[str]:
+    """schema.org microdata in the markup: `itemprop="author"`, its name in a nested `itemprop="name"` or its own
+    text. Only in the article holding the headline (sidebars carry other people's names)."""
+    names: list[str] = []
+    for element in _byline_scope(tree).iterfind('.//*[@itemprop="author"]'):
+        if _in_chrome(element):
+            continue
+        named = element.find('.//*[@itemprop="name"]')
+        if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
+            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if _looks_like_name(n)]
+            continue
+        text = element.get("content") or visible_text(element)
+        if not _OTHER_ROLE.match(text):
+            names += [n for n in map(byline_name, _clean_names(text)) if n and _looks_like_name(n)]
+    return names
+
+
+def _labelled_byline(tree: HtmlElement) -> list[str]:
+    """A visible byline: the first after the headline ('By' / 'Written by' alone in one element and the name in the
+    next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
+    byline search looks for author classes, which many sites lack."""
+    heading = next((h for h in tree.iter("h1") if not _in_chrome(h)), None)
+    if heading is None:
+        return []
+    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
+    scope = _byline_scope(tree)
+    author_box = scope.iter() if scope is not tree else iter(())
+    return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
+
+
+def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
+    for element in elements:
+        if not isinstance(element.tag, str) or element.tag in ("script", "style") or _in_chrome(element):
+            continue
+        if label.fullmatch(_own_text(element)):
+            name = _next_text(element)
+        elif _inline_only(element) and (lead := _label_lead(label).match(text := visible_text(element))) \
+                and len(text.split()) <= _BYLINE_WORDS:
+            name = _BYLINE_TAIL.sub("", text[lead.end():])
+        else:
+            continue
+        cleaned = byline_name(name) if name else None
+        if cleaned and _looks_like_name(cleaned):
+            return [cleaned]
+    return []
+
+
+@cache
+def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
+    """The label as the lead of a line that goes on with the name."""
+    return re.compile(rf"(?:{label.pattern})\s+(?=\S)", re.IGNORECASE)
+
+
+def _inline_only(element: HtmlElement) -> bool:
+    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more."""
+    return all(child.tag in _INLINE_TAGS for child in element if isinstance(child.tag, str))
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
@@ -262,6 +366,33 @@ def _clean_names(value: str | None) -> list[str]:
     return names
 
 
+
+def _after(element: HtmlElement) -> list[HtmlElement]:
+    return element.xpath(f"following::*[position() <= {_BYLINE_REACH}]")
+
+
+def _own_text(element: HtmlElement) -> str:
+    return _SPACES.sub(" ", element.text or "").strip()
+
+
+def _next_text(label: HtmlElement) -> str | None:
+    """The first text after the label's own: inside it ('<span>By <a>Name</a></span>') or after it."""
+    inside = [t.strip() for t in list(label.itertext())[1:] if t.strip()]
+    if inside:
+        return inside[0]
+    for text in label.xpath("following::text()[normalize-space()][position() <= 3]"):
+        parent = text.getparent()
+        if parent is not None and parent.tag not in ("script", "style", "noscript"):
+            return str(text).strip()
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    """Capitalised words (particles and joins aside), no digits: 'Sofia Gonzalez', 'Marna van der Merwe'."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= _MAX_NAME_WORDS and len(text) <= 80 and not re.search(r"\d", text) and all(
+        w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and any(w[:1].isupper() for w in words)
+
 _BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
                             r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
 _DATE_WORDS = frozenset(re.findall(r"\w+", """
@@ -269,7 +400,12 @@ _DATE_WORDS = frozenset(re.findall(r"\w+", """
     aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
     sat sun updated published posted last on"""))
 _ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
-    correspondent journalist columnist expert ceo"""))
+    correspondent journalist columnist expert ceo attorney lawyer director manager head specialist reviewer analyst
+    strategist producer photographer"""))
+# Words of a job title or a beat that a byline search returns as if they were a second name.
+_FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
+    digital community marketing content communications operations research news sports business health science
+    technology politics travel food opinion"""))
 _BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
 
 
@@ -277,7 +413,9 @@ def byline_name(found: str) -> str | None:
     """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
     a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
     Declared names are left alone: this noise comes from the page text."""
-    tokens = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())).split()
+    line = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip()))
+    other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
+    tokens = (line[:other.start()] if other else line).split()
     words = [t.strip(".,:;()").lower() for t in tokens]
     if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
         return None
@@ -297,16 +435,39 @@ def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -
     """
     declared = _first(found.meta.get("og:title"), found.meta.get("twitter:title"),
                       _text(found.article.get("headline")), _title_element(tree))
-    declared = strip_site_name(declared, site_keys) if declared else None
+    declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
     headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
     if not headings:
         return declared
     closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
     if declared and _word_overlap(closest, declared) >= 0.3:
-        return strip_site_name(closest, site_keys)
-    if len(set(headings)) == 1:
-        return strip_site_name(headings[0], site_keys)
+        return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
+    if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
+        return _headline_part(strip_site_name(headings[0], site_keys))
     return declared
+
+
+def _section_label(heading: str, declared: str) -> bool:
+    """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
+    Service Recommendations and Comparison') names the section the page sits in, not the article."""
+    words = len(re.findall(r"\w+", heading))
+    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
+
+
+def _headline_part(title: str) -> str:
+    """A title's part before ' | ': after the headline a bar sets off what the <title> adds for search
+    engines (a section, keywords, a tagline: 'Headline | Opinion', 'Guide 2026 | Costs & Savings'); a headline
+    itself keeps its dashes and colons."""
+    head = _BAR.split(title, maxsplit=1)[0].strip()
+    return head if len(re.findall(r"\w+", head)) >= _HEADLINE_WORDS[0] else title
+
+
+def _kicker_before(heading: str, declared: str) -> bool:
+    """The <h1> is the declared title behind a short lead ('Blog: Headline', 'Dec 18 2025 Headline'): a kicker
+    or a date rendered in the heading, not part of the headline."""
+    words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
+    extra = len(words) - len(title_words)
+    return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
 
 
 def _title_element(tree: HtmlElement) -> str | None:
