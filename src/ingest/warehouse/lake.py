@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import Settings
-from ingest.warehouse.connection import WarehouseError
+from ingest.warehouse.connection import WarehouseError, has_schema
 from ingest.warehouse.extensions import load_packaged_extension
 from ingest.warehouse.statements import statement
 
@@ -46,6 +46,33 @@ def lock_key(catalog: str) -> str:
     return hashlib.sha256(redacted(catalog).encode()).hexdigest()[:16]
 
 
+# Lakes this process has seen created: a lake, once made, is not unmade under a run, and asking costs an opening
+# (loading two extensions, most of a second), which `exists` would otherwise pay on every batch.
+_KNOWN_TO_EXIST: set[str] = set()
+
+
+def exists(settings: Settings) -> bool:
+    """Whether the lake has been created: its catalog initialised and holding the migrations ledger."""
+    key = lock_key(str(settings.warehouse))
+    if key in _KNOWN_TO_EXIST:
+        return True
+    try:
+        con = connect(settings, read_only=True)
+    except WarehouseMissing:
+        return False
+    try:
+        found = has_schema(con)
+    finally:
+        con.close()
+    if found:
+        _KNOWN_TO_EXIST.add(key)
+    return found
+
+
+class WarehouseMissing(WarehouseError):
+    """A lake opened read-only before anything created it."""
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached and in use; the catalog schema is created on first (writable) use."""
     catalog = str(settings.warehouse)
@@ -62,6 +89,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             if attempt + 1 < FIRST_USE_TRIES and _lost_first_use_race(exc):
                 time.sleep(0.5)
                 continue
+            if read_only and _never_created(exc):
+                raise WarehouseMissing(f"no warehouse at {redacted(catalog)}: run `ingest run` first") from None
             raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
     raise AssertionError("unreachable: the last try returns or raises")
 
@@ -74,6 +103,11 @@ FIRST_USE_TRIES = 10
 def _lost_first_use_race(exc: duckdb.Error) -> bool:
     text = str(exc).lower()
     return "already exists" in text or "conflict" in text
+
+
+def _never_created(exc: duckdb.Error) -> bool:
+    """DuckLake's words for a read-only ATTACH of a catalog no one has initialised yet."""
+    return "creating a new ducklake is explicitly disabled" in str(exc).lower()
 
 
 def _attached(catalog: str, data_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
