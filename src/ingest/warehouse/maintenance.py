@@ -66,16 +66,16 @@ def upkeep(settings: Settings) -> Upkeep:
     return Upkeep(before, stored_bytes(settings), round(time.monotonic() - started, 3))
 
 
-def lake_upkeep(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime | None = None) -> LakeUpkeep:
+def lake_upkeep(con: duckdb.DuckDBPyConnection, settings: Settings) -> LakeUpkeep:
     """Merge each table's small files, expire snapshots older than `lake_snapshot_days`, then delete the files let
     go (and those a killed writer left behind) more than `lake_file_grace_hours` ago. DuckLake's own functions,
     each its own commit; the rows every current query sees are the same before and after."""
-    now = now or datetime.now(UTC)
     merged = con.execute(statement("lake/merge_adjacent_files"), {"lake": lake.ALIAS}).fetchall()
-    expired = con.execute(statement("lake/expire_snapshots"),
-                          {"lake": lake.ALIAS, "older_than": now - timedelta(days=settings.lake_snapshot_days)})
+    expired = con.execute(statement("lake/expire_snapshots"), {
+        "lake": lake.ALIAS, "older_than": datetime.now(UTC) - timedelta(days=settings.lake_snapshot_days)})
     snapshots = len(expired.fetchall())
-    grace = {"lake": lake.ALIAS, "older_than": now - timedelta(hours=settings.lake_file_grace_hours)}
+    # The clock is read again: the files the steps above let go were scheduled for deletion after the first reading.
+    grace = {"lake": lake.ALIAS, "older_than": datetime.now(UTC) - timedelta(hours=settings.lake_file_grace_hours)}
     deleted = len(con.execute(statement("lake/cleanup_old_files"), grace).fetchall())
     deleted += len(con.execute(statement("lake/delete_orphaned_files"), grace).fetchall())
     return LakeUpkeep(len(merged), snapshots, deleted)
