@@ -123,6 +123,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def test_lake_dialect_drops_keys_checks_and_indexes_but_not_comments_or_literals() -> None:
+    """A column's primary key keeps its NOT NULL half, which DuckLake takes."""
     sql = ("-- a primary key, unique per run\n"
            "create table t (id varchar primary key, kind varchar not null check (kind in ('a (1)', 'b')),\n"
            "    n integer default 0 unique, note varchar default 'primary key', primary key (id, n));\n"
@@ -131,7 +132,7 @@ def test_lake_dialect_drops_keys_checks_and_indexes_but_not_comments_or_literals
            "insert into u values (1, 2);")
     assert lake.lake_dialect(sql) == (
         "-- a primary key, unique per run\n"
-        "create table t (id varchar, kind varchar not null,\n"
+        "create table t (id varchar not null, kind varchar not null,\n"
         "    n integer default 0, note varchar default 'primary key');\n"
         "create table u (a integer, b integer);\n"
         "\n"
@@ -193,6 +194,18 @@ def test_migrations_apply_on_a_fresh_lake_and_again(lake_settings: Settings) -> 
         con.close()
     # The checksum is the source file's, as on a DuckDB file: the translation is no second source of truth.
     assert ledger == [(int(p.name[:3]), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
+
+
+def test_a_fresh_lake_has_the_columns_of_a_fresh_file_nullability_included(lake_settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    """Key columns stay NOT NULL on a lake (a column's primary key keeps that half), so `ingest schema` agrees."""
+    columns = {}
+    for name, settings in {"file": Settings(warehouse=tmp_path / "news.duckdb"), "lake": lake_settings}.items():
+        with warehouse.open_warehouse(settings) as con:
+            columns[name] = {r.name: warehouse.columns_of(con, r.name) for r in warehouse.relations(con, counts=False)
+                             if r.kind == "table" and r.name != "schema_migrations"}
+    assert not {c.name: c.nullable for c in columns["file"]["articles"]}["article_id"]
+    assert columns["lake"] == columns["file"]
 
 
 def test_a_lake_exists_once_migrated_not_when_merely_opened(lake_settings: Settings) -> None:

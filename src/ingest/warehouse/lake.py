@@ -144,15 +144,16 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
 # length), so a comment saying "unique" or a literal holding a parenthesis is never rewritten; each span found
 # there is cut from the real text:
 # - a table constraint `, [constraint name] primary key (...)` / `unique (...)` / `check (...)` goes whole;
-# - a column constraint `check (...)` goes with its parenthesised condition, `primary key` and `unique` alone
-#   (`varchar primary key` -> `varchar`); NOT NULL and DEFAULT stay (DuckLake keeps them);
+# - a column constraint `check (...)` goes with its parenthesised condition and `unique` alone; a column's
+#   `primary key` becomes `not null` (`varchar primary key` -> `varchar not null`: the key's other half, which
+#   DuckLake keeps, as it keeps NOT NULL and DEFAULT);
 # - `create [unique] index ...;` goes (a lake has no indexes: its Parquet files carry min/max statistics);
 # - `create sequence` cannot be translated (a default reading it would have no source): refused, naming it.
 _QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _NAMED = r"(?:constraint\s+\w+\s+)?"
 _WITH_CONDITION = re.compile(r",\s*" + _NAMED + r"(?:primary\s+key|unique|check)\s*\(|\s+" + _NAMED + r"check\s*\(",
                              re.IGNORECASE)
-_KEY_WORDS = re.compile(r"\s+(?:primary\s+key|unique)\b(?!\s*\()", re.IGNORECASE)
+_KEY_WORDS = re.compile(r"\s+(primary\s+key|unique)\b(?!\s*\()", re.IGNORECASE)
 _INDEX = re.compile(r"\bcreate\s+(?:unique\s+)?index\b[^;]*;?", re.IGNORECASE)
 _SEQUENCE = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\w*\s+)?sequence\s+(?:if\s+not\s+exists\s+)?(\w+)",
                        re.IGNORECASE)
@@ -164,20 +165,20 @@ def lake_dialect(sql: str) -> str:
     if found := _SEQUENCE.search(masked):
         raise WarehouseError(f"DuckLake has no sequences: a migration creates sequence {found.group(1)}; derive "
                              "the value in the load logic instead")
-    while span := _next_refused(masked):
-        start, end = span
-        sql, masked = sql[:start] + sql[end:], masked[:start] + masked[end:]
+    while refused := _next_refused(masked):
+        start, end, replacement = refused
+        sql, masked = sql[:start] + replacement + sql[end:], masked[:start] + replacement + masked[end:]
     return sql
 
 
-def _next_refused(masked: str) -> tuple[int, int] | None:
-    """The span of the first index, key or check clause left in `masked`, or None."""
+def _next_refused(masked: str) -> tuple[int, int, str] | None:
+    """The span of the first index, key or check clause left in `masked` and what replaces it, or None."""
     if found := _INDEX.search(masked):
-        return found.span()
+        return *found.span(), ""
     if found := _WITH_CONDITION.search(masked):
-        return found.start(), _closing(masked, found.end() - 1) + 1
+        return found.start(), _closing(masked, found.end() - 1) + 1, ""
     if found := _KEY_WORDS.search(masked):
-        return found.span()
+        return *found.span(), (" not null" if found.group(1).lower().startswith("primary") else "")
     return None
 
 
