@@ -82,12 +82,17 @@ def _deployment(plan: ServePlan, flow: Flow[..., Any], name: str, schedules: lis
     return cast(RunnerDeployment, flow.to_deployment(
         name=name,
         schedules=schedules,
-        parameters={"warehouse_path": str(plan.settings.warehouse.absolute()), **parameters},
+        parameters={"warehouse_path": _warehouse_parameter(plan.settings), **parameters},
         concurrency_limit=concurrency,
         description=description,
         tags=[*TAGS, "writer", *(tags or [])],
         paused=name in plan.paused,
     ))
+
+
+def _warehouse_parameter(settings: Settings) -> str:
+    """A file as an absolute path (a run may start in another directory); a lake's catalog string as written."""
+    return str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:

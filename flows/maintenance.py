@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.retries import ON_TRANSIENT
 from flows.writer import writer_slot
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 from ingest.warehouse import export, maintenance
 
 EXPORT_ARTIFACT_KEY = "warehouse-export"
@@ -41,8 +42,9 @@ def maintenance_flow(warehouse_path: str | None = None, export_dir: str | None =
     if run_export:
         results = export_tables(settings, settings.export_dir)
         rows = [{"table": r.table, "rows": r.rows, "path": str(r.path)} for r in results]
+        source = warehouse.display_name(settings)  # a lake's catalog string without its password
         create_table_artifact(key=EXPORT_ARTIFACT_KEY, table=rows,
-                              description=f"Parquet export of {settings.warehouse} to {settings.export_dir}")
+                              description=f"Parquet export of {source} to {settings.export_dir}")
         logger.info("export: %s", ", ".join(f"{r.table}={r.rows}" for r in results))
         summary["exported"] = {r.table: r.rows for r in results}
     return summary

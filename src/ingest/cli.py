@@ -200,7 +200,7 @@ def fetch(
 
 
 def _print_summary(totals: dict[str, int], settings: Settings) -> None:
-    table = Table(title=f"Loaded into {settings.warehouse}")
+    table = Table(title=f"Loaded into {warehouse.display_name(settings)}")
     table.add_column("stage")
     table.add_column("count", justify="right")
     for row in counts_rows(totals):  # the order of the run's counts artifact: inputs, skips, rejects, loads...
@@ -498,8 +498,8 @@ def migrate(warehouse_path: WarehouseOption = None) -> None:
         raise fail(str(exc)) from None
     except duckdb.Error as exc:
         raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
-    typer.echo(f"{settings.warehouse}: applied {', '.join(applied)}" if applied else
-               f"{settings.warehouse}: schema up to date")
+    name = warehouse.display_name(settings)
+    typer.echo(f"{name}: applied {', '.join(applied)}" if applied else f"{name}: schema up to date")
 
 
 @app.command("search")
@@ -553,8 +553,8 @@ def index_articles(
     from ingest.warehouse.extensions import ExtensionMissing
 
     settings = settings_for(warehouse_path)
-    if not settings.warehouse.exists():
-        raise fail(f"no warehouse at {settings.warehouse}: run `ingest run` first")
+    if not warehouse.warehouse_exists(settings):
+        raise fail(f"no warehouse at {warehouse.display_name(settings)}: run `ingest run` first")
     try:
         # An absent index is built even for a warehouse without articles, so that search answers "no match".
         refresh = fulltext.refresh_search_index(settings, full=full or not fulltext.index_path(settings).exists())

@@ -140,7 +140,7 @@ def _loaded_in(con: duckdb.DuckDBPyConnection, items: Iterable[ReadItem]) -> set
 @stage("warehouse")
 def find_loaded(settings: Settings, items: Sequence[ReadItem]) -> set[str]:
     """Articles of this batch the warehouse already holds, so a re-run does no work for them (a read: no guard)."""
-    if not settings.warehouse.exists():
+    if not warehouse.warehouse_exists(settings):
         return set()
     with warehouse.open_warehouse(settings, read_only=True) as con:
         return _loaded_in(con, items)

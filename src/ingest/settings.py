@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # Operations (flows/deployments.py, ingest.ops.quality, ingest.warehouse.export)
     inbox: Path = Field(default=Path("inbox"), description="directory the ingest-files deployment watches")
     export_dir: Path = Field(default=Path("warehouse/export"), description="where maintenance writes Parquet")
+    lake_snapshot_days: float = Field(
+        default=7.0, ge=0, description="a lake's snapshots older than this are expired by maintenance (time travel "
+        "reaches back this far)")
+    lake_file_grace_hours: float = Field(
+        default=24.0, ge=0, description="maintenance deletes a lake's unreferenced data files only this long after "
+        "they were let go (a reader of an older snapshot may still be scanning them)")
     local_prefect_api_url: str = Field(
         default="http://127.0.0.1:4200/api",
         description="without PREFECT_API_URL, runs report to a Prefect server answering here (empty: never)")

@@ -51,6 +51,13 @@ def test_serve_builds_the_four_deployments_with_their_schedules(plan: ServePlan,
     assert all("writer" in d.tags for d in built.values())
 
 
+def test_a_lake_reaches_every_deployment_as_its_catalog_string(plan: ServePlan) -> None:
+    """Not made absolute like a file path (which would turn it into a file named `ducklake:...` in the cwd)."""
+    catalog = "ducklake:postgres:dbname=news host=db.internal port=5432 user=ingest"
+    lake_plan = ServePlan(plan.settings.model_copy(update={"warehouse": Path(catalog)}))
+    assert {d.parameters["warehouse_path"] for d in build_deployments(lake_plan)} == {catalog}
+
+
 def test_prefect_yaml_declares_the_deployments_serve_builds(plan: ServePlan) -> None:
     declared = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())["deployments"]
     built = {d.name: d for d in build_deployments(plan)}

@@ -15,16 +15,24 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.maintenance import maintenance_flow
+from ingest.fetch.client import FetchResult
+from ingest.fetch.discover import Discovered
+from ingest.fetch.validators import HostTrust
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from ingest.warehouse import lake, search
+from ingest.warehouse import frontier, lake, maintenance, search
 from ingest.warehouse.writer_lock import FileLockGuard, guard_for
+from tests.support.fetch_site import Reply, Site, html_page
 from tests.support.news_pages import write_articles
 from tests.support.paths import SEEDS
 from tests.support.prefect_server import PrefectServer, postgres_bin, postgres_database, prefect_server
@@ -51,27 +59,38 @@ def server(tmp_path_factory: pytest.TempPathFactory, prefect_home: Path) -> Iter
         yield running
 
 
-@pytest.fixture
-def lake_settings(postgres: tuple[str, int], tmp_path: Path) -> Settings:
+def _new_lake(postgres: tuple[str, int], directory: Path) -> Settings:
     """A new, empty catalog database (so a fresh lake) and a data directory of its own."""
     host, port = postgres
     name = f"lake_{uuid.uuid4().hex[:8]}"
     subprocess.run([str(postgres_bin() / "createdb"), "-h", host, "-p", str(port), "-U", "prefect", name],
                    check=True, capture_output=True)
     catalog = f"ducklake:postgres:dbname={name} host={host} port={port} user=prefect password=not-checked"
-    return Settings(warehouse=Path(catalog), lake_data_path=tmp_path / "lake-data")
+    return Settings(warehouse=Path(catalog), lake_data_path=directory / "lake-data")
 
 
-def _env(settings: Settings, server: PrefectServer) -> dict[str, str]:
-    env = server.client_env(INGEST_WAREHOUSE=str(settings.warehouse))
+@pytest.fixture
+def lake_settings(postgres: tuple[str, int], tmp_path: Path) -> Settings:
+    return _new_lake(postgres, tmp_path)
+
+
+def _env(settings: Settings, server: PrefectServer, **extra: str) -> dict[str, str]:
+    env = server.client_env(INGEST_WAREHOUSE=str(settings.warehouse), **extra)
     env.pop("INGEST_LAKE_DATA_PATH", None)
     if settings.lake_data_path is not None:
         env["INGEST_LAKE_DATA_PATH"] = str(settings.lake_data_path)
     return env
 
 
-def _ingest(settings: Settings, server: PrefectServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([INGEST, *args], capture_output=True, text=True, timeout=600, env=_env(settings, server))
+def _ingest(settings: Settings, server: PrefectServer, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([INGEST, *args], capture_output=True, text=True, timeout=600,
+                          env=_env(settings, server, **env))
+
+
+def _table_rows(output: str) -> list[tuple[str, ...]]:
+    """The body rows of the tables a command printed (its title, naming the warehouse, left out)."""
+    return [tuple(cell.strip() for cell in line.strip("│").split("│")) for line in output.splitlines()
+            if line.startswith("│")]
 
 
 def _run(settings: Settings, server: PrefectServer, *inputs: Path) -> None:
@@ -104,6 +123,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def test_lake_dialect_drops_keys_checks_and_indexes_but_not_comments_or_literals() -> None:
+    """A column's primary key keeps its NOT NULL half, which DuckLake takes."""
     sql = ("-- a primary key, unique per run\n"
            "create table t (id varchar primary key, kind varchar not null check (kind in ('a (1)', 'b')),\n"
            "    n integer default 0 unique, note varchar default 'primary key', primary key (id, n));\n"
@@ -112,7 +132,7 @@ def test_lake_dialect_drops_keys_checks_and_indexes_but_not_comments_or_literals
            "insert into u values (1, 2);")
     assert lake.lake_dialect(sql) == (
         "-- a primary key, unique per run\n"
-        "create table t (id varchar, kind varchar not null,\n"
+        "create table t (id varchar not null, kind varchar not null,\n"
         "    n integer default 0, note varchar default 'primary key');\n"
         "create table u (a integer, b integer);\n"
         "\n"
@@ -176,6 +196,31 @@ def test_migrations_apply_on_a_fresh_lake_and_again(lake_settings: Settings) -> 
     assert ledger == [(int(p.name[:3]), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
+def test_a_fresh_lake_has_the_columns_of_a_fresh_file_nullability_included(lake_settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    """Key columns stay NOT NULL on a lake (a column's primary key keeps that half), so `ingest schema` agrees."""
+    columns = {}
+    for name, settings in {"file": Settings(warehouse=tmp_path / "news.duckdb"), "lake": lake_settings}.items():
+        with warehouse.open_warehouse(settings) as con:
+            columns[name] = {r.name: warehouse.columns_of(con, r.name) for r in warehouse.relations(con, counts=False)
+                             if r.kind == "table" and r.name != "schema_migrations"}
+    assert not {c.name: c.nullable for c in columns["file"]["articles"]}["article_id"]
+    assert columns["lake"] == columns["file"]
+
+
+def test_a_lake_exists_once_migrated_not_when_merely_opened(lake_settings: Settings) -> None:
+    """`warehouse_exists`, what a run asks before looking up what is loaded: a lake opened writable has DuckLake's
+    catalog and an empty migrations ledger, which is no warehouse yet; `open_warehouse` migrates it."""
+    assert not warehouse.warehouse_exists(lake_settings)
+    with pytest.raises(warehouse.WarehouseError, match="no warehouse at .*run `ingest run` first"):
+        warehouse.connect(lake_settings, read_only=True)
+    warehouse.connect(lake_settings).close()
+    assert not warehouse.warehouse_exists(lake_settings)
+    with warehouse.open_warehouse(lake_settings) as con:
+        assert {"articles", "frontier"} <= {r.name for r in warehouse.relations(con, counts=False)}
+    assert warehouse.warehouse_exists(lake_settings)
+
+
 def test_processes_meeting_a_new_lake_at_once_all_open_it(lake_settings: Settings) -> None:
     """Each creates DuckLake's catalog tables on first use; the ones that lose that race try again and get in.
     (The race depends on timing: two `ingest run`s starting together lost it here once without the retry.)"""
@@ -190,30 +235,104 @@ def test_processes_meeting_a_new_lake_at_once_all_open_it(lake_settings: Setting
         assert process.returncode == 0, stderr[-2000:]
 
 
-# --- ingest run / ingest sql on a lake --------------------------------------------------------------------------
+# --- the CLI on a lake, beside a DuckDB file loaded from the same inputs ------------------------------------------
 
 
-def test_ingest_run_on_a_lake_loads_what_a_duckdb_file_loads_and_once(
-        lake_settings: Settings, server: PrefectServer, tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path / "corpus", ("harbour", "orchard", "railway"))
-    on_file = Settings(warehouse=tmp_path / "news.duckdb")
-    _run(on_file, server, SEEDS, corpus)
-    _run(lake_settings, server, SEEDS, corpus)
-    expected = _counts(on_file)
+@dataclass(frozen=True)
+class Twins:
+    """A DuckDB file and a lake each loaded twice by `ingest run` from the same inputs, and what the second run
+    printed on each. The tests below do the same to both and compare what they print and hold."""
+
+    file: Settings
+    lake: Settings
+    second_run: dict[str, list[tuple[str, ...]]]
+
+    def both(self) -> dict[str, Settings]:
+        return {"file": self.file, "lake": self.lake}
+
+
+@pytest.fixture(scope="module")
+def twins(postgres: tuple[str, int], server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Twins:
+    root = tmp_path_factory.mktemp("twins")
+    corpus = _corpus(root / "corpus", ("harbour", "orchard", "railway"))
+    backends = {"file": Settings(warehouse=root / "news.duckdb"), "lake": _new_lake(postgres, root)}
+    for settings in backends.values():
+        _run(settings, server, SEEDS, corpus)
+    second = {}
+    for name, settings in backends.items():  # the same inputs again: nothing new
+        result = _ingest(settings, server, "run", str(SEEDS), str(corpus))
+        assert result.returncode == 0, result.stderr[-3000:]
+        second[name] = _table_rows(result.stdout)
+    return Twins(backends["file"], backends["lake"], second)
+
+
+def _each(twins: Twins, server: PrefectServer, *args: str) -> dict[str, subprocess.CompletedProcess[str]]:
+    results = {name: _ingest(settings, server, *args) for name, settings in twins.both().items()}
+    for name, result in results.items():
+        assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
+    return results
+
+
+def test_ingest_run_on_a_lake_loads_what_a_duckdb_file_loads_and_once(twins: Twins) -> None:
+    expected = _counts(twins.file)
     assert expected["articles"] == 5 and expected["rejects"] == 1 and expected["article_duplicates"] == 1
     assert expected["entity_mentions"] > 0
-    assert _counts(lake_settings) == expected
+    assert _counts(twins.lake) == expected
 
-    _run(lake_settings, server, SEEDS, corpus)  # the same inputs again: nothing new
-    assert _counts(lake_settings) == expected
 
-    result = _ingest(lake_settings, server, "sql", "select count(*) as n, count(distinct story_id) as stories "
-                     "from article_stories", "--format", "json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [{"n": 5, "stories": 4}]
-    refused = _ingest(lake_settings, server, "sql", f"copy articles to '{lake_settings.lake_data_path}/x.csv'")
+def test_a_second_run_on_a_lake_extracts_nothing_and_says_it_is_already_loaded(twins: Twins) -> None:
+    """The run looks up which inputs the lake holds before extracting them, as on a file (no re-extraction, no
+    re-enrichment of what is there)."""
+    counts = dict(twins.second_run["lake"])
+    assert counts["already_loaded"] == "5" and counts["articles"] == counts["loaded_articles"] == "0"
+    assert "enriched_articles" not in counts
+    assert twins.second_run["lake"] == twins.second_run["file"]
+
+
+def test_ingest_sql_on_a_lake_answers_as_on_a_file(twins: Twins, server: PrefectServer) -> None:
+    for query in ("select count(*) as n, count(distinct story_id) as stories from article_stories",
+                  "select article_id, title, author, word_count from articles order by article_id",
+                  "select type, count(*) as n from entities group by all order by all"):
+        answers = {name: json.loads(r.stdout) for name, r in _each(twins, server, "sql", query, "-f", "json").items()}
+        assert answers["lake"] == answers["file"] and answers["file"], query
+    refused = _ingest(twins.lake, server, "sql", f"copy articles to '{twins.lake.lake_data_path}/x.csv'")
     assert refused.returncode != 0 and "ingest export" in refused.stderr
-    assert lake_settings.lake_data_path is not None and not (lake_settings.lake_data_path / "x.csv").exists()
+    assert twins.lake.lake_data_path is not None and not (twins.lake.lake_data_path / "x.csv").exists()
+
+
+def test_ingest_status_on_a_lake_prints_what_it_prints_on_a_file(twins: Twins, server: PrefectServer) -> None:
+    printed = {name: re.sub(r"\(run [^)]*\)", "(run ...)", result.stdout)  # each warehouse names its own run ids
+               for name, result in _each(twins, server, "status", "--runs", "0").items()}
+    assert "Data quality" in printed["file"] and "No stage work pending" in printed["file"]
+    assert printed["lake"] == printed["file"]
+
+
+def test_ingest_export_of_a_lake_writes_what_a_file_writes(
+        twins: Twins, server: PrefectServer, tmp_path: Path) -> None:
+    tables = {}
+    for name, settings in twins.both().items():
+        result = _ingest(settings, server, "export", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr[-3000:]
+        tables[name] = [row[:2] for row in _table_rows(result.stdout)]  # (table, rows): the paths differ
+        with duckdb.connect() as con:
+            titles = con.execute("select title from read_parquet(?, hive_partitioning = true) order by all",
+                                 [f"{tmp_path / name}/articles/**/*.parquet"]).fetchall()
+        tables[name].append(("titles", repr(titles)))
+    assert ("articles", "5") in tables["file"] and tables["lake"] == tables["file"]
+
+
+def test_ingest_reprocess_on_a_lake_does_what_it_does_on_a_file(twins: Twins, server: PrefectServer) -> None:
+    before = _counts(twins.file)
+    results = _each(twins, server, "reprocess", "--force")
+    printed = {name: _table_rows(result.stdout) for name, result in results.items()}
+    assert dict(printed["file"])["documents"] == "6" and printed["lake"] == printed["file"]
+    assert _counts(twins.lake) == _counts(twins.file) == before  # same extractor: nothing replaced
+
+
+def test_ingest_enrich_on_a_lake_does_what_it_does_on_a_file(twins: Twins, server: PrefectServer) -> None:
+    printed = {name: _table_rows(result.stdout) for name, result in _each(twins, server, "enrich").items()}
+    assert dict(printed["file"])["enriched_articles"] == "5" and printed["lake"] == printed["file"]
+    assert _counts(twins.lake) == _counts(twins.file)
 
 
 def test_two_runs_at_once_on_different_inputs_both_land_every_row(
@@ -274,3 +393,131 @@ def test_the_search_index_of_a_lake_is_a_local_file_beside_its_data_path(lake_se
     assert lake_settings.lake_data_path is not None
     data = lake_settings.lake_data_path.absolute()
     assert search.index_path(lake_settings) == data.parent / f"{data.name}.search.duckdb"
+
+
+# --- fetching into a lake: the frontier's upserts without keys ---------------------------------------------------
+
+T0 = datetime(2024, 5, 1, 12, 0)
+
+
+def _fetched(url: str, etag: str, at: datetime) -> frontier.FetchRecord:
+    result = FetchResult(url=url, purpose="page", outcome="ok", status=200, etag=etag, body_sha256=etag, fetched_at=at)
+    return frontier.FetchRecord(result=result, source_id="wire", canonical_url=url)
+
+
+def _frontier_rounds(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
+    """Each upsert twice, the second changing the row (the path a key used to settle), as a fetch run does it."""
+    wire = frontier.Source(source_id="wire", kind="rss", url="https://news.test/feed", enabled=True)
+    maps = frontier.Source(source_id="maps", kind="sitemap", url="https://news.test/sitemap.xml", enabled=True)
+    url = "https://news.test/a"
+    with warehouse.open_warehouse(settings) as con:
+        frontier.sync_sources(con, [wire, maps], "load-1")
+        frontier.sync_sources(con, [wire.model_copy(update={"rate_per_second": 0.5}), maps], "load-2")
+        frontier.enqueue(con, [Discovered(url=url, canonical_url=url, kind="article", via="feed")], "wire", "load-3")
+        frontier.record_round(con, [_fetched(url, '"v1"', T0)], {"news.test": HostTrust()}, "run-1", "load-4")
+        trust = {"news.test": HostTrust(trusted=False, strikes=3, reason="etag reused")}
+        frontier.record_round(con, [_fetched(url, '"v2"', T0 + timedelta(hours=1))], trust, "run-2", "load-5")
+        return {table: con.execute(query).fetchall() for table, query in {
+            "sources": "select source_id, rate_per_second, enabled, load_id from sources order by all",
+            "validators": "select url, etag, updated_at, load_id from fetch_validators order by all",
+            "trust": "select host, trusted, strikes, reason, load_id from host_validator_trust order by all",
+            "frontier": "select canonical_url, state, attempts from frontier order by all",
+        }.items()}
+
+
+def test_the_frontier_upserts_on_a_lake_leave_what_they_leave_on_a_file(
+        lake_settings: Settings, tmp_path: Path) -> None:
+    on_file = _frontier_rounds(Settings(warehouse=tmp_path / "news.duckdb"))
+    assert on_file == {
+        "sources": [("maps", None, True, "load-1"), ("wire", 0.5, True, "load-2")],
+        "validators": [("https://news.test/a", '"v2"', T0 + timedelta(hours=1), "load-5")],
+        "trust": [("news.test", False, 3, "etag reused", "load-5")],
+        "frontier": [("https://news.test/a", "fetched", 2)],
+    }
+    assert _frontier_rounds(lake_settings) == on_file
+
+
+def test_ingest_fetch_into_a_lake_fetches_and_loads_what_it_does_into_a_file(
+        lake_settings: Settings, server: PrefectServer, site: Site, tmp_path: Path) -> None:
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f'<item><title>a</title><link>{site.url("/harbour")}</link></item>'
+            f'<item><title>b</title><link>{site.url("/missing")}</link></item></channel></rss>').encode()
+    site.route("/feed.xml", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+    site.route("/harbour", Reply(200, html_page("Harbour reopens"), {"ETag": '"h1"'}))
+    (tmp_path / "sources.csv").write_text("source_id,kind,url,schedule,enabled\n"
+                                          f"coast,rss,{site.url('/feed.xml')},*/15 * * * *,false\n")
+    env = {"INGEST_SOURCES_CSV": str(tmp_path / "sources.csv"), "INGEST_ALLOW_PRIVATE_HOSTS": "true",
+           "INGEST_HOST_RATE_PER_SECOND": "50"}
+    held = {}
+    for name, settings in {"file": Settings(warehouse=tmp_path / "news.duckdb"), "lake": lake_settings}.items():
+        result = _ingest(settings, server, "fetch", "--source", "coast", **env)
+        assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
+        con = warehouse.connect(settings, read_only=True)
+        try:
+            held[name] = [_table_rows(result.stdout)] + [con.execute(query).fetchall() for query in (
+                "select title from articles",
+                "select purpose, outcome, count(*) from fetches group by all order by all",
+                "select canonical_url, state, attempts, last_outcome from frontier order by all",
+                "select source_id, enabled from sources",
+                "select url, etag from fetch_validators order by all")]
+        finally:
+            con.close()
+    assert held["file"][1] == [("Harbour reopens",)] and ("loaded_articles", "1") in held["file"][0]
+    assert held["lake"] == held["file"]
+
+
+# --- maintenance on a lake ---------------------------------------------------------------------------------------
+
+
+def _rows(settings: Settings, tables: tuple[str, ...]) -> dict[str, list[str]]:
+    con = warehouse.connect(settings, read_only=True)
+    try:
+        return {name: sorted(map(repr, con.execute(f"select * from {name}").fetchall())) for name in tables}
+    finally:
+        con.close()
+
+
+def _small_files_and_an_orphan(settings: Settings) -> Path:
+    """Four loads of a table, each its own Parquet file, and a file no commit knows (as a writer killed between
+    writing its files and committing leaves one)."""
+    con = warehouse.connect(settings)
+    try:
+        con.execute("create table notes (n integer, text varchar)")
+        for load in range(4):
+            con.execute("insert into notes select range + ?, repeat('x', 50) from range(1000)", [load * 1000])
+    finally:
+        con.close()
+    assert settings.lake_data_path is not None
+    orphan = settings.lake_data_path / "main" / "notes" / "ducklake-killed-writer.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"copy (select 1 as n, 'x' as text) to '{orphan}' (format parquet)")
+    return orphan
+
+
+def test_the_maintenance_flow_compacts_a_lake_and_keeps_every_row(
+        twins: Twins, server: PrefectServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merge small files, expire every snapshot but the latest, delete the files let go and the orphan: every row
+    stays. (Retention 0 here; by default a week of snapshots and a day's grace for files.)"""
+    orphan = _small_files_and_an_orphan(twins.lake)
+    tables = (*COMPARED, "notes")
+    before = _rows(twins.lake, tables)
+    assert twins.lake.lake_data_path is not None
+    notes = twins.lake.lake_data_path / "main" / "notes"
+    assert len(list(notes.iterdir())) == 5
+    for key, value in {"LAKE_DATA_PATH": str(twins.lake.lake_data_path), "LAKE_SNAPSHOT_DAYS": "0",
+                       "LAKE_FILE_GRACE_HOURS": "0"}.items():
+        monkeypatch.setenv(f"INGEST_{key}", value)
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        summary = maintenance_flow(str(twins.lake.warehouse), str(tmp_path / "export"))
+    assert _rows(twins.lake, tables) == before
+    assert not orphan.exists() and len(list(notes.iterdir())) == 1  # four files merged into one, old ones deleted
+    assert int(summary["bytes_after"]) < int(summary["bytes_before"])  # type: ignore[call-overload]
+    exported = summary["exported"]
+    assert isinstance(exported, dict) and exported["articles"] == 5
+    con = warehouse.connect(twins.lake)
+    try:
+        assert con.execute("select count(*) from ducklake_snapshots('lake')").fetchone() == (1,)
+        assert con.execute("select count(*) from ducklake_list_files('lake', 'notes')").fetchone() == (1,)
+        assert maintenance.lake_upkeep(con, twins.lake) == maintenance.LakeUpkeep(0, 0, 0)  # nothing left to do
+    finally:
+        con.close()

@@ -117,6 +117,25 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             time.sleep(0.5)
 
 
+def display_name(settings: Settings) -> str:
+    """The warehouse as a message names it: its path, or a lake's catalog string with the password hidden."""
+    if settings.is_lake:
+        from ingest.warehouse import lake  # imports this module
+
+        return lake.redacted(str(settings.warehouse))
+    return str(settings.warehouse)
+
+
+def warehouse_exists(settings: Settings) -> bool:
+    """Whether the warehouse has been created: the DuckDB file is there, or the lake's catalog is initialised and
+    holds the schema ledger. (Before a first run there is nothing to read: look-ups of what is loaded find nothing.)"""
+    if settings.is_lake:
+        from ingest.warehouse import lake  # imports this module
+
+        return lake.exists(settings)
+    return settings.warehouse.exists()
+
+
 # Statements DuckDB still runs with external access off: a file attached before the lock could be detached and
 # attached again writable (and with it the warehouse), so `ingest sql` refuses them outright.
 _REFUSED_STATEMENTS = frozenset({duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH})
@@ -189,7 +208,7 @@ def open_warehouse(settings: Settings, read_only: bool = False) -> Iterator[duck
     opened writable, gets one: creating the warehouse is that caller's write."""
     con = connect(settings, read_only=read_only)
     try:
-        if not read_only and not _has_schema(con):
+        if not read_only and not has_schema(con):
             migrate(con)
         yield con
     finally:
@@ -206,8 +225,11 @@ def migrate_warehouse(settings: Settings) -> list[str]:
         con.close()
 
 
-def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute(statement("schema/has_migrations")).fetchone() is not None
+def has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has been migrated at all: its ledger exists and records a migration."""
+    if con.execute(statement("schema/has_migrations")).fetchone() is None:
+        return False
+    return con.execute(statement("schema/any_migration_applied")).fetchone() is not None
 
 
 def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:

@@ -114,14 +114,16 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict[str
 
 
 def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], load_id: str) -> None:
-    """Make `sources` match the seed; a source that left the seed stays, disabled, so its history still joins."""
+    """Make `sources` match the seed; a source that left the seed stays, disabled, so its history still joins.
+    One transaction: no reader (nor a crash) sees the seed half applied."""
     schema = pa.schema([("source_id", pa.string()), ("kind", pa.string()), ("url", pa.string()),
                         ("schedule", pa.string()), ("enabled", pa.bool_()), ("rate_per_second", pa.float64())])
     _register(con, "incoming_sources", [s.model_dump() for s in sources], schema)
     try:
         stamp = {"now": utc_now(), "load_id": load_id}
-        con.execute(statement("frontier/disable_dropped_sources"), stamp)
-        con.execute(statement("frontier/upsert_sources"), stamp)
+        with transaction(con):
+            con.execute(statement("frontier/disable_dropped_sources"), stamp)
+            con.execute(statement("frontier/upsert_sources"), stamp)
     finally:
         con.unregister("incoming_sources")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import Settings
-from ingest.warehouse.connection import WarehouseError
+from ingest.warehouse.connection import WarehouseError, has_schema
 from ingest.warehouse.extensions import load_packaged_extension
 from ingest.warehouse.statements import statement
 
@@ -46,6 +46,33 @@ def lock_key(catalog: str) -> str:
     return hashlib.sha256(redacted(catalog).encode()).hexdigest()[:16]
 
 
+# Lakes this process has seen created: a lake, once made, is not unmade under a run, and asking costs an opening
+# (loading two extensions, most of a second), which `exists` would otherwise pay on every batch.
+_KNOWN_TO_EXIST: set[str] = set()
+
+
+def exists(settings: Settings) -> bool:
+    """Whether the lake has been created: its catalog initialised and holding the migrations ledger."""
+    key = lock_key(str(settings.warehouse))
+    if key in _KNOWN_TO_EXIST:
+        return True
+    try:
+        con = connect(settings, read_only=True)
+    except WarehouseMissing:
+        return False
+    try:
+        found = has_schema(con)
+    finally:
+        con.close()
+    if found:
+        _KNOWN_TO_EXIST.add(key)
+    return found
+
+
+class WarehouseMissing(WarehouseError):
+    """A lake opened read-only before anything created it."""
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached and in use; the catalog schema is created on first (writable) use."""
     catalog = str(settings.warehouse)
@@ -62,6 +89,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             if attempt + 1 < FIRST_USE_TRIES and _lost_first_use_race(exc):
                 time.sleep(0.5)
                 continue
+            if read_only and _never_created(exc):
+                raise WarehouseMissing(f"no warehouse at {redacted(catalog)}: run `ingest run` first") from None
             raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
     raise AssertionError("unreachable: the last try returns or raises")
 
@@ -74,6 +103,11 @@ FIRST_USE_TRIES = 10
 def _lost_first_use_race(exc: duckdb.Error) -> bool:
     text = str(exc).lower()
     return "already exists" in text or "conflict" in text
+
+
+def _never_created(exc: duckdb.Error) -> bool:
+    """DuckLake's words for a read-only ATTACH of a catalog no one has initialised yet."""
+    return "creating a new ducklake is explicitly disabled" in str(exc).lower()
 
 
 def _attached(catalog: str, data_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -110,15 +144,16 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
 # length), so a comment saying "unique" or a literal holding a parenthesis is never rewritten; each span found
 # there is cut from the real text:
 # - a table constraint `, [constraint name] primary key (...)` / `unique (...)` / `check (...)` goes whole;
-# - a column constraint `check (...)` goes with its parenthesised condition, `primary key` and `unique` alone
-#   (`varchar primary key` -> `varchar`); NOT NULL and DEFAULT stay (DuckLake keeps them);
+# - a column constraint `check (...)` goes with its parenthesised condition and `unique` alone; a column's
+#   `primary key` becomes `not null` (`varchar primary key` -> `varchar not null`: the key's other half, which
+#   DuckLake keeps, as it keeps NOT NULL and DEFAULT);
 # - `create [unique] index ...;` goes (a lake has no indexes: its Parquet files carry min/max statistics);
 # - `create sequence` cannot be translated (a default reading it would have no source): refused, naming it.
 _QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _NAMED = r"(?:constraint\s+\w+\s+)?"
 _WITH_CONDITION = re.compile(r",\s*" + _NAMED + r"(?:primary\s+key|unique|check)\s*\(|\s+" + _NAMED + r"check\s*\(",
                              re.IGNORECASE)
-_KEY_WORDS = re.compile(r"\s+(?:primary\s+key|unique)\b(?!\s*\()", re.IGNORECASE)
+_KEY_WORDS = re.compile(r"\s+(primary\s+key|unique)\b(?!\s*\()", re.IGNORECASE)
 _INDEX = re.compile(r"\bcreate\s+(?:unique\s+)?index\b[^;]*;?", re.IGNORECASE)
 _SEQUENCE = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\w*\s+)?sequence\s+(?:if\s+not\s+exists\s+)?(\w+)",
                        re.IGNORECASE)
@@ -130,20 +165,20 @@ def lake_dialect(sql: str) -> str:
     if found := _SEQUENCE.search(masked):
         raise WarehouseError(f"DuckLake has no sequences: a migration creates sequence {found.group(1)}; derive "
                              "the value in the load logic instead")
-    while span := _next_refused(masked):
-        start, end = span
-        sql, masked = sql[:start] + sql[end:], masked[:start] + masked[end:]
+    while refused := _next_refused(masked):
+        start, end, replacement = refused
+        sql, masked = sql[:start] + replacement + sql[end:], masked[:start] + replacement + masked[end:]
     return sql
 
 
-def _next_refused(masked: str) -> tuple[int, int] | None:
-    """The span of the first index, key or check clause left in `masked`, or None."""
+def _next_refused(masked: str) -> tuple[int, int, str] | None:
+    """The span of the first index, key or check clause left in `masked` and what replaces it, or None."""
     if found := _INDEX.search(masked):
-        return found.span()
+        return *found.span(), ""
     if found := _WITH_CONDITION.search(masked):
-        return found.start(), _closing(masked, found.end() - 1) + 1
+        return found.start(), _closing(masked, found.end() - 1) + 1, ""
     if found := _KEY_WORDS.search(masked):
-        return found.span()
+        return *found.span(), (" not null" if found.group(1).lower().startswith("primary") else "")
     return None
 
 
