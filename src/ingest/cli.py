@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,16 +44,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def one_line_faults(settings: Settings) -> Iterator[None]:
+def one_line_faults(settings: Settings, warm_up: Callable[[], None] | None = None) -> Iterator[None]:
     """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
-    or full warehouse) end it with one line naming the cause and what to do, not a traceback."""
+    or full warehouse) end it with one line naming the cause and what to do, not a traceback. `warm_up` runs while
+    a temporary Prefect server starts (imports, worker start-up), so the two overlap."""
     from ingest.ops.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         warehouse.connect(settings).close()  # fail fast, in one line, when the file is locked or corrupt
         reporting_to = _choose_prefect_server(settings)
-        ensure_prefect_api()
+        ensure_prefect_api(warm_up)
         console.print(reporting_to, style="dim", highlight=False)
         quiet_console_tracebacks(warehouse.is_operator_fault)
         yield
@@ -91,7 +92,7 @@ def run(
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
-    with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
+    with one_line_faults(settings, _warm_up_run), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
@@ -111,6 +112,15 @@ def run(
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     _print_summary(totals, settings)
+
+
+def _warm_up_run() -> None:
+    """What `ingest run` needs before its first batch and can do while the Prefect server starts: the flow's
+    imports and the extraction workers' fork server (which imports the extraction stages once, for all workers)."""
+    import flows.ingest_files  # noqa: F401 - the import is the point
+    from ingest.extract.workers import start_fork_server
+
+    start_fork_server()
 
 
 @contextmanager
