@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -89,20 +90,21 @@ def run(
     """Run the ingest flow over PATHs, reporting to PREFECT_API_URL, else a running `ingest ui`, else a temporary
     Prefect server. URLs are fetched (politely, conditionally when fetched before) by the fetch-urls flow and
     loaded the same way."""
+    from ingest.read.files import portable_path
+
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
-    with one_line_faults(settings, _warm_up_run), _setting("INGEST_ENRICH", enrich), Progress(
+    files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
+    warm_up = functools.partial(_warm_up_run, files, str(settings.warehouse), batch_size)
+    with _setting("INGEST_ENRICH", enrich), one_line_faults(settings, warm_up), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
-        from ingest.read.files import portable_path
 
         _watch_server(settings)
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
-        urls = [p for p in paths if p.startswith(("http://", "https://"))]
-        files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
         try:
             totals = ingest_files(files, str(settings.warehouse), batch_size) if files else {}
             if urls:
@@ -114,13 +116,16 @@ def run(
     _print_summary(totals, settings)
 
 
-def _warm_up_run() -> None:
-    """What `ingest run` needs before its first batch and can do while the Prefect server starts: the flow's
-    imports and the extraction workers' fork server (which imports the extraction stages once, for all workers)."""
-    import flows.ingest_files  # noqa: F401 - the import is the point
+def _warm_up_run(files: list[str], warehouse_path: str, batch_size: int | None) -> None:
+    """What `ingest run` can do while the Prefect server starts: the flow's imports, and the first batch handed
+    to the extraction workers (the flow takes them over; see `pipeline.start_extraction_early`)."""
+    from flows.ingest_files import run_settings
+    from ingest import pipeline
     from ingest.extract.workers import start_fork_server
 
-    start_fork_server()
+    if files:
+        pipeline.start_extraction_early(files, run_settings(warehouse_path, batch_size))
+    start_fork_server()  # when nothing was handed over: the workers' imports, done once, now
 
 
 @contextmanager
