@@ -48,7 +48,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def one_line_faults(settings: Settings, warm_up: Callable[[], None] | None = None) -> Iterator[None]:
     """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
     or full warehouse) end it with one line naming the cause and what to do, not a traceback. `warm_up` runs while
-    a temporary Prefect server starts (imports, worker start-up), so the two overlap."""
+    a temporary Prefect server starts."""
     from ingest.ops.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -117,15 +117,14 @@ def run(
 
 
 def _warm_up_run(files: list[str], warehouse_path: str, batch_size: int | None) -> None:
-    """What `ingest run` can do while the Prefect server starts: the flow's imports, and the first batch handed
-    to the extraction workers (the flow takes them over; see `pipeline.start_extraction_early`)."""
+    """While the Prefect server starts: the flow's imports, the first batch to the workers (the flow's, later)."""
     from flows.ingest_files import run_settings
     from ingest import pipeline
     from ingest.extract.workers import start_fork_server
 
     if files:
         pipeline.start_extraction_early(files, run_settings(warehouse_path, batch_size))
-    start_fork_server()  # when nothing was handed over: the workers' imports, done once, now
+    start_fork_server()  # when nothing was handed over: the workers' imports, once, now
 
 
 @contextmanager
