@@ -10,6 +10,11 @@ the file closed, and its entities ride in the next batch's window (the last ones
 batch costs one open, readers and other runs get the file between windows, and a run killed anywhere leaves only
 stage work that `ingest.warehouse.stage_state` finds and `finish_unfinished` completes.
 
+The extraction workers do not wait: the next batch's documents are handed to them before this batch's window
+(`extract_ahead`), so they are extracted while it is written, and a command can hand them the first batch while its
+Prefect server starts (`start_extraction_early`). What they produce is only collected by that batch's own
+transform, against the articles loaded by then, so nothing is written early and nothing is extracted twice.
+
 The order of the stages lives here; how each stage is called is the caller's: `stages(stage, *args)` is a plain
 call for library callers (`call_directly`) and a Prefect task run in the flows (`flows.stages`), which is how each
 stage shows in the Prefect UI with its retry policy. Each stage is a module-level function marked with its kind
@@ -33,7 +38,7 @@ import duckdb
 from ingest.dedupe import match as dedupe
 from ingest.entities.ner import Enricher, EnrichInput, EnrichmentResult, describe, inputs_from_articles
 from ingest.extract.clean import article_id_for
-from ingest.extract.workers import ExtractionPool
+from ingest.extract.workers import Ahead, ExtractionPool
 from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
 from ingest.ops import faults
 from ingest.read.files import ReadItem, read_inputs
@@ -73,11 +78,62 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+@dataclass(frozen=True)
+class HeadStart:
+    """A command's first batch, handed to extraction workers before its flow started (`start_extraction_early`)."""
+
+    settings: Settings
+    pool: ExtractionPool
+    ahead: Ahead
+
+
+_head_start: HeadStart | None = None
+
+
+def start_extraction_early(paths: Iterable[str | Path], settings: Settings) -> None:
+    """Hand the first batch of `paths` to extraction workers now, while the command waits for something else (its
+    Prefect server): the next `RunWorkers` with the same settings takes them over, and its first transform
+    collects what they extracted. Articles the warehouse holds already are not handed over; when it cannot tell
+    (the file is being written by another run), nothing is."""
+    global _head_start
+    first = next(file_batches(paths, settings), None)
+    loaded = _loaded_if_known(settings, first.items) if first is not None else None
+    if first is None or loaded is None:
+        return
+    documents = [item for item in first.items if isinstance(item, RawDocument)
+                 and article_id_for(item.document_id, item.source_uri) not in loaded]
+    if documents:
+        pool = ExtractionPool(settings)
+        _head_start = HeadStart(settings, pool, pool.submit_ahead(documents))
+
+
+def _loaded_if_known(settings: Settings, items: Sequence[ReadItem]) -> set[str] | None:
+    try:
+        return find_loaded(settings, items)
+    except duckdb.CatalogException:  # a new file the command created, not migrated yet: no articles
+        return set()
+    except (duckdb.Error, warehouse.WarehouseError):
+        return None
+
+
+def _take_head_start(settings: Settings) -> HeadStart | None:
+    """The head start made for these settings (taken once); one made for other settings is stopped."""
+    global _head_start
+    head, _head_start = _head_start, None
+    if head is not None and head.settings != settings:
+        head.pool.close()
+        return None
+    return head
+
+
 class RunWorkers:
-    """The worker processes a run keeps from its first batch to its end: extraction and NER (started on use)."""
+    """The worker processes a run keeps from its first batch to its end: extraction and NER (started on use).
+    Extraction workers a command started early for the same settings are taken over, with what they were given."""
 
     def __init__(self, settings: Settings, enricher: Enricher | None = None) -> None:
-        self.extraction = ExtractionPool(settings)
+        head = _take_head_start(settings)
+        self.extraction = head.pool if head is not None else ExtractionPool(settings)
+        self.first_ahead = head.ahead if head is not None else None  # for the first batch's transform
         self.enricher = enricher or Enricher(settings)
 
     def __enter__(self) -> RunWorkers:
@@ -148,8 +204,19 @@ def find_loaded(settings: Settings, items: Sequence[ReadItem]) -> set[str]:
 
 @stage("cpu")
 def transform_batch(settings: Settings, items: Sequence[ReadItem], loaded_article_ids: set[str],
-                    pool: ExtractionPool) -> BatchResult:
-    return transform(items, settings, loaded_article_ids, pool)
+                    pool: ExtractionPool, ahead: Ahead | None = None) -> BatchResult:
+    return transform(items, settings, loaded_article_ids, pool, ahead)
+
+
+def extract_ahead(pool: ExtractionPool, batch: Batch | None, before: BatchResult) -> Ahead | None:
+    """Hand the next batch's documents to the workers before this batch's window, so they are extracted while
+    it is written (which articles of it are loaded is known only after that window: `transform` then takes the
+    outcomes of those that are not, and extracts any it was not handed). Not after a batch that found articles
+    loaded already (a re-run going over what an earlier run did): the next one likely holds more of them."""
+    if batch is None or before.stage_counts.get("already_loaded"):
+        return None
+    documents = [item for item in batch.items if isinstance(item, RawDocument)]
+    return pool.submit_ahead(documents) if documents else None
 
 
 @stage("cpu")
@@ -217,11 +284,13 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         return totals
     loaded = run.stages(find_loaded, run.settings, batch.items)
     enrichment: EnrichmentResult | None = None
+    ahead, run.workers.first_ahead = run.workers.first_ahead, None
     number = 0
     while batch is not None:
         number += 1
-        result = run.stages(transform_batch, run.settings, list(batch.items), loaded, run.workers.extraction)
+        result = run.stages(transform_batch, run.settings, list(batch.items), loaded, run.workers.extraction, ahead)
         following = next(upcoming, None)
+        ahead = extract_ahead(run.workers.extraction, following, result)
         window = Window(result, batch.after_load, enrichment, following.items if following else None)
         outcome = run.stages(write_batch, run, window)
         batch_counts = Counter(result.stage_counts)
@@ -243,10 +312,10 @@ def file_batches(paths: Iterable[str | Path], settings: Settings) -> Iterator[Ba
 
 
 def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids: set[str],
-              pool: ExtractionPool | None = None) -> BatchResult:
+              pool: ExtractionPool | None = None, ahead: Ahead | None = None) -> BatchResult:
     """Extract and clean every document of a batch that is not loaded yet; count what happened at each stage.
     Documents are extracted on the worker processes of `pool` (a pool of its own when none is given): only there
-    is the per-page time limit enforced."""
+    is the per-page time limit enforced. Those `pool` was handed `ahead` of time are collected, not redone."""
     counts: Counter[str] = Counter()
     documents: list[RawDocument] = []
     rejects: list[Reject] = []
@@ -265,7 +334,7 @@ def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids:
             counts["already_loaded"] += 1
         else:
             documents.append(item)
-    outcomes = extract_documents(documents, settings, pool)
+    outcomes = extract_documents(documents, settings, pool, ahead)
     articles = [o for o in outcomes if isinstance(o, CleanArticle)]
     rejects += [o for o in outcomes if isinstance(o, Reject)]
     for reject in rejects:
@@ -276,13 +345,13 @@ def transform(items: Iterable[ReadItem], settings: Settings, loaded_article_ids:
                        warnings=tuple(warnings), stage_counts=dict(counts))
 
 
-def extract_documents(documents: Sequence[RawDocument], settings: Settings,
-                      pool: ExtractionPool | None = None) -> list[CleanArticle | Reject]:
+def extract_documents(documents: Sequence[RawDocument], settings: Settings, pool: ExtractionPool | None = None,
+                      ahead: Ahead | None = None) -> list[CleanArticle | Reject]:
     """Extract and clean on worker processes, each document under the time limit (`ingest reprocess` too)."""
     if not documents:
         return []
     if pool is not None:
-        return pool.run(documents)
+        return pool.run(documents, ahead)
     with ExtractionPool(settings) as own:
         return own.run(documents)
 

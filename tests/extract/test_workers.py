@@ -40,3 +40,34 @@ def test_a_page_past_the_time_limit_is_rejected_and_the_others_still_extracted(s
     timed_out = by_source["huge.html"]
     assert isinstance(timed_out, Reject) and timed_out.reason == "timeout" and timed_out.stage == "extract"
     assert all(isinstance(by_source[d.source_uri], CleanArticle) for d in documents if d is not huge)
+
+
+def test_documents_handed_ahead_are_collected_with_the_rest_in_order(settings: Settings) -> None:
+    documents = _documents(8)
+    with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
+        plain = pool.run(documents)
+        # handed ahead: the last five and one the batch never asks for (a document found loaded meanwhile)
+        ahead = pool.submit_ahead([*documents[3:], *_documents(9)[8:]])
+        collected = pool.run(documents, ahead)
+    assert collected == plain
+    assert all(result.ready() for _, result in ahead.started.values())  # taken from the workers, not redone later
+
+
+def test_documents_handed_to_a_pool_since_restarted_are_extracted_again(settings: Settings) -> None:
+    documents = _documents(4)
+    with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
+        ahead = pool.submit_ahead(documents)
+        pool.close()  # what a page past its time limit does: the workers and everything handed to them are gone
+        outcomes = pool.run(documents, ahead)
+    assert outcomes == [extract_and_clean(d, settings) for d in documents]
+
+
+def test_a_document_read_again_is_collected_unless_it_changed(settings: Settings) -> None:
+    documents = _documents(3)
+    again = [d.model_copy() for d in documents]  # the flow reads its inputs again after a command handed them over
+    changed = again[1].model_copy(update={"content": article_html(title="Rewritten").encode()})
+    with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
+        ahead = pool.submit_ahead(documents)
+        assert ahead.result_for(again[0]) is not None and ahead.result_for(changed) is None
+        outcomes = pool.run([again[0], changed, again[2]], ahead)
+    assert outcomes == [extract_and_clean(d, settings) for d in (again[0], changed, again[2])]

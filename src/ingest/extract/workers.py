@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from types import TracebackType
 
@@ -35,12 +36,54 @@ def _warm_up(_: int) -> None:
     """Runs in a worker: the module import it triggers is the point."""
 
 
+def _fork_server_context() -> multiprocessing.context.ForkServerContext:
+    # Not plain fork: the caller may run threads (Prefect does), which fork would copy mid-state. The fork server
+    # is a clean single-threaded process with the stages imported, so new workers start fast.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ingest.extract.workers"])
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server now (it imports the stages), ahead of the first batch: a command calls this
+    while it waits for something else (the Prefect server), so that import is off the run's critical path."""
+    from multiprocessing import forkserver
+
+    _fork_server_context()
+    forkserver.ensure_running()
+
+
+DocumentKey = tuple[str, str]
+
+
+def _key(document: RawDocument) -> DocumentKey:
+    return document.source_uri, document.document_id
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """Documents handed to the workers before their batch's turn (`ExtractionPool.submit_ahead`), so the workers
+    extract them while the caller does something else (writes the batch before, waits for the Prefect server).
+    `ExtractionPool.run` takes the outcomes of those it is then given (the same document, read again or not);
+    the others are never collected."""
+
+    generation: int  # the pool they were handed to: a pool restarted since (a timeout) lost them
+    started: dict[DocumentKey, tuple[RawDocument, AsyncResult[Outcome]]]
+
+    def result_for(self, document: RawDocument) -> AsyncResult[Outcome] | None:
+        document_and_result = self.started.get(_key(document))
+        if document_and_result is None or document_and_result[0] != document:  # read again and changed since
+            return None
+        return document_and_result[1]
+
+
 class ExtractionPool:
     """Worker processes started on first use and kept for the whole run; `close()` (or `with`) stops them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pool: Pool | None = None
+        self._generation = 0  # counts pool restarts: results handed to an earlier pool are gone
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -53,35 +96,43 @@ class ExtractionPool:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+            self._generation += 1
 
-    def run(self, documents: Sequence[RawDocument]) -> list[Outcome]:
-        """Every document goes through a worker, even in a small batch: only there can its time limit be enforced."""
+    def submit_ahead(self, documents: Sequence[RawDocument]) -> Ahead:
+        """Start extracting `documents` now, without waiting; `run` collects them (each under its time limit)."""
+        pool = self._ensure_pool()
+        return Ahead(self._generation, {_key(d): (d, pool.apply_async(_guarded, (d, self.settings)))
+                                        for d in documents})
+
+    def run(self, documents: Sequence[RawDocument], ahead: Ahead | None = None) -> list[Outcome]:
+        """Every document goes through a worker, even in a small batch: only there can its time limit be enforced.
+        Documents already handed over in `ahead` are not extracted twice."""
         outcomes: dict[int, Outcome] = {}
         pending = list(range(len(documents)))
+        started = ahead if ahead is not None and ahead.generation == self._generation else None
         while pending:
-            pending = self._run_round(documents, pending, outcomes)
+            pending = self._run_round(documents, pending, outcomes, started)
+            started = None  # a later round follows a restart: everything handed over before it is gone
         return [outcomes[i] for i in range(len(documents))]
 
     def _ensure_pool(self) -> Pool:
         if self._pool is None:
-            # Not plain fork: the caller may run threads (Prefect does), which fork would copy mid-state. The fork
-            # server is a clean single-threaded process with the stages imported, so new workers start fast.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["ingest.extract.workers"])
+            context = _fork_server_context()
             self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000)
             # Import the stages in every worker now, so start-up is not counted against the first page's limit.
             self._pool.map(_warm_up, range(self.settings.extraction_workers), chunksize=1)
         return self._pool
 
-    def _run_round(
-        self, documents: Sequence[RawDocument], indexes: list[int], outcomes: dict[int, Outcome]
-    ) -> list[int]:
+    def _run_round(self, documents: Sequence[RawDocument], indexes: list[int], outcomes: dict[int, Outcome],
+                   started: Ahead | None) -> list[int]:
         """Collect results in order; on a document past its time limit, reject it, restart the pool, and return
         the documents still unfinished so the next round redoes them."""
         pool = self._ensure_pool()
-        submitted: list[tuple[int, AsyncResult[Outcome]]] = [
-            (i, pool.apply_async(_guarded, (documents[i], self.settings))) for i in indexes
-        ]
+        def submit(document: RawDocument) -> AsyncResult[Outcome]:
+            handed = started.result_for(document) if started is not None else None
+            return handed or pool.apply_async(_guarded, (document, self.settings))
+
+        submitted = [(i, submit(documents[i])) for i in indexes]
         for position, (index, result) in enumerate(submitted):
             try:
                 outcomes[index] = result.get(timeout=self.settings.extract_timeout_seconds)
