@@ -59,3 +59,19 @@ def test_a_short_form_is_joined_only_when_it_is_a_person(gazetteer: Gazetteer) -
     town = local("Lincoln", "LOCATION", 5)
     names = [town, local("Abraham Lincoln", "PERSON", 2)]
     assert consolidate(names, gazetteer)[town.local_entity_id].name == "Lincoln"
+
+
+def test_an_organisation_short_form_joins_the_one_organisation_of_that_name(gazetteer: Gazetteer) -> None:
+    short, full = local("Scientology", "LOCATION", 16), local("Church of Scientology", "ORGANIZATION", 20)
+    decided = consolidate([short, full], gazetteer)
+    assert decided[short.local_entity_id].entity_id == full.local_entity_id
+    assert decided[short.local_entity_id].type == "ORGANIZATION"
+    second = local("Institute of Scientology", "ORGANIZATION", 1)
+    assert consolidate([short, full, second], gazetteer)[short.local_entity_id].name == "Scientology"
+
+
+def test_a_place_the_gazetteer_knows_stays_apart_from_organisations_of_it(gazetteer: Gazetteer) -> None:
+    place = local("Oslo", "LOCATION", 4)
+    assert gazetteer.lookup("Oslo") is not None
+    decided = consolidate([place, local("University of Oslo", "ORGANIZATION", 2)], gazetteer)
+    assert decided[place.local_entity_id].name == "Oslo"

@@ -53,6 +53,8 @@ _WORD = re.compile(r"\S+")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
+_TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
+_INNER_ARTICLE = re.compile(r"(?P<before>[\w.'-]+) the (?=[A-Z])")
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
 
@@ -109,7 +111,9 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         article = _ARTICLE.match(text[start:end])
         if article and article.end() < end - start:
             start += article.end()
+        start += _after_inner_article(text[start:end])
         end = start + trailing_role_cut(text[start:end])
+        end = start + _before_trailing_qualifier(text[start:end], gazetteer)
     possessive = _POSSESSIVE.search(text[start:end])
     if possessive:
         end = start + possessive.start()
@@ -127,6 +131,26 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
     if not_a_name(surface, entity_type):
         return None
     return start, end
+
+
+def _after_inner_article(surface: str) -> int:
+    """Where the name starts when a run-on span holds a lower-case "the" after a capitalised word: "Rathbun the
+    Scientology" (from "According to Rathbun the Scientology property") is "Scientology". An organisation or place
+    writes "the" only after a connector ("Bank of the West", "Party for the Animals")."""
+    match = _INNER_ARTICLE.search(surface)
+    if match is None or match.group("before").casefold() in _CONNECTORS:
+        return 0
+    return match.end()
+
+
+def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
+    """Where the name ends when a run-on span closes on a preposition and a nationality word: "Scientology on
+    French" (from "Scientology on French television") is "Scientology". A name may end "of Japan" or "on Iran",
+    which the gazetteer knows as places, but not "on French"."""
+    match = _TRAILING_QUALIFIER.search(surface)
+    if match is None or not _DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
+        return len(surface)
+    return match.start()
 
 
 def _after_lowercase_prefix(text: str, start: int) -> bool:
@@ -440,10 +464,9 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             for match in pattern.finditer(text):
                 source = "propagated"
                 if _overlaps(taken[fld], match.start(), match.end()):
-                    if not (model.type == "PERSON" and " " in surface
-                            and _inside_other_name(spans, fld, match.start(), match.end())):
+                    if not _nests(model, surface, text, [*spans, *added], fld, match.start(), match.end()):
                         continue
-                    source = "nested"  # "Andy Warhol" in "the Andy Warhol Foundation"
+                    source = "nested"  # "Andy Warhol" in "Andy Warhol Foundation", "Google" in "Google Science Fair"
                 added.append(Span(fld, match.start(), match.end(), None, model.type, source,
                                   model.gazetteer, model.name, model.wikidata_id, [surface]))
                 taken[fld].append((match.start(), match.end()))
@@ -451,8 +474,29 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     return added
 
 
+def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
+    """A name the article uses on its own, found again inside a longer organisation, place or event name: a
+    person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
+    namesake), an organisation or place that opens the longer name or follows a connector ("Google" in "Google
+    Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes ("Korea" in "South
+    Korea", "York" in "New York")."""
+    covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
+    if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
+                                                              for s in covering):
+        return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
+    if model.type == "PERSON":
+        return " " in surface
+    if model.type not in ("ORGANIZATION", "LOCATION"):
+        return False
+    outer = min((s.start for s in spans if s.field == fld and s.start < end and start < s.end), default=start)
+    before = text[outer:start].split()
+    return not before or before[-1].casefold() in _CONNECTORS
+
+
 def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
-    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end]
+    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end
+                and not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
+    # names nested inside this one ("Texas" in "University of Texas") do not cover it
     return bool(covering) and all(s.type in _NESTING_TYPES and s.start <= start and end <= s.end
                                   and (s.start, s.end) != (start, end) for s in covering)
 
