@@ -219,3 +219,27 @@ def test_a_name_a_qualifier_changes_or_the_longer_name_itself_is_not_nested(gaze
     mentions = resolve_body(text, doc, gazetteer)
     assert [m.surface for m in mentions if m.source == "nested"] == []
     assert by_surface(mentions)["Church"] == ("Church of Scientology", "ORGANIZATION")
+
+
+def test_an_acronym_defined_beside_its_name_is_one_entity_with_it(gazetteer: Gazetteer) -> None:
+    text = ("The Union of Rationalist Atheists and Agnostics (UAAR) sued. The secretary general of CEI (Italian "
+            "Episcopal Conference) replied, and UAAR answered.")
+    doc = spans(text, ("Union of Rationalist Atheists", "ORG"), ("Agnostics", "PERSON"), ("UAAR", "ORG"),
+                ("CEI", "ORG"), ("Italian", "NORP"))
+    found = {(m.surface, m.name, m.type) for m in resolve_body(text, doc, gazetteer)}
+    union = "Union of Rationalist Atheists and Agnostics"
+    assert found == {(union, union, "ORGANIZATION"), ("UAAR", union, "ORGANIZATION"),
+                     ("CEI", "Italian Episcopal Conference", "ORGANIZATION"),
+                     ("Italian Episcopal Conference", "Italian Episcopal Conference", "ORGANIZATION")}
+
+
+def test_a_short_form_inside_the_full_name_joins_it(gazetteer: Gazetteer) -> None:
+    text = "The Italian Supreme Court of Cassation ruled. The Supreme Court said the Court was right."
+    doc = spans(text, ("Italian Supreme Court of Cassation", "ORG"), ("Supreme Court", "ORG"), ("Court", "ORG"))
+    found = by_surface(resolve_body(text, doc, gazetteer))
+    assert found["Supreme Court"] == found["Court"] == ("Italian Supreme Court of Cassation", "ORGANIZATION")
+    text = "The Supreme Court of Canada and the Supreme Court Justices Association met. The Supreme Court said no."
+    doc = spans(text, ("Supreme Court of Canada", "ORG"), ("Supreme Court Justices Association", "ORG"),
+                ("Supreme Court", "ORG"))
+    assert by_surface(resolve_body(text, doc, gazetteer))["Supreme Court"] == ("Supreme Court of Canada",
+                                                                                "ORGANIZATION")

@@ -153,3 +153,59 @@ def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int
                 continue
         joined.append((start, end, label))
     return joined
+
+
+_PARENTHESISED_ACRONYM = re.compile(r"\((?P<acronym>[A-Z]{2,6})\)")
+_ACRONYM_BEFORE_PARENTHESES = re.compile(r"(?<![\w-])(?P<acronym>[A-Z]{2,6})\s*\((?P<inner>[^()\n]{4,120})\)")
+_NAME_WORD = re.compile(r"[\w'\u2019&.-]+")
+_NAME_FILLERS = frozenset({"of", "and", "for", "the", "de", "del", "della", "di", "du", "des", "la", "le", "&"})
+
+
+def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
+    """Acronyms the text defines beside their full name, as (name start, name end, acronym start, acronym end):
+    "Union of Rationalist Atheists and Agnostics (UAAR)", "CEI (Italian Episcopal Conference)". The capitals of
+    the name are the acronym's letters in any order, as a translated name keeps its original acronym ("Italian
+    Episcopal Conference" is the Conferenza Episcopale Italiana); standing side by side makes that safe."""
+    found = []
+    for match in _PARENTHESISED_ACRONYM.finditer(text):
+        name = _name_ending_at(text, match.start(), match["acronym"])
+        if name is not None:
+            found.append((*name, match.start("acronym"), match.end("acronym")))
+    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
+        words = list(_NAME_WORD.finditer(match["inner"]))
+        if words and _initials_match([w.group() for w in words], match["acronym"]):
+            offset = match.start("inner")
+            found.append((offset + words[0].start(), offset + words[-1].end(),
+                          match.start("acronym"), match.end("acronym")))
+    return found
+
+
+def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | None:
+    """The run of name words just before `stop` whose capitals spell `acronym` (in some order)."""
+    head = text[max(0, stop - 160):stop].rsplit("\n", 1)[-1]  # a name never runs across a line break
+    offset = stop - len(head)
+    words = list(_NAME_WORD.finditer(head))
+    capitals = 0
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index].group()
+        if word[:1].isupper():
+            capitals += 1
+        elif word.casefold() not in _NAME_FILLERS:
+            return None
+        if capitals == len(acronym):
+            chosen = [w.group() for w in words[index:]]
+            if _initials_match(chosen, acronym) and head[words[-1].end():].strip() == "":
+                return offset + words[index].start(), offset + words[-1].end()
+            return None
+    return None
+
+
+def _initials_match(words: list[str], acronym: str) -> bool:
+    """Every word a capitalised name word or a filler, the first and last capitalised, and the capitals'
+    initials the acronym's letters."""
+    if not words or not words[0][:1].isupper() or not words[-1][:1].isupper():
+        return False
+    if any(not w[:1].isupper() and w.casefold() not in _NAME_FILLERS for w in words):
+        return False
+    initials = [w[0] for w in words if w[:1].isupper()]
+    return sorted(initials) == sorted(acronym)

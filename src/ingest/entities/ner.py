@@ -42,7 +42,7 @@ LEAD_MIN_WORDS = 20
 _TITLE_OF = re.compile(r"\b(?:(?:Under-?)?[Ss]ecretary|Minister|Ministry|Department|Secretary-General|Commissioner"
                        r"|Director)\s+(?:of|for)\s+(?:the\s+)?$")
 
-MentionSource = Literal["model", "gazetteer", "propagated", "nested"]
+MentionSource = Literal["model", "gazetteer", "propagated", "nested", "expansion"]
 
 
 class EnrichInput(Record):

@@ -19,6 +19,7 @@ from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch,
 from ingest.entities.name_signals import (
     acronym,
     after_article,
+    defined_acronyms,
     is_given_name,
     looks_like_person,
     not_a_name,
@@ -259,6 +260,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     for span in spans:
         span.words = _name_words(texts[span.field][span.start:span.end])
         span.name = ""
+    spans = _define_acronyms(texts, spans)
     persons = _person_clusters(texts, spans)
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
@@ -403,33 +405,72 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
             span.type = full.type
 
 
+def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """An acronym defined beside its full name ("... Agnostics (UAAR)") is one entity with it; the full name
+    becomes one span, whatever pieces the model cut it into ("Italian" + nothing for "Italian Episcopal
+    Conference"). Names the gazetteer knows inside it stay as nested mentions."""
+    result = list(spans)
+    for fld, text in texts.items():
+        for name_start, name_end, acronym_start, acronym_end in defined_acronyms(text):
+            short = next((s for s in result if s.field == fld and (s.start, s.end) == (acronym_start, acronym_end)),
+                         None)
+            inside = [s for s in result if s.field == fld and s.start < name_end and name_start < s.end]
+            if (short is not None and short.gazetteer is not None) or any(
+                    s.start < name_start or name_end < s.end or (s.gazetteer and s.type != "LOCATION")
+                    for s in inside):
+                continue  # the reference already knows it, or the model found a longer name around it
+            entity_type = short.type if short is not None and short.type in ("ORGANIZATION", "LOCATION") \
+                else "ORGANIZATION"
+            name = normalise_surface(text[name_start:name_end])
+            exact = next((s for s in inside if (s.start, s.end) == (name_start, name_end)), None)
+            for span in inside:
+                result.remove(span)
+                if span.gazetteer is not None and span is not exact:
+                    span.source = "nested"  # "Texas" in "University of Texas (UT)"
+                    result.append(span)
+            result.append(Span(fld, name_start, name_end, exact.label if exact else None, entity_type,
+                               exact.source if exact else "expansion", None, name, None, _name_words(name)))
+            if short is None:
+                short = Span(fld, acronym_start, acronym_end, None, entity_type, "expansion")
+                result.append(short)
+            short.name, short.type, short.words = name, entity_type, [text[acronym_start:acronym_end]]
+    return result
+
+
 def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
     """"Church" or "Scientology" alone is the one "Church of Scientology" the article names, "Court" its
-    "Supreme Court", "State Department" its "US State Department"; with two candidates, neither."""
+    "Supreme Court", "State Department" its "US State Department", "Supreme Court" its "Italian Supreme Court of
+    Cassation"; with two candidates, neither. Longer short forms are settled first, so "Court" follows
+    "Supreme Court" to the name it stands for."""
     longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
-    for span in spans:
+    for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
         found: dict[str, Span] = {}
         for candidate in longer:
             if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
-                name = candidate.gazetteer.name if candidate.gazetteer else _display_name(texts[candidate.field],
-                                                                                          candidate)
-                found[name_key(name)] = candidate
+                found[name_key(_full_name(texts, candidate))] = candidate
         if len(found) == 1:
             full = next(iter(found.values()))
-            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
-            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
+            span.name = _full_name(texts, full)
+            span.wikidata_id = full.wikidata_id or (full.gazetteer.wikidata_id if full.gazetteer else None)
             span.type = "ORGANIZATION"
+
+
+def _full_name(texts: dict[str, str], span: Span) -> str:
+    return span.name or (span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span))
 
 
 def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
     short = [w.casefold() for w in span.words]
     words = [w.casefold() for w in full]
-    if len(short) > 1:  # a leading place dropped: "US State Department" -> "State Department"
-        prefix = full[:len(full) - len(short)]
-        return (words[-len(short):] == short and span.type == "ORGANIZATION"
-                and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in prefix))
+    if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
+        # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
+        return span.type == "ORGANIZATION" and any(
+            words[start:start + len(short)] == short
+            and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in full[:start])
+            and (start + len(short) == len(words) or words[start + len(short)] == "of")
+            for start in range(len(words) - len(short) + 1))
     word = short[0]
     if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
         return False
