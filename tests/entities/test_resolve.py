@@ -213,9 +213,9 @@ def test_organisations_and_places_inside_longer_names_are_nested_mentions(gazett
 
 def test_a_name_a_qualifier_changes_or_the_longer_name_itself_is_not_nested(gazetteer: Gazetteer) -> None:
     text = ("Korea beat Mexico. South Korea's coach spoke. The Church of Scientology denied it; the Church said "
-            "so.")
+            "so. North Korea fired into the North.")
     doc = spans(text, ("Korea", "GPE"), ("Mexico", "GPE"), ("South Korea", "GPE"), ("Church of Scientology", "ORG"),
-                ("Church", "ORG"))
+                ("Church", "ORG"), ("North Korea", "GPE"), ("North", "LOC"))
     mentions = resolve_body(text, doc, gazetteer)
     assert [m.surface for m in mentions if m.source == "nested"] == []
     assert by_surface(mentions)["Church"] == ("Church of Scientology", "ORGANIZATION")

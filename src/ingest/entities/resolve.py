@@ -520,7 +520,7 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
     person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
     namesake), an organisation or place that opens the longer name or follows a connector ("Google" in "Google
     Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes ("Korea" in "South
-    Korea", "York" in "New York")."""
+    Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North Korea")."""
     covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
     if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
@@ -529,9 +529,11 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
         return " " in surface
     if model.type not in ("ORGANIZATION", "LOCATION"):
         return False
-    outer = min((s.start for s in spans if s.field == fld and s.start < end and start < s.end), default=start)
-    before = text[outer:start].split()
-    return not before or before[-1].casefold() in _CONNECTORS
+    before = text[min(s.start for s in covering):start].split()
+    if before:
+        return before[-1].casefold() in _CONNECTORS
+    # opening the longer name: one unknown place word is a qualifier there ("North" in "North Korea")
+    return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
 
 
 def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
