@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from ingest.entities.evidence import retype_by_evidence
 from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.name_signals import join_adjacent
 from ingest.entities.resolve import (
@@ -27,7 +28,6 @@ from ingest.entities.resolve import (
     is_title,
     merge_gazetteer,
     resolve,
-    retype_by_evidence,
     trim_span,
 )
 from ingest.models import CleanArticle, Record, Reject

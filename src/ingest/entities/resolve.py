@@ -16,15 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.entities.name_signals import (
-    acronym,
-    after_article,
-    defined_acronyms,
-    is_given_name,
-    looks_like_person,
-    not_a_name,
-    trailing_role_cut,
-)
+from ingest.entities.name_signals import defined_acronyms, is_given_name, not_a_name, trailing_role_cut
 
 RESOLVER_VERSION = "resolve-2"
 
@@ -47,7 +39,7 @@ advisor aide negotiator official
 """
 TITLE_WORDS = frozenset(_TITLES.split())
 _CONNECTORS = frozenset({"of", "for", "to", "the", "and", "at", "in", "on"})
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
 _WORD = re.compile(r"\S+")
@@ -149,7 +141,7 @@ def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
     French" (from "Scientology on French television") is "Scientology". A name may end "of Japan" or "on Iran",
     which the gazetteer knows as places, but not "on French"."""
     match = _TRAILING_QUALIFIER.search(surface)
-    if match is None or not _DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
+    if match is None or not DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
         return len(surface)
     return match.start()
 
@@ -188,7 +180,7 @@ def _title_prefix_length(words: list[str], gazetteer: Gazetteer) -> int:
         elif (place := _place_length(words, index, gazetteer)) > 0:
             index += place
             cut = index if cut else 0
-        elif _DEMONYM.match(word):
+        elif DEMONYM.match(word):
             index += 1
         else:
             break
@@ -205,7 +197,7 @@ def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
     return 0
 
 
-def _name_words(surface: str) -> list[str]:
+def name_words(surface: str) -> list[str]:
     return [_POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
 
 
@@ -258,7 +250,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
 def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
     """Give every span of one article its canonical name, type, Wikidata id and entity id."""
     for span in spans:
-        span.words = _name_words(texts[span.field][span.start:span.end])
+        span.words = name_words(texts[span.field][span.start:span.end])
         span.name = ""
     spans = _define_acronyms(texts, spans)
     persons = _person_clusters(texts, spans)
@@ -279,27 +271,6 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
                  geonames_id=s.gazetteer.geonames_id if s.gazetteer and s.gazetteer.type == s.type else None)
         for s in sorted(spans, key=lambda s: (s.field != "title", s.start))
     ]
-
-
-def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
-    """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
-    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none; an acronym
-    no gazetteer knows as a place ("AI") is not one."""
-    not_persons = {texts[s.field][s.start:s.end] for s in spans
-                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
-                   and after_article(texts[s.field], s.start, s.end)}
-    kept = []
-    for span in spans:
-        surface = texts[span.field][span.start:span.end]
-        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
-            continue
-        unlinked = span.gazetteer is None
-        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
-            span.type = "PERSON"
-        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
-            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
-        kept.append(span)
-    return kept
 
 
 def _display_name(text: str, span: Span) -> str:
@@ -429,7 +400,7 @@ def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                     span.source = "nested"  # "Texas" in "University of Texas (UT)"
                     result.append(span)
             result.append(Span(fld, name_start, name_end, exact.label if exact else None, entity_type,
-                               exact.source if exact else "expansion", None, name, None, _name_words(name)))
+                               exact.source if exact else "expansion", None, name, None, name_words(name)))
             if short is None:
                 short = Span(fld, acronym_start, acronym_end, None, entity_type, "expansion")
                 result.append(short)
@@ -468,7 +439,7 @@ def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
         # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
         return span.type == "ORGANIZATION" and any(
             words[start:start + len(short)] == short
-            and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in full[:start])
+            and all(DEMONYM.match(w) or _is_place(w, gazetteer) for w in full[:start])
             and (start + len(short) == len(words) or words[start + len(short)] == "of")
             for start in range(len(words) - len(short) + 1))
     word = short[0]

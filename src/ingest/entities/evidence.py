@@ -1,0 +1,61 @@
+"""Types and spans the article's own text settles, before resolution: what the small model got wrong that the
+same article shows plainly. Every rule reads only the article at hand and general signals (name_signals)."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.entities.name_signals import acronym, after_article, is_given_name, looks_like_person
+from ingest.entities.resolve import DEMONYM, Span, name_words
+
+_ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
+
+
+def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """A span named like a person ("Dean Kamen" typed ORG) is a person; a single word the model calls a person
+    but the text calls "the X" anywhere ("the Hajj") is none, nor a group "the X" that names no people ("the
+    Zeitgeist"); an acronym no gazetteer knows as a place ("AI") is not one; a person span opening with the
+    surname of a person the article names in full is that person ("Warhol Polaroid" -> "Warhol")."""
+    not_persons = {texts[s.field][s.start:s.end] for s in spans
+                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
+                   and after_article(texts[s.field], s.start, s.end)}
+    surnames = _full_name_surnames(texts, spans)
+    kept = []
+    for span in spans:
+        surface = texts[span.field][span.start:span.end]
+        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
+            continue
+        if span.type == "GROUP" and _names_no_group(texts[span.field], span.start, span.end):
+            continue
+        unlinked = span.gazetteer is None
+        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
+            span.type = "PERSON"
+        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
+            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
+        elif span.type == "PERSON" and unlinked:
+            span.end = span.start + _surname_led_length(surface, surnames)
+        kept.append(span)
+    return kept
+
+
+def _full_name_surnames(texts: dict[str, str], spans: list[Span]) -> set[str]:
+    """Surnames of the persons the article names in full, given name first ("Andy Warhol")."""
+    names = (name_words(texts[s.field][s.start:s.end]) for s in spans if s.type == "PERSON")
+    return {words[-1] for words in names if len(words) >= 2 and is_given_name(words[0])}
+
+
+def _surname_led_length(surface: str, surnames: set[str]) -> int:
+    """"Warhol Polaroid" (the model ran a surname into the next capitalised word) is "Warhol" when the article
+    names someone "... Warhol" and "Warhol" is no given name; "Warhol Polaroid" as a full name it keeps."""
+    words = surface.split()
+    if len(words) < 2 or words[0] not in surnames or is_given_name(words[0]) or words[-1] in surnames:
+        return len(surface)
+    return len(words[0])
+
+
+def _names_no_group(text: str, start: int, end: int) -> bool:
+    """"The Zeitgeist": a group of people after "the" is plural or a nationality ("the Belgians", "the French",
+    "the Taliban"); one singular word that is neither is a thing the model took for a group."""
+    surface = text[start:end]
+    return (" " not in surface and _ARTICLE_BEFORE.search(text[max(0, start - 6):start]) is not None
+            and not surface.endswith("s") and not DEMONYM.match(surface))
