@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.entities.evidence import retype_by_evidence
+from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.resolve import LABEL_TYPES, Span
 
@@ -51,3 +51,11 @@ def test_person_shaped_and_acronym_places_are_retyped() -> None:
     text = "Inventor Dean Kamen spoke about AI in Boston."
     found = kept(text, ("Dean Kamen", "ORG"), ("AI", "GPE"), ("Boston", "GPE"))
     assert found == [("Dean Kamen", "PERSON"), ("AI", "ORGANIZATION"), ("Boston", "LOCATION")]
+
+
+def test_two_compass_words_before_one_place_are_two_places() -> None:
+    text = "Fire between North and South Korea. Trade between Bosnia and Herzegovina and North Macedonia."
+    spans = model_spans(text, ("North and South Korea", "GPE"), ("Bosnia and Herzegovina", "GPE"),
+                        ("North Macedonia", "GPE"))
+    found = [text[s.start:s.end] for s in split_coordinated_places({"body": text}, spans)]
+    assert found == ["North", "South Korea", "Bosnia and Herzegovina", "North Macedonia"]

@@ -243,3 +243,15 @@ def test_a_short_form_inside_the_full_name_joins_it(gazetteer: Gazetteer) -> Non
                 ("Supreme Court", "ORG"))
     assert by_surface(resolve_body(text, doc, gazetteer))["Supreme Court"] == ("Supreme Court of Canada",
                                                                                 "ORGANIZATION")
+
+
+def test_the_north_and_the_south_are_the_places_the_article_names(gazetteer: Gazetteer) -> None:
+    text = "North Korea shelled after North and South Korea traded fire. The South fired back into the North."
+    doc = spans(text, ("North Korea", "GPE"), ("North and South Korea", "GPE"), ("South", "LOC"), ("North", "LOC"))
+    mentions = resolve_body(text, doc, gazetteer)
+    names = [(m.surface, m.name) for m in mentions if m.source == "model"]
+    assert names == [("North Korea", "North Korea"), ("North", "North Korea"), ("South Korea", "South Korea"),
+                     ("South", "South Korea"), ("North", "North Korea")]
+    text = "North Korea and North Macedonia met. The North said no."
+    doc = spans(text, ("North Korea", "GPE"), ("North Macedonia", "GPE"), ("North", "LOC"))
+    assert by_surface(resolve_body(text, doc, gazetteer))["North"] == ("North", "LOCATION")

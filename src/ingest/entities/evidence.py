@@ -8,6 +8,8 @@ import re
 from ingest.entities.name_signals import acronym, after_article, is_given_name, looks_like_person
 from ingest.entities.resolve import DEMONYM, Span, name_words
 
+_COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
+_COORDINATED_COMPASS = re.compile(rf"(?P<first>{_COMPASS_WORD}) and (?P<second>{_COMPASS_WORD} [A-Z]\S+)")
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
 
 
@@ -36,6 +38,25 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             span.end = span.start + _surname_led_length(surface, surnames)
         kept.append(span)
     return kept
+
+
+def split_coordinated_places(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """"North and South Korea" is two places, "North" (Korea) and "South Korea": a place span joining two
+    compass words before one name is cut in two, so each half can join the place it stands for."""
+    result = []
+    for span in spans:
+        match = _COORDINATED_COMPASS.fullmatch(texts[span.field][span.start:span.end])
+        if span.type != "LOCATION" or match is None:
+            result.append(span)
+            continue
+        first_end, second_start = span.start + match.end("first"), span.start + match.start("second")
+        result.append(Span(span.field, span.start, first_end, span.label, span.type, span.source))
+        known = next((s for s in spans if (s.field, s.start, s.end) == (span.field, second_start, span.end)), None)
+        if known is None:  # else the gazetteer found it inside the coordination: it is no longer nested
+            result.append(Span(span.field, second_start, span.end, span.label, span.type, span.source))
+        else:
+            known.source, known.label = span.source, span.label
+    return result
 
 
 def _full_name_surnames(texts: dict[str, str], spans: list[Span]) -> set[str]:

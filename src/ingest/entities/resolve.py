@@ -48,6 +48,7 @@ _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
 _TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
 _INNER_ARTICLE = re.compile(r"(?P<before>[\w.'-]+) the (?=[A-Z])")
+_COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
 
@@ -413,28 +414,30 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     "Supreme Court", "State Department" its "US State Department", "Supreme Court" its "Italian Supreme Court of
     Cassation"; with two candidates, neither. Longer short forms are settled first, so "Court" follows
     "Supreme Court" to the name it stands for."""
-    longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
+    longer = [s for s in spans if s.type in ("ORGANIZATION", "LOCATION") and len(s.words) >= 2]
     for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
         found: dict[str, Span] = {}
         for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer):
                 found[name_key(_full_name(texts, candidate))] = candidate
         if len(found) == 1:
             full = next(iter(found.values()))
             span.name = _full_name(texts, full)
             span.wikidata_id = full.wikidata_id or (full.gazetteer.wikidata_id if full.gazetteer else None)
-            span.type = "ORGANIZATION"
+            span.type = full.type
 
 
 def _full_name(texts: dict[str, str], span: Span) -> str:
     return span.name or (span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span))
 
 
-def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
+def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer) -> bool:
     short = [w.casefold() for w in span.words]
-    words = [w.casefold() for w in full]
+    full, words = candidate.words, [w.casefold() for w in candidate.words]
+    if candidate.type == "LOCATION":  # "the North" for the one "North Korea" the article names
+        return span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
     if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
         # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
         return span.type == "ORGANIZATION" and any(
