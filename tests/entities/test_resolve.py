@@ -255,3 +255,15 @@ def test_the_north_and_the_south_are_the_places_the_article_names(gazetteer: Gaz
     text = "North Korea and North Macedonia met. The North said no."
     doc = spans(text, ("North Korea", "GPE"), ("North Macedonia", "GPE"), ("North", "LOC"))
     assert by_surface(resolve_body(text, doc, gazetteer))["North"] == ("North", "LOCATION")
+
+
+def test_a_name_with_two_letters_swapped_is_the_name_misspelt(gazetteer: Gazetteer) -> None:
+    text = "The United Nations objected; the Untied Nations and the Unitde Nations said so. The Untied Stats agreed."
+    doc = spans(text, ("United Nations", "ORG"), ("Untied Nations", "ORG"), ("Unitde Nations", "ORG"),
+                ("Untied Stats", "ORG"))
+    found = {(m.surface, m.name) for m in resolve_body(text, doc, gazetteer)}
+    assert ("Untied Nations", "United Nations") in found and ("Unitde Nations", "United Nations") in found
+    assert ("Untied Stats", "Untied Stats") in found  # two letters apart from "United States" is no typo here
+    text = "Alan Smith met Alan Simth."  # persons' spellings are their own
+    doc = spans(text, ("Alan Smith", "PERSON"), ("Alan Simth", "PERSON"))
+    assert {m.name for m in resolve_body(text, doc, gazetteer)} == {"Alan Smith", "Alan Simth"}

@@ -263,6 +263,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
             span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
+    _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
     return [
@@ -520,6 +521,30 @@ def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> boo
 
 def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in intervals)
+
+
+def _join_transposed_names(spans: list[Span]) -> None:
+    """"The Untied Nations" beside "the United Nations": a long organisation or place name that is another name
+    of the article with two adjacent letters swapped is that name misspelt; it joins the one the gazetteer knows,
+    else the one named more often (with a tie, neither)."""
+    named = [s for s in spans if s.type in ("ORGANIZATION", "LOCATION") and " " in s.name and len(s.name) >= 10]
+    counts = Counter(s.name for s in named)
+    linked = {s.name for s in named if s.gazetteer is not None}
+    for span in named:
+        for other in counts:
+            if (other in linked, counts[other]) > (span.name in linked, counts[span.name]) \
+                    and _one_transposition(span.name, other):
+                span.name, span.type, span.gazetteer = other, next(s.type for s in named if s.name == other), None
+                span.wikidata_id = next((s.wikidata_id for s in named if s.name == other and s.wikidata_id), None)
+                break
+
+
+def _one_transposition(first: str, second: str) -> bool:
+    if len(first) != len(second):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and first[differ[0]] == second[differ[1]] and first[differ[1]] == second[differ[0]])
 
 
 def _vote_types(spans: list[Span]) -> None:
