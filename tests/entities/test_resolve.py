@@ -56,6 +56,10 @@ def by_surface(mentions: list[Resolved]) -> dict[str, tuple[str, str]]:
     ("Scientology on French", "ORGANIZATION", "Scientology"),  # "... against Scientology on French television"
     ("Conference on Iran", "ORGANIZATION", "Conference on Iran"),
     ("Bank of Japan", "ORGANIZATION", "Bank of Japan"),
+    ("International Space Station Image", "LOCATION", "International Space Station"),  # a caption's credit
+    ("Getty Images", "ORGANIZATION", "Getty Images"),
+    ("Read More", "ORGANIZATION", None),
+    ("Share", "PERSON", None),
 ])
 def test_trim_span_keeps_only_the_name(span: str, entity_type: str, expected: str | None,
                                        gazetteer: Gazetteer) -> None:

@@ -39,6 +39,13 @@ spokesperson speaker chairman chairwoman ceo founder coach manager professor eme
 detective inspector superintendent constable councillor councilor lawmaker legislator mr mrs ms dr sir dame
 """
 _PERSONAL_ROLES = frozenset(_PERSONAL_ROLE_WORDS.split())
+# Words a page prints beside names (captions, buttons, menus); alone, or trailing a caption, they name nothing.
+_CAPTION_WORDS = frozenset({"image", "photo", "video", "caption", "credit", "file", "advertisement"})
+_PAGE_WORD_LIST = """
+images photos videos share print email comment comments click subscribe gallery slideshow read more login
+sign up menu search home next previous related tags follow listen watch download advertisements sponsored
+"""
+_PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
 
 
 @cache
@@ -92,7 +99,19 @@ def not_a_name(surface: str, entity_type: str) -> bool:
         return True  # "Pro-Beijing", "Anti-Trump", "Pan-democrat": an attitude or a camp, not a name
     if entity_type in ("PERSON", "LOCATION") and any(_MIXED_TOKEN.fullmatch(w.strip(".,'")) for w in words):
         return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
+    if all(w.strip(".,:;'\"").casefold() in _PAGE_WORDS for w in words):
+        return True  # "Image", "Share", "Read More": the page's furniture, not a name
     return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def trailing_caption_cut(surface: str) -> int:
+    """Where a name ends when a caption word the page put after it runs into the span: "International Space
+    Station Image" is "International Space Station" ("Getty Images", plural, is a name and stays)."""
+    words = list(re.finditer(r"\S+", surface))
+    keep = len(words)
+    while keep > 1 and words[keep - 1].group().strip(".,:;").casefold() in _CAPTION_WORDS:
+        keep -= 1
+    return words[keep - 1].end() if words and keep < len(words) else len(surface)
 
 
 def _is_role(word: str) -> bool:

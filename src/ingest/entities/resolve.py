@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.entities.name_signals import defined_acronyms, is_given_name, not_a_name, trailing_role_cut
+from ingest.entities.name_signals import (
+    defined_acronyms,
+    is_given_name,
+    not_a_name,
+    trailing_caption_cut,
+    trailing_role_cut,
+)
 
 RESOLVER_VERSION = "resolve-2"
 
@@ -108,6 +114,7 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         start += _after_inner_article(text[start:end])
         end = start + trailing_role_cut(text[start:end])
         end = start + _before_trailing_qualifier(text[start:end], gazetteer)
+    end = start + trailing_caption_cut(text[start:end])
     possessive = _POSSESSIVE.search(text[start:end])
     if possessive:
         end = start + possessive.start()
