@@ -24,7 +24,7 @@ from ingest.entities.name_signals import (
     trailing_role_cut,
 )
 
-RESOLVER_VERSION = "resolve-2"
+RESOLVER_VERSION = "resolve-3"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
