@@ -217,9 +217,10 @@ def test_organisations_and_places_inside_longer_names_are_nested_mentions(gazett
 
 def test_a_name_a_qualifier_changes_or_the_longer_name_itself_is_not_nested(gazetteer: Gazetteer) -> None:
     text = ("Korea beat Mexico. South Korea's coach spoke. The Church of Scientology denied it; the Church said "
-            "so. North Korea fired into the North.")
+            "so. North Korea fired into the North. Social Media grew; Social Media Marketing too.")
     doc = spans(text, ("Korea", "GPE"), ("Mexico", "GPE"), ("South Korea", "GPE"), ("Church of Scientology", "ORG"),
-                ("Church", "ORG"), ("North Korea", "GPE"), ("North", "LOC"))
+                ("Church", "ORG"), ("North Korea", "GPE"), ("North", "LOC"), ("Social Media", "ORG"),
+                ("Social Media Marketing", "ORG"))
     mentions = resolve_body(text, doc, gazetteer)
     assert [m.surface for m in mentions if m.source == "nested"] == []
     assert by_surface(mentions)["Church"] == ("Church of Scientology", "ORGANIZATION")
@@ -235,6 +236,9 @@ def test_an_acronym_defined_beside_its_name_is_one_entity_with_it(gazetteer: Gaz
     assert found == {(union, union, "ORGANIZATION"), ("UAAR", union, "ORGANIZATION"),
                      ("CEI", "Italian Episcopal Conference", "ORGANIZATION"),
                      ("Italian Episcopal Conference", "Italian Episcopal Conference", "ORGANIZATION")}
+    text = "Search Engine Optimization (SEO) helps. The Obesity Medicine Association (OMA) met."
+    doc = spans(text, ("Obesity Medicine Association", "ORG"))  # the model called neither acronym anything
+    assert {m.surface for m in resolve_body(text, doc, gazetteer)} == {"Obesity Medicine Association"}
 
 
 def test_a_short_form_inside_the_full_name_joins_it(gazetteer: Gazetteer) -> None:

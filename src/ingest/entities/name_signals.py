@@ -192,7 +192,8 @@ def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
             found.append((*name, match.start("acronym"), match.end("acronym")))
     for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
         words = list(_NAME_WORD.finditer(match["inner"]))
-        if words and _initials_match([w.group() for w in words], match["acronym"]):
+        spaced = all(match["inner"][a.end():b.start()] == " " for a, b in zip(words, words[1:], strict=False))
+        if words and spaced and _initials_match([w.group() for w in words], match["acronym"]):
             offset = match.start("inner")
             found.append((offset + words[0].start(), offset + words[-1].end(),
                           match.start("acronym"), match.end("acronym")))
@@ -211,6 +212,8 @@ def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | Non
             capitals += 1
         elif word.casefold() not in _NAME_FILLERS:
             return None
+        if index < len(words) - 1 and head[words[index].end():words[index + 1].start()] != " ":
+            return None  # name words stand one space apart: not "Amazon (AMZN) Web Services"
         if capitals == len(acronym):
             chosen = [w.group() for w in words[index:]]
             if _initials_match(chosen, acronym) and head[words[-1].end():].strip() == "":

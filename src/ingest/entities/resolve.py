@@ -386,21 +386,21 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
 
 
 def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
-    """An acronym defined beside its full name ("... Agnostics (UAAR)") is one entity with it; the full name
-    becomes one span, whatever pieces the model cut it into ("Italian" + nothing for "Italian Episcopal
-    Conference"). Names the gazetteer knows inside it stay as nested mentions."""
+    """An acronym the model takes for an organisation or place, defined beside its full name ("... Agnostics
+    (UAAR)"), is one entity with it; the full name becomes one span, whatever pieces the model cut it into
+    ("Italian" + nothing for "Italian Episcopal Conference"). Names the gazetteer knows inside it stay nested."""
     result = list(spans)
     for fld, text in texts.items():
         for name_start, name_end, acronym_start, acronym_end in defined_acronyms(text):
             short = next((s for s in result if s.field == fld and (s.start, s.end) == (acronym_start, acronym_end)),
                          None)
             inside = [s for s in result if s.field == fld and s.start < name_end and name_start < s.end]
-            if (short is not None and short.gazetteer is not None) or any(
+            if short is None or short.gazetteer is not None or short.type not in ("ORGANIZATION", "LOCATION") or any(
                     s.start < name_start or name_end < s.end or (s.gazetteer and s.type != "LOCATION")
                     for s in inside):
-                continue  # the reference already knows it, or the model found a longer name around it
-            entity_type = short.type if short is not None and short.type in ("ORGANIZATION", "LOCATION") \
-                else "ORGANIZATION"
+                continue  # not an organisation's or place's acronym to the model ("SEO (Search Engine
+                # Optimization)" is a thing), the reference knows it, or the model found a longer name around it
+            entity_type = short.type
             name = normalise_surface(text[name_start:name_end])
             exact = next((s for s in inside if (s.start, s.end) == (name_start, name_end)), None)
             for span in inside:
@@ -410,10 +410,7 @@ def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                     result.append(span)
             result.append(Span(fld, name_start, name_end, exact.label if exact else None, entity_type,
                                exact.source if exact else "expansion", None, name, None, name_words(name)))
-            if short is None:
-                short = Span(fld, acronym_start, acronym_end, None, entity_type, "expansion")
-                result.append(short)
-            short.name, short.type, short.words = name, entity_type, [text[acronym_start:acronym_end]]
+            short.name, short.words = name, [text[acronym_start:acronym_end]]
     return result
 
 
@@ -500,17 +497,18 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
 def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
     """A name the article uses on its own, found again inside a longer organisation, place or event name: a
     person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
-    namesake), an organisation or place that opens the longer name or follows a connector ("Google" in "Google
-    Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes ("Korea" in "South
-    Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North Korea")."""
+    namesake), a one-word or known organisation or place that opens the longer name or follows a connector
+    ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
+    ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
+    Korea")."""
     covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
     if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
         return " " in surface
-    if model.type not in ("ORGANIZATION", "LOCATION"):
-        return False
+    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None):
+        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
     before = text[min(s.start for s in covering):start].split()
     if before:
         return before[-1].casefold() in _CONNECTORS
