@@ -59,3 +59,9 @@ def test_two_compass_words_before_one_place_are_two_places() -> None:
                         ("North Macedonia", "GPE"))
     found = [text[s.start:s.end] for s in split_coordinated_places({"body": text}, spans)]
     assert found == ["North", "South Korea", "Bosnia and Herzegovina", "North Macedonia"]
+
+
+def test_an_organisation_run_on_from_a_known_surname_starts_after_it() -> None:
+    text = "Mark Rathbun left. According to Rathbun the Scientology property was sold. Rent the Runway grew."
+    found = kept(text, ("Mark Rathbun", "PERSON"), ("Rathbun the Scientology", "ORG"), ("Rent the Runway", "ORG"))
+    assert found == [("Mark Rathbun", "PERSON"), ("Scientology", "ORGANIZATION"), ("Rent the Runway", "ORGANIZATION")]

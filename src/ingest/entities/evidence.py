@@ -10,6 +10,7 @@ from ingest.entities.resolve import DEMONYM, Span, name_words
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
 _COORDINATED_COMPASS = re.compile(rf"(?P<first>{_COMPASS_WORD}) and (?P<second>{_COMPASS_WORD} [A-Z]\S+)")
+_PERSON_THEN_ARTICLE = re.compile(r"(?P<person>[\w'-]+) the (?=[A-Z])")
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
 
 
@@ -17,7 +18,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """A span named like a person ("Dean Kamen" typed ORG) is a person; a single word the model calls a person
     but the text calls "the X" anywhere ("the Hajj") is none, nor a group "the X" that names no people ("the
     Zeitgeist"); an acronym no gazetteer knows as a place ("AI") is not one; a person span opening with the
-    surname of a person the article names in full is that person ("Warhol Polaroid" -> "Warhol")."""
+    surname of a person the article names in full is that person ("Warhol Polaroid" -> "Warhol"), and an
+    organisation run on from such a surname starts after it ("Rathbun the Scientology")."""
     not_persons = {texts[s.field][s.start:s.end] for s in spans
                    if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
                    and after_article(texts[s.field], s.start, s.end)}
@@ -36,6 +38,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
         elif span.type == "PERSON" and unlinked:
             span.end = span.start + _surname_led_length(surface, surnames)
+        elif span.type in ("ORGANIZATION", "LOCATION") and unlinked:
+            span.start += _after_person_and_article(surface, surnames)
         kept.append(span)
     return kept
 
@@ -72,6 +76,13 @@ def _surname_led_length(surface: str, surnames: set[str]) -> int:
     if len(words) < 2 or words[0] not in surnames or is_given_name(words[0]) or words[-1] in surnames:
         return len(surface)
     return len(words[0])
+
+
+def _after_person_and_article(surface: str, surnames: set[str]) -> int:
+    """"Rathbun the Scientology" (from "According to Rathbun the Scientology property", a comma missing) is
+    "Scientology" when the article names someone "... Rathbun"; "Rent the Runway" stays whole."""
+    match = _PERSON_THEN_ARTICLE.match(surface)
+    return match.end() if match is not None and match.group("person") in surnames else 0
 
 
 def _names_no_group(text: str, start: int, end: int) -> bool:

@@ -40,10 +40,11 @@ detective inspector superintendent constable councillor councilor lawmaker legis
 """
 _PERSONAL_ROLES = frozenset(_PERSONAL_ROLE_WORDS.split())
 # Words a page prints beside names (captions, buttons, menus); alone, or trailing a caption, they name nothing.
-_CAPTION_WORDS = frozenset({"image", "photo", "video", "caption", "credit", "file", "advertisement"})
+# Not "Video", "File" or "Credit" among the trailing ones: "Prime Video", "Direct File", "Child Tax Credit" are names.
+_CAPTION_WORDS = frozenset({"image", "photo", "caption", "advertisement"})
 _PAGE_WORD_LIST = """
-images photos videos share print email comment comments click subscribe gallery slideshow read more login
-sign up menu search home next previous related tags follow listen watch download advertisements sponsored
+video credit file images photos videos share print email comment comments click subscribe gallery slideshow read
+more login sign up menu search home next previous related tags follow listen watch download advertisements sponsored
 """
 _PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
 

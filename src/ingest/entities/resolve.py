@@ -53,7 +53,6 @@ _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
 _TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
-_INNER_ARTICLE = re.compile(r"(?P<before>[\w.'-]+) the (?=[A-Z])")
 _COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
@@ -111,7 +110,6 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         article = _ARTICLE.match(text[start:end])
         if article and article.end() < end - start:
             start += article.end()
-        start += _after_inner_article(text[start:end])
         end = start + trailing_role_cut(text[start:end])
         end = start + _before_trailing_qualifier(text[start:end], gazetteer)
     end = start + trailing_caption_cut(text[start:end])
@@ -132,16 +130,6 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
     if not_a_name(surface, entity_type):
         return None
     return start, end
-
-
-def _after_inner_article(surface: str) -> int:
-    """Where the name starts when a run-on span holds a lower-case "the" after a capitalised word: "Rathbun the
-    Scientology" (from "According to Rathbun the Scientology property") is "Scientology". An organisation or place
-    writes "the" only after a connector ("Bank of the West", "Party for the Animals")."""
-    match = _INNER_ARTICLE.search(surface)
-    if match is None or match.group("before").casefold() in _CONNECTORS:
-        return 0
-    return match.end()
 
 
 def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
@@ -372,7 +360,7 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
     """"KPA" is the "Korean People's Army" named elsewhere in the article."""
     expansions: dict[str, Span] = {}
     for span in spans:
-        if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP"):
+        if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP", "LAW"):
             expansions.setdefault(_initials(_ARTICLE.sub("", " ".join(span.words)).split()), span)
     for span in spans:
         surface = texts[span.field][span.start:span.end].replace(".", "")
@@ -400,9 +388,10 @@ def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                     for s in inside):
                 continue  # not an organisation's or place's acronym to the model ("SEO (Search Engine
                 # Optimization)" is a thing), the reference knows it, or the model found a longer name around it
-            entity_type = short.type
             name = normalise_surface(text[name_start:name_end])
             exact = next((s for s in inside if (s.start, s.end) == (name_start, name_end)), None)
+            # the full name's own type when the model gave it one of a named thing ("Affordable Care Act" a LAW)
+            entity_type = exact.type if exact is not None and exact.type not in ("PERSON", "GROUP") else short.type
             for span in inside:
                 result.remove(span)
                 if span.gazetteer is not None and span is not exact:
@@ -410,7 +399,7 @@ def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                     result.append(span)
             result.append(Span(fld, name_start, name_end, exact.label if exact else None, entity_type,
                                exact.source if exact else "expansion", None, name, None, name_words(name)))
-            short.name, short.words = name, [text[acronym_start:acronym_end]]
+            short.name, short.type, short.words = name, entity_type, [text[acronym_start:acronym_end]]
     return result
 
 
@@ -424,8 +413,9 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
         found: dict[str, Span] = {}
+        definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
         for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer):
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite):
                 found[name_key(_full_name(texts, candidate))] = candidate
         if len(found) == 1:
             full = next(iter(found.values()))
@@ -438,7 +428,9 @@ def _full_name(texts: dict[str, str], span: Span) -> str:
     return span.name or (span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span))
 
 
-def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer) -> bool:
+def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool) -> bool:
+    """Whether `span` can stand for `candidate`; a trailing "of ..." may be dropped only by a form written with
+    "the" ("the Supreme Court"), as a name standing alone ("Blue Cross Blue Shield") is its own."""
     short = [w.casefold() for w in span.words]
     full, words = candidate.words, [w.casefold() for w in candidate.words]
     if candidate.type == "LOCATION":  # "the North" for the one "North Korea" the article names
@@ -448,7 +440,7 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer) -> bool:
         return span.type == "ORGANIZATION" and any(
             words[start:start + len(short)] == short
             and all(DEMONYM.match(w) or _is_place(w, gazetteer) for w in full[:start])
-            and (start + len(short) == len(words) or words[start + len(short)] == "of")
+            and (start + len(short) == len(words) or (definite and words[start + len(short)] == "of"))
             for start in range(len(words) - len(short) + 1))
     word = short[0]
     if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
