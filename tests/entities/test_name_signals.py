@@ -86,6 +86,8 @@ def test_role_words_trailing_an_organisation_are_cut_off() -> None:
     ("Korean People's\nArmy (KPA) fired", []),  # a name never runs across a line break
     ("giants: Amazon (AMZN) Web Services (AWS); Microsoft", []),  # name words stand one space apart
     ("the AEC (Architecture, Engineering, and Construction) field", []),
+    ("indexed in MEDLINE and PubMed Central (PMC) and", []),  # another acronym in the run: a list
+    ("the National Library of Medicine's (NLM) catalogue", [("National Library of Medicine", "NLM")]),
 ])
 def test_acronyms_defined_beside_their_full_name(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(text[a:b], text[c:d]) for a, b, c, d in defined_acronyms(text)] == expected

@@ -267,6 +267,9 @@ def test_the_north_and_the_south_are_the_places_the_article_names(gazetteer: Gaz
     text = "North Korea and North Macedonia met. The North said no."
     doc = spans(text, ("North Korea", "GPE"), ("North Macedonia", "GPE"), ("North", "LOC"))
     assert by_surface(resolve_body(text, doc, gazetteer))["North"] == ("North", "LOCATION")
+    text = "Sanctions hit West Virginia. The West said no."  # the West is not West Virginia
+    doc = spans(text, ("West Virginia", "GPE"), ("West", "LOC"))
+    assert by_surface(resolve_body(text, doc, gazetteer))["West"] == ("West", "LOCATION")
 
 
 def test_a_name_with_two_letters_swapped_is_the_name_misspelt(gazetteer: Gazetteer) -> None:
@@ -286,3 +289,13 @@ def test_an_acronym_of_a_law_stays_a_law(gazetteer: Gazetteer) -> None:
     doc = spans(text, ("Affordable Care Act", "LAW"), ("ACA", "ORG"), ("ACA", "ORG"))
     assert {(m.surface, m.name, m.type) for m in resolve_body(text, doc, gazetteer)} == {
         ("Affordable Care Act", "Affordable Care Act", "LAW"), ("ACA", "Affordable Care Act", "LAW")}
+
+
+def test_an_acronym_keeps_what_the_reference_or_the_model_says_its_name_is(gazetteer: Gazetteer) -> None:
+    text = "David Heinemeier Hansson (DHH) wrote it. Saint Vincent and the Grenadines (SVG) voted."
+    doc = spans(text, ("David Heinemeier Hansson", "PERSON"), ("DHH", "ORG"),
+                ("Saint Vincent and the Grenadines", "GPE"), ("SVG", "ORG"))
+    found = {(m.surface, m.name, m.type) for m in resolve_body(text, doc, gazetteer)}
+    assert ("DHH", "David Heinemeier Hansson", "PERSON") in found
+    assert ("Saint Vincent and the Grenadines", "LOCATION") in {(m.surface, m.type) for m in
+                                                                 resolve_body(text, doc, gazetteer)}

@@ -209,6 +209,8 @@ def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | Non
     capitals = 0
     for index in range(len(words) - 1, -1, -1):
         word = words[index].group()
+        if len(word) > 1 and word.isupper():
+            return None  # another acronym in the run ("MEDLINE and PubMed Central (PMC)") is a list, not a name
         if word[:1].isupper():
             capitals += 1
         elif word.casefold() not in _NAME_FILLERS:
@@ -218,7 +220,8 @@ def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | Non
         if capitals == len(acronym):
             chosen = [w.group() for w in words[index:]]
             if _initials_match(chosen, acronym) and head[words[-1].end():].strip() == "":
-                return offset + words[index].start(), offset + words[-1].end()
+                possessive = re.search(r"['\u2019]s$", chosen[-1])  # "the National Library of Medicine's (NLM)"
+                return offset + words[index].start(), offset + words[-1].end() - (2 if possessive else 0)
             return None
     return None
 

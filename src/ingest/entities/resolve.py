@@ -385,13 +385,13 @@ def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             inside = [s for s in result if s.field == fld and s.start < name_end and name_start < s.end]
             if short is None or short.gazetteer is not None or short.type not in ("ORGANIZATION", "LOCATION") or any(
                     s.start < name_start or name_end < s.end or (s.gazetteer and s.type != "LOCATION")
-                    for s in inside):
+                    or (s.gazetteer and (s.start, s.end) == (name_start, name_end)) for s in inside):
                 continue  # not an organisation's or place's acronym to the model ("SEO (Search Engine
                 # Optimization)" is a thing), the reference knows it, or the model found a longer name around it
             name = normalise_surface(text[name_start:name_end])
             exact = next((s for s in inside if (s.start, s.end) == (name_start, name_end)), None)
-            # the full name's own type when the model gave it one of a named thing ("Affordable Care Act" a LAW)
-            entity_type = exact.type if exact is not None and exact.type not in ("PERSON", "GROUP") else short.type
+            # the full name's own type when the model gave it one ("Affordable Care Act" a LAW, "DHH" a person)
+            entity_type = exact.type if exact is not None and exact.type != "GROUP" else short.type
             for span in inside:
                 result.remove(span)
                 if span.gazetteer is not None and span is not exact:
@@ -409,13 +409,16 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     Cassation"; with two candidates, neither. Longer short forms are settled first, so "Court" follows
     "Supreme Court" to the name it stands for."""
     longer = [s for s in spans if s.type in ("ORGANIZATION", "LOCATION") and len(s.words) >= 2]
+    halves = {(s.words[0].casefold(), s.words[1].casefold()) for s in longer
+              if s.type == "LOCATION" and len(s.words) == 2 and s.words[0].casefold() in _COMPASS}
+    divided = {place for place, count in Counter(place for _, place in halves).items() if count >= 2}
     for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
         found: dict[str, Span] = {}
         definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
         for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite):
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
                 found[name_key(_full_name(texts, candidate))] = candidate
         if len(found) == 1:
             full = next(iter(found.values()))
@@ -428,13 +431,14 @@ def _full_name(texts: dict[str, str], span: Span) -> str:
     return span.name or (span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span))
 
 
-def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool) -> bool:
+def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool, divided: set[str]) -> bool:
     """Whether `span` can stand for `candidate`; a trailing "of ..." may be dropped only by a form written with
     "the" ("the Supreme Court"), as a name standing alone ("Blue Cross Blue Shield") is its own."""
     short = [w.casefold() for w in span.words]
     full, words = candidate.words, [w.casefold() for w in candidate.words]
-    if candidate.type == "LOCATION":  # "the North" for the one "North Korea" the article names
-        return span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
+    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too
+        return (span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
+                and words[1] in divided)
     if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
         # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
         return span.type == "ORGANIZATION" and any(
