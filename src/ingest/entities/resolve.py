@@ -503,7 +503,8 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
         return " " in surface
-    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None):
+    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None) or (
+            model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
         return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
     before = text[min(s.start for s in covering):start].split()
     if before:
