@@ -1,12 +1,21 @@
-"""Warehouse-wide entity decisions over article-level entities (pure; the load is in tests/entities/test_ner.py)."""
+"""Warehouse-wide entity decisions over article-level entities: pure, and through a real DuckDB warehouse."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
 import pytest
 
 from ingest.entities.consolidate import LocalEntity, consolidate
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+from ingest.entities.ner import ArticleEnrichment, ArticleEntity, EnrichmentResult, Entity, EntityAlias, EntityMention
 from ingest.entities.resolve import entity_id_for, name_key
+from ingest.models import BatchResult, CleanArticle
+from ingest.warehouse import connection as warehouse
+from ingest.warehouse import entity_store
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +68,64 @@ def test_a_short_form_is_joined_only_when_it_is_a_person(gazetteer: Gazetteer) -
     town = local("Lincoln", "LOCATION", 5)
     names = [town, local("Abraham Lincoln", "PERSON", 2)]
     assert consolidate(names, gazetteer)[town.local_entity_id].name == "Lincoln"
+
+
+def test_an_organisation_short_form_joins_the_one_organisation_of_that_name(gazetteer: Gazetteer) -> None:
+    short, full = local("Scientology", "LOCATION", 16), local("Church of Scientology", "ORGANIZATION", 20)
+    decided = consolidate([short, full], gazetteer)
+    assert decided[short.local_entity_id].entity_id == full.local_entity_id
+    assert decided[short.local_entity_id].type == "ORGANIZATION"
+    second = local("Institute of Scientology", "ORGANIZATION", 1)
+    assert consolidate([short, full, second], gazetteer)[short.local_entity_id].name == "Scientology"
+
+
+def test_a_place_the_gazetteer_knows_stays_apart_from_organisations_of_it(gazetteer: Gazetteer) -> None:
+    place = local("Oslo", "LOCATION", 4)
+    assert gazetteer.lookup("Oslo") is not None
+    decided = consolidate([place, local("University of Oslo", "ORGANIZATION", 2)], gazetteer)
+    assert decided[place.local_entity_id].name == "Oslo"
+
+
+BODIES = {"a": "The Church of Scientology sued.", "b": "Scientology sued again."}
+
+
+def _article(article_id: str) -> CleanArticle:
+    body = BODIES[article_id]
+    return CleanArticle(article_id=article_id, document_id=f"d-{article_id}", source_uri=f"mem://{article_id}",
+                        url=None, canonical_url=None, title="t", author=None, published_at=date(2025, 3, 1),
+                        language="en", site_name=None, description=None, tags=(), body_text=body,
+                        word_count=len(body.split()), extractor_version="test")
+
+
+def _enrichment(article_id: str, name: str, entity_type: str) -> EnrichmentResult:
+    """One mention of `name` in the article's body, resolved as the article would alone."""
+    start = BODIES[article_id].index(name)
+    local_id = entity_id_for(entity_type, name)
+    text_hash = hashlib.md5(f"t\0{BODIES[article_id]}".encode()).hexdigest()
+    return EnrichmentResult(
+        model_version="m", resolver_version="r", gazetteer_version="g",
+        articles=(ArticleEnrichment(article_id=article_id, status="enriched", reason=None, mentions=1, entities=1,
+                                    text_hash=text_hash),),
+        mentions=(EntityMention(article_id=article_id, field="body", start_char=start, end_char=start + len(name),
+                                entity_id=local_id, surface=name, label="ORG", source="model", sentence_index=0),),
+        entities=(Entity(entity_id=local_id, name=name, type=entity_type, wikidata_id=None),),
+        aliases=(EntityAlias(entity_id=local_id, alias=name),),
+        article_entities=(ArticleEntity(article_id=article_id, entity_id=local_id, mentions=1, first_char=start,
+                                        first_sentence=0, in_title=False, in_lead=True),),
+        rejects=())
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_an_organisation_short_form_in_another_article_joins_it_in_either_load_order(
+        tmp_path: Path, gazetteer: Gazetteer, order: tuple[str, str]) -> None:
+    loads = {"a": _enrichment("a", "Church of Scientology", "ORGANIZATION"),
+             "b": _enrichment("b", "Scientology", "LOCATION")}
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        warehouse.load_batch(con, BatchResult(documents=(), articles=(_article("a"), _article("b")), rejects=()),
+                             "run")
+        for article_id in order:
+            entity_store.load_enrichment(con, loads[article_id], "run", gazetteer)
+        rows = con.execute("select distinct e.name, e.type from entity_mentions m "
+                           "join entities e using (entity_id)").fetchall()
+    assert rows == [("Church of Scientology", "ORGANIZATION")]

@@ -7,6 +7,7 @@ import pytest
 from ingest.entities.name_signals import (
     acronym,
     after_article,
+    defined_acronyms,
     is_given_name,
     join_adjacent,
     looks_like_person,
@@ -73,3 +74,20 @@ def test_role_words_trailing_an_organisation_are_cut_off() -> None:
     assert trailing_role_cut("Foreign Ministry") == len("Foreign Ministry")
     assert trailing_role_cut("Director") == len("Director")  # a lone role word is not cut to nothing
     assert trailing_role_cut("Mental Health and MS") == len("Mental Health and MS")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Union of Rationalist Atheists and Agnostics (UAAR) has launched", [("Union of Rationalist Atheists and "
+                                                                             "Agnostics", "UAAR")]),
+    ("The secretary general of CEI (Italian Episcopal Conference), said", [("Italian Episcopal Conference", "CEI")]),
+    ("the World Health Organization (WHO) said", [("World Health Organization", "WHO")]),
+    ("He said it was in the USA (United States) first", []),  # capitals do not spell it
+    ("the long march of the years (ABC) ended", []),  # no name before it
+    ("Korean People's\nArmy (KPA) fired", []),  # a name never runs across a line break
+    ("giants: Amazon (AMZN) Web Services (AWS); Microsoft", []),  # name words stand one space apart
+    ("the AEC (Architecture, Engineering, and Construction) field", []),
+    ("indexed in MEDLINE and PubMed Central (PMC) and", []),  # another acronym in the run: a list
+    ("the National Library of Medicine's (NLM) catalogue", [("National Library of Medicine", "NLM")]),
+])
+def test_acronyms_defined_beside_their_full_name(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[a:b], text[c:d]) for a, b, c, d in defined_acronyms(text)] == expected

@@ -5,7 +5,9 @@ in different articles ("AI" a LOCATION here, an ORGANIZATION there) and a short 
 the full name another article used. Here, over all the article-level entities that share a name key:
 - the type is the gazetteer's when the name is a reference entity, else the majority over all their mentions;
 - a one-word person name joins the full name when the warehouse knows exactly one person whose name ends in
-  that word ("Putin" -> "Vladimir Putin"; with two Putins known, it stays apart).
+  that word ("Putin" -> "Vladimir Putin"; with two Putins known, it stays apart);
+- a one-word organisation or place name no reference knows joins the one organisation the warehouse knows as
+  "... of <that word>" ("Scientology" -> "Church of Scientology"; with a second such organisation, neither).
 The decision is recomputed whenever articles naming those keys arrive, so it does not depend on load order.
 """
 
@@ -45,13 +47,21 @@ def consolidate(local: Sequence[LocalEntity], gazetteer: Gazetteer | None) -> di
     for entity in local:
         by_key[entity.key].append(entity)
     chosen = {key: _by_vote(group, gazetteer) for key, group in by_key.items()}
-    full_names: dict[str, set[str]] = defaultdict(set)
+    full_names: dict[tuple[str, str], set[str]] = defaultdict(set)
     for key, canonical in chosen.items():
         if canonical.type == "PERSON" and " " in key:
-            full_names[key.rsplit(" ", 1)[1]].add(key)
+            full_names["PERSON", key.rsplit(" ", 1)[1]].add(key)
+        elif canonical.type == "ORGANIZATION" and " of " in key:
+            full_names["ORGANIZATION", key.rsplit(" of ", 1)[1]].add(key)
     for key, canonical in list(chosen.items()):
-        candidates = full_names.get(key, set())
-        if " " not in key and canonical.type == "PERSON" and canonical.wikidata_id is None and len(candidates) == 1:
+        if " " in key or canonical.wikidata_id is not None:
+            continue
+        role = "PERSON" if canonical.type == "PERSON" else "ORGANIZATION"
+        if role == "ORGANIZATION" and (canonical.type not in ("ORGANIZATION", "LOCATION")
+                                       or (gazetteer is not None and gazetteer.lookup(key) is not None)):
+            continue  # only a name no reference knows: "Texas" stays apart from "University of Texas"
+        candidates = full_names.get((role, key), set())
+        if len(candidates) == 1:
             chosen[key] = chosen[next(iter(candidates))]
     return {entity.local_entity_id: chosen[entity.key] for entity in local}
 

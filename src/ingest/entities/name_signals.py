@@ -39,6 +39,14 @@ spokesperson speaker chairman chairwoman ceo founder coach manager professor eme
 detective inspector superintendent constable councillor councilor lawmaker legislator mr mrs ms dr sir dame
 """
 _PERSONAL_ROLES = frozenset(_PERSONAL_ROLE_WORDS.split())
+# Words a page prints beside names (captions, buttons, menus); alone, or trailing a caption, they name nothing.
+# Not "Video", "File" or "Credit" among the trailing ones: "Prime Video", "Direct File", "Child Tax Credit" are names.
+_CAPTION_WORDS = frozenset({"image", "photo", "caption", "advertisement"})
+_PAGE_WORD_LIST = """
+video credit file images photos videos share print email comment comments click subscribe gallery slideshow read
+more login sign up menu search home next previous related tags follow listen watch download advertisements sponsored
+"""
+_PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
 
 
 @cache
@@ -92,7 +100,19 @@ def not_a_name(surface: str, entity_type: str) -> bool:
         return True  # "Pro-Beijing", "Anti-Trump", "Pan-democrat": an attitude or a camp, not a name
     if entity_type in ("PERSON", "LOCATION") and any(_MIXED_TOKEN.fullmatch(w.strip(".,'")) for w in words):
         return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
+    if all(w.strip(".,:;'\"").casefold() in _PAGE_WORDS for w in words):
+        return True  # "Image", "Share", "Read More": the page's furniture, not a name
     return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def trailing_caption_cut(surface: str) -> int:
+    """Where a name ends when a caption word the page put after it runs into the span: "International Space
+    Station Image" is "International Space Station" ("Getty Images", plural, is a name and stays)."""
+    words = list(re.finditer(r"\S+", surface))
+    keep = len(words)
+    while keep > 1 and words[keep - 1].group().strip(".,:;").casefold() in _CAPTION_WORDS:
+        keep -= 1
+    return words[keep - 1].end() if words and keep < len(words) else len(surface)
 
 
 def _is_role(word: str) -> bool:
@@ -153,3 +173,65 @@ def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int
                 continue
         joined.append((start, end, label))
     return joined
+
+
+_PARENTHESISED_ACRONYM = re.compile(r"\((?P<acronym>[A-Z]{2,6})\)")
+_ACRONYM_BEFORE_PARENTHESES = re.compile(r"(?<![\w-])(?P<acronym>[A-Z]{2,6})\s*\((?P<inner>[^()\n]{4,120})\)")
+_NAME_WORD = re.compile(r"[\w'\u2019&.-]+")
+_NAME_FILLERS = frozenset({"of", "and", "for", "the", "de", "del", "della", "di", "du", "des", "la", "le", "&"})
+
+
+def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
+    """Acronyms the text defines beside their full name, as (name start, name end, acronym start, acronym end):
+    "Union of Rationalist Atheists and Agnostics (UAAR)", "CEI (Italian Episcopal Conference)". The capitals of
+    the name are the acronym's letters in any order, as a translated name keeps its original acronym ("Italian
+    Episcopal Conference" is the Conferenza Episcopale Italiana); standing side by side makes that safe."""
+    found = []
+    for match in _PARENTHESISED_ACRONYM.finditer(text):
+        name = _name_ending_at(text, match.start(), match["acronym"])
+        if name is not None:
+            found.append((*name, match.start("acronym"), match.end("acronym")))
+    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
+        words = list(_NAME_WORD.finditer(match["inner"]))
+        spaced = all(match["inner"][a.end():b.start()] == " " for a, b in zip(words, words[1:], strict=False))
+        if words and spaced and _initials_match([w.group() for w in words], match["acronym"]):
+            offset = match.start("inner")
+            found.append((offset + words[0].start(), offset + words[-1].end(),
+                          match.start("acronym"), match.end("acronym")))
+    return found
+
+
+def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | None:
+    """The run of name words just before `stop` whose capitals spell `acronym` (in some order)."""
+    head = text[max(0, stop - 160):stop].rsplit("\n", 1)[-1]  # a name never runs across a line break
+    offset = stop - len(head)
+    words = list(_NAME_WORD.finditer(head))
+    capitals = 0
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index].group()
+        if len(word) > 1 and word.isupper():
+            return None  # another acronym in the run ("MEDLINE and PubMed Central (PMC)") is a list, not a name
+        if word[:1].isupper():
+            capitals += 1
+        elif word.casefold() not in _NAME_FILLERS:
+            return None
+        if index < len(words) - 1 and head[words[index].end():words[index + 1].start()] != " ":
+            return None  # name words stand one space apart: not "Amazon (AMZN) Web Services"
+        if capitals == len(acronym):
+            chosen = [w.group() for w in words[index:]]
+            if _initials_match(chosen, acronym) and head[words[-1].end():].strip() == "":
+                possessive = re.search(r"['\u2019]s$", chosen[-1])  # "the National Library of Medicine's (NLM)"
+                return offset + words[index].start(), offset + words[-1].end() - (2 if possessive else 0)
+            return None
+    return None
+
+
+def _initials_match(words: list[str], acronym: str) -> bool:
+    """Every word a capitalised name word or a filler, the first and last capitalised, and the capitals'
+    initials the acronym's letters."""
+    if not words or not words[0][:1].isupper() or not words[-1][:1].isupper():
+        return False
+    if any(not w[:1].isupper() and w.casefold() not in _NAME_FILLERS for w in words):
+        return False
+    initials = [w[0] for w in words if w[:1].isupper()]
+    return sorted(initials) == sorted(acronym)

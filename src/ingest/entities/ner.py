@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
 from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.name_signals import join_adjacent
 from ingest.entities.resolve import (
@@ -27,7 +28,6 @@ from ingest.entities.resolve import (
     is_title,
     merge_gazetteer,
     resolve,
-    retype_by_evidence,
     trim_span,
 )
 from ingest.models import CleanArticle, Record, Reject
@@ -42,7 +42,7 @@ LEAD_MIN_WORDS = 20
 _TITLE_OF = re.compile(r"\b(?:(?:Under-?)?[Ss]ecretary|Minister|Ministry|Department|Secretary-General|Commissioner"
                        r"|Director)\s+(?:of|for)\s+(?:the\s+)?$")
 
-MentionSource = Literal["model", "gazetteer", "propagated", "nested"]
+MentionSource = Literal["model", "gazetteer", "propagated", "nested", "expansion"]
 
 
 class EnrichInput(Record):
@@ -390,7 +390,7 @@ def resolve_article(texts: dict[str, str], docs: dict[str, DocSpans], gazetteer:
             if entity_type and trimmed:
                 model_spans.append(Span(field, trimmed[0], trimmed[1], label, entity_type, "model"))
         spans.extend(merge_gazetteer(text, field, _drop_title_fragments(text, model_spans), gazetteer))
-    resolved = resolve(texts, retype_by_evidence(texts, spans), gazetteer)
+    resolved = resolve(texts, retype_by_evidence(texts, split_coordinated_places(texts, spans)), gazetteer)
     in_body = {m.entity_id for m in resolved if m.field == "body"}
     # A headline in Title Case makes every word look like a name: keep title names the body or gazetteer confirms.
     return [m for m in resolved if m.field == "body" or m.entity_id in in_body or m.wikidata_id]

@@ -17,15 +17,14 @@ from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import (
-    acronym,
-    after_article,
+    defined_acronyms,
     is_given_name,
-    looks_like_person,
     not_a_name,
+    trailing_caption_cut,
     trailing_role_cut,
 )
 
-RESOLVER_VERSION = "resolve-2"
+RESOLVER_VERSION = "resolve-3"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -46,13 +45,15 @@ advisor aide negotiator official
 """
 TITLE_WORDS = frozenset(_TITLES.split())
 _CONNECTORS = frozenset({"of", "for", "to", "the", "and", "at", "in", "on"})
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
+DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
 _WORD = re.compile(r"\S+")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
+_TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
+_COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 
 
@@ -110,6 +111,8 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
         if article and article.end() < end - start:
             start += article.end()
         end = start + trailing_role_cut(text[start:end])
+        end = start + _before_trailing_qualifier(text[start:end], gazetteer)
+    end = start + trailing_caption_cut(text[start:end])
     possessive = _POSSESSIVE.search(text[start:end])
     if possessive:
         end = start + possessive.start()
@@ -127,6 +130,16 @@ def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gaze
     if not_a_name(surface, entity_type):
         return None
     return start, end
+
+
+def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
+    """Where the name ends when a run-on span closes on a preposition and a nationality word: "Scientology on
+    French" (from "Scientology on French television") is "Scientology". A name may end "of Japan" or "on Iran",
+    which the gazetteer knows as places, but not "on French"."""
+    match = _TRAILING_QUALIFIER.search(surface)
+    if match is None or not DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
+        return len(surface)
+    return match.start()
 
 
 def _after_lowercase_prefix(text: str, start: int) -> bool:
@@ -163,7 +176,7 @@ def _title_prefix_length(words: list[str], gazetteer: Gazetteer) -> int:
         elif (place := _place_length(words, index, gazetteer)) > 0:
             index += place
             cut = index if cut else 0
-        elif _DEMONYM.match(word):
+        elif DEMONYM.match(word):
             index += 1
         else:
             break
@@ -180,7 +193,7 @@ def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
     return 0
 
 
-def _name_words(surface: str) -> list[str]:
+def name_words(surface: str) -> list[str]:
     return [_POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
 
 
@@ -233,8 +246,9 @@ def _standalone(text: str, start: int, end: int) -> bool:
 def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
     """Give every span of one article its canonical name, type, Wikidata id and entity id."""
     for span in spans:
-        span.words = _name_words(texts[span.field][span.start:span.end])
+        span.words = name_words(texts[span.field][span.start:span.end])
         span.name = ""
+    spans = _define_acronyms(texts, spans)
     persons = _person_clusters(texts, spans)
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
@@ -244,6 +258,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
             span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
+    _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
     return [
@@ -253,27 +268,6 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
                  geonames_id=s.gazetteer.geonames_id if s.gazetteer and s.gazetteer.type == s.type else None)
         for s in sorted(spans, key=lambda s: (s.field != "title", s.start))
     ]
-
-
-def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
-    """Types the article's own text settles: a span named like a person ("Dean Kamen" typed ORG) is a person;
-    a single word the model calls a person but the text calls "the X" anywhere ("the Hajj") is none; an acronym
-    no gazetteer knows as a place ("AI") is not one."""
-    not_persons = {texts[s.field][s.start:s.end] for s in spans
-                   if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
-                   and after_article(texts[s.field], s.start, s.end)}
-    kept = []
-    for span in spans:
-        surface = texts[span.field][span.start:span.end]
-        if span.type == "PERSON" and span.gazetteer is None and surface in not_persons:
-            continue
-        unlinked = span.gazetteer is None
-        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
-            span.type = "PERSON"
-        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
-            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
-        kept.append(span)
-    return kept
 
 
 def _display_name(text: str, span: Span) -> str:
@@ -366,7 +360,7 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
     """"KPA" is the "Korean People's Army" named elsewhere in the article."""
     expansions: dict[str, Span] = {}
     for span in spans:
-        if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP"):
+        if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP", "LAW"):
             expansions.setdefault(_initials(_ARTICLE.sub("", " ".join(span.words)).split()), span)
     for span in spans:
         surface = texts[span.field][span.start:span.end].replace(".", "")
@@ -379,33 +373,79 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
             span.type = full.type
 
 
+def _define_acronyms(texts: dict[str, str], spans: list[Span]) -> list[Span]:
+    """An acronym the model takes for an organisation or place, defined beside its full name ("... Agnostics
+    (UAAR)"), is one entity with it; the full name becomes one span, whatever pieces the model cut it into
+    ("Italian" + nothing for "Italian Episcopal Conference"). Names the gazetteer knows inside it stay nested."""
+    result = list(spans)
+    for fld, text in texts.items():
+        for name_start, name_end, acronym_start, acronym_end in defined_acronyms(text):
+            short = next((s for s in result if s.field == fld and (s.start, s.end) == (acronym_start, acronym_end)),
+                         None)
+            inside = [s for s in result if s.field == fld and s.start < name_end and name_start < s.end]
+            if short is None or short.gazetteer is not None or short.type not in ("ORGANIZATION", "LOCATION") or any(
+                    s.start < name_start or name_end < s.end or (s.gazetteer and s.type != "LOCATION")
+                    or (s.gazetteer and (s.start, s.end) == (name_start, name_end)) for s in inside):
+                continue  # not an organisation's or place's acronym to the model ("SEO (Search Engine
+                # Optimization)" is a thing), the reference knows it, or the model found a longer name around it
+            name = normalise_surface(text[name_start:name_end])
+            exact = next((s for s in inside if (s.start, s.end) == (name_start, name_end)), None)
+            # the full name's own type when the model gave it one ("Affordable Care Act" a LAW, "DHH" a person)
+            entity_type = exact.type if exact is not None and exact.type != "GROUP" else short.type
+            for span in inside:
+                result.remove(span)
+                if span.gazetteer is not None and span is not exact:
+                    span.source = "nested"  # "Texas" in "University of Texas (UT)"
+                    result.append(span)
+            result.append(Span(fld, name_start, name_end, exact.label if exact else None, entity_type,
+                               exact.source if exact else "expansion", None, name, None, name_words(name)))
+            short.name, short.type, short.words = name, entity_type, [text[acronym_start:acronym_end]]
+    return result
+
+
 def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
     """"Church" or "Scientology" alone is the one "Church of Scientology" the article names, "Court" its
-    "Supreme Court", "State Department" its "US State Department"; with two candidates, neither."""
-    longer = [s for s in spans if s.type == "ORGANIZATION" and len(s.words) >= 2]
-    for span in spans:
+    "Supreme Court", "State Department" its "US State Department", "Supreme Court" its "Italian Supreme Court of
+    Cassation"; with two candidates, neither. Longer short forms are settled first, so "Court" follows
+    "Supreme Court" to the name it stands for."""
+    longer = [s for s in spans if s.type in ("ORGANIZATION", "LOCATION") and len(s.words) >= 2]
+    halves = {(s.words[0].casefold(), s.words[1].casefold()) for s in longer
+              if s.type == "LOCATION" and len(s.words) == 2 and s.words[0].casefold() in _COMPASS}
+    divided = {place for place, count in Counter(place for _, place in halves).items() if count >= 2}
+    for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
         found: dict[str, Span] = {}
+        definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
         for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate.words, gazetteer):
-                name = candidate.gazetteer.name if candidate.gazetteer else _display_name(texts[candidate.field],
-                                                                                          candidate)
-                found[name_key(name)] = candidate
+            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
+                found[name_key(_full_name(texts, candidate))] = candidate
         if len(found) == 1:
             full = next(iter(found.values()))
-            span.name = full.gazetteer.name if full.gazetteer else _display_name(texts[full.field], full)
-            span.wikidata_id = full.gazetteer.wikidata_id if full.gazetteer else None
-            span.type = "ORGANIZATION"
+            span.name = _full_name(texts, full)
+            span.wikidata_id = full.wikidata_id or (full.gazetteer.wikidata_id if full.gazetteer else None)
+            span.type = full.type
 
 
-def _shortens(span: Span, full: list[str], gazetteer: Gazetteer) -> bool:
+def _full_name(texts: dict[str, str], span: Span) -> str:
+    return span.name or (span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span))
+
+
+def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool, divided: set[str]) -> bool:
+    """Whether `span` can stand for `candidate`; a trailing "of ..." may be dropped only by a form written with
+    "the" ("the Supreme Court"), as a name standing alone ("Blue Cross Blue Shield") is its own."""
     short = [w.casefold() for w in span.words]
-    words = [w.casefold() for w in full]
-    if len(short) > 1:  # a leading place dropped: "US State Department" -> "State Department"
-        prefix = full[:len(full) - len(short)]
-        return (words[-len(short):] == short and span.type == "ORGANIZATION"
-                and all(_DEMONYM.match(w) or _is_place(w, gazetteer) for w in prefix))
+    full, words = candidate.words, [w.casefold() for w in candidate.words]
+    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too
+        return (span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
+                and words[1] in divided)
+    if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
+        # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
+        return span.type == "ORGANIZATION" and any(
+            words[start:start + len(short)] == short
+            and all(DEMONYM.match(w) or _is_place(w, gazetteer) for w in full[:start])
+            and (start + len(short) == len(words) or (definite and words[start + len(short)] == "of"))
+            for start in range(len(words) - len(short) + 1))
     word = short[0]
     if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
         return False
@@ -440,10 +480,9 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             for match in pattern.finditer(text):
                 source = "propagated"
                 if _overlaps(taken[fld], match.start(), match.end()):
-                    if not (model.type == "PERSON" and " " in surface
-                            and _inside_other_name(spans, fld, match.start(), match.end())):
+                    if not _nests(model, surface, text, [*spans, *added], fld, match.start(), match.end()):
                         continue
-                    source = "nested"  # "Andy Warhol" in "the Andy Warhol Foundation"
+                    source = "nested"  # "Andy Warhol" in "Andy Warhol Foundation", "Google" in "Google Science Fair"
                 added.append(Span(fld, match.start(), match.end(), None, model.type, source,
                                   model.gazetteer, model.name, model.wikidata_id, [surface]))
                 taken[fld].append((match.start(), match.end()))
@@ -451,14 +490,63 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     return added
 
 
+def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
+    """A name the article uses on its own, found again inside a longer organisation, place or event name: a
+    person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
+    namesake), a one-word or known organisation or place that opens the longer name or follows a connector
+    ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
+    ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
+    Korea")."""
+    covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
+    if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
+                                                              for s in covering):
+        return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
+    if model.type == "PERSON":
+        return " " in surface
+    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None) or (
+            model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
+        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
+    before = text[min(s.start for s in covering):start].split()
+    if before:
+        return before[-1].casefold() in _CONNECTORS
+    # opening the longer name: one unknown place word is a qualifier there ("North" in "North Korea")
+    return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
+
+
 def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
-    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end]
+    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end
+                and not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
+    # names nested inside this one ("Texas" in "University of Texas") do not cover it
     return bool(covering) and all(s.type in _NESTING_TYPES and s.start <= start and end <= s.end
                                   and (s.start, s.end) != (start, end) for s in covering)
 
 
 def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in intervals)
+
+
+def _join_transposed_names(spans: list[Span]) -> None:
+    """"The Untied Nations" beside "the United Nations": a long organisation or place name that is another name
+    of the article with two adjacent letters swapped is that name misspelt; it joins the one the gazetteer knows,
+    else the one named more often (with a tie, neither)."""
+    named = [s for s in spans if s.type in ("ORGANIZATION", "LOCATION") and " " in s.name and len(s.name) >= 10]
+    counts = Counter(s.name for s in named)
+    linked = {s.name for s in named if s.gazetteer is not None}
+    for span in named:
+        for other in counts:
+            if (other in linked, counts[other]) > (span.name in linked, counts[span.name]) \
+                    and _one_transposition(span.name, other):
+                span.name, span.type, span.gazetteer = other, next(s.type for s in named if s.name == other), None
+                span.wikidata_id = next((s.wikidata_id for s in named if s.name == other and s.wikidata_id), None)
+                break
+
+
+def _one_transposition(first: str, second: str) -> bool:
+    if len(first) != len(second):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and first[differ[0]] == second[differ[1]] and first[differ[1]] == second[differ[0]])
 
 
 def _vote_types(spans: list[Span]) -> None:

@@ -1,0 +1,67 @@
+"""Spans and types the article's own text settles (ingest.entities.evidence), on hand-made model output."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+from ingest.entities.resolve import LABEL_TYPES, Span
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.from_csv(PACKAGED_GAZETTEER)
+
+
+def model_spans(text: str, *labelled: tuple[str, str]) -> list[Span]:
+    found, used = [], 0
+    for surface, label in labelled:
+        start = text.index(surface, used)
+        found.append(Span("body", start, start + len(surface), label, LABEL_TYPES[label], "model"))
+        used = start + len(surface)
+    return found
+
+
+def kept(text: str, *labelled: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(text[s.start:s.end], s.type) for s in retype_by_evidence({"body": text}, model_spans(text, *labelled))]
+
+
+def test_a_person_span_led_by_a_known_surname_is_that_person() -> None:
+    text = "Andy Warhol took pictures. There are also Warhol Polaroid exhibits in Texas."
+    assert kept(text, ("Andy Warhol", "PERSON"), ("Warhol Polaroid", "PERSON")) == [
+        ("Andy Warhol", "PERSON"), ("Warhol", "PERSON")]
+
+
+def test_a_full_name_sharing_a_surname_is_kept_whole() -> None:
+    text = "Michael Jordan played. Jordan Peterson spoke. Smith Jones and Alan Smith and Peter Jones met."
+    found = kept(text, ("Michael Jordan", "PERSON"), ("Jordan Peterson", "PERSON"), ("Smith Jones", "PERSON"),
+                 ("Alan Smith", "PERSON"), ("Peter Jones", "PERSON"))
+    assert [surface for surface, _ in found] == ["Michael Jordan", "Jordan Peterson", "Smith Jones", "Alan Smith",
+                                                 "Peter Jones"]
+
+
+def test_a_singular_the_x_is_no_group_of_people() -> None:
+    text = "He was the center of the Zeitgeist. The Belgians won, the French lost, the Taliban spoke."
+    found = kept(text, ("Zeitgeist", "NORP"), ("Belgians", "NORP"), ("French", "NORP"), ("Taliban", "NORP"))
+    assert found == [("Belgians", "GROUP"), ("French", "GROUP"), ("Taliban", "GROUP")]
+
+
+def test_person_shaped_and_acronym_places_are_retyped() -> None:
+    text = "Inventor Dean Kamen spoke about AI in Boston."
+    found = kept(text, ("Dean Kamen", "ORG"), ("AI", "GPE"), ("Boston", "GPE"))
+    assert found == [("Dean Kamen", "PERSON"), ("AI", "ORGANIZATION"), ("Boston", "LOCATION")]
+
+
+def test_two_compass_words_before_one_place_are_two_places() -> None:
+    text = "Fire between North and South Korea. Trade between Bosnia and Herzegovina and North Macedonia."
+    spans = model_spans(text, ("North and South Korea", "GPE"), ("Bosnia and Herzegovina", "GPE"),
+                        ("North Macedonia", "GPE"))
+    found = [text[s.start:s.end] for s in split_coordinated_places({"body": text}, spans)]
+    assert found == ["North", "South Korea", "Bosnia and Herzegovina", "North Macedonia"]
+
+
+def test_an_organisation_run_on_from_a_known_surname_starts_after_it() -> None:
+    text = "Mark Rathbun left. According to Rathbun the Scientology property was sold. Rent the Runway grew."
+    found = kept(text, ("Mark Rathbun", "PERSON"), ("Rathbun the Scientology", "ORG"), ("Rent the Runway", "ORG"))
+    assert found == [("Mark Rathbun", "PERSON"), ("Scientology", "ORGANIZATION"), ("Rent the Runway", "ORGANIZATION")]
