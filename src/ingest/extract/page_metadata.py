@@ -299,7 +299,7 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
 
 def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
     for element in elements:
-        if not isinstance(element.tag, str) or element.tag in ("script", "style") or _in_chrome(element):
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
         if label.fullmatch(_own_text(element)):
             name = _next_text(element)
@@ -307,6 +307,8 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
                 and len(text.split()) <= _BYLINE_WORDS:
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
+            continue
+        if _in_chrome(element):  # checked last: walking the ancestors of every element was most of the cost
             continue
         cleaned = byline_name(name) if name else None
         if cleaned and _looks_like_name(cleaned):
