@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +15,7 @@ from ingest.entities.resolve import entity_id_for, name_key
 from ingest.models import BatchResult, CleanArticle
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store
+from tests.support.articles import article_with_body
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +90,7 @@ BODIES = {"a": "The Church of Scientology sued.", "b": "Scientology sued again."
 
 
 def _article(article_id: str) -> CleanArticle:
-    body = BODIES[article_id]
-    return CleanArticle(article_id=article_id, document_id=f"d-{article_id}", source_uri=f"mem://{article_id}",
-                        url=None, canonical_url=None, title="t", author=None, published_at=date(2025, 3, 1),
-                        language="en", site_name=None, description=None, tags=(), body_text=body,
-                        word_count=len(body.split()), extractor_version="test")
+    return article_with_body(article_id, BODIES[article_id])
 
 
 def _enrichment(article_id: str, name: str, entity_type: str) -> EnrichmentResult:

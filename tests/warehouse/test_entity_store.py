@@ -27,17 +27,14 @@ from ingest.models import BatchResult, CleanArticle
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store
+from tests.support.articles import article_with_body
 from tests.support.news_pages import TOPICS, write_articles
 
 BODIES = {"a": "Ada Lovelace wrote the first program.", "b": "Lovelace later met Babbage again."}
 
 
 def _article(article_id: str) -> CleanArticle:
-    body = BODIES[article_id]
-    return CleanArticle(article_id=article_id, document_id=f"d-{article_id}", source_uri=f"mem://{article_id}",
-                        url=None, canonical_url=None, title="t", author=None, published_at=date(2025, 3, 1),
-                        language="en", site_name=None, description=None, tags=(), body_text=body,
-                        word_count=len(body.split()), extractor_version="test")
+    return article_with_body(article_id, BODIES[article_id])
 
 
 def _result(article_id: str, name: str, end: int) -> EnrichmentResult:
