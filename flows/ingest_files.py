@@ -19,16 +19,11 @@ from ingest.settings import Settings
 COUNTS_ARTIFACT_KEY = "ingest-run-counts"
 
 
-def run_settings(warehouse_path: str | None, batch_size: int | None) -> Settings:
-    """The settings of a run of this flow (also those a command starts extraction early with)."""
-    overrides = {k: v for k, v in {"warehouse": warehouse_path, "batch_size": batch_size}.items() if v is not None}
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
 @flow(name="ingest-files", log_prints=False)
 def ingest_files(paths: list[str], warehouse_path: str | None = None, batch_size: int | None = None) -> dict[str, int]:
     """Read every input under `paths`, extract and clean each article, load them into the warehouse."""
-    settings = run_settings(warehouse_path, batch_size)
+    overrides = {k: v for k, v in {"warehouse": warehouse_path, "batch_size": batch_size}.items() if v is not None}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
     logger = get_run_logger()
     for path, reason in unmatched_inputs(paths):
         logger.warning("input %s: %s", path, UNMATCHED_REASONS[reason])

@@ -25,15 +25,11 @@ POLL_SECONDS = 2.0
 
 
 def api_url() -> str | None:
-    """The dedicated server's API this process reports to (None: the temporary server, our own child)."""
+    """The dedicated server's API this process reports to (None: Prefect's temporary server, our own child)."""
     from prefect.settings import PREFECT_API_URL
 
-    from ingest.ops.prefect_api import temporary_server_url
-
     value = PREFECT_API_URL.value()
-    if not value or str(value) == temporary_server_url():
-        return None
-    return str(value).rstrip("/")
+    return str(value).rstrip("/") if value else None
 
 
 def _answers(url: str) -> str | None:

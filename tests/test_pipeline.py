@@ -195,24 +195,3 @@ def test_a_run_migrates_a_warehouse_an_older_version_made(tmp_path: Path, settin
         applied = [r[0] for r in con.execute("select name from schema_migrations order by version").fetchall()]
         assert con.execute("select status from runs").fetchall() == [("completed",)]
     assert applied == [p.stem for p in warehouse.migration_files()]
-
-
-def test_a_first_batch_handed_over_early_loads_exactly_what_a_run_without_it_loads(
-        tmp_path: Path, settings: Settings) -> None:
-    from ingest import pipeline
-    from tests.support.news_pages import TOPICS, write_articles
-
-    pages = write_articles(tmp_path / "in", TOPICS[:5])
-    early, plain = (settings.model_copy(update={"warehouse": tmp_path / f"{name}.duckdb", "batch_size": 2,
-                                                "enrich": False}) for name in ("early", "plain"))
-    pipeline.start_extraction_early(pages, early)  # what `ingest run` does while its Prefect server starts
-    assert pipeline._head_start is not None and len(pipeline._head_start.ahead.started) == 2
-    totals = run_batches(pages, early, "early")
-    assert pipeline._head_start is None  # taken over by the run's workers
-    assert totals == run_batches(pages, plain, "plain")
-    with duckdb.connect(str(early.warehouse), read_only=True) as a, \
-            duckdb.connect(str(plain.warehouse), read_only=True) as b:
-        query = "select article_id, title, body_text from articles order by article_id"
-        assert a.execute(query).fetchall() == b.execute(query).fetchall() != []
-    pipeline.start_extraction_early(pages, early)  # the first batch is loaded now: nothing to hand over
-    assert pipeline._head_start is None

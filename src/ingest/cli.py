@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,17 +44,16 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def one_line_faults(settings: Settings, warm_up: Callable[[], None] | None = None) -> Iterator[None]:
+def one_line_faults(settings: Settings) -> Iterator[None]:
     """Run a flow-starting command so that the faults an operator meets (a dead Prefect server, a locked, corrupt
-    or full warehouse) end it with one line naming the cause and what to do, not a traceback. `warm_up` runs while
-    a temporary Prefect server starts."""
+    or full warehouse) end it with one line naming the cause and what to do, not a traceback."""
     from ingest.ops.prefect_api import PrefectUnavailable, ensure_prefect_api, quiet_console_tracebacks
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         warehouse.connect(settings).close()  # fail fast, in one line, when the file is locked or corrupt
         reporting_to = _choose_prefect_server(settings)
-        ensure_prefect_api(warm_up)
+        ensure_prefect_api()
         console.print(reporting_to, style="dim", highlight=False)
         quiet_console_tracebacks(warehouse.is_operator_fault)
         yield
@@ -90,21 +88,20 @@ def run(
     """Run the ingest flow over PATHs, reporting to PREFECT_API_URL, else a running `ingest ui`, else a temporary
     Prefect server. URLs are fetched (politely, conditionally when fetched before) by the fetch-urls flow and
     loaded the same way."""
-    from ingest.read.files import portable_path
-
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
-    files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
-    warm_up = functools.partial(_warm_up_run, files, str(settings.warehouse), batch_size)
-    with _setting("INGEST_ENRICH", enrich), one_line_faults(settings, warm_up), Progress(
+    with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
         from flows.ingest_files import ingest_files
+        from ingest.read.files import portable_path
 
         _watch_server(settings)
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
+        urls = [p for p in paths if p.startswith(("http://", "https://"))]
+        files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
         try:
             totals = ingest_files(files, str(settings.warehouse), batch_size) if files else {}
             if urls:
@@ -116,15 +113,6 @@ def run(
     _print_summary(totals, settings)
 
 
-def _warm_up_run(files: list[str], warehouse_path: str, batch_size: int | None) -> None:
-    """While the Prefect server starts: the flow's imports, the first batch to the workers (the flow's, later)."""
-    from flows.ingest_files import run_settings
-    from ingest import pipeline
-    from ingest.extract.workers import start_fork_server
-
-    if files:
-        pipeline.start_extraction_early(files, run_settings(warehouse_path, batch_size))
-    start_fork_server()  # when nothing was handed over: the workers' imports, once, now
 
 
 @contextmanager

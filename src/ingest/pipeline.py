@@ -10,10 +10,9 @@ the file closed, and its entities ride in the next batch's window (the last ones
 batch costs one open, readers and other runs get the file between windows, and a run killed anywhere leaves only
 stage work that `ingest.warehouse.stage_state` finds and `finish_unfinished` completes.
 
-The extraction workers do not wait: the next batch's documents are handed to them before this batch's window
-(`extract_ahead`), so they are extracted while it is written, and a command can hand them the first batch while its
-Prefect server starts (`start_extraction_early`). What they produce is only collected by that batch's own
-transform, against the articles loaded by then, so nothing is written early and nothing is extracted twice.
+The workers do not wait for the window: the next batch's documents are handed to them before it (`extract_ahead`),
+so they are extracted while this batch is written; what they produce is only collected by that batch's own
+transform, so nothing of it is written early.
 
 The order of the stages lives here; how each stage is called is the caller's: `stages(stage, *args)` is a plain
 call for library callers (`call_directly`) and a Prefect task run in the flows (`flows.stages`), which is how each
@@ -78,62 +77,11 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-@dataclass(frozen=True)
-class HeadStart:
-    """A command's first batch, handed to extraction workers before its flow started (`start_extraction_early`)."""
-
-    settings: Settings
-    pool: ExtractionPool
-    ahead: Ahead
-
-
-_head_start: HeadStart | None = None
-
-
-def start_extraction_early(paths: Iterable[str | Path], settings: Settings) -> None:
-    """Hand the first batch of `paths` to extraction workers now, while the command waits for something else (its
-    Prefect server): the next `RunWorkers` with the same settings takes them over, and its first transform
-    collects what they extracted. Articles the warehouse holds already are not handed over; when it cannot tell
-    (the file is being written by another run), nothing is."""
-    global _head_start
-    first = next(file_batches(paths, settings), None)
-    loaded = _loaded_if_known(settings, first.items) if first is not None else None
-    if first is None or loaded is None:
-        return
-    documents = [item for item in first.items if isinstance(item, RawDocument)
-                 and article_id_for(item.document_id, item.source_uri) not in loaded]
-    if documents:
-        pool = ExtractionPool(settings)
-        _head_start = HeadStart(settings, pool, pool.submit_ahead(documents))
-
-
-def _loaded_if_known(settings: Settings, items: Sequence[ReadItem]) -> set[str] | None:
-    try:
-        return find_loaded(settings, items)
-    except duckdb.CatalogException:  # a new file the command created, not migrated yet: no articles
-        return set()
-    except (duckdb.Error, warehouse.WarehouseError):
-        return None
-
-
-def _take_head_start(settings: Settings) -> HeadStart | None:
-    """The head start made for these settings (taken once); one made for other settings is stopped."""
-    global _head_start
-    head, _head_start = _head_start, None
-    if head is not None and head.settings != settings:
-        head.pool.close()
-        return None
-    return head
-
-
 class RunWorkers:
-    """The worker processes a run keeps from its first batch to its end: extraction and NER (started on use).
-    Extraction workers a command started early for the same settings are taken over, with what they were given."""
+    """The worker processes a run keeps from its first batch to its end: extraction and NER (started on use)."""
 
     def __init__(self, settings: Settings, enricher: Enricher | None = None) -> None:
-        head = _take_head_start(settings)
-        self.extraction = head.pool if head is not None else ExtractionPool(settings)
-        self.first_ahead = head.ahead if head is not None else None  # for the first batch's transform
+        self.extraction = ExtractionPool(settings)
         self.enricher = enricher or Enricher(settings)
 
     def __enter__(self) -> RunWorkers:
@@ -284,7 +232,7 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         return totals
     loaded = run.stages(find_loaded, run.settings, batch.items)
     enrichment: EnrichmentResult | None = None
-    ahead, run.workers.first_ahead = run.workers.first_ahead, None
+    ahead: Ahead | None = None
     number = 0
     while batch is not None:
         number += 1

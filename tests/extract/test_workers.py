@@ -50,7 +50,7 @@ def test_documents_handed_ahead_are_collected_with_the_rest_in_order(settings: S
         ahead = pool.submit_ahead([*documents[3:], *_documents(9)[8:]])
         collected = pool.run(documents, ahead)
     assert collected == plain
-    assert all(result.ready() for _, result in ahead.started.values())  # taken from the workers, not redone later
+    assert all(result.ready() for result in ahead.results.values())  # taken from the workers, not redone later
 
 
 def test_documents_handed_to_a_pool_since_restarted_are_extracted_again(settings: Settings) -> None:
@@ -60,14 +60,3 @@ def test_documents_handed_to_a_pool_since_restarted_are_extracted_again(settings
         pool.close()  # what a page past its time limit does: the workers and everything handed to them are gone
         outcomes = pool.run(documents, ahead)
     assert outcomes == [extract_and_clean(d, settings) for d in documents]
-
-
-def test_a_document_read_again_is_collected_unless_it_changed(settings: Settings) -> None:
-    documents = _documents(3)
-    again = [d.model_copy() for d in documents]  # the flow reads its inputs again after a command handed them over
-    changed = again[1].model_copy(update={"content": article_html(title="Rewritten").encode()})
-    with ExtractionPool(settings.model_copy(update={"extraction_workers": 2})) as pool:
-        ahead = pool.submit_ahead(documents)
-        assert ahead.result_for(again[0]) is not None and ahead.result_for(changed) is None
-        outcomes = pool.run([again[0], changed, again[2]], ahead)
-    assert outcomes == [extract_and_clean(d, settings) for d in (again[0], changed, again[2])]

@@ -44,37 +44,15 @@ def _fork_server_context() -> multiprocessing.context.ForkServerContext:
     return context
 
 
-def start_fork_server() -> None:
-    """Start the workers' fork server now (it imports the stages), ahead of the first batch: a command calls this
-    while it waits for something else (the Prefect server), so that import is off the run's critical path."""
-    from multiprocessing import forkserver
-
-    _fork_server_context()
-    forkserver.ensure_running()
-
-
-DocumentKey = tuple[str, str]
-
-
-def _key(document: RawDocument) -> DocumentKey:
-    return document.source_uri, document.document_id
-
-
 @dataclass(frozen=True)
 class Ahead:
     """Documents handed to the workers before their batch's turn (`ExtractionPool.submit_ahead`), so the workers
-    extract them while the caller does something else (writes the batch before, waits for the Prefect server).
-    `ExtractionPool.run` takes the outcomes of those it is then given (the same document, read again or not);
-    the others are never collected."""
+    extract them while the caller does something else (writes the batch before). Their outcomes are taken by
+    `ExtractionPool.run` for whichever of them it is then given; the others are simply never collected."""
 
     generation: int  # the pool they were handed to: a pool restarted since (a timeout) lost them
-    started: dict[DocumentKey, tuple[RawDocument, AsyncResult[Outcome]]]
-
-    def result_for(self, document: RawDocument) -> AsyncResult[Outcome] | None:
-        document_and_result = self.started.get(_key(document))
-        if document_and_result is None or document_and_result[0] != document:  # read again and changed since
-            return None
-        return document_and_result[1]
+    documents: tuple[RawDocument, ...]  # held, so the ids below stay theirs
+    results: dict[int, AsyncResult[Outcome]]  # by id() of the document
 
 
 class ExtractionPool:
@@ -101,18 +79,18 @@ class ExtractionPool:
     def submit_ahead(self, documents: Sequence[RawDocument]) -> Ahead:
         """Start extracting `documents` now, without waiting; `run` collects them (each under its time limit)."""
         pool = self._ensure_pool()
-        return Ahead(self._generation, {_key(d): (d, pool.apply_async(_guarded, (d, self.settings)))
-                                        for d in documents})
+        return Ahead(self._generation, tuple(documents),
+                     {id(d): pool.apply_async(_guarded, (d, self.settings)) for d in documents})
 
     def run(self, documents: Sequence[RawDocument], ahead: Ahead | None = None) -> list[Outcome]:
         """Every document goes through a worker, even in a small batch: only there can its time limit be enforced.
         Documents already handed over in `ahead` are not extracted twice."""
         outcomes: dict[int, Outcome] = {}
         pending = list(range(len(documents)))
-        started = ahead if ahead is not None and ahead.generation == self._generation else None
+        started = ahead.results if ahead is not None and ahead.generation == self._generation else {}
         while pending:
             pending = self._run_round(documents, pending, outcomes, started)
-            started = None  # a later round follows a restart: everything handed over before it is gone
+            started = {}  # a later round follows a restart: everything handed over before it is gone
         return [outcomes[i] for i in range(len(documents))]
 
     def _ensure_pool(self) -> Pool:
@@ -124,15 +102,14 @@ class ExtractionPool:
         return self._pool
 
     def _run_round(self, documents: Sequence[RawDocument], indexes: list[int], outcomes: dict[int, Outcome],
-                   started: Ahead | None) -> list[int]:
+                   started: dict[int, AsyncResult[Outcome]]) -> list[int]:
         """Collect results in order; on a document past its time limit, reject it, restart the pool, and return
         the documents still unfinished so the next round redoes them."""
         pool = self._ensure_pool()
-        def submit(document: RawDocument) -> AsyncResult[Outcome]:
-            handed = started.result_for(document) if started is not None else None
-            return handed or pool.apply_async(_guarded, (document, self.settings))
-
-        submitted = [(i, submit(documents[i])) for i in indexes]
+        submitted: list[tuple[int, AsyncResult[Outcome]]] = [
+            (i, started.get(id(documents[i])) or pool.apply_async(_guarded, (documents[i], self.settings)))
+            for i in indexes
+        ]
         for position, (index, result) in enumerate(submitted):
             try:
                 outcomes[index] = result.get(timeout=self.settings.extract_timeout_seconds)
