@@ -208,3 +208,46 @@ def test_the_recall_pass_fills_gaps_inside_the_article_but_adds_no_teasers_aroun
     kept = fill_gaps(recall, balanced).split("\n")
     assert kept == [recall.split("\n")[i] for i in (1, 2, 4, 5, 7)]
     assert fill_gaps("Only a teaser", balanced) == balanced  # nothing shared: the balanced text stands
+
+
+GERMAN_PARAGRAPHS = (
+    "Die Stadtverwaltung hat am Dienstag den Bau einer neuen Straßenbahnlinie entlang des Flusses beschlossen, "
+    "nachdem der Plan zehn Jahre lang diskutiert worden war.",
+    "Befürworter sagen, die Fahrzeit in die Innenstadt werde sich um ein Drittel verkürzen, während Gegner vor den "
+    "Kosten warnen, die sich seit dem Frühjahr verdoppelt haben.",
+    "Die Bauarbeiten sollen im kommenden Jahr beginnen und mindestens vier Jahre dauern; die Verkehrsbetriebe wollen "
+    "in den nächsten Monaten einen Zeitplan vorlegen.",
+    "Anwohner können sich bei Informationsabenden in allen Stadtteilen über die einzelnen Bauabschnitte und die "
+    "geplanten Umleitungen informieren lassen.",
+)
+
+
+def test_headings_only_the_balanced_pass_keeps_stay_in_the_body() -> None:
+    # trafilatura's quick recall pass drops the <h3> headings inside a container whose class reads as a teaser;
+    # its balanced pass keeps them, and so must we (plain trafilatura does).
+    first, second, third, fourth = GERMAN_PARAGRAPHS
+    html = ("<html lang='de'><head><title>Neue Straßenbahn</title></head><body><nav><a href='/'>Start</a></nav>"
+            f"<div class='teaser_blog_text'><p>{first}</p>\n<p>{second}</p>\n<h3>Kosten und Zeitplan</h3>\n"
+            f"<p>{third}</p>\n<h3>Was Anwohner wissen müssen</h3>\n<p>{fourth}</p></div>"
+            "<footer>Impressum</footer></body></html>")
+    lines = _extracted(html.encode(), "https://stadt.example.de/strassenbahn").body.split("\n")
+    assert lines == [first, second, "Kosten und Zeitplan", third, "Was Anwohner wissen müssen", fourth]
+
+
+def test_the_merge_keeps_every_balanced_line_once_however_each_pass_renders_it() -> None:
+    balanced = "\n".join(["Madrid aprobó el martes el nuevo plan de transporte para toda la región.", "Ciudad",
+                          "Habitantes", "Madrid", "3.300.000", "Primer punto del plan con varias palabras de prosa",
+                          "Un párrafo que solo encontró la pasada equilibrada.", "El último párrafo del artículo."])
+    recall = "\n".join(["Madrid aprobó el martes el nuevo plan de transporte para toda la región.",
+                        "| Ciudad | Habitantes |", "|---|---|", "| Madrid | 3.300.000 |",
+                        "- Primer punto del plan con varias palabras de prosa",
+                        "Una línea de la lista que la pasada equilibrada no guardó aquí",
+                        "El último párrafo del artículo."])
+    merged = fill_gaps(recall, balanced).split("\n")
+    assert "Un párrafo que solo encontró la pasada equilibrada." in merged  # balanced-only: never lost
+    assert "Una línea de la lista que la pasada equilibrada no guardó aquí" in merged  # recall-only gap: filled
+    assert "- Primer punto del plan con varias palabras de prosa" in merged  # the same item once, not twice
+    assert "Primer punto del plan con varias palabras de prosa" not in merged
+    assert "| Madrid | 3.300.000 |" not in merged and "3.300.000" in merged  # the table once, as balanced has it
+    assert merged.index("Un párrafo que solo encontró la pasada equilibrada.") < merged.index(
+        "El último párrafo del artículo.")

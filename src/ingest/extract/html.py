@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from difflib import SequenceMatcher
 
 import lxml.etree
 import lxml.html
@@ -156,8 +157,10 @@ def main_text(tree: HtmlElement, url: str | None) -> str:
     The quick recall pass (no readability/jusText comparison, `favor_recall`) keeps list items, headings and short
     paragraphs that the balanced pass drops inside an article, but around it also teaser blocks, link lists and
     "related" headings, in whatever language the page is written. So the balanced text decides where the article
-    is: a line only the recall pass found is kept when it sits between the first and last line both passes share
-    and has a few words (a bare name, a caption or a "Read also" is shorter), or when it is long prose anywhere.
+    is, and every line of it is kept (the quick pass drops some headings and list items the balanced one keeps: a
+    route that lost them would do worse than plain trafilatura). A line only the recall pass found is added when it
+    sits between the first and last line both passes share and has a few words (a bare name, a caption or a "Read
+    also" is shorter), or when it is long prose anywhere.
     When the quick pass kept only a sliver of the page, the longer of the two texts stands in for it.
     """
     quick = _trafilatura_text(tree, url, fast=True)
@@ -169,22 +172,41 @@ def main_text(tree: HtmlElement, url: str | None) -> str:
 
 
 def fill_gaps(recall: str, balanced: str) -> str:
-    """The recall text less its lines outside the balanced text's span and its short lines the balanced pass did
-    not keep (see `main_text`)."""
-    shared = {line.strip() for line in balanced.split("\n") if line.strip()}
-    lines = recall.split("\n")
-    inside = [i for i, line in enumerate(lines) if line.strip() in shared]
+    """Every line of the balanced text, in its order, with the recall text's own lines merged in where they pass
+    (see `main_text`): whatever the page's language, nothing the balanced pass kept is lost.
+
+    Lines are compared by their words only, since the two passes render the same text differently (a list item
+    with or without its "- ", a table as rows or as one cell a line); a recall line whose words the balanced text
+    already holds is left out, so the merge repeats nothing."""
+    recall_lines, balanced_lines = recall.split("\n"), balanced.split("\n")
+    recall_keys, balanced_keys = [_line_key(line) for line in recall_lines], [_line_key(line) for line in balanced_lines]
+    shared = set(balanced_keys) - {""}
+    inside = [i for i, key in enumerate(recall_keys) if key in shared]
     if not inside:
         return balanced
     first, last = inside[0], inside[-1]
+    balanced_words = f" {' '.join(key for key in balanced_keys if key)} "
 
-    def kept(index: int, line: str) -> bool:
-        if line.strip() in shared:
-            return True
+    def kept(index: int) -> bool:
+        key = recall_keys[index]
+        if not key or f" {key} " in balanced_words:
+            return False
         needed = _GAP_LINE_MIN_WORDS if first <= index <= last else _OUTSIDE_LINE_MIN_WORDS
-        return count_words(line) >= needed
+        return count_words(recall_lines[index]) >= needed
 
-    return "\n".join(line for i, line in enumerate(lines) if kept(i, line))
+    merged: list[str] = []
+    matcher = SequenceMatcher(None, recall_keys, balanced_keys, autojunk=False)
+    for tag, start, end, balanced_start, balanced_end in matcher.get_opcodes():
+        if tag == "equal":
+            merged += recall_lines[start:end]
+            continue
+        merged += [recall_lines[i] for i in range(start, end) if kept(i)]
+        merged += balanced_lines[balanced_start:balanced_end]
+    return "\n".join(merged)
+
+
+def _line_key(line: str) -> str:
+    return " ".join(words(line))
 
 
 def _trafilatura_text(tree: HtmlElement, url: str | None, fast: bool) -> str:
