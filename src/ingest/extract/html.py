@@ -179,7 +179,8 @@ def fill_gaps(recall: str, balanced: str) -> str:
     with or without its "- ", a table as rows or as one cell a line); a recall line whose words the balanced text
     already holds is left out, so the merge repeats nothing."""
     recall_lines, balanced_lines = recall.split("\n"), balanced.split("\n")
-    recall_keys, balanced_keys = [_line_key(line) for line in recall_lines], [_line_key(line) for line in balanced_lines]
+    recall_keys = [_line_key(line) for line in recall_lines]
+    balanced_keys = [_line_key(line) for line in balanced_lines]
     shared = set(balanced_keys) - {""}
     inside = [i for i, key in enumerate(recall_keys) if key in shared]
     if not inside:
