@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from html import escape
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -111,15 +112,29 @@ GERMAN_LINES = [
 ]
 
 
-def test_teaser_headings_and_prompts_in_other_languages_are_removed(settings: Settings) -> None:
-    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Lee también...",
-                 "À lire aussi : le tramway de Lyon", "Czytaj także"]
+def test_teaser_headings_and_prompts_are_removed_in_the_page_language(settings: Settings) -> None:
+    furniture = ["Lesen Sie auch:", "Mehr zum Thema", "Anzeige", "Teilen Sie dies mit:", "Zum Weiterlesen:",
+                 "Weitere Artikel zum Thema"]
     kept = ["Lesen Sie auch die Begründung des Gerichts, sagte der Sprecher, sie sei öffentlich."]
     body = "\n".join([GERMAN_LINES[0], *furniture[:3], *GERMAN_LINES[1:], *kept, *furniture[3:]])
     cleaned = clean(_extracted(body, title=None, authors=()), settings)
     assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.language == "de"
     assert cleaned.body_text.split("\n") == [*GERMAN_LINES, *kept]
     assert sorted(cleaned.removed_lines) == sorted(furniture)
+
+
+def test_another_language_s_furniture_words_do_not_fire(settings: Settings) -> None:
+    # "Listen" is a German noun (lists) and "Subscribe-Funktion" a German compound: on an English page the first
+    # would open a teaser ("Listen: the podcast") and the second a call to action, on a German page they are prose.
+    german_prose = ["Listen: Wer im Stadtrat wofür gestimmt hat, steht im Protokoll der Sitzung vom Dienstag.",
+                    "Subscribe-Funktion: Leser können sich die Protokolle künftig zuschicken lassen."]
+    cleaned = clean(_extracted("\n".join([*GERMAN_LINES, *german_prose]), title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, *german_prose]
+    english = clean(_extracted("\n".join([*ARTICLE_LINES, "Listen: the council's podcast on the tram"])), settings)
+    assert isinstance(english, CleanArticle), english
+    assert english.body_text.split("\n") == ARTICLE_LINES
 
 
 def test_a_body_that_is_only_furniture_is_rejected(settings: Settings) -> None:
@@ -157,3 +172,62 @@ def test_any_extracted_text_cleans_to_an_article_or_a_reject(
             assert (cleaned.stage, cleaned.input) == ("clean", source)
         else:
             assert cleaned.word_count >= minimum and cleaned.source_uri == source
+
+
+def _page(lang: str, title: str, lines: list[str]) -> RawDocument:
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    html = (f"<html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title></head><body>"
+            f"<nav><a href='/'>Start</a></nav><article><h1>{escape(title)}</h1>{paragraphs}</article>"
+            "<footer>Impressum</footer></body></html>")
+    return RawDocument(source_uri=f"test://{lang}.html", media_type="text/html", content=html.encode(),
+                       url=f"https://news.example.{lang}/tram")
+
+
+def _cleaned_page(document: RawDocument, settings: Settings) -> CleanArticle:
+    extracted = extract(document)
+    assert isinstance(extracted, ExtractedArticle), extracted
+    cleaned = clean(extracted, settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    return cleaned
+
+
+def test_a_german_page_loses_its_byline_dateline_credits_and_teasers_but_no_prose(settings: Settings) -> None:
+    prose = [*GERMAN_LINES, "Von der Brücke aus sieht man schon die ersten Gleise, die im Winter verlegt wurden.",
+             "Seit dem Frühjahr fährt dort kein Bus mehr."]
+    chrome = ["Von Anna Schmidt", "Aktualisiert am 17. Januar 2024, 10:42 Uhr", "Lesezeit: 3 Minuten",
+              "Foto: Max Mustermann", "Mehr Themen:", "Bus und Bahn im Überblick: Alle Linien der Stadt. mehr"]
+    lines = [*chrome[:3], prose[0], chrome[3], prose[1], chrome[4], *prose[2:], chrome[5]]
+    cleaned = _cleaned_page(_page("de", "Neue Straßenbahn über den Fluss", lines), settings)
+    assert cleaned.language == "de"
+    assert cleaned.body_text.split("\n") == prose
+    assert set(chrome) <= set(cleaned.removed_lines)
+
+
+def test_a_spanish_page_loses_its_byline_dateline_and_teasers_but_no_prose(settings: Settings) -> None:
+    prose = ["El ayuntamiento aprobó el martes la ampliación de la red de tranvía hasta la otra orilla del río.",
+             "Por la tarde, los vecinos se reunieron en la plaza para celebrar la decisión del pleno municipal.",
+             "Los partidarios dicen que la nueva línea reducirá un tercio el tiempo de viaje al centro.",
+             "Las obras comenzarán el próximo año y durarán al menos cuatro años, según el ayuntamiento."]
+    chrome = ["Por María López Fernández", "Publicado el 5 de marzo de 2024",
+              "Lee también: Las obras del metro empiezan en verano", "Compartir"]
+    lines = [*chrome[:2], prose[0], chrome[2], *prose[1:3], chrome[3], prose[3]]
+    cleaned = _cleaned_page(_page("es", "Nuevo tranvía sobre el río", lines), settings)
+    assert cleaned.language == "es"
+    assert cleaned.body_text.split("\n") == prose
+    assert set(chrome) <= set(cleaned.removed_lines)
+
+
+def test_a_long_line_opening_with_a_teaser_heading_is_prose(settings: Settings) -> None:
+    prose = ("Mehr dazu: Der Stadtrat will in den kommenden Wochen mit den Anwohnern über die Trasse sprechen, die "
+             "Verkehrsbetriebe legen bis dahin einen Zeitplan für alle Bauabschnitte vor und die Stadtwerke prüfen, "
+             "welche Leitungen verlegt werden müssen.")
+    cleaned = clean(_extracted("\n".join([*GERMAN_LINES, prose]), title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, prose]
+
+
+def test_an_english_byline_needs_capitalised_names(settings: Settings) -> None:
+    lines = [*ARTICLE_LINES, "by data processors and their sub-contractors.", "By Jane Roe"]
+    cleaned = clean(_extracted("\n".join(lines), authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == lines[:-1]

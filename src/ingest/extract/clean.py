@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import py3langid
 
+from ingest.extract.furniture import LanguageRules, rules_for
 from ingest.extract.html import EXTRACTOR_VERSION
 from ingest.models import CleanArticle, Embed, ExtractedArticle, Reject
 from ingest.settings import Settings
@@ -25,27 +26,7 @@ INSTAGRAM_ATTRIBUTION = re.compile(r"^\s*A post shared by (?P<name>[^\n(]{0,80}?
 TWITTER_RESIDUE = re.compile(r"(?:https?://)?(?:t\.co|pic\.twitter\.com)/\w+", re.IGNORECASE)
 _TWEET_MARKERS = re.compile(r"(?:t\.co/|pic\.twitter\.com|(?:^|\s)[#@]\w|[\U0001F1E6-\U0001F1FF\U0001F300-\U0001FAFF])")
 
-# Teaser headings in the languages the pipeline meets most (de, es, fr, it, pt, nl, pl besides English): a line
-# that is only such a heading, or the heading and a separator, is a link list's title, never article prose.
-_PROMO_WORDS = (
-    r"also read|read also|read more|more from|related(?: stories| articles| coverage)?|recommended|"
-    r"see also|must read|don'?t miss|trending|watch|listen|click here|top stories|"
-    r"you (?:may|might) (?:also )?like|more stories|"
-    r"lesen sie (?:auch|mehr)|auch interessant|das könnte sie (?:auch )?interessieren|mehr zum thema|weiterlesen|"
-    r"weiterführende(?:r)? links?|verwandte artikel|ähnliche artikel|mehr dazu|"
-    r"lee también|lea también|mir[aá] también|ver también|te puede interesar|le puede interesar|leer más|lea más|"
-    r"noticias relacionadas|artículos relacionados|"
-    r"lire aussi|à lire aussi|a lire aussi|voir aussi|sur le même sujet|lire la suite|articles similaires|"
-    r"leggi anche|potrebbe interessarti|articoli correlati|leia também|veja também|leia mais|"
-    r"lees ook|lees meer|gerelateerde artikelen|czytaj (?:też|także)|zobacz (?:też|także)"
-)
-PROMO_LINE = re.compile(rf"^\s*(?:{_PROMO_WORDS})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
-CALL_TO_ACTION = re.compile(
-    r"^\s*(?:sign up|subscribe|follow us|join our|get (?:our|the) \w+ newsletter|download (?:our|the) app|"
-    r"share this (?:article|story)|click (?:here )?to|like us on facebook|follow \w+ on (?:twitter|x|instagram))\b",
-    re.IGNORECASE,
-)
-_CTA_MAX_WORDS = 25
+# The author bio rule reads English sentences: it only runs on English pages (see `ingest.extract.furniture`).
 BIO_SENTENCE = re.compile(
     r"^(?P<name>(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’-]+)\s+(?:is|was|has been|has worked as|covers|writes)\b"
 )
@@ -55,36 +36,10 @@ BIO_KEYWORDS = re.compile(
     re.IGNORECASE,
 )
 ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
+_CTA_MAX_WORDS = 25
+_PROMO_MAX_WORDS = 25  # a teaser heading with its title; a longer line opening with "More from ..." is prose
 _CHROME_MAX_WORDS = 16
 _CHROME_MAX_CHARS = 200  # a line this long is prose: skip the word count
-_DATE_WORDS = (
-    rf"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?:(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
-    rf"\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}|{_MONTHS_SHORT})\.?,?\s+\d{{4}}|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}})"
-)
-DATELINE = re.compile(
-    rf"^(?:(?:last\s+)?(?:updated|published|posted|modified|reviewed)(?:\s+on)?\s*:?\s*)?{_DATE_WORDS}"
-    r"(?:\s*(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$",
-    re.IGNORECASE,
-)
-READING_TIME = re.compile(r"^(?:\d+|one|two|three|four|five)\s*(?:-\s*)?(?:min(?:ute)?s?\.?)\s+(?:read|listen)\s*$",
-                          re.IGNORECASE)
-_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|van|von|de|der|del|da|di|la|le|bin|al)){1,4}"
-BYLINE = re.compile(rf"^(?:by|written by|posted by|words by|story by)\s+{_NAME}(?:\s*(?:,|and|&|\|)\s*{_NAME})*\s*$",
-                    re.IGNORECASE)
-IMAGE_CREDIT = re.compile(
-    r"^(?:(?:photo|image|picture|photograph|illustration)s?(?:\s+credits?)?|credits?)\s*(?:[:|]|by\b)"
-    r"|/\s*(?:getty images|shutterstock|istock(?:photo)?|ap|afp|reuters|alamy|unsplash)\s*\)?$",
-    re.IGNORECASE,
-)
-PROMPT_LINE = re.compile(
-    r"^\s*(?:advertisement|sponsored(?: content)?|share this(?: article| story| post)?|share on \w+|share:?|"
-    r"continue reading|print(?: this)?(?: article)?|email this|tweet this|pin it|save to pinterest|pinterest image|"
-    r"follow us(?: on \w+)?|enter your email(?: address)?|get the latest\b.*|subscribe to (?:our|the) \w+.*|"
-    r"would you like to receive notifications\b.*|skip to (?:main )?content|back to top|scroll to top|"
-    r"anzeige|werbung|teilen(?: sie dies mit)?|nach oben|publicidad|compartir|publicité|partager|pubblicità|"
-    r"condividi|publicidade|compartilhe|advertentie|delen|reklama|udostępnij)\s*[.:!]?\s*$",
-    re.IGNORECASE,
-)
 
 
 _WIDE_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -99,6 +54,8 @@ class _Body:
     """Mutable scratchpad of one cleaning pass; the stage returns an immutable `CleanArticle`."""
 
     lines: list[str]
+    rules: LanguageRules
+    language: str | None
     embeds: list[Embed] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     bio_author: str | None = None
@@ -114,14 +71,17 @@ def normalise_text(text: str) -> str:
 
 
 def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Reject:
-    body = _Body(lines=normalise_text(article.body).split("\n"))
+    normalised = normalise_text(article.body)
+    language = _page_language(normalised, article.declared_language)
+    body = _Body(lines=normalised.split("\n"), rules=rules_for(language), language=language)
     title = normalise_text(article.title) if article.title else None
     if title is None and article.url is None and article.source_uri.endswith((".txt", ".txt.gz")):
         title = _title_from_first_line(body)
     _extract_embeds(body)
     _drop_furniture_lines(body)
     _drop_page_chrome(body, title, article.authors)
-    _drop_author_bio(body)
+    if language == "en":
+        _drop_author_bio(body)
     # The lines are normalised already: only blank runs left by removed lines need collapsing.
     text = _BLANK_RUNS.sub("\n\n", "\n".join(body.lines)).strip()
     body_words = count_words(text)
@@ -151,6 +111,14 @@ def detect_language(text: str) -> str:
     """A bounded prefix is plenty for the classifier and keeps its cost flat on long articles."""
     language, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
     return str(language)
+
+
+def _page_language(text: str, declared: str | None) -> str | None:
+    """The language the line rules are chosen by: the body's own (py3langid), the page's declared one when the body
+    is too short to tell."""
+    if count_words(text) >= 8:
+        return detect_language(text)
+    return declared.split("-")[0].lower() if declared else None
 
 
 def _title_from_first_line(body: _Body) -> str | None:
@@ -209,6 +177,7 @@ def _parse_attribution_date(value: str | None) -> date | None:
 
 
 def _drop_furniture_lines(body: _Body) -> None:
+    rules = body.rules
     kept: list[str] = []
     for line in body.lines:
         residue = TWITTER_RESIDUE.search(line)
@@ -216,8 +185,10 @@ def _drop_furniture_lines(body: _Body) -> None:
         if line and not stripped:
             body.removed.append(line)
             continue
-        is_cta = CALL_TO_ACTION.match(stripped) and count_words(stripped) <= _CTA_MAX_WORDS
-        if PROMO_LINE.match(stripped) or is_cta:
+        words_in_line = count_words(stripped)
+        is_cta = words_in_line <= _CTA_MAX_WORDS and rules.call_to_action.match(stripped)
+        is_promo = words_in_line <= _PROMO_MAX_WORDS and rules.promo.match(stripped)
+        if is_promo or is_cta or rules.more_link.search(stripped):
             body.removed.append(line)
             continue
         kept.append(stripped)
@@ -233,7 +204,7 @@ def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) 
     names = {_comparable(a) for a in authors if a}
     kept: list[str] = []
     for line in body.lines:
-        if line and _is_chrome_line(line, names):
+        if line and _is_chrome_line(line, names, body.rules):
             body.removed.append(line)
         else:
             kept.append(line)
@@ -244,12 +215,13 @@ def _comparable(text: str) -> str:
     return " ".join(words(text.casefold()))
 
 
-def _is_chrome_line(line: str, author_names: set[str]) -> bool:
+def _is_chrome_line(line: str, author_names: set[str], rules: LanguageRules) -> bool:
     if len(line) > _CHROME_MAX_CHARS or count_words(line) > _CHROME_MAX_WORDS:
         return False
-    if BYLINE.match(line) or (author_names and _comparable(line) in author_names):
+    if rules.byline.match(line) or (author_names and _comparable(line) in author_names):
         return True
-    return bool(DATELINE.match(line) or READING_TIME.match(line) or IMAGE_CREDIT.match(line) or PROMPT_LINE.match(line))
+    return bool(rules.dateline.match(line) or rules.reading_time.match(line) or rules.image_credit.match(line)
+                or rules.prompt.match(line))
 
 
 def _drop_author_bio(body: _Body) -> None:
