@@ -43,7 +43,7 @@ MIN_BODY_RECALL = 0.96
 MIN_TITLE_ACCURACY = 0.85
 MIN_AUTHOR_ACCURACY = 0.72
 MIN_DATE_ACCURACY = 0.675
-MIN_SNIPPET_F1 = 0.89  # multilingual-dev sample below: 0.905 when set (plain trafilatura 0.899, same run)
+MIN_SNIPPET_F1 = 0.91  # multilingual-dev sample below: 0.914 when set, recall 0.947 (plain trafilatura 0.899 / 0.947)
 MIN_PAGE_F1 = 0.40  # no pinned page may collapse (today's weakest scores about 0.6)
 
 
@@ -107,7 +107,8 @@ def test_metadata_accuracy_stays_above_the_floor(scores: list[PageScore]) -> Non
 
 
 # Every 10th page of multilingual-dev (50 of 495, most of them German), fixed; plain trafilatura on the same pages
-# in the same run must not beat us (the issue-11 rule: never below the plain tool on non-English pages).
+# in the same run must not beat us, in F1 or in recall (the issue-11 rule: never below the plain tool on non-English
+# pages).
 MULTILINGUAL_EVERY = 10
 
 
@@ -132,3 +133,4 @@ def test_multilingual_snippets_stay_above_the_floor_and_plain_trafilatura(shared
     assert ours.tp + ours.fn > 100  # the sample really holds the pages
     assert ours.f1 >= MIN_SNIPPET_F1
     assert ours.f1 >= plain.f1
+    assert ours.recall >= plain.recall  # no passage plain trafilatura keeps may be lost on the way
