@@ -54,8 +54,7 @@ class _Body:
     """Mutable scratchpad of one cleaning pass; the stage returns an immutable `CleanArticle`."""
 
     lines: list[str]
-    rules: LanguageRules
-    language: str | None
+    rules: LanguageRules  # the line rules of the page's language
     embeds: list[Embed] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     bio_author: str | None = None
@@ -73,14 +72,14 @@ def normalise_text(text: str) -> str:
 def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Reject:
     normalised = normalise_text(article.body)
     language = _page_language(normalised, article.declared_language)
-    body = _Body(lines=normalised.split("\n"), rules=rules_for(language), language=language)
+    body = _Body(lines=normalised.split("\n"), rules=rules_for(language))
     title = normalise_text(article.title) if article.title else None
     if title is None and article.url is None and article.source_uri.endswith((".txt", ".txt.gz")):
         title = _title_from_first_line(body)
     _extract_embeds(body)
     _drop_furniture_lines(body)
     _drop_page_chrome(body, title, article.authors)
-    if language == "en":
+    if language == "en":  # the bio rule reads English sentences
         _drop_author_bio(body)
     # The lines are normalised already: only blank runs left by removed lines need collapsing.
     text = _BLANK_RUNS.sub("\n\n", "\n".join(body.lines)).strip()
