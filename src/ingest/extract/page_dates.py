@@ -38,6 +38,9 @@ PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished"
                   "pubdate", "dc.date.issued", "dcterms.created", "dcterms.issued", "published", "publishdate",
                   "article_date_original")
 GENERIC_META = ("dc.date", "dcterms.date", "date")
+# <meta> keys that name a revision: htmldate falls back to them when a page declares no publication.
+MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "modified_time", "last-modified",
+                 "dc.date.modified", "dcterms.modified", "article.updated", "parsely-updated")
 _ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\.?"
@@ -116,13 +119,22 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
                    now: datetime | None = None) -> Published | None:
     """The first plausible candidate in precedence order (see the module docstring); None when none is."""
-    for source, value in _candidates(tree, article, entities, meta, url, scope):
+    revised = _declared_revisions(article, meta)
+    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=not revised):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
+        if parsed is not None and source.startswith("htmldate") and parsed[0] in revised:
+            continue  # htmldate fell back to the declared revision: that day says when the page changed
         if parsed is not None and plausible(parsed[0], now):
             return Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
     return None
+
+
+def _declared_revisions(article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
+    """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, ...)."""
+    values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
+    return {parsed[0] for value in values if (parsed := parse_timestamp(value))}
 
 
 def _local_day(day: date, value: str, url: str | None) -> date:
@@ -139,8 +151,10 @@ def _local_day(day: date, value: str, url: str | None) -> date:
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
-                meta: Mapping[str, str], url: str | None, scope: HtmlElement) -> Iterator[tuple[str, str | None]]:
-    """Lazily, so htmldate runs only when nothing declared is plausible."""
+                meta: Mapping[str, str], url: str | None, scope: HtmlElement,
+                search_text: bool = True) -> Iterator[tuple[str, str | None]]:
+    """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
+    declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
     yield "jsonld:datePublished", _first_string(article.get("datePublished"))
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
@@ -151,6 +165,8 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
             yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
+    if not search_text:
+        return
     if scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)))
