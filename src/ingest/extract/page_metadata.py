@@ -326,7 +326,7 @@ def _slug_spells(element: HtmlElement, text: str) -> bool:
     if element.tag != "a":
         return True
     match = _AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
-    return bool(match) and _compact(match[1]) == _compact(text)
+    return match is not None and _compact(match[1]) == _compact(text)
 
 
 def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
