@@ -166,3 +166,27 @@ def test_a_page_that_declares_only_a_revision_is_not_searched_for_a_day_in_its_t
     assert _published(_page(head, article)) is None
     stated = _published(_page(article=article))  # the same text without a declared revision
     assert stated is not None and stated.day == date(2024, 3, 14)
+
+
+def _byline_day(byline: str) -> Published | None:
+    html = (f"<html><body><article><h1>Tram vote</h1><p>{byline}</p><p>The council met at noon.</p></article>"
+            "</body></html>")
+    tree = lxml.html.fromstring(html)
+    return find_published(tree, {}, [], {}, None, tree.find(".//article/p[2]"), now=NOW)
+
+
+def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:
+    for line in ("Published 3 May 2019 · Updated 1 March 2025", "Last update: 1 March 2025, first published 3 May 2019",
+                 "3 May 2019 (revised 1 March 2025)"):
+        found = _byline_day(line)
+        assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline"), line
+    for line in ("Last update: 1 March 2025", "Fact-checked 1 March 2025", "Aktualisiert: 1 March 2025"):
+        assert _byline_day(line) is None, line
+
+
+def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_writes_it() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    stated = _published(_page(article=f"{further_down}<p>Jane Roe reported this on 1 March 2024 for the desk.</p>"))
+    assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 1), "htmldate:article_text")
+    month_only = _published(_page(article=f"{further_down}<p>Jane Roe reported this in March 2024.</p>"))
+    assert month_only is None

@@ -49,7 +49,11 @@ _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGN
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
 _NEAR_HEADLINE = 12
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
-_REVISION = re.compile(r"\b(?:updated|modified|reviewed|edited)\b", re.IGNORECASE)
+# Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
+_REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
+                       r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
+_PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
+                          r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
@@ -169,10 +173,10 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
         return
     if scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)))
+            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
     else:
         yield "htmldate:page_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)))
+            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
 
 
 def _day_near_headline(tree: HtmlElement) -> str | None:
@@ -194,15 +198,33 @@ def _texts(heading: HtmlElement, path: str) -> list[str]:
 
 def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
     for number in order:
-        text = texts[number]
-        # The line, or the label just before it ('<span>Last updated</span> <span>Mar 11, 2026</span>'), says update.
-        if _REVISION.search(text) or (number and _REVISION.search(texts[number - 1][-40:])):
+        # The label just before the line ('<span>Last updated</span> <span>Mar 11, 2026</span>') says update.
+        if number and _REVISION.search(texts[number - 1][-40:]) and not _PUBLICATION.search(texts[number]):
             continue
-        found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
-        if found and (day := written_day(found[0])):
+        if (day := _published_day_in(texts[number])) is not None:
             return day.isoformat()
-        if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
-            return parsed[0].isoformat()
+    return None
+
+
+def _published_day_in(text: str) -> date | None:
+    """The day a line states for the publication: on a line that also names a revision ('Published 3 May 2019,
+    updated 1 March 2025'), the day before the revision word or after the publication word; else none."""
+    revision = _REVISION.search(text)
+    if revision is None:
+        return _day_in(text)
+    before = _day_in(text[:revision.start()])
+    if before is not None:
+        return before
+    publication = _PUBLICATION.search(text, revision.end())
+    return _day_in(text[publication.end():]) if publication else None
+
+
+def _day_in(text: str) -> date | None:
+    found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
+    if found and (day := written_day(found[0])):
+        return day
+    if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
+        return parsed[0]
     return None
 
 
@@ -213,9 +235,20 @@ def _htmldate(search: Callable[[], str | None]) -> str | None:
         return None
 
 
-def _day_stated(value: str | None) -> str | None:
-    """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day."""
-    return None if value is None or value.endswith("-01") else value
+def _day_stated(value: str | None, scope: HtmlElement) -> str | None:
+    """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day,
+    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024')."""
+    if value is None or not value.endswith("-01"):
+        return value
+    parsed = parse_timestamp(value)
+    return value if parsed and _writes_first_of_month(scope.text_content(), parsed[0]) else None
+
+
+def _writes_first_of_month(text: str, day: date) -> bool:
+    month = _MONTHS[day.month - 1]
+    written = (rf"\b0?1(?:st)?\.? {month}[a-z]*\.?,? {day.year}\b|\b{month}[a-z]*\.? 0?1(?:st)?,? {day.year}\b|"
+               rf"\b{day.year}-{day.month:02d}-01\b|\b0?1\.0?{day.month}\.{day.year}\b")
+    return re.search(written, text, re.IGNORECASE) is not None
 
 
 def _first_string(value: Any) -> str | None:
