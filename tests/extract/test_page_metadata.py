@@ -181,3 +181,14 @@ def test_an_author_from_an_author_name_class_beside_the_article_but_not_its_labe
     assert _read(page("<div class='author-name'>Written By</div>"))[1] == ()
     assert _read(page("<nav><span class='author-name'>Joakim Edin</span></nav>"))[1] == ()
     assert _read(page("<div class='authors'>Joakim Edin</div>"))[1] == ()
+
+
+def test_an_author_card_gives_its_first_line_when_that_is_a_name() -> None:
+    def page(card: str) -> str:
+        return ("<html><body><article><h1>Night trams</h1><p>The council voted on Tuesday to run trams all night "
+                f"at weekends.</p></article>{card}</body></html>")
+    card = ("<div class='blog_author-text'><div class='text-size-small'>Lauren Vetter</div>"
+            "<div>Marketing lead at Example</div></div>")
+    assert _read(page(card))[1] == ("Lauren Vetter",)
+    assert _read(page("<div class='author-info'><h4>About the author</h4><p>Lauren Vetter</p></div>"))[1] == ()
+    assert _read(page("<aside><div class='author-box'>Lauren Vetter</div></aside>"))[1] == ()

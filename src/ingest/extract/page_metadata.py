@@ -47,6 +47,7 @@ _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|r
                            r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
+_AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
@@ -312,6 +313,11 @@ def _author_markup(tree: HtmlElement) -> list[str]:
         if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
                 and _slug_spells(element, text) and not _in_chrome(element):
             return [text]
+    for element in tree.iter("div", "span", "p", "section"):
+        if _AUTHOR_CARD.search(element.get("class") or ""):
+            first = next((t.strip() for t in element.itertext() if t.strip()), "")
+            if len(first.split()) in (2, 3) and _looks_like_name(first) and not _in_chrome(element):
+                return [first]
     return []
 
 
