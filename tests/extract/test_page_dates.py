@@ -190,3 +190,12 @@ def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_wri
     assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 1), "htmldate:article_text")
     month_only = _published(_page(article=f"{further_down}<p>Jane Roe reported this in March 2024.</p>"))
     assert month_only is None
+
+
+def test_a_byline_day_the_markup_calls_a_revision_is_passed_over_but_not_wordpress_published_updated() -> None:
+    marked = _byline_day("<span class='icon-clock'></span><time itemprop='dateModified'>1 March 2025</time>")
+    assert marked is None
+    by_class = _byline_day("<span class='post-updated'><b>1 March 2025</b></span></p><p>by Ana Lima, 3 May 2019")
+    assert by_class is not None and (by_class.day, by_class.source) == (date(2019, 5, 3), "byline")
+    both = _byline_day("<time class='entry-date published updated'>3 May 2019</time>")
+    assert both is not None and (both.day, both.source) == (date(2019, 5, 3), "byline")

@@ -52,6 +52,8 @@ _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
 _REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
+_MODIFIED_MICRODATA = './/*[@itemprop="dateModified"]'
+_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update", re.IGNORECASE)
 _PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
                           r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
@@ -123,7 +125,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
                    now: datetime | None = None) -> Published | None:
     """The first plausible candidate in precedence order (see the module docstring); None when none is."""
-    revised = _declared_revisions(article, meta)
+    revised = _declared_revisions(tree, article, meta)
     for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=not revised):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
@@ -135,10 +137,13 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     return None
 
 
-def _declared_revisions(article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
-    """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, ...)."""
+def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
+    """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, microdata
+    `itemprop="dateModified"`, ...)."""
     values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
-    return {parsed[0] for value in values if (parsed := parse_timestamp(value))}
+    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
+    days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
+    return days | {day for value in values if value and (day := written_day(value.strip()))}
 
 
 def _local_day(day: date, value: str, url: str | None) -> date:
@@ -191,9 +196,20 @@ def _day_near_headline(tree: HtmlElement) -> str | None:
 
 
 def _texts(heading: HtmlElement, path: str) -> list[str]:
-    """Visible text nodes along an axis, in document order."""
-    return [str(t) for t in heading.xpath(path)
+    """Visible text nodes along an axis, in document order; one the markup calls a revision stays as a blank."""
+    return ["" if _marked_revision(t.getparent()) else str(t) for t in heading.xpath(path)
             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _marked_revision(element: HtmlElement) -> bool:
+    """The markup says the day is a revision (`itemprop="dateModified"`, `class="updated"`) where the page shows
+    no word for it (the label is an icon or comes from the style sheet)."""
+    for node in (element, element.getparent()):
+        marks = f"{node.get('itemprop', '')} {node.get('class', '')}" if node is not None else ""
+        # WordPress marks a never-revised day `class="entry-date published updated"`: that one is the publication.
+        if _REVISION_MARK.search(marks) and "published" not in marks.lower():
+            return True
+    return False
 
 
 def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
