@@ -192,3 +192,9 @@ def test_an_author_card_gives_its_first_line_when_that_is_a_name() -> None:
     assert _read(page(card))[1] == ("Lauren Vetter",)
     assert _read(page("<div class='author-info'><h4>About the author</h4><p>Lauren Vetter</p></div>"))[1] == ()
     assert _read(page("<aside><div class='author-box'>Lauren Vetter</div></aside>"))[1] == ()
+
+
+def test_a_site_role_declared_as_the_author_is_no_name() -> None:
+    for role in ("Webmaster", "administrator"):
+        assert _read(_page("<h1>Night trams</h1>", f'<meta name="author" content="{role}">'))[1] == (), role
+    assert _read(_page("<h1>Night trams</h1>", '<meta name="author" content="Anonymous">'))[1] == ("Anonymous",)

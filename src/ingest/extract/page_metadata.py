@@ -37,7 +37,8 @@ _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
-                         r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
+                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
+                         r"staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
 _MAX_NAME_WORDS = 8
