@@ -145,3 +145,57 @@ def test_an_iso_day_in_the_byline_counts_but_not_a_number_that_merely_looks_like
     tree = lxml.html.fromstring(html)
     found = find_published(tree, {}, [], {}, None, tree.find(".//article/p[3]"), now=NOW)
     assert found is not None and (found.day, found.source) == (date(2025, 12, 19), "byline")
+
+
+def test_htmldates_reading_that_is_the_declared_revision_is_no_publication() -> None:
+    # The page declares only when it was modified; htmldate falls back to that day. A stated byline day still counts.
+    head = '<meta property="article:modified_time" content="2026-02-24T15:17:17+00:00">'
+    revised_only = _published(_page(head), url="https://news.example.com/best-trams/")
+    assert revised_only is None
+    bylined = _published(_page(head, "<p>by Ana Lima, 8 November 2018</p>"))
+    assert bylined is not None and (bylined.day, bylined.source) == (date(2018, 11, 8), "byline")
+    # Without the declared revision the same meta-less page still gets htmldate's reading of its <time>.
+    timed = _published(_page(article="<p>Posted <time datetime='2024-03-05'>5 March</time></p>"))
+    assert timed is not None and timed.day == date(2024, 3, 5) and timed.source.startswith("htmldate")
+
+
+def test_a_page_that_declares_only_a_revision_is_not_searched_for_a_day_in_its_text() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    article = f"{further_down}<p>Jane Roe reported this on 14 March 2024 for the desk.</p>"
+    head = _ld(dateModified="2025-12-18T10:00:00+00:00")
+    assert _published(_page(head, article)) is None
+    stated = _published(_page(article=article))  # the same text without a declared revision
+    assert stated is not None and stated.day == date(2024, 3, 14)
+
+
+def _byline_day(byline: str) -> Published | None:
+    html = (f"<html><body><article><h1>Tram vote</h1><p>{byline}</p><p>The council met at noon.</p></article>"
+            "</body></html>")
+    tree = lxml.html.fromstring(html)
+    return find_published(tree, {}, [], {}, None, tree.find(".//article/p[2]"), now=NOW)
+
+
+def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:
+    for line in ("Published 3 May 2019 · Updated 1 March 2025", "Last update: 1 March 2025, first published 3 May 2019",
+                 "3 May 2019 (revised 1 March 2025)"):
+        found = _byline_day(line)
+        assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline"), line
+    for line in ("Last update: 1 March 2025", "Fact-checked 1 March 2025", "Aktualisiert: 1 March 2025"):
+        assert _byline_day(line) is None, line
+
+
+def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_writes_it() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    stated = _published(_page(article=f"{further_down}<p>Jane Roe reported this on 1 March 2024 for the desk.</p>"))
+    assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 1), "htmldate:article_text")
+    month_only = _published(_page(article=f"{further_down}<p>Jane Roe reported this in March 2024.</p>"))
+    assert month_only is None
+
+
+def test_a_byline_day_the_markup_calls_a_revision_is_passed_over_but_not_wordpress_published_updated() -> None:
+    marked = _byline_day("<span class='icon-clock'></span><time itemprop='dateModified'>1 March 2025</time>")
+    assert marked is None
+    by_class = _byline_day("<span class='post-updated'><b>1 March 2025</b></span></p><p>by Ana Lima, 3 May 2019")
+    assert by_class is not None and (by_class.day, by_class.source) == (date(2019, 5, 3), "byline")
+    both = _byline_day("<time class='entry-date published updated'>3 May 2019</time>")
+    assert both is not None and (both.day, both.source) == (date(2019, 5, 3), "byline")

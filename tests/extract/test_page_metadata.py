@@ -163,3 +163,38 @@ def test_an_author_box_further_down_the_article_counts_only_with_written_by() ->
     box = _page(f"<h1>Night trams</h1>{filler}<div><p>Written by Moses Kim and Kate Shokurova</p></div>")
     assert _read(box)[1] == ("Moses Kim and Kate Shokurova",)
     assert _read(_page(f"<h1>Night trams</h1>{filler}<p>By Ana Lima</p>"))[1] == ()  # a far 'By' may be anything
+
+
+def test_an_author_from_a_link_to_the_authors_page_that_spells_the_name() -> None:
+    byline = "<h1>Night trams</h1><div class='info'><a href='/authors/chris-toy'>Chris Toy</a><div>•</div></div>"
+    assert _read(_page(byline))[1] == ("Chris Toy",)
+    # A link whose address names someone else, or no author page, is no byline.
+    assert _read(_page("<h1>Night trams</h1><a href='/authors/jo-park'>Chris Toy</a>"))[1] == ()
+    assert _read(_page("<h1>Night trams</h1><a href='/tags/chris-toy'>Chris Toy</a>"))[1] == ()
+
+
+def test_an_author_from_an_author_name_class_beside_the_article_but_not_its_label_or_a_menu() -> None:
+    def page(card: str) -> str:  # the card sits outside the <article>, where the byline search does not look
+        return ("<html><body><article><h1>Night trams</h1><p>The council voted on Tuesday to run trams all night "
+                f"at weekends.</p></article>{card}</body></html>")
+    assert _read(page("<div class='video-post_author-name'>Joakim Edin</div>"))[1] == ("Joakim Edin",)
+    assert _read(page("<div class='author-name'>Written By</div>"))[1] == ()
+    assert _read(page("<nav><span class='author-name'>Joakim Edin</span></nav>"))[1] == ()
+    assert _read(page("<div class='authors'>Joakim Edin</div>"))[1] == ()
+
+
+def test_an_author_card_gives_its_first_line_when_that_is_a_name() -> None:
+    def page(card: str) -> str:
+        return ("<html><body><article><h1>Night trams</h1><p>The council voted on Tuesday to run trams all night "
+                f"at weekends.</p></article>{card}</body></html>")
+    card = ("<div class='blog_author-text'><div class='text-size-small'>Lauren Vetter</div>"
+            "<div>Marketing lead at Example</div></div>")
+    assert _read(page(card))[1] == ("Lauren Vetter",)
+    assert _read(page("<div class='author-info'><h4>About the author</h4><p>Lauren Vetter</p></div>"))[1] == ()
+    assert _read(page("<aside><div class='author-box'>Lauren Vetter</div></aside>"))[1] == ()
+
+
+def test_a_site_role_declared_as_the_author_is_no_name() -> None:
+    for role in ("Webmaster", "administrator"):
+        assert _read(_page("<h1>Night trams</h1>", f'<meta name="author" content="{role}">'))[1] == (), role
+    assert _read(_page("<h1>Night trams</h1>", '<meta name="author" content="Anonymous">'))[1] == ("Anonymous",)

@@ -38,6 +38,9 @@ PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished"
                   "pubdate", "dc.date.issued", "dcterms.created", "dcterms.issued", "published", "publishdate",
                   "article_date_original")
 GENERIC_META = ("dc.date", "dcterms.date", "date")
+# <meta> keys that name a revision: htmldate falls back to them when a page declares no publication.
+MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "modified_time", "last-modified",
+                 "dc.date.modified", "dcterms.modified", "article.updated", "parsely-updated")
 _ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\.?"
@@ -46,7 +49,13 @@ _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGN
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
 _NEAR_HEADLINE = 12
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
-_REVISION = re.compile(r"\b(?:updated|modified|reviewed|edited)\b", re.IGNORECASE)
+# Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
+_REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
+                       r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
+_MODIFIED_MICRODATA = './/*[@itemprop="dateModified"]'
+_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update", re.IGNORECASE)
+_PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
+                          r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
@@ -116,13 +125,25 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
                    now: datetime | None = None) -> Published | None:
     """The first plausible candidate in precedence order (see the module docstring); None when none is."""
-    for source, value in _candidates(tree, article, entities, meta, url, scope):
+    revised = _declared_revisions(tree, article, meta)
+    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=not revised):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
+        if parsed is not None and source.startswith("htmldate") and parsed[0] in revised:
+            continue  # htmldate fell back to the declared revision: that day says when the page changed
         if parsed is not None and plausible(parsed[0], now):
             return Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
     return None
+
+
+def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
+    """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, microdata
+    `itemprop="dateModified"`, ...)."""
+    values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
+    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
+    days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
+    return days | {day for value in values if value and (day := written_day(value.strip()))}
 
 
 def _local_day(day: date, value: str, url: str | None) -> date:
@@ -139,8 +160,10 @@ def _local_day(day: date, value: str, url: str | None) -> date:
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
-                meta: Mapping[str, str], url: str | None, scope: HtmlElement) -> Iterator[tuple[str, str | None]]:
-    """Lazily, so htmldate runs only when nothing declared is plausible."""
+                meta: Mapping[str, str], url: str | None, scope: HtmlElement,
+                search_text: bool = True) -> Iterator[tuple[str, str | None]]:
+    """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
+    declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
     yield "jsonld:datePublished", _first_string(article.get("datePublished"))
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
@@ -151,12 +174,14 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
             yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
+    if not search_text:
+        return
     if scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)))
+            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
     else:
         yield "htmldate:page_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)))
+            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
 
 
 def _day_near_headline(tree: HtmlElement) -> str | None:
@@ -171,22 +196,51 @@ def _day_near_headline(tree: HtmlElement) -> str | None:
 
 
 def _texts(heading: HtmlElement, path: str) -> list[str]:
-    """Visible text nodes along an axis, in document order."""
-    return [str(t) for t in heading.xpath(path)
+    """Visible text nodes along an axis, in document order; one the markup calls a revision stays as a blank."""
+    return ["" if _marked_revision(t.getparent()) else str(t) for t in heading.xpath(path)
             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _marked_revision(element: HtmlElement) -> bool:
+    """The markup says the day is a revision (`itemprop="dateModified"`, `class="updated"`) where the page shows
+    no word for it (the label is an icon or comes from the style sheet)."""
+    for node in (element, element.getparent()):
+        marks = f"{node.get('itemprop', '')} {node.get('class', '')}" if node is not None else ""
+        # WordPress marks a never-revised day `class="entry-date published updated"`: that one is the publication.
+        if _REVISION_MARK.search(marks) and "published" not in marks.lower():
+            return True
+    return False
 
 
 def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
     for number in order:
-        text = texts[number]
-        # The line, or the label just before it ('<span>Last updated</span> <span>Mar 11, 2026</span>'), says update.
-        if _REVISION.search(text) or (number and _REVISION.search(texts[number - 1][-40:])):
+        # The label just before the line ('<span>Last updated</span> <span>Mar 11, 2026</span>') says update.
+        if number and _REVISION.search(texts[number - 1][-40:]) and not _PUBLICATION.search(texts[number]):
             continue
-        found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
-        if found and (day := written_day(found[0])):
+        if (day := _published_day_in(texts[number])) is not None:
             return day.isoformat()
-        if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
-            return parsed[0].isoformat()
+    return None
+
+
+def _published_day_in(text: str) -> date | None:
+    """The day a line states for the publication: on a line that also names a revision ('Published 3 May 2019,
+    updated 1 March 2025'), the day before the revision word or after the publication word; else none."""
+    revision = _REVISION.search(text)
+    if revision is None:
+        return _day_in(text)
+    before = _day_in(text[:revision.start()])
+    if before is not None:
+        return before
+    publication = _PUBLICATION.search(text, revision.end())
+    return _day_in(text[publication.end():]) if publication else None
+
+
+def _day_in(text: str) -> date | None:
+    found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
+    if found and (day := written_day(found[0])):
+        return day
+    if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
+        return parsed[0]
     return None
 
 
@@ -197,9 +251,20 @@ def _htmldate(search: Callable[[], str | None]) -> str | None:
         return None
 
 
-def _day_stated(value: str | None) -> str | None:
-    """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day."""
-    return None if value is None or value.endswith("-01") else value
+def _day_stated(value: str | None, scope: HtmlElement) -> str | None:
+    """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day,
+    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024')."""
+    if value is None or not value.endswith("-01"):
+        return value
+    parsed = parse_timestamp(value)
+    return value if parsed and _writes_first_of_month(scope.text_content(), parsed[0]) else None
+
+
+def _writes_first_of_month(text: str, day: date) -> bool:
+    month = _MONTHS[day.month - 1]
+    written = (rf"\b0?1(?:st)?\.? {month}[a-z]*\.?,? {day.year}\b|\b{month}[a-z]*\.? 0?1(?:st)?,? {day.year}\b|"
+               rf"\b{day.year}-{day.month:02d}-01\b|\b0?1\.0?{day.month}\.{day.year}\b")
+    return re.search(written, text, re.IGNORECASE) is not None
 
 
 def _first_string(value: Any) -> str | None:

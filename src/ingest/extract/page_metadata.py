@@ -37,7 +37,8 @@ _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
-                         r"^(?:undefined|null|none|admin|author|name|written by|the author|staff|by)$",
+                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
+                         r"staff|by)$",
                          re.IGNORECASE)
 _MAX_NAME_CHARS = 120
 _MAX_NAME_WORDS = 8
@@ -46,6 +47,9 @@ _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du",
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
                            r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
+_AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
+_AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
+_AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
 _WRITTEN_BY = re.compile(r"(?:written|authored) by:?", re.IGNORECASE)
@@ -239,6 +243,8 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
         names = searched_byline(extract_author(_byline_scope(tree)))
     if not names:
         names = _labelled_byline(tree)
+    if not names:
+        names = _author_markup(tree)
     if names and all(_is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = _labelled_byline(tree) or names
@@ -295,6 +301,39 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
     scope = _byline_scope(tree)
     author_box = scope.iter() if scope is not tree else iter(())
     return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
+
+
+def _author_markup(tree: HtmlElement) -> list[str]:
+    """The first name the markup itself calls the author's: a link to the author's page whose address spells the
+    name (`<a href="/authors/chris-toy">Chris Toy</a>`) or an element of an author-name class. Sites built with
+    page builders carry the byline this way, without a 'By' label or a declaration."""
+    for element in tree.iter("a", "div", "span", "p", "h5", "h6"):
+        if not _names_author(element) or len(element) > 2:  # the attributes first: cheap, and rarely there
+            continue
+        text = visible_text(element)
+        if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
+                and _slug_spells(element, text) and not _in_chrome(element):
+            return [text]
+    for element in tree.iter("div", "span", "p", "section"):
+        if _AUTHOR_CARD.search(element.get("class") or ""):
+            first = next((t.strip() for t in element.itertext() if t.strip()), "")
+            if len(first.split()) in (2, 3) and _looks_like_name(first) and not _in_chrome(element):
+                return [first]
+    return []
+
+
+def _names_author(element: HtmlElement) -> bool:
+    if element.tag == "a":
+        return bool(_AUTHOR_PAGE.search(element.get("href") or ""))
+    return bool(_AUTHOR_CLASS.search(element.get("class") or ""))
+
+
+def _slug_spells(element: HtmlElement, text: str) -> bool:
+    """A link's last path segment is the name written as a slug ('chris-toy' for 'Chris Toy')."""
+    if element.tag != "a":
+        return True
+    match = _AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
+    return match is not None and _compact(match[1]) == _compact(text)
 
 
 def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
