@@ -57,11 +57,12 @@ _COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 # What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
 # words naming the kind of body, not a thing of its own ("Walmart's Inventory System", "Apple Music").
-_BODY_WORDS = frozenset("""
+_BODY_WORD_LIST = """
     inc inc. corp corp. corporation co co. company companies group holdings ltd ltd. llc plc ag sa gmbh nv bv
     party university college school institute foundation association society council committee
     motor motors airlines airways bank international worldwide global
-""".split())
+"""
+_BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
 
 
 @dataclass
