@@ -19,9 +19,11 @@ from uuid import UUID
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.objects import State, StateType
 from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
-from prefect.states import Crashed
+from prefect.states import Completed, Crashed, Failed
 from prefect.utilities.annotations import quote
 
 from flows.retries import NEVER, ON_TRANSIENT
@@ -32,6 +34,9 @@ from ingest.settings import Settings
 
 T = TypeVar("T")
 CRASHED_MESSAGE = "its process died (found by a later run, which finished the work it left)"
+ENDED_MESSAGE = ("the run recorded its end ({status}) in the warehouse, but its process lost the Prefect server "
+                 "before reporting it (found by a later run)")
+RUNNING_FLOW_RUNS_READ = 200  # Running flow runs looked at per run start: the newest, far more than ever run at once
 
 
 @cache
@@ -68,6 +73,7 @@ def start(run: pipeline.BatchRun, flow_name: str | None, inputs: list[str]) -> C
         get_run_logger().info("warehouse migrated: %s", ", ".join(applied))
     faults.boundary("run_recorded")
     totals = pipeline.finish_unfinished(run, mark_flow_runs_crashed)
+    report_lost_ends(run)
     if totals:
         get_run_logger().info("finished what earlier runs left undone: %d articles deduplicated, %d enriched",
                               totals["resumed_dedupe_articles"], totals["resumed_enrich_articles"])
@@ -81,6 +87,27 @@ def finish(run: pipeline.BatchRun, totals: Counter[str]) -> None:
 
 def counts_table(counts: Counter[str]) -> list[dict[str, object]]:
     return quality.counts_rows(dict(counts))
+
+
+def report_lost_ends(run: pipeline.BatchRun) -> None:
+    """Give Prefect the final state of runs that recorded their end in the warehouse but lost their server before
+    they could report it (it shows them Running for ever otherwise): Completed, Failed or Crashed as recorded."""
+    running_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])))
+    with get_client(sync_client=True) as client:
+        running = client.read_flow_runs(flow_run_filter=running_filter, limit=RUNNING_FLOW_RUNS_READ)
+        candidates = [str(r.id) for r in running if str(r.id) != flow_run.id]
+        ended = prefect_stages(pipeline.find_ended, run.settings, candidates) if candidates else []
+        for flow_run_id, status in ended:
+            client.set_flow_run_state(UUID(flow_run_id), _final_state(status), force=True)
+    if ended:
+        get_run_logger().warning("gave %d flow runs whose end Prefect never heard their recorded state", len(ended))
+
+
+def _final_state(status: str) -> State[Any]:
+    message = ENDED_MESSAGE.format(status=status)
+    if status == "completed":
+        return Completed(message=message)
+    return Failed(message=message) if status == "failed" else Crashed(message=message)
 
 
 def mark_flow_runs_crashed(flow_run_ids: Sequence[str]) -> None:

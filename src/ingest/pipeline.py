@@ -357,6 +357,16 @@ def find_pending(run: BatchRun) -> stage_state.PendingWork:
 
 
 @stage("warehouse")
+def find_ended(settings: Settings, flow_run_ids: list[str]) -> list[tuple[str, str]]:
+    """Which of these flow runs (the ones Prefect shows Running) recorded their end in the warehouse, their process
+    gone since: (flow run id, status) for the caller to report (a read: no guard)."""
+    if not flow_run_ids or not warehouse.warehouse_exists(settings):
+        return []
+    with warehouse.open_warehouse(settings, read_only=True) as con:
+        return stage_state.ended_runs(con, flow_run_ids)
+
+
+@stage("warehouse")
 def dedupe_pending(run: BatchRun, article_ids: list[str], load_id: str) -> dict[str, int]:
     """Deduplicate a load an earlier run left undeduplicated, in a window of its own."""
     with run.writing() as con:

@@ -196,6 +196,17 @@ def test_organisation_short_forms_join_the_one_full_name(gazetteer: Gazetteer) -
     assert found["State Department"] == ("US State Department", "ORGANIZATION")
 
 
+def test_a_one_word_organisation_joins_a_longer_name_only_where_the_rest_names_the_kind_of_body(
+        gazetteer: Gazetteer) -> None:
+    text = ("Kestrel Airways Group grew. Kestrel said so. Walmart runs the Walmart Inventory Planner. Walmart "
+            "said it works.")
+    doc = spans(text, ("Kestrel Airways Group", "ORG"), ("Kestrel", "ORG"), ("Walmart", "ORG"),
+                ("Walmart Inventory Planner", "ORG"), ("Walmart", "ORG"))
+    found = {(m.surface, m.start): m.name for m in resolve_body(text, doc, gazetteer)}
+    assert found[("Kestrel", text.index("Kestrel said"))] == "Kestrel Airways Group"
+    assert found[("Walmart", text.index("Walmart said"))] == "Walmart"  # a thing Walmart has, not Walmart
+
+
 def test_an_organisation_short_form_with_two_candidates_stays_apart(gazetteer: Gazetteer) -> None:
     text = "The Catholic Church and the Church of England met. The Church said nothing."
     doc = spans(text, ("Catholic Church", "ORG"), ("Church of England", "ORG"), ("Church", "ORG"))

@@ -55,6 +55,14 @@ _INNER_POSSESSIVE = re.compile(r"'s\s")
 _TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
 _COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
+# What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
+# words naming the kind of body, not a thing of its own ("Walmart's Inventory System", "Apple Music").
+_BODY_WORD_LIST = """
+    inc inc. corp corp. corporation co co. company companies group holdings ltd ltd. llc plc ag sa gmbh nv bv
+    party university college school institute foundation association society council committee
+    motor motors airlines airways bank international worldwide global
+"""
+_BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
 
 
 @dataclass
@@ -451,7 +459,9 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
         return False
     if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
         return len(words) >= 3 and words[-2] == "of" and words[-1] == word
-    return word in (words[0], words[-1])
+    if word == words[-1]:  # "Scientology" for "Church of Scientology", "Reuters" for "Thomson Reuters"
+        return True
+    return word == words[0] and (words[1] == "of" or all(w.strip(",") in _BODY_WORDS for w in words[1:]))
 
 
 def _is_place(word: str, gazetteer: Gazetteer) -> bool:

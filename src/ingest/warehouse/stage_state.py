@@ -104,6 +104,14 @@ def flow_runs_of(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> tuple[st
     return tuple(row[0] for row in rows)
 
 
+def ended_runs(con: duckdb.DuckDBPyConnection, flow_run_ids: list[str]) -> list[tuple[str, str]]:
+    """(flow run id, status) of the given Prefect flow runs whose run recorded its end here and whose process is
+    gone: a server that went away before the run could report that end still shows them Running. A run whose
+    process still lives is passed over: it is about to report its end itself."""
+    rows = con.execute(statement("runs/ended_on_host"), [flow_run_ids, socket.gethostname()]).fetchall()
+    return [(flow_run_id, status) for flow_run_id, status, pid, started in rows if not is_alive(pid, started)]
+
+
 def crashed_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Runs that died, newest first, for `ingest status`: marked crashed, or running with their process gone."""
     rows = con.execute(statement("runs/crashed"), [dead_runs(con)]).fetchall()
