@@ -207,6 +207,14 @@ def test_a_one_word_organisation_joins_a_longer_name_only_where_the_rest_names_t
     assert found[("Walmart", text.index("Walmart said"))] == "Walmart"  # a thing Walmart has, not Walmart
 
 
+def test_a_firm_named_like_a_town_of_the_long_list_stays_a_firm_beside_its_full_name(gazetteer: Gazetteer) -> None:
+    assert gazetteer.lookup("Toyota") is not None  # a Japanese city of the GeoNames list
+    text = "Toyota Motor Corporation grew. Toyota said so."
+    doc = spans(text, ("Toyota Motor Corporation", "ORG"), ("Toyota", "ORG"))
+    found = {(m.surface, m.start): (m.name, m.type) for m in resolve_body(text, doc, gazetteer)}
+    assert found[("Toyota", text.index("Toyota said"))] == ("Toyota Motor Corporation", "ORGANIZATION")
+
+
 def test_an_organisation_short_form_with_two_candidates_stays_apart(gazetteer: Gazetteer) -> None:
     text = "The Catholic Church and the Church of England met. The Church said nothing."
     doc = spans(text, ("Catholic Church", "ORG"), ("Church of England", "ORG"), ("Church", "ORG"))

@@ -321,12 +321,19 @@ def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
     """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full; an
     entry too often something else (rescue "no": the long city list) only settles a place or organisation."""
     surnames = {c.last.casefold() for c in persons}
+    # "Toyota" beside "Toyota Motor Corporation": the firm's short name, not the town of the long list
+    organisation_openings = {s.words[0].casefold() for s in spans
+                             if s.type == "ORGANIZATION" and len(s.words) >= 2 and s.gazetteer is None}
     for span in spans:
         entry = span.gazetteer
         if entry is None or span.name:
             continue
         if span.type == "PERSON" and entry.type != "PERSON" and span.words[-1].casefold() in surnames:
             span.gazetteer = None  # a surname
+            continue
+        if (not entry.rescue and span.type == "ORGANIZATION" and len(span.words) == 1
+                and span.words[0].casefold() in organisation_openings):
+            span.gazetteer = None
             continue
         if not entry.rescue and span.type not in ("ORGANIZATION", "LOCATION"):
             span.gazetteer = None  # a person, work or group named like a town ("Florence", "Jordan", "Batman")
