@@ -140,11 +140,12 @@ def _run_sharded(paths: list[str], settings: Settings, batch_size: int | None, e
     try:
         check_reachable(api_url)
         if check_pool(pool) != "READY":
-            console.print(f"warning: no worker polls the work pool `{pool}` yet (`prefect worker start --pool {pool}`)")
+            console.print(f"warning: no worker polls the work pool `{pool}` yet (`prefect worker start --pool {pool}`)",
+                          soft_wrap=True)
     except (PrefectUnavailable, ShardingUnavailable) as exc:
         raise fail(str(exc)) from None
     console.print(f"reporting to the Prefect server at {api_url}; {shards} shards on the work pool `{pool}`",
-                  style="dim", highlight=False)
+                  style="dim", highlight=False, soft_wrap=True)
     # Absolute paths: the workers start in other directories, and a file's shard is a hash of its absolute path.
     files = [portable_path(os.path.abspath(path_from_uri(p))) for p in paths]
     warehouse_parameter = str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
