@@ -67,9 +67,11 @@ bench-dedupe: $(INSTALLED)
 	$(PY) bench/dedupe_scale.py
 
 # docker-compose.yml's topology without Docker: PostgreSQL, `prefect server start` on it, `ingest serve`, one
-# scheduled-style run on the seeds, clean teardown (scripts/stack.sh; STACK_HOLD=1 keeps it up until Ctrl-C).
+# scheduled-style run on the seeds, then WORKERS process workers on a work pool and one sharded run through them,
+# clean teardown (scripts/stack.sh; STACK_LAKE=1: the warehouse a DuckLake; STACK_HOLD=1 keeps it up until Ctrl-C).
+WORKERS ?= 3
 stack: $(INSTALLED)
-	VENV=$(abspath $(VENV)) scripts/stack.sh
+	VENV=$(abspath $(VENV)) WORKERS=$(WORKERS) scripts/stack.sh
 
 clean-warehouse:
 	rm -f $(WAREHOUSE) $(WAREHOUSE).wal
