@@ -126,14 +126,33 @@ def test_three_workers_load_the_shards_into_the_warehouse_one_process_builds(
     assert inputs["total"] == len(list(corpus.iterdir())) == sum(inputs[f"shard {n}/3"] for n in (1, 2, 3))
 
 
-def _running_flow(worker: subprocess.Popen[bytes]) -> bool:
-    """The worker has started a flow run: a process of its group besides itself."""
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc): a process worker starts each flow run in a session of its own, so
+    the run is not in the worker's process group."""
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == worker.pid and int(stat.parent.name) != worker.pid:  # fields[2]: process group
-                return True
-    return False
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def _running_flow(worker: subprocess.Popen[bytes]) -> bool:
+    """The worker has started a flow run: a process below it."""
+    return bool(_descendants(worker.pid))
+
+
+def _kill_with_descendants(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a worker and everything it started (its flow run and that run's extraction and NER processes) at
+    once, as a machine that dies would."""
+    for pid in [process.pid, *_descendants(process.pid)]:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(30)
 
 
 def _loads(warehouse: Path) -> int:
@@ -153,13 +172,17 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
         victim = wait_until(lambda: next((w for w in workers if _running_flow(w)), None), 300,
                             "a worker running a shard", parent)
         wait_until(lambda: _loads(warehouse) >= 1, 300, "a first committed batch", parent, interval=0.2)
-        os.killpg(victim.pid, signal.SIGKILL)  # the worker and the shard's flow run with it, mid-run
-        victim.wait(30)
+        _kill_with_descendants(victim)  # the worker and the shard's flow run with it, mid-run
         time.sleep(1)
     finally:
         with suppress(ProcessLookupError):
             os.killpg(parent.pid, signal.SIGKILL)  # it would wait for the dead shard forever
         parent.wait(30)
+
+    survivors = [w for w in workers if w is not victim]
+    wait_until(lambda: not any(_running_flow(w) for w in survivors), 300, "the other shards to end")
+    left = links_as_pairs(snapshot(warehouse))
+    assert differences(links_as_pairs(snapshot(clean)), left) != {}  # the killed shard's work is missing
 
     replacement = start_worker(server, POOL, "worker-replacement", tmp_path / "replacement.log", **LIGHT)
     try:
@@ -167,3 +190,26 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
     finally:
         stop_process(replacement)
     assert differences(links_as_pairs(snapshot(clean)), links_as_pairs(snapshot(warehouse))) == {}
+
+
+def test_without_a_prefect_server_shards_stop_with_one_line_naming_what_is_needed(
+        server: PrefectServer, corpus: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in server.client_env().items() if k != "PREFECT_API_URL"}
+    result = subprocess.run([str(BIN / "ingest"), "run", str(corpus), "--shards", "2", "-w",
+                             str(tmp_path / "w.duckdb")], env={**env, "INGEST_LOCAL_PREFECT_API_URL": ""},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: `--shards` sends one child flow run per shard to the Prefect process work pool `ingest`: it needs a "
+        "Prefect server (PREFECT_API_URL, or `ingest ui`), the pool (`prefect work-pool create ingest --type "
+        "process`) and workers polling it (`prefect worker start --pool ingest`)"]
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_pool_the_server_does_not_have_stops_the_run_with_one_line(
+        server: PrefectServer, corpus: Path, tmp_path: Path) -> None:
+    result = subprocess.run([str(BIN / "ingest"), "run", str(corpus), "--shards", "2", "--pool", "nowhere", "-w",
+                             str(tmp_path / "w.duckdb")], env=server.client_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no work pool `nowhere` on the Prefect server: ")
