@@ -38,7 +38,8 @@ def test_make_stack_runs_the_seeds_through_postgres_prefect_and_ingest_serve_the
     assert "stack: articles loaded: 1" in output and "articles loaded" in output  # and `ingest status` ran
     assert "stack: work pool ingest: 3 process workers" in output
     assert sorted(re.findall(r"shard (\d)/3 \(\d+ files\): completed", output)) == ["1", "2", "3"]
-    assert "Finished in state Completed('3 shards: loaded 0 articles" in output  # the served run loaded them
+    # seeds/ itself, where the served run loaded copies from the inbox: its one article again, under its own path
+    assert "Finished in state Completed('3 shards: loaded 1 articles, 0 new rejects')" in output
     assert output.rstrip().endswith("stack: teardown complete (exit 0)")
     workdir = re.search(r"warehouse (/\S+)/warehouse/news\.duckdb", output)
     assert workdir is not None
