@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 WAREHOUSE ?= warehouse/news.duckdb
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test lint eval bench bench-fetch bench-dedupe soak clean-warehouse stack system-deps lock lock-upgrade ui
+.PHONY: run test lint eval bench bench-fetch bench-dedupe bench-shards soak clean-warehouse stack system-deps lock lock-upgrade ui
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -66,10 +66,16 @@ bench-fetch: $(INSTALLED)
 bench-dedupe: $(INSTALLED)
 	$(PY) bench/dedupe_scale.py
 
+# One `ingest run` process against --shards 1, 2, 3 through as many Prefect process workers (300 pages, NER off).
+bench-shards: $(INSTALLED)
+	$(PY) bench/shards.py
+
 # docker-compose.yml's topology without Docker: PostgreSQL, `prefect server start` on it, `ingest serve`, one
-# scheduled-style run on the seeds, clean teardown (scripts/stack.sh; STACK_HOLD=1 keeps it up until Ctrl-C).
+# scheduled-style run on the seeds, then WORKERS process workers on a work pool and one sharded run through them,
+# clean teardown (scripts/stack.sh; STACK_LAKE=1: the warehouse a DuckLake; STACK_HOLD=1 keeps it up until Ctrl-C).
+WORKERS ?= 3
 stack: $(INSTALLED)
-	VENV=$(abspath $(VENV)) scripts/stack.sh
+	VENV=$(abspath $(VENV)) WORKERS=$(WORKERS) scripts/stack.sh
 
 clean-warehouse:
 	rm -f $(WAREHOUSE) $(WAREHOUSE).wal

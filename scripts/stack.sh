@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # docker-compose.yml's topology without Docker: a private PostgreSQL cluster from the system packages, the Prefect
-# server on it, `ingest serve`, then one scheduled-style run of the ingest-files deployment on the seeds.
-# Everything lives in a temporary directory and is torn down at exit (also on failure or Ctrl-C).
+# server on it, `ingest serve`, then one scheduled-style run of the ingest-files deployment on the seeds; then a
+# process work pool with WORKERS Prefect workers and one sharded run (`ingest run seeds/ --shards WORKERS`)
+# through them. Everything lives in a temporary directory and is torn down at exit (also on failure or Ctrl-C).
 #
 #   make stack                    # bring up, run once, check, tear down
+#   make stack WORKERS=3          # ... with 3 process workers for the sharded run (0: no pool, no sharded run)
+#   STACK_LAKE=1 make stack       # ... the warehouse a DuckLake: its catalog a database of the same PostgreSQL
 #   STACK_HOLD=1 make stack       # ... and keep the stack up (UI on http://127.0.0.1:$PREFECT_PORT) until Ctrl-C
 set -euo pipefail
 
@@ -72,6 +75,8 @@ as_pg "$PG_BIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/postgres.log" -w \
   -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PGROOT/sock" start > /dev/null
 PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U prefect -d postgres -q \
   -c "create database prefect" > /dev/null
+WORKERS="${WORKERS:-0}"
+[[ "$WORKERS" =~ ^[0-9]+$ ]] || { log "WORKERS must be a number, not '$WORKERS'"; exit 2; }
 
 # --- Prefect server on PostgreSQL --------------------------------------------------------------------------
 export PREFECT_HOME="$WORK/prefect-home" PREFECT_SERVER_ANALYTICS_ENABLED=false
@@ -92,6 +97,13 @@ done
 # --- ingest serve ------------------------------------------------------------------------------------------
 export PREFECT_API_URL="$API" INGEST_WAREHOUSE="$WORK/warehouse/news.duckdb" INGEST_INBOX="$WORK/inbox"
 export INGEST_EXPORT_DIR="$WORK/warehouse/export"
+if [[ "${STACK_LAKE:-0}" == 1 ]]; then
+  # The lake's catalog is a database of its own beside Prefect's; its data files a local directory.
+  PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U prefect -d postgres -q \
+    -c "create database news" > /dev/null
+  export INGEST_WAREHOUSE="ducklake:postgres:dbname=news host=127.0.0.1 port=$PG_PORT user=prefect"
+  export INGEST_LAKE_DATA_PATH="$WORK/warehouse/lake" PGPASSWORD="$PG_PASSWORD"
+fi
 mkdir -p "$WORK/inbox" && cp "$ROOT"/seeds/*.txt "$WORK/inbox/"
 log "ingest serve (warehouse $INGEST_WAREHOUSE, inbox $INGEST_INBOX)"
 setsid "$INGEST" serve --inbox-every 3600 > "$WORK/ingest-serve.log" 2>&1 &
@@ -112,6 +124,21 @@ ARTICLES="$("$INGEST" sql "select count(*) as n from articles" --format csv | ta
 log "articles loaded: $ARTICLES"
 "$INGEST" status --runs 3
 [[ "$ARTICLES" -ge 1 ]] || { log "no article in the warehouse"; exit 1; }
+
+# --- a process work pool, WORKERS workers, one sharded run through them -------------------------------------
+if [[ "$WORKERS" -gt 0 ]]; then
+  "$PREFECT" work-pool create ingest --type process > /dev/null
+  for i in $(seq 1 "$WORKERS"); do
+    setsid "$PREFECT" worker start --pool ingest --limit 1 --name "stack-worker-$i" > "$WORK/worker-$i.log" 2>&1 &
+    PIDS+=($!)
+  done
+  log "work pool ingest: $WORKERS process workers"
+  log "sharded run: ingest run seeds/ --shards $WORKERS"
+  "$INGEST" run "$ROOT/seeds" --shards "$WORKERS" --pool ingest > "$WORK/sharded.log" 2>&1 || {
+    log "the sharded run failed"; tail -n 40 "$WORK/sharded.log"; tail -n 20 "$WORK"/worker-*.log; exit 1; }
+  grep -E "shard [0-9]+/[0-9]+ \([0-9]+ files\): completed|Finished in state" "$WORK/sharded.log" | sed 's/^.* - //'
+  "$INGEST" status --runs $((WORKERS + 2))
+fi
 
 if [[ "${STACK_HOLD:-0}" == 1 ]]; then
   log "up: UI http://127.0.0.1:$PREFECT_PORT  (Ctrl-C to stop)"

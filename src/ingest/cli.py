@@ -84,13 +84,22 @@ def run(
     enrich: Annotated[bool | None, typer.Option(
         "--enrich/--no-enrich", help="find entities (default: INGEST_ENRICH, on); --no-enrich leaves the articles "
                                      "for the next run with it on, or `ingest enrich --stale`")] = None,
+    shards: Annotated[int | None, typer.Option(
+        min=1, help="split the files into N shards, one child flow run each on the work pool's Prefect workers "
+                    "(needs a Prefect server, the pool and workers; see README \"Scaling out\")")] = None,
+    pool: Annotated[str, typer.Option(envvar="INGEST_WORK_POOL", help="process work pool of --shards")] = "ingest",
 ) -> None:
     """Run the ingest flow over PATHs, reporting to PREFECT_API_URL, else a running `ingest ui`, else a temporary
     Prefect server. URLs are fetched (politely, conditionally when fetched before) by the fetch-urls flow and
-    loaded the same way."""
+    loaded the same way. With --shards, the files are loaded by child flow runs on a work pool's workers."""
     settings = settings_for(warehouse_path)
     urls = [p for p in paths if p.startswith(("http://", "https://"))]
     _check_inputs([p for p in paths if p not in urls], any_urls=bool(urls))
+    if shards is not None:
+        if urls:
+            raise fail("--shards splits files; fetch URLs without it (or with `ingest fetch`)", 2)
+        _run_sharded(paths, settings, batch_size, enrich, shards, pool)
+        return
     with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
@@ -113,6 +122,38 @@ def run(
     _print_summary(totals, settings)
 
 
+
+
+def _run_sharded(paths: list[str], settings: Settings, batch_size: int | None, enrich: bool | None, shards: int,
+                 pool: str) -> None:
+    """The `ingest-sharded` parent flow in this process, its children on the pool's workers; exit 1 when a shard
+    did not complete."""
+    from flows.local_server import report_to_local_server
+    from flows.sharded import ShardingUnavailable, check_pool, ingest_sharded, what_is_needed
+    from ingest.ops.prefect_api import PrefectUnavailable, check_reachable
+    from ingest.read.files import path_from_uri, portable_path
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    api_url = report_to_local_server(settings.local_prefect_api_url)
+    if api_url is None:  # a temporary server lives and dies with this process: no worker could reach it
+        raise fail(what_is_needed(pool))
+    try:
+        check_reachable(api_url)
+        if check_pool(pool) != "READY":
+            console.print(f"warning: no worker polls the work pool `{pool}` yet (`prefect worker start --pool {pool}`)",
+                          soft_wrap=True)
+    except (PrefectUnavailable, ShardingUnavailable) as exc:
+        raise fail(str(exc)) from None
+    console.print(f"reporting to the Prefect server at {api_url}; {shards} shards on the work pool `{pool}`",
+                  style="dim", highlight=False, soft_wrap=True)
+    # Absolute paths: the workers start in other directories, and a file's shard is a hash of its absolute path.
+    files = [portable_path(os.path.abspath(path_from_uri(p))) for p in paths]
+    warehouse_parameter = str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
+    state = ingest_sharded(files, shards, warehouse_parameter, batch_size, enrich, pool, return_state=True)
+    totals = state.result(raise_on_failure=False)
+    _print_summary(totals if isinstance(totals, dict) else {}, settings)
+    if not state.is_completed():
+        raise fail(f"sharded run {state.name.lower() if state.name else 'failed'}: {state.message}")
 
 
 @contextmanager

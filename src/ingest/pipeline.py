@@ -41,6 +41,7 @@ from ingest.extract.workers import Ahead, ExtractionPool
 from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
 from ingest.ops import faults
 from ingest.read.files import ReadItem, read_inputs
+from ingest.read.shards import Shard, read_shard
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import entity_store, search, stage_state, writer_lock
@@ -254,8 +255,10 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     return totals
 
 
-def file_batches(paths: Iterable[str | Path], settings: Settings) -> Iterator[Batch]:
-    for items in batches(read_inputs(paths, settings), settings.batch_size):
+def file_batches(paths: Iterable[str | Path], settings: Settings, shard: Shard | None = None) -> Iterator[Batch]:
+    """The inputs under `paths` in batches; with a shard, only that shard's files (see `ingest.read.shards`)."""
+    stream = read_inputs(paths, settings) if shard is None else read_shard(paths, settings, shard)
+    for items in batches(stream, settings.batch_size):
         yield Batch(items)
 
 

@@ -49,6 +49,19 @@ def wait_until() -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
+def create_process_pool() -> Callable[[servers.PrefectServer, str], None]:
+    """Create a Prefect process work pool on the server."""
+    return servers.create_process_pool
+
+
+@pytest.fixture(scope="session")
+def start_worker() -> Callable[..., subprocess.Popen[bytes]]:
+    """`start_worker(server, pool, name, log, **env)`: a `prefect worker start --pool` process (stop it with
+    stop_process)."""
+    return servers.start_worker
+
+
+@pytest.fixture(scope="session")
 def deployment_id() -> Callable[[httpx.Client, str], str | None]:
     return servers.deployment_id
 

@@ -82,13 +82,26 @@ def test_docker_compose_config_is_valid_with_the_example_environment() -> None:
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     services = config["services"]
-    assert set(services) == {"postgres", "prefect-server", "ingest"}
+    assert set(services) == {"postgres", "prefect-server", "ingest", "worker"}
     assert all("healthcheck" in services[name] for name in ("postgres", "prefect-server"))
     assert services["ingest"]["depends_on"]["prefect-server"]["condition"] == "service_healthy"
     assert services["ingest"]["command"][:2] == ["ingest", "serve"]
     assert services["prefect-server"]["environment"]["PREFECT_API_DATABASE_CONNECTION_URL"].startswith(
         "postgresql+asyncpg://")
     assert "warehouse:/app/warehouse:rw" in services["ingest"]["volumes"] and "warehouse" in config["volumes"]
+
+
+def test_the_compose_worker_scales_and_polls_the_process_pool_writing_the_shared_warehouse() -> None:
+    """`--scale worker=N` needs a service with no fixed container name and no published host port."""
+    result = _compose("config", env_file=REPO_ROOT / ".env.example")
+    assert result.returncode == 0, result.stderr
+    worker = yaml.safe_load(result.stdout)["services"]["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert worker["command"] == ["prefect", "worker", "start", "--pool", "ingest", "--type", "process", "--limit", "1"]
+    assert worker["environment"]["PREFECT_API_URL"] == "http://prefect-server:4200/api"
+    assert worker["environment"]["INGEST_WAREHOUSE"] == "/app/warehouse/news.duckdb"
+    assert "warehouse:/app/warehouse:rw" in worker["volumes"]
+    assert worker["depends_on"]["prefect-server"]["condition"] == "service_healthy"
 
 
 def test_docker_compose_refuses_to_start_without_a_password(tmp_path: Path) -> None:

@@ -208,3 +208,17 @@ def holding_writer_slot(warehouse: Path, run_id: str = "test-holder") -> Iterato
     """Take the warehouse writer lock the way a run does, release it at the end."""
     with guard_for(warehouse).hold(run_id, timeout_seconds=60) as holder:
         yield holder
+
+
+def create_process_pool(server: PrefectServer, pool: str) -> None:
+    """`prefect work-pool create POOL --type process` on the server (what an operator runs once)."""
+    subprocess.run([str(BIN / "prefect"), "work-pool", "create", pool, "--type", "process"],
+                   env=server.client_env(), check=True, capture_output=True, timeout=120)
+
+
+def start_worker(server: PrefectServer, pool: str, name: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`prefect worker start --pool POOL --limit 1`: a real process worker, one flow run at a time, polling often
+    so a test does not wait the default 10 s for a pick-up."""
+    worker_env = server.client_env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5", **env)
+    return start_process([str(BIN / "prefect"), "worker", "start", "--pool", pool, "--limit", "1", "--name", name],
+                         worker_env, log)

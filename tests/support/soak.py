@@ -113,8 +113,10 @@ def differences(clean: dict[str, list[tuple[object, ...]]],
     for table in sorted(set(clean) | set(crashed)):
         mine, theirs = clean.get(table, []), crashed.get(table, [])
         if mine != theirs:
-            only_clean = [r for r in mine if r not in set(theirs)][:2]
-            only_crashed = [r for r in theirs if r not in set(mine)][:2]
+            # repr: a row may hold a list (tags), which a set cannot
+            mine_seen, theirs_seen = set(map(repr, mine)), set(map(repr, theirs))
+            only_clean = [r for r in mine if repr(r) not in theirs_seen][:2]
+            only_crashed = [r for r in theirs if repr(r) not in mine_seen][:2]
             found[table] = f"clean {len(mine)} rows, crashed {len(theirs)}; only clean: {only_clean}; " \
                            f"only crashed: {only_crashed}"
     return found
