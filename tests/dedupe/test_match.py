@@ -225,3 +225,15 @@ def test_a_changed_text_is_forgotten_and_its_story_split_and_rejoined(tmp_path: 
         return {frozenset(urls) for urls in groups.values()}
 
     assert partition(settings) == partition(fresh)
+
+
+@pytest.mark.parametrize("batch_size", [1, 10])
+def test_a_refetch_in_the_same_batch_loads_as_one_in_a_later_batch(tmp_path: Path, settings: Settings,
+                                                                     batch_size: int) -> None:
+    settings = settings.model_copy(update={"batch_size": batch_size})
+    story = page("River rises", FLOOD)
+    inputs = [write(tmp_path / "1.jsonl", (FLOOD_URL, story)),
+              write(tmp_path / "2.jsonl", (FLOOD_URL, page("River rises", FLOOD, sidebar=("Traffic",))))]
+    counts = run_batches(inputs, settings, "r1")
+    assert counts["unchanged_refetches"] == 1 and counts["loaded_documents"] == 2
+    assert [Path(r[0].split("#")[0]).name for r in query(settings, "select source_uri from articles")] == ["1.jsonl"]

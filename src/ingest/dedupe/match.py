@@ -277,10 +277,15 @@ def text_hash_of(title: str | None, body: str) -> str:
 
 def unchanged_refetches(con: duckdb.DuckDBPyConnection, articles: Sequence[Any]) -> set[str]:
     """Articles (CleanArticle-like: article_id, url, canonical_url, title, body_text) whose text is already a
-    version at their canonical URL: a page fetched again with the same text, which must load nothing new."""
-    keyed = [(a.article_id, canonical_url_for(a.url, a.canonical_url), text_hash_of(a.title, a.body_text))
-             for a in articles]
-    return store.known_texts(con, [(i, url, text_hash) for i, url, text_hash in keyed if url])
+    version at their canonical URL: a page fetched again with the same text, which must load nothing new. An
+    earlier article of the same batch counts as much as one already loaded, so what loads does not depend on how
+    the inputs were cut into batches."""
+    keyed = [(a.article_id, url, text_hash_of(a.title, a.body_text))
+             for a in articles if (url := canonical_url_for(a.url, a.canonical_url))]
+    first_in_batch: dict[tuple[str, str], str] = {}
+    repeated = {article_id for article_id, url, text_hash in keyed
+                if first_in_batch.setdefault((url, text_hash), article_id) != article_id}
+    return store.known_texts(con, keyed) | repeated
 
 
 @serialised("version numbering")
