@@ -13,6 +13,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -21,9 +22,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events.actions import ChangeFlowRunState
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+from prefect.events.schemas.events import ResourceSpecification
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Completed, Failed, State
 from prefect.types.entrypoint import EntrypointType
@@ -38,6 +42,14 @@ SHARDED_COUNTS_ARTIFACT_KEY = "ingest-sharded-counts"
 DEFAULT_POOL = "ingest"
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 POLL_SECONDS = 2.0
+SHARD_TAG = "shard"
+# A shard's process beats every HEARTBEAT_SECONDS (Prefect's minimum); three beats missed and the server's automation
+# marks the run Crashed: a worker or machine that dies mid-shard ends the parent instead of keeping it waiting.
+HEARTBEAT_SECONDS = 30
+SILENT_FOR = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+ZOMBIE_AUTOMATION = "ingest: crash shard runs whose heartbeat stopped"
+ZOMBIE_MESSAGE = (f"no heartbeat for {SILENT_FOR.seconds} s: the process running this shard died (its worker or "
+                  "machine); run the same command again to finish it")
 
 
 class ShardingUnavailable(RuntimeError):
@@ -64,10 +76,37 @@ def deploy_shard_child(pool: str) -> str:
     """Create (or update) the deployment the shards run: `ingest-files` on `pool`, loaded by module path, so a
     worker needs this package installed and nothing else (no code download)."""
     deployment = cast(RunnerDeployment, ingest_files.to_deployment(
-        name=SHARD_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH, tags=["news-ingest", "writer", "shard"],
+        name=SHARD_DEPLOYMENT_NAME, entrypoint_type=EntrypointType.MODULE_PATH,
+        tags=["news-ingest", "writer", SHARD_TAG],
+        job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS)}},
         description="One shard of an `ingest-sharded` run: ingest-files over the shard's files only."))
     deployment.apply(work_pool_name=pool)
     return SHARD_DEPLOYMENT
+
+
+def ensure_zombie_automation() -> None:
+    """The server-side automation Prefect documents for zombie flow runs ("detect zombie flows"), kept to shard
+    runs: after each heartbeat of a run tagged `shard`, another heartbeat or a final state is expected within
+    SILENT_FOR, else the run is set Crashed. Created once per server."""
+    with get_client(sync_client=True) as client:
+        if client.read_automations_by_name(ZOMBIE_AUTOMATION):
+            return
+        client.create_automation(_zombie_automation())
+
+
+def _zombie_automation() -> AutomationCore:
+    return AutomationCore(
+        name=ZOMBIE_AUTOMATION,
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
+                    "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            match_related=ResourceSpecification({"prefect.resource.role": "tag",
+                                                 "prefect.resource.id": f"prefect.tag.{SHARD_TAG}"}),
+            for_each={"prefect.resource.id"}, posture=Posture.Proactive, threshold=1, within=SILENT_FOR),
+        actions=[ChangeFlowRunState(name="Crashed", state=StateType.CRASHED, message=ZOMBIE_MESSAGE, force=True)],
+    )
 
 
 @dataclass
@@ -87,7 +126,7 @@ def submit(shard: Shard, files: int, parameters: dict[str, Any]) -> ShardRun:
     """One child flow run of the shard deployment, linked to this run as its parent (`as_subflow`)."""
     child = cast(FlowRun, run_deployment(
         SHARD_DEPLOYMENT, parameters={**parameters, "shard": shard.index, "shards": shard.count}, timeout=0,
-        flow_run_name=f"shard-{shard.index + 1}-of-{shard.count}", tags=["shard"], as_subflow=True))
+        flow_run_name=f"shard-{shard.index + 1}-of-{shard.count}", tags=[SHARD_TAG], as_subflow=True))
     return ShardRun(shard, files, child.id)
 
 
@@ -154,6 +193,7 @@ def ingest_sharded(paths: list[str], shards: int, warehouse_path: str | None = N
     logger = get_run_logger()
     check_pool(pool)
     deploy_shard_child(pool)
+    ensure_zombie_automation()
     sizes = shard_sizes(paths, shards)
     logger.info("%d files in %d shards: %s", sum(sizes), shards, ", ".join(str(size) for size in sizes))
     parameters = {"paths": paths, "warehouse_path": warehouse_path, "batch_size": batch_size, "enrich": enrich}

@@ -1,12 +1,12 @@
 """`ingest run --shards 3` on a real Prefect server with 3 real process workers loading one DuckDB file: the
-warehouse equals a one-process run's table by table, also after a worker is SIGKILLed mid-run and the run re-run."""
+warehouse equals a one-process run's table by table, also after a worker is SIGKILLed mid-run (the server's
+heartbeat automation crashes its shard, the parent ends) and the run re-run."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, suppress
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.sharded import SHARDED_COUNTS_ARTIFACT_KEY
+from flows.sharded import SHARDED_COUNTS_ARTIFACT_KEY, SILENT_FOR, ZOMBIE_MESSAGE
 from ingest.read.shards import shard_of
 from tests.support.corpus import write_corpus
 from tests.support.paths import BIN
@@ -165,19 +165,27 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
     server: PrefectServer, corpus: Path, clean: Path, workers: list[subprocess.Popen[bytes]], tmp_path: Path,
     snapshot: Snapshot, differences: Callable[..., dict[str, str]], wait_until: Callable[..., Any],
     start_worker: Callable[..., subprocess.Popen[bytes]], stop_process: Callable[..., None],
+    flow_runs_of: Callable[..., list[dict[str, Any]]],
 ) -> None:
     warehouse = tmp_path / "killed.duckdb"
-    parent = sharded_run(server, corpus, warehouse, tmp_path / "first.log")
+    log = tmp_path / "first.log"
+    parent = sharded_run(server, corpus, warehouse, log)
     try:
         victim = wait_until(lambda: next((w for w in workers if _running_flow(w)), None), 300,
                             "a worker running a shard", parent)
         wait_until(lambda: _loads(warehouse) >= 1, 300, "a first committed batch", parent, interval=0.2)
         _kill_with_descendants(victim)  # the worker and the shard's flow run with it, mid-run
-        time.sleep(1)
+        # Nobody reports the shard's end: its heartbeat stops, the server's automation sets it Crashed, and the
+        # parent, which was waiting for it, ends (three missed 30 s beats, plus the trigger's evaluation).
+        parent.wait(SILENT_FOR.seconds + 240)
     finally:
         with suppress(ProcessLookupError):
-            os.killpg(parent.pid, signal.SIGKILL)  # it would wait for the dead shard forever
-        parent.wait(30)
+            os.killpg(parent.pid, signal.SIGKILL)
+    assert parent.returncode == 1, log.read_text(errors="replace")[-3000:]
+    with server.api() as api:
+        crashed = [r for r in flow_runs_of(api, "ingest-files") if r["state_type"] == "CRASHED"]
+    assert [r["state"]["message"] for r in crashed] == [ZOMBIE_MESSAGE]
+    assert "crashed" in log.read_text(errors="replace")  # the parent names the shard that did not complete
 
     survivors = [w for w in workers if w is not victim]
     wait_until(lambda: not any(_running_flow(w) for w in survivors), 300, "the other shards to end")
