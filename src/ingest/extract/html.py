@@ -34,8 +34,11 @@ _MIN_PAGE_COVERAGE = 0.25
 _LONG_ENOUGH_WORDS = 800
 _GAP_LINE_MIN_WORDS = 8  # a recall-only line inside the article: a list item or a short paragraph, no caption
 _OUTSIDE_LINE_MIN_WORDS = 25  # a recall-only line outside it: only long prose
+# Plain strings, not lxml's "smart" ones (each a str subclass keeping a link to its element): only the text is
+# wanted, and building smart strings costs as much as the search itself.
 _VISIBLE_TEXT = XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
+    smart_strings=False,
 )
 _XML_INVALID_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _DOCTYPE_WITH_PATH = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
