@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ingest.dedupe.fingerprints import tokens
 from ingest.extract import clean, html
-from ingest.words import count_words, words
+from ingest.words import count_words, count_words_upto, words
 
 
 def test_spaced_scripts_count_by_word_and_cjk_by_character() -> None:
@@ -20,3 +23,15 @@ def test_extraction_cleaning_and_dedupe_count_the_same_words() -> None:
     text = "北京：外交部发言人表示，会谈将于周二恢复。 Talks resume on Tuesday."
     assert html.count_words is clean.count_words is count_words
     assert tokens(text) == words(unicodedata.normalize("NFKD", text).casefold())  # dedupe folds the forms first
+
+
+@given(st.text(alphabet="ab 中文,.\né-", max_size=600), st.integers(min_value=0, max_value=40))
+def test_a_bounded_count_is_the_count_capped_at_its_limit(text: str, limit: int) -> None:
+    assert count_words_upto(text, limit) == min(count_words(text), limit)
+
+
+def test_a_bounded_count_stops_early_on_a_long_text_and_still_counts_a_short_one() -> None:
+    long_text = "word " * 10_000
+    assert count_words_upto(long_text, 8) == 8
+    assert count_words_upto("one two three", 8) == 3
+    assert count_words_upto("x" * 200 + " y", 8) == 2  # one long word fills the probe: the whole text is counted

@@ -9,6 +9,7 @@ import re
 # Japanese paragraph counts like a paragraph of the same length in a spaced script, not as one long "word".
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+_PROBE_CHARS_PER_WORD = 16  # most texts hold a word in under 8 characters, spaces included
 
 
 def words(text: str) -> list[str]:
@@ -17,3 +18,13 @@ def words(text: str) -> list[str]:
 
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
+
+
+def count_words_upto(text: str, limit: int) -> int:
+    """`min(count_words(text), limit)`, without tokenising all of a long text when its opening already holds
+    `limit` words. Exact: the tokens of a prefix are the text's own, but for the last one, which may be cut short
+    (still one token), so a prefix never holds more tokens than the whole text."""
+    probe = limit * _PROBE_CHARS_PER_WORD
+    if len(text) > probe and len(WORD.findall(text, 0, probe)) >= limit:
+        return limit
+    return min(len(WORD.findall(text)), limit)

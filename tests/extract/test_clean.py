@@ -6,12 +6,13 @@ import json
 from datetime import date
 from html import escape
 
+import py3langid
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from ingest.extract.clean import clean, normalise_text
+from ingest.extract.clean import LANGUAGE_SAMPLE_CHARS, clean, detect_language, normalise_text
 from ingest.extract.html import extract
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.read.files import read_inputs
@@ -103,6 +104,25 @@ def test_promo_lines_for_other_stories_are_removed(settings: Settings) -> None:
     assert isinstance(cleaned, CleanArticle), cleaned
     assert cleaned.body_text.split("\n") == ARTICLE_LINES
     assert list(cleaned.removed_lines) == promos
+
+
+
+def test_a_promo_or_call_to_action_opening_a_long_line_is_prose_and_stays(settings: Settings) -> None:
+    long_promo = "Read more: " + " ".join(["the council said the tram line would be finished"] * 3) + "."
+    long_cta = "Subscribe " + " ".join(["to the idea that the tram line would be finished on time"] * 3) + "."
+    short_cta = "Sign up for our morning newsletter"
+    lines = [ARTICLE_LINES[0], long_promo, long_cta, short_cta, *ARTICLE_LINES[1:]]
+    cleaned = clean(_extracted("\n".join(lines)), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [ARTICLE_LINES[0], long_promo, long_cta, *ARTICLE_LINES[1:]]
+    assert list(cleaned.removed_lines) == [short_cta]
+
+
+def test_the_language_answer_is_the_classifiers_for_the_bounded_sample() -> None:
+    german = " ".join(GERMAN_LINES)
+    for text in (german, german + " Weitere Sätze folgen hier.", "The council approved the tram line. " * 50):
+        assert detect_language(text) == str(py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])[0])
+    assert detect_language(german) == detect_language(german + " Weitere Sätze folgen hier.") == "de"
 
 
 GERMAN_LINES = [

@@ -10,9 +10,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from ingest.extract.clean import clean
-from ingest.extract.html import decode_bytes, extract, fill_gaps
+from ingest.extract.html import _VISIBLE_TEXT, _covers_less_than, decode_bytes, extract, fill_gaps, parse_html
 from ingest.models import CleanArticle, ExtractedArticle, RawDocument, Reject
 from ingest.settings import Settings
+from ingest.words import count_words
 from tests.support.pages import PARAGRAPHS, article_html
 
 JAPANESE_PARAGRAPHS = (
@@ -251,3 +252,13 @@ def test_the_merge_keeps_every_balanced_line_once_however_each_pass_renders_it()
     assert "| Madrid | 3.300.000 |" not in merged and "3.300.000" in merged  # the table once, as balanced has it
     assert merged.index("Un párrafo que solo encontró la pasada equilibrada.") < merged.index(
         "El último párrafo del artículo.")
+
+
+def test_the_page_coverage_test_answers_as_the_whole_visible_text_count_would() -> None:
+    content = article_html(title="Council approves tram extension").encode()
+    tree = parse_html(content, content.decode())
+    assert tree is not None
+    visible = count_words(" ".join(_VISIBLE_TEXT(tree)))
+    assert visible > 40
+    for words in (0, 1, visible // 4 - 1, visible // 4, (visible + 3) // 4, visible, 10 * visible):
+        assert _covers_less_than(tree, words) == (words < 0.25 * visible)

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 import py3langid
 
@@ -14,7 +15,7 @@ from ingest.extract.furniture import LanguageRules, rules_for
 from ingest.extract.html import EXTRACTOR_VERSION
 from ingest.models import CleanArticle, Embed, ExtractedArticle, Reject
 from ingest.settings import Settings
-from ingest.words import count_words, words
+from ingest.words import count_words, count_words_upto, words
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTHS_SHORT = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -108,14 +109,21 @@ def article_id_for(document_id: str, source_uri: str) -> str:
 
 def detect_language(text: str) -> str:
     """A bounded prefix is plenty for the classifier and keeps its cost flat on long articles."""
-    language, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
+    return _classify(text[:LANGUAGE_SAMPLE_CHARS])
+
+
+@lru_cache(maxsize=8)
+def _classify(sample: str) -> str:
+    # A page is classified twice, before and after cleaning; unless cleaning touched its opening, the sample is
+    # the same text and the second answer is this cached one.
+    language, _score = py3langid.classify(sample)
     return str(language)
 
 
 def _page_language(text: str, declared: str | None) -> str | None:
     """The language the line rules are chosen by: the body's own (py3langid), the page's declared one when the body
     is too short to tell."""
-    if count_words(text) >= 8:
+    if count_words_upto(text, 8) >= 8:
         return detect_language(text)
     return declared.split("-")[0].lower() if declared else None
 
@@ -184,14 +192,23 @@ def _drop_furniture_lines(body: _Body) -> None:
         if line and not stripped:
             body.removed.append(line)
             continue
-        words_in_line = count_words(stripped)
-        is_cta = words_in_line <= _CTA_MAX_WORDS and rules.call_to_action.match(stripped)
-        is_promo = words_in_line <= _PROMO_MAX_WORDS and rules.promo.match(stripped)
-        if is_promo or is_cta or rules.more_link.search(stripped):
+        if _is_furniture(stripped, rules):
             body.removed.append(line)
             continue
         kept.append(stripped)
     body.lines = kept
+
+
+def _is_furniture(line: str, rules: LanguageRules) -> bool:
+    """A short call to action or teaser heading, or a lone "more" link. The words are only counted for a line
+    that opens like one: most lines do not, and counting every line would cost more than the rules."""
+    cta = rules.call_to_action.match(line)
+    promo = rules.promo.match(line)
+    if cta or promo:
+        words_in_line = count_words(line)
+        if (cta and words_in_line <= _CTA_MAX_WORDS) or (promo and words_in_line <= _PROMO_MAX_WORDS):
+            return True
+    return bool(rules.more_link.search(line))
 
 
 def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) -> None:

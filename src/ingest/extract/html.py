@@ -18,7 +18,7 @@ from ingest.extract.page_dates import Published, parse_timestamp
 from ingest.extract.page_metadata import parse_date, read_page_metadata, unescaped
 from ingest.fetch.pagecheck import page_problem
 from ingest.models import ExtractedArticle, RawDocument, Reject
-from ingest.words import count_words, words
+from ingest.words import count_words, count_words_upto, words
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes", "extract", "fill_gaps", "main_text",
            "parse_date", "parse_html"]
@@ -34,8 +34,11 @@ _MIN_PAGE_COVERAGE = 0.25
 _LONG_ENOUGH_WORDS = 800
 _GAP_LINE_MIN_WORDS = 8  # a recall-only line inside the article: a list item or a short paragraph, no caption
 _OUTSIDE_LINE_MIN_WORDS = 25  # a recall-only line outside it: only long prose
+# Plain strings, not lxml's "smart" ones (each a str subclass keeping a link to its element): only the text is
+# wanted, and building smart strings costs as much as the search itself.
 _VISIBLE_TEXT = XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
+    smart_strings=False,
 )
 _XML_INVALID_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _DOCTYPE_WITH_PATH = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
@@ -165,10 +168,21 @@ def main_text(tree: HtmlElement, url: str | None) -> str:
     """
     quick = _trafilatura_text(tree, url, fast=True)
     balanced = _trafilatura_text(tree, url, fast=False)
-    words = count_words(quick)
-    if words < _LONG_ENOUGH_WORDS and (words < _RETRY_BELOW_WORDS or words < _MIN_PAGE_COVERAGE * _visible_words(tree)):
-        quick = max(quick, balanced, key=count_words)
+    words = count_words_upto(quick, _LONG_ENOUGH_WORDS)  # past the threshold the exact count cannot matter
+    if words < _LONG_ENOUGH_WORDS and (words < _RETRY_BELOW_WORDS or _covers_less_than(tree, words)):
+        quick = balanced if count_words(balanced) > words else quick  # the first of equals, as `max` picks
     return fill_gaps(quick, balanced) if quick and balanced else quick or balanced
+
+
+def _covers_less_than(tree: HtmlElement, words: int) -> bool:
+    """`words < _MIN_PAGE_COVERAGE * (words of the page's visible text)`, counting the page's text only until the
+    answer is known (tokens never span two text nodes: joined with a space, their counts simply add up)."""
+    visible = 0
+    for text in _VISIBLE_TEXT(tree):
+        visible += count_words(text)
+        if words < _MIN_PAGE_COVERAGE * visible:
+            return True
+    return False
 
 
 def fill_gaps(recall: str, balanced: str) -> str:
@@ -179,8 +193,9 @@ def fill_gaps(recall: str, balanced: str) -> str:
     with or without its "- ", a table as rows or as one cell a line); a recall line whose words the balanced text
     already holds is left out, so the merge repeats nothing."""
     recall_lines, balanced_lines = recall.split("\n"), balanced.split("\n")
-    recall_keys = [_line_key(line) for line in recall_lines]
-    balanced_keys = [_line_key(line) for line in balanced_lines]
+    keys: dict[str, str] = {}  # the two texts share most of their lines: each distinct line is tokenised once
+    recall_keys = [keys.get(line) or keys.setdefault(line, _line_key(line)) for line in recall_lines]
+    balanced_keys = [keys.get(line) or keys.setdefault(line, _line_key(line)) for line in balanced_lines]
     shared = set(balanced_keys) - {""}
     inside = [i for i, key in enumerate(recall_keys) if key in shared]
     if not inside:
@@ -217,10 +232,6 @@ def _trafilatura_text(tree: HtmlElement, url: str | None, fast: bool) -> str:
         include_links=False, deduplicate=False, fast=fast, favor_recall=fast,
     )
     return result.text if isinstance(result, Document) and result.text else ""
-
-
-def _visible_words(tree: HtmlElement) -> int:
-    return count_words(" ".join(_VISIBLE_TEXT(tree)))
 
 
 def choose_body(extracted: str, declared_body: str | None, tree: HtmlElement) -> str:

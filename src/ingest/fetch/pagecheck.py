@@ -91,10 +91,14 @@ def visible_words(body: bytes) -> int:
 
 def bot_wall(headers: Mapping[str, str], body: bytes) -> bool:
     """A challenge or block page (Cloudflare, Imperva, PerimeterX, DataDome, ...) instead of the content."""
+    head = body[:SCAN_BYTES]
+    return _bot_wall(headers, head, head.lower())
+
+
+def _bot_wall(headers: Mapping[str, str], head: bytes, lowered: bytes) -> bool:
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
-    head = body[:SCAN_BYTES]
-    return _has_any(head.lower(), _BOT_WALL_MARKERS) and visible_words(head) < SHORT_PAGE_WORDS
+    return _has_any(lowered, _BOT_WALL_MARKERS) and visible_words(head) < SHORT_PAGE_WORDS
 
 
 def page_problem(headers: Mapping[str, str], body: bytes, text_words: int | None = None) -> PageProblem | None:
@@ -104,10 +108,10 @@ def page_problem(headers: Mapping[str, str], body: bytes, text_words: int | None
     itself paid (`isAccessibleForFree: false`) yet carries a full-length text. `js_required`: an empty shell.
     The text's length is `text_words` when the caller extracted it, else the words of the page's <p> elements.
     """
-    if bot_wall(headers, body):
-        return "blocked", "bot wall / challenge page"
     head = body[:SCAN_BYTES]
-    lowered = head.lower()
+    lowered = head.lower()  # once: the bot-wall, paywall and shell checks all search it
+    if _bot_wall(headers, head, lowered):
+        return "blocked", "bot wall / challenge page"
     declared_paid = _declared_not_free(lowered)
     if declared_paid or _paywall_markup(lowered):
         words, measure = (text_words, "extracted words") if text_words is not None else (
