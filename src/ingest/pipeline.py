@@ -103,10 +103,9 @@ class BatchRun:
     on_wait: Callable[[str], None] | None = None  # told when the writer guard is held by someone else
     on_batch: Callable[[int, int, Counter[str]], None] | None = None  # batch number, inputs, its counts
 
-    def writing(self, serialise: bool = True) -> Any:
-        """The warehouse opened for writing under the writer guard (a context manager); see `writer_lock.writing`
-        for `serialise`."""
-        return writer_lock.writing(self.settings, self.run_id, self.on_wait, serialise)
+    def writing(self) -> Any:
+        """The warehouse opened for writing under the writer guard (a context manager)."""
+        return writer_lock.writing(self.settings, self.run_id, self.on_wait)
 
 
 @dataclass
@@ -198,10 +197,10 @@ def load_entities(con: duckdb.DuckDBPyConnection, enrichment: EnrichmentResult, 
 def write_batch(run: BatchRun, window: Window) -> WindowOutcome:
     """One opening of the warehouse under the writer guard: the entities of the batch before, this batch's load,
     dedupe and attached writes, and the next batch's loaded articles. Each part commits on its own, and each is
-    idempotent, so a retried window redoes nothing twice. On a lake the window holds no lake-wide lock: the load
-    takes key locks, the entity load, dedupe and fetch records take the lake-wide lock each (`writer_lock`)."""
+    idempotent, so a retried window redoes nothing twice. On a lake the window holds the lake-wide lock whole (see
+    README "One writer, many readers": windows committing at once crashed DuckDB 1.5.5's DuckLake)."""
     outcome = WindowOutcome()
-    with run.writing(serialise=False) as con:
+    with run.writing() as con:
         if window.enrichment is not None:
             outcome.counts.update(run.stages(load_entities, con, window.enrichment, run.run_id, run.workers.enricher))
             faults.boundary("after_enrich")

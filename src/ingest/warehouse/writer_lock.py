@@ -7,17 +7,21 @@ a run killed by SIGKILL, an OOM or a power cut must not leave the next runs wait
 descriptor of the dead process. The holder writes who it is (pid, host, run, since) into the lock file, so a
 run that gives up names the real holder.
 
-A DuckLake on a PostgreSQL catalog: many processes on many machines write at once, and DuckLake settles their
-appends. What it cannot settle is a read-modify-write (`ingest.warehouse.serialised`), so `CatalogLockGuard`
-serialises exactly those, with PostgreSQL session advisory locks in the catalog database, each on a session of its
-own that lives only as long as the step: the server drops a session's locks when its connection ends, so a holder
-killed by SIGKILL (its socket closed by its kernel) never blocks the next writer. Two kinds of lock:
-- the lake-wide lock (`hold`), around each serialised step as a whole (its transaction begins after the lock is
-  taken and commits before it is let go, so it decides from every commit before it);
-- key locks (`hold_keys`), around a batch load: the keys it inserts only if absent, so two writers loading the
-  same document take turns for it and the second finds it loaded, while loads of different documents run at once.
-Holders declare themselves in a small table of the catalog database (`ingest_lock_holders`), so a writer that
-gives up names who held the lock.
+A DuckLake on a PostgreSQL catalog: many processes on many machines may write, and DuckLake settles concurrent
+appends, but not a read-modify-write (`ingest.warehouse.serialised`). `CatalogLockGuard` serialises writers with
+PostgreSQL session advisory locks in the catalog database, each on a catalog session of its own that lives only
+as long as the hold: the server drops a session's locks when its connection ends, so a holder killed by SIGKILL
+(its socket closed by its kernel) never blocks the next writer, on any machine. Two kinds of lock:
+- the lake-wide lock (`hold`, re-entrant in a thread): a run's writes (`writing`, `writer_slot`) hold it whole,
+  and a serialised step reached through a bare connection takes it itself (`serialising`), its transaction begun
+  inside, so it decides from every commit before it;
+- key locks (`hold_keys`), around a batch load (`key_locks`): it inserts keys only if absent, so two loads of the
+  same document take turns and the second finds it loaded, whoever calls them.
+A run's write windows hold the lake-wide lock whole rather than only around their serialised steps: with
+duckdb 1.5.5, two windows committing to one lake at once (loads beside dedupe and entity loads) crashed DuckDB
+("FATAL ... Attempted to access index 0 within vector of size 0") in each of three tries here. Extraction, NER
+and fetching, the bulk of a run's time, hold nothing. Holders declare themselves in a small table of the catalog
+database (`ingest_lock_holders`), so a writer that gives up names who held the lock.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -347,13 +351,8 @@ def writer_slot(settings: Settings, run_id: str | None = None,
 
 
 @contextmanager
-def writing(settings: Settings, run_id: str | None = None, on_wait: Callable[[str], None] | None = None,
-            serialise: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse opened for writing, under its writer guard: the one way the pipeline writes. With
-    `serialise=False` a lake is opened without the lake-wide lock (a batch window: its load takes key locks, its
-    serialised steps take the lake-wide lock each, `serialising`); a DuckDB file is always held whole."""
-    _RUN.update(run_id=run_id, timeout_seconds=settings.writer_timeout_seconds)
-    held = writer_slot(settings, run_id, on_wait) if serialise or not isinstance(
-        guard_for(settings.warehouse), CatalogLockGuard) else nullcontext()
-    with held, open_warehouse(settings) as con:
+def writing(settings: Settings, run_id: str | None = None,
+            on_wait: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened for writing, under its writer guard: the one way the pipeline writes."""
+    with writer_slot(settings, run_id, on_wait), open_warehouse(settings) as con:
         yield con
