@@ -15,7 +15,7 @@ import csv
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from ingest.warehouse.writer_lock import serialising
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 600  # a failed URL waits 10 min, 20, 40, ... (at most a day) before its next try
 RETRY_CAP_SECONDS = 86_400
+CLAIM_LEASE_SECONDS = 3_600  # a claimed URL is no other crawl's for this long, unless its fetch settles it first
 FrontierState = Literal["queued", "fetched", "retry", "failed"]
 
 
@@ -202,7 +203,9 @@ def claim_due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None =
               per_source: int | None = None) -> Due:
     """The frontier claim: which URLs this run takes. Retries past `MAX_ATTEMPTS` are given up first, then `due`
     picks the URLs, in one transaction. This operation is serialised: two runs claiming at once would take the same
-    URLs, so the claim (and the fetch rows that settle it, `record_round`) must run one writer at a time."""
+    URLs, so the claim (and the fetch rows that settle it, `record_round`) must run one writer at a time. The URLs
+    claimed are leased (`not_before` set `CLAIM_LEASE_SECONDS` ahead), so a crawl running beside this one, on any
+    machine, claims others: two crawls never fetch the same URL."""
     with serialising(con), transaction(con):
         return _claim(con, source_ids, canonical_urls, now, per_source)
 
@@ -211,7 +214,11 @@ def claim_due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None =
 def _claim(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None, canonical_urls: Sequence[str] | None,
            now: datetime | None, per_source: int | None) -> Due:
     give_up_exhausted(con)
-    return due(con, source_ids, canonical_urls, now, per_source)
+    now = now or utc_now()
+    claimed = due(con, source_ids, canonical_urls, now, per_source)
+    con.execute(statement("frontier/claim_urls"), {"until": now + timedelta(seconds=CLAIM_LEASE_SECONDS),
+                                                    "canonical_urls": [i.canonical_url for i in claimed.items]})
+    return claimed
 
 
 def stored_validators(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, StoredValidators]:
