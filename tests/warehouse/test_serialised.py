@@ -21,14 +21,12 @@ def test_a_marked_function_is_listed_under_its_operation_and_works_as_before() -
         serialised_module._OPERATIONS.pop("probe operation", None)
 
 
-
-def test_story_clustering_and_version_numbering_are_marked() -> None:
+def test_every_read_modify_write_step_is_marked() -> None:
     import ingest.dedupe.match  # noqa: F401  (marks its operations on import)
-
-    operations = serialised_operations()
     import ingest.warehouse.entity_store  # noqa: F401
     import ingest.warehouse.frontier  # noqa: F401
 
+    operations = serialised_operations()
     assert {"story clustering", "version numbering", "entity first/last seen", "frontier claim", "migrations"} \
         <= set(operations)
     assert all(name.startswith("ingest.") for names in operations.values() for name in names)
