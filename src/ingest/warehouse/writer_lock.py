@@ -18,8 +18,8 @@ as long as the hold: the server drops a session's locks when its connection ends
 - key locks (`hold_keys`), around a batch load (`key_locks`): it inserts keys only if absent, so two loads of the
   same document take turns and the second finds it loaded, whoever calls them.
 A run's write windows hold the lake-wide lock whole rather than only around their serialised steps: with
-duckdb 1.5.5, two windows committing to one lake at once (loads beside dedupe and entity loads) crashed DuckDB
-("FATAL ... Attempted to access index 0 within vector of size 0") in each of three tries here. Extraction, NER
+duckdb 1.5.5, two writers whose windows ran at once failed in each of four tries here (DuckDB FATAL "Attempted
+to access index 0 within vector of size 0" twice, a hang, a DuckLake "transaction is aborted"). Extraction, NER
 and fetching, the bulk of a run's time, hold nothing. Holders declare themselves in a small table of the catalog
 database (`ingest_lock_holders`), so a writer that gives up names who held the lock.
 """
