@@ -198,7 +198,8 @@ def load_entities(con: duckdb.DuckDBPyConnection, enrichment: EnrichmentResult, 
 def write_batch(run: BatchRun, window: Window) -> WindowOutcome:
     """One opening of the warehouse under the writer guard: the entities of the batch before, this batch's load,
     dedupe and attached writes, and the next batch's loaded articles. Each part commits on its own, and each is
-    idempotent, so a retried window redoes nothing twice."""
+    idempotent, so a retried window redoes nothing twice. On a lake the window holds the lake-wide lock whole (see
+    README "One writer, many readers": windows running at once failed on DuckDB 1.5.5's DuckLake)."""
     outcome = WindowOutcome()
     with run.writing() as con:
         if window.enrichment is not None:

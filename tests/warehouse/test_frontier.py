@@ -87,6 +87,22 @@ def test_due_filters_by_source_and_url_and_caps_each_source(con: duckdb.DuckDBPy
     assert frontier.due(con, source_ids=[]).items == []
 
 
+def test_crawls_claiming_at_once_take_different_urls_and_a_dead_crawls_claim_lapses(
+        con: duckdb.DuckDBPyConnection) -> None:
+    """A claim leases its URLs: a second crawl claims only the others; a fetch row settles a URL (its lease gone
+    with its state); a URL whose crawl died is claimed again once the lease ends."""
+    frontier.enqueue(con, _found("/1", "/2", "/3"), "wire", "load-1")
+    first = frontier.claim_due(con, now=T0, per_source=2)
+    second = frontier.claim_due(con, now=T0 + timedelta(seconds=1))
+    assert [i.url for i in first.items] == ["https://news.test/1", "https://news.test/2"]
+    assert [i.url for i in second.items] == ["https://news.test/3"]
+    assert frontier.claim_due(con, now=T0 + timedelta(seconds=2)).items == []
+    frontier.record_fetches(con, [_fetched("https://news.test/1", at=T0 + timedelta(seconds=5))], "run-1", "load-2")
+    assert _frontier_row(con, "https://news.test/1") == ("fetched", 1, None, "ok")
+    lapsed = T0 + timedelta(seconds=frontier.CLAIM_LEASE_SECONDS)  # the first crawl died before fetching /2
+    assert [i.url for i in frontier.claim_due(con, now=lapsed).items] == ["https://news.test/2"]
+
+
 def test_a_transient_failure_waits_a_doubling_delay_then_gives_up(con: duckdb.DuckDBPyConnection) -> None:
     url = "https://news.test/flaky"
     frontier.enqueue(con, _found("/flaky"), "wire", "load-1")

@@ -31,7 +31,6 @@ from ingest.fetch.validators import HostTrust
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import frontier, lake, maintenance, search
-from ingest.warehouse.writer_lock import FileLockGuard, guard_for
 from tests.support.fetch_site import Reply, Site, html_page
 from tests.support.news_pages import write_articles
 from tests.support.paths import SEEDS
@@ -166,15 +165,6 @@ def test_an_unreachable_catalog_is_one_line_without_the_password(tmp_path: Path)
     with pytest.raises(warehouse.WarehouseError, match="Unable to connect") as raised:
         warehouse.connect(settings)
     assert "secret" not in str(raised.value) and "\n" not in str(raised.value)
-
-
-def test_the_writer_lock_of_a_lake_is_keyed_by_its_catalog_not_its_password(tmp_path: Path) -> None:
-    one = guard_for(Path("ducklake:postgres:dbname=news host=db user=u password=a"))
-    same = guard_for(Path("ducklake:postgres:dbname=news host=db user=u password=b"))
-    other = guard_for(Path("ducklake:postgres:dbname=other host=db user=u password=a"))
-    assert isinstance(one, FileLockGuard) and isinstance(same, FileLockGuard) and isinstance(other, FileLockGuard)
-    assert one.path == same.path != other.path
-    assert "password" not in str(one.path) and not str(one.path).startswith("ducklake:")
 
 
 def test_migrations_apply_on_a_fresh_lake_and_again(lake_settings: Settings) -> None:
@@ -360,9 +350,8 @@ LIBRARY_LOAD = ("import sys\nfrom ingest import pipeline\nfrom ingest.settings i
                 "print(dict(pipeline.run_batches([sys.argv[1]], Settings(), sys.argv[2])))")
 
 
-def test_two_library_loads_at_once_without_the_writer_lock_both_land_every_row(
-        lake_settings: Settings, tmp_path: Path) -> None:
-    """The library path takes no writer lock: here DuckLake alone settles two processes committing batches at once."""
+def test_two_library_loads_at_once_both_land_every_row(lake_settings: Settings, tmp_path: Path) -> None:
+    """The library path: two processes taking turns for their writes through the lake's advisory lock."""
     con = warehouse.connect(lake_settings)
     try:
         warehouse.migrate(con)  # once, first: two processes changing one schema at once would conflict

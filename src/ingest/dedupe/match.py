@@ -35,6 +35,7 @@ from ingest.warehouse import dedupe_store as store
 from ingest.warehouse.dedupe_store import FingerprintedArticle as _Article
 from ingest.warehouse.dedupe_store import article_key
 from ingest.warehouse.serialised import serialised
+from ingest.warehouse.writer_lock import serialising
 
 CANDIDATES_PER_STORY = 5  # confirm at most this many members of one existing story for a new article
 ANCHOR_MAX_POSTINGS = 100  # an anchor shared by more articles than this is a stock phrase, not a quotation
@@ -72,8 +73,9 @@ class _Link:
 
 def dedupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings,
                     load_id: str) -> DedupeCounts:
-    """Deduplicate the given loaded articles against everything fingerprinted before, in one transaction."""
-    with warehouse.transaction(con):
+    """Deduplicate the given loaded articles against everything fingerprinted before, in one transaction (on a
+    lake, under its writer lock: clustering and versions read what other writers committed)."""
+    with serialising(con), warehouse.transaction(con):
         return _dedupe_batch(con, _new_articles(con, article_ids), settings, load_id)
 
 
@@ -115,7 +117,7 @@ def rededupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]
     links wherever it now belongs. Links only ever join articles of one story, so no other story is touched;
     story_id is the smallest member, so the clusters are those a first load of the new texts would give.
     Article versions at the canonical URLs involved are renumbered in ingest order."""
-    with warehouse.transaction(con):
+    with serialising(con), warehouse.transaction(con):
         return rededupe_within(con, article_ids, settings, load_id)
 
 

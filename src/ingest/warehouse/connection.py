@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from ingest.models import BatchResult, utc_now
 from ingest.settings import Settings
+from ingest.warehouse.serialised import serialised
 from ingest.warehouse.stage_state import this_process
 from ingest.warehouse.statements import statement
 
@@ -237,7 +238,16 @@ def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply each numbered migration once, in order; refuse to run if an applied one was edited."""
+    """Apply each numbered migration once, in order; refuse to run if an applied one was edited. On a lake, under
+    its lake-wide writer lock (two processes migrating at once would both apply a migration)."""
+    from ingest.warehouse.writer_lock import serialising  # imports this module
+
+    with serialising(con):
+        return _migrate(con, sql_dir)
+
+
+@serialised("migrations")
+def _migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
     con.execute(statement("schema/create_migrations_table"))
     rows = con.execute(statement("schema/applied_migrations")).fetchall()
     applied = {row[0]: row[1:] for row in rows}
@@ -370,9 +380,13 @@ def new_load_id() -> str:
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: BatchResult, run_id: str) -> LoadCounts:
     """Insert one batch atomically; rows already present (same ids) are left as they are."""
+    from ingest.warehouse.writer_lock import key_locks  # imports this module
+
     load_id = new_load_id()
     tables = _batch_tables(batch, run_id, load_id)
-    with transaction(con):
+    # On a lake two writers may load the same document at once: each inserts only absent keys, so they take turns
+    # per key (the second one's transaction, begun after the first committed, finds the rows there).
+    with key_locks(con, _lock_keys(tables)), transaction(con):
         inserted = {name: _insert_new(con, name, table) for name, table in tables.items()}
         counts = LoadCounts(load_id, inserted["documents"], inserted["articles"], inserted["article_embeds"],
                             inserted["rejects"])
@@ -390,6 +404,17 @@ _KEYS = {
     "rejects": ("reject_id",),
     "input_warnings": ("warning_id",),
 }
+
+
+def _lock_keys(tables: dict[str, pa.Table]) -> set[str]:
+    """The keys a batch load inserts if absent, one per row (embeds and furniture share their article's key)."""
+    keys: set[str] = set()
+    for name, table in tables.items():
+        column = _KEYS[name][0]
+        if table.num_rows:
+            owner = "articles" if column == "article_id" else name
+            keys.update(f"{owner}:{value}" for value in table.column(column).to_pylist())
+    return keys
 
 
 def insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:

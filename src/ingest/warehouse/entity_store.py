@@ -24,7 +24,9 @@ from ingest.entities.resolve import entity_id_for, name_key
 from ingest.models import utc_now
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
+from ingest.warehouse.serialised import serialised
 from ingest.warehouse.statements import statement
+from ingest.warehouse.writer_lock import serialising
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class EnrichCounts:
 
 def load_enrichment(con: duckdb.DuckDBPyConnection, result: EnrichmentResult, run_id: str,
                     gazetteer: Gazetteer | None = None) -> EnrichCounts:
-    """Replace the enrichment of the result's articles, atomically (and the gazetteer copy if it changed)."""
-    with warehouse.transaction(con):
+    """Replace the enrichment of the result's articles, atomically (and the gazetteer copy if it changed); on a
+    lake under its writer lock (entities are shared by every article, their first/last seen recomputed)."""
+    with serialising(con), warehouse.transaction(con):
         return apply_enrichment(con, result, run_id, gazetteer, warehouse.new_load_id())
 
 
@@ -95,6 +98,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return int(row[0]) if row else 0
 
 
+@serialised("entity first/last seen")
 def _refresh_seen(con: duckdb.DuckDBPyConnection, touched: pa.Table) -> None:
     with warehouse.registered(con, {"touched_entities": touched}):
         con.execute(statement("entities/refresh_seen"))

@@ -4,7 +4,9 @@ All writes are bulk (an Arrow table registered, then one insert/update ... selec
 transaction when it has one; the statements are in sql/queries/frontier/. Frontier rules: a URL is keyed by its
 canonical form and fetched once; a transient failure (timeout, connection error, 5xx, 429, robots.txt unreachable)
 schedules a retry with growing delay, up to `MAX_ATTEMPTS`; anything else is final until a refetch is asked for.
-The frontier claim (`claim_due`) is one of the warehouse operations that must be serialised.
+The frontier claim (`claim_due`) and the writes that settle or feed it (`record_round`, `enqueue`,
+`sync_sources`, `requeue_fetched`: upserts keyed by URL, host or source, which a lake enforces in no constraint)
+are serialised: on a lake each runs under its lake-wide writer lock (`writer_lock.serialising`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import csv
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,11 +29,14 @@ from ingest.fetch.validators import HostTrust, StoredValidators
 from ingest.models import Record, utc_now
 from ingest.urls import canonicalize_url
 from ingest.warehouse.connection import transaction
+from ingest.warehouse.serialised import serialised
 from ingest.warehouse.statements import statement
+from ingest.warehouse.writer_lock import serialising
 
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 600  # a failed URL waits 10 min, 20, 40, ... (at most a day) before its next try
 RETRY_CAP_SECONDS = 86_400
+CLAIM_LEASE_SECONDS = 3_600  # a claimed URL is no other crawl's for this long, unless its fetch settles it first
 FrontierState = Literal["queued", "fetched", "retry", "failed"]
 
 
@@ -121,7 +126,7 @@ def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], load
     _register(con, "incoming_sources", [s.model_dump() for s in sources], schema)
     try:
         stamp = {"now": utc_now(), "load_id": load_id}
-        with transaction(con):
+        with serialising(con), transaction(con):
             con.execute(statement("frontier/disable_dropped_sources"), stamp)
             con.execute(statement("frontier/upsert_sources"), stamp)
     finally:
@@ -154,9 +159,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, found: Iterable[Discovered], source_
         return 0
     _register(con, "incoming_urls", rows, _FRONTIER_SCHEMA)
     try:
-        if requeue:
-            con.execute(statement("frontier/requeue_found"))
-        row = con.execute(statement("frontier/enqueue_new"), {"now": utc_now(), "load_id": load_id}).fetchone()
+        with serialising(con):
+            if requeue:
+                con.execute(statement("frontier/requeue_found"))
+            row = con.execute(statement("frontier/enqueue_new"), {"now": utc_now(), "load_id": load_id}).fetchone()
     finally:
         con.unregister("incoming_urls")
     return int(row[0]) if row else 0
@@ -164,7 +170,8 @@ def enqueue(con: duckdb.DuckDBPyConnection, found: Iterable[Discovered], source_
 
 def requeue_fetched(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> int:
     """Ask for a refetch: every URL of these sources is queued again (conditional requests keep it cheap)."""
-    row = con.execute(statement("frontier/requeue_sources"), {"source_ids": list(source_ids)}).fetchone()
+    with serialising(con):
+        row = con.execute(statement("frontier/requeue_sources"), {"source_ids": list(source_ids)}).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -191,16 +198,27 @@ def due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
     return Due([FrontierItem(canonical_url=r[0], url=r[1], source_id=r[2]) for r in kept], len(rows) - len(kept))
 
 
-# serialised: frontier claim
 def claim_due(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None = None,
               canonical_urls: Sequence[str] | None = None, now: datetime | None = None,
               per_source: int | None = None) -> Due:
     """The frontier claim: which URLs this run takes. Retries past `MAX_ATTEMPTS` are given up first, then `due`
     picks the URLs, in one transaction. This operation is serialised: two runs claiming at once would take the same
-    URLs, so the claim (and the fetch rows that settle it, `record_round`) must run one writer at a time."""
-    with transaction(con):
-        give_up_exhausted(con)
-        return due(con, source_ids, canonical_urls, now, per_source)
+    URLs, so the claim (and the fetch rows that settle it, `record_round`) must run one writer at a time. The URLs
+    claimed are leased (`not_before` set `CLAIM_LEASE_SECONDS` ahead), so a crawl running beside this one, on any
+    machine, claims others: two crawls never fetch the same URL."""
+    with serialising(con), transaction(con):
+        return _claim(con, source_ids, canonical_urls, now, per_source)
+
+
+@serialised("frontier claim")
+def _claim(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str] | None, canonical_urls: Sequence[str] | None,
+           now: datetime | None, per_source: int | None) -> Due:
+    give_up_exhausted(con)
+    now = now or utc_now()
+    claimed = due(con, source_ids, canonical_urls, now, per_source)
+    con.execute(statement("frontier/claim_urls"), {"until": now + timedelta(seconds=CLAIM_LEASE_SECONDS),
+                                                    "canonical_urls": [i.canonical_url for i in claimed.items]})
+    return claimed
 
 
 def stored_validators(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, StoredValidators]:
@@ -262,7 +280,7 @@ def record_round(con: duckdb.DuckDBPyConnection, records: Sequence[FetchRecord],
                  run_id: str | None, load_id: str) -> None:
     """A round of fetches settled at once: its fetch rows, validators and frontier states (`record_fetches`) and
     the hosts' validator trust (`save_trust`), in one transaction, so a failure leaves none of them behind."""
-    with transaction(con):
+    with serialising(con), transaction(con):
         record_fetches(con, records, run_id, load_id)
         save_trust(con, trust, load_id)
 

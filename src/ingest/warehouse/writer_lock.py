@@ -1,35 +1,52 @@
-"""The one-writer guard of a warehouse, as a lock the kernel releases when its holder dies.
+"""The one-writer guard of a warehouse, as a lock released when its holder dies.
 
-DuckDB lets one process open the file for writing; runs take turns through this guard, held around each write
-(a batch load, the run record), never around extraction or NER. A guard must never outlive its holder: a run
-killed by SIGKILL, an OOM or a power cut must not leave the next runs waiting for nobody. An OS file lock
+A DuckDB file: DuckDB lets one process open it for writing; runs take turns through `FileLockGuard`, held around
+each write (a batch load, the run record), never around extraction or NER. A guard must never outlive its holder:
+a run killed by SIGKILL, an OOM or a power cut must not leave the next runs waiting for nobody. An OS file lock
 (`flock` on a file beside the warehouse) has exactly that property: the kernel drops it with the last file
 descriptor of the dead process. The holder writes who it is (pid, host, run, since) into the lock file, so a
 run that gives up names the real holder.
 
-`WriterGuard` is the seam: a DuckLake (or any networked) warehouse needs a different guard, a lease in its
-catalog that expires, behind the same two methods.
+A DuckLake on a PostgreSQL catalog: many processes on many machines may write, and DuckLake settles concurrent
+appends, but not a read-modify-write (`ingest.warehouse.serialised`). `CatalogLockGuard` serialises writers with
+PostgreSQL session advisory locks in the catalog database, each on a catalog session of its own that lives only
+as long as the hold: the server drops a session's locks when its connection ends, so a holder killed by SIGKILL
+(its socket closed by its kernel) never blocks the next writer, on any machine. Two kinds of lock:
+- the lake-wide lock (`hold`, re-entrant in a thread): a run's writes (`writing`, `writer_slot`) hold it whole,
+  and a serialised step reached through a bare connection takes it itself (`serialising`), its transaction begun
+  inside, so it decides from every commit before it;
+- key locks (`hold_keys`), around a batch load (`key_locks`): it inserts keys only if absent, so two loads of the
+  same document take turns and the second finds it loaded, whoever calls them.
+A run's write windows hold the lake-wide lock whole rather than only around their serialised steps: with
+duckdb 1.5.5, two writers whose windows ran at once failed in each of four tries here (DuckDB FATAL "Attempted
+to access index 0 within vector of size 0" twice, a hang, a DuckLake "transaction is aborted"). Extraction, NER
+and fetching, the bulk of a run's time, hold nothing. Holders declare themselves in a small table of the catalog
+database (`ingest_lock_holders`), so a writer that gives up names who held the lock.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import socket
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
+import psycopg
 
 from ingest.models import utc_now
 from ingest.settings import Settings
-from ingest.warehouse.connection import WarehouseLocked, open_warehouse
+from ingest.warehouse.connection import WarehouseError, WarehouseLocked, display_name, open_warehouse
+from ingest.warehouse.statements import statement
 
 POLL_SECONDS = 0.2
 
@@ -100,15 +117,214 @@ class FileLockGuard:
             return None
 
 
-def guard_for(warehouse: Path) -> WriterGuard:
-    """The writer guard of a warehouse: an OS file lock beside a local DuckDB file. For a DuckLake, a file lock in
-    this machine's temporary directory keyed by the catalog (`lake.lock_key`): writers on one machine take turns
-    (so dedupe's read-modify-write stays serial there), writers on different machines do not yet."""
+POSTGRES_CATALOG = "ducklake:postgres:"
+LAKE_WIDE = 0  # the key of the lake-wide lock; key locks are 1 .. 2**31 - 1
+MAX_KEY_LOCKS = 4096  # more keys than this share locks (folded), so a huge batch never fills PostgreSQL's lock table
+
+
+def _number(text: str) -> int:
+    """A stable 31-bit number for a text (advisory lock keys are int4; non-negative so pg_locks shows them as is)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") & 0x7FFF_FFFF
+
+
+@dataclass
+class _Held:
+    holder: Holder
+    depth: int = 1
+
+
+# The lake-wide locks this process holds, by (thread, lock space): a serialised step that runs inside another (a
+# migration inside the run's first write) is already covered, and must not wait for its own caller.
+_HELD: dict[tuple[int, int], _Held] = {}
+
+
+class CatalogLockGuard:
+    """PostgreSQL advisory locks in a lake's catalog database (see the module docstring): a lock space per lake
+    (from its catalog string, less the password), the lake-wide lock and key locks in it."""
+
+    def __init__(self, catalog: str) -> None:
+        from ingest.warehouse import lake
+
+        self.catalog = catalog
+        self.conninfo = catalog.removeprefix(POSTGRES_CATALOG)
+        self.space = _number(lake.lock_key(catalog))
+        self.shown = lake.redacted(catalog)
+
+    @contextmanager
+    def hold(self, run_id: str | None, timeout_seconds: float) -> Iterator[Holder]:
+        """The lake-wide lock, re-entrant within a thread."""
+        mine = (threading.get_ident(), self.space)
+        if (held := _HELD.get(mine)) is not None:
+            held.depth += 1
+            try:
+                yield held.holder
+            finally:
+                held.depth -= 1
+            return
+        with self._session(run_id) as (con, me):
+            self._lock(con, [LAKE_WIDE], timeout_seconds, lake_wide=True)
+            _HELD[mine] = _Held(me)
+            try:
+                yield me
+            finally:
+                del _HELD[mine]
+
+    def holds(self) -> bool:
+        """Whether this thread holds the lake-wide lock now."""
+        return (threading.get_ident(), self.space) in _HELD
+
+    @contextmanager
+    def hold_keys(self, keys: Iterable[str], run_id: str | None, timeout_seconds: float) -> Iterator[None]:
+        """A lock on each key (taken in order, so two holders never wait for each other in a circle)."""
+        numbers = {_number(key) for key in keys}
+        if len(numbers) > MAX_KEY_LOCKS:
+            numbers = {number % MAX_KEY_LOCKS for number in numbers}
+        if not numbers:
+            yield
+            return
+        with self._session(run_id) as (con, _):
+            self._lock(con, sorted(n or MAX_KEY_LOCKS for n in numbers), timeout_seconds, lake_wide=False)
+            yield
+
+    @contextmanager
+    def _session(self, run_id: str | None) -> Iterator[tuple[psycopg.Connection[Any], Holder]]:
+        """A catalog session of its own that has declared who it works for; closing it lets go of its locks."""
+        me = Holder(os.getpid(), socket.gethostname(), run_id, utc_now().isoformat(timespec="seconds"))
+        con = self._connect()
+        try:
+            _ensure_holders_table(con, self.space)
+            con.execute(statement("lake/writer_declare_holder"), asdict(me))
+            yield con, me
+        finally:
+            con.close()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                   application_name=f"ingest writer pid {os.getpid()}")
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WarehouseError(f"warehouse {self.shown}: cannot reach its catalog for the writer lock "
+                                 f"({lake_redacted(first)})") from None
+
+    def _lock(self, con: psycopg.Connection[Any], numbers: list[int], timeout_seconds: float,
+              lake_wide: bool) -> None:
+        if timeout_seconds <= 0:  # a lock_timeout of 0 would mean waiting forever: try once instead
+            for number in numbers:
+                row = con.execute(statement("lake/writer_try_lock"), (self.space, number)).fetchone()
+                if not (row and row[0]):
+                    raise WriterBusy(self._describe(con, lake_wide))
+            return
+        con.execute(statement("lake/writer_lock_timeout"), (f"{max(1, round(timeout_seconds * 1000))}",))
+        try:
+            with con.cursor() as cursor:
+                cursor.executemany(statement("lake/writer_lock"), [(self.space, n) for n in numbers])
+        except psycopg.errors.LockNotAvailable:
+            raise WriterBusy(self._describe(con, lake_wide)) from None
+
+    def _describe(self, con: psycopg.Connection[Any], lake_wide: bool) -> str:
+        holder = _holder_on(con, self.space, lake_wide)
+        return holder.describe() if holder else "a writer that did not say who it is"
+
+    def holder(self) -> Holder | None:
+        """Who holds the lake-wide lock now (None when nobody does)."""
+        try:
+            con = self._connect()
+        except WarehouseError:
+            return None
+        try:
+            return _holder_on(con, self.space, lake_wide=True)
+        finally:
+            con.close()
+
+
+CONNECT_TIMEOUT_SECONDS = 10
+_TABLE_MADE: set[str] = set()  # catalog databases (by lock space) whose holders table this process has seen made
+
+
+def _ensure_holders_table(con: psycopg.Connection[Any], space: int) -> None:
+    if str(space) not in _TABLE_MADE:
+        con.execute(statement("lake/writer_holders_table"))
+        _TABLE_MADE.add(str(space))
+
+
+def _holder_on(con: psycopg.Connection[Any], space: int, lake_wide: bool) -> Holder | None:
+    try:
+        row = con.execute(statement("lake/writer_holders"), {"space": space, "lake_wide": lake_wide}).fetchone()
+    except psycopg.errors.UndefinedTable:  # no writer has ever locked this catalog database
+        return None
+    return Holder(*row) if row else None
+
+
+def lake_redacted(text: str) -> str:
     from ingest.warehouse import lake
 
+    return lake.redacted(text)
+
+
+def guard_for(warehouse: Path) -> WriterGuard:
+    """The writer guard of a warehouse: an OS file lock beside a local DuckDB file; advisory locks in the catalog
+    database of a DuckLake on PostgreSQL. A lake on another catalog (a DuckDB or SQLite file, which take one
+    writer anyway) takes turns through a file lock in this machine's temporary directory keyed by the catalog."""
+    from ingest.warehouse import lake
+
+    if str(warehouse).startswith(POSTGRES_CATALOG):
+        return CatalogLockGuard(str(warehouse))
     if lake.is_lake(warehouse):
         return FileLockGuard(Path(tempfile.gettempdir()) / f"ingest-lake-{lake.lock_key(str(warehouse))}")
     return FileLockGuard(warehouse)
+
+
+def catalog_guard_of(con: duckdb.DuckDBPyConnection) -> CatalogLockGuard | None:
+    """The advisory-lock guard of the lake `con` writes to by default (None for a DuckDB file or another catalog)."""
+    row = con.execute(statement("lake/default_database_path")).fetchone()
+    catalog = "ducklake:" + str(row[0]) if row else ""
+    return CatalogLockGuard(catalog) if catalog.startswith(POSTGRES_CATALOG) else None
+
+
+# Who this process writes for, as its last `writing`/`writer_slot` said: a serialised step reached through a
+# connection only (`serialising`) names its run and waits as long as the run's own writes would.
+_RUN: dict[str, Any] = {"run_id": None, "timeout_seconds": 900.0}
+
+
+@contextmanager
+def serialising(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Hold the lake-wide lock of `con`'s lake around a serialised step (nothing to do on a DuckDB file, which
+    its writer has to itself). Begin the step's transaction inside this block, never before it."""
+    guard = catalog_guard_of(con)
+    if guard is None:
+        yield
+        return
+    try:
+        with guard.hold(_RUN["run_id"], _RUN["timeout_seconds"]):
+            yield
+    except WriterBusy as exc:
+        raise WarehouseBusy(_busy_message(guard.shown, _RUN["timeout_seconds"], str(exc))) from None
+
+
+@contextmanager
+def key_locks(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> Iterator[None]:
+    """Hold a lock on each key around a keyed load on a lake (nothing to do on a DuckDB file)."""
+    guard = catalog_guard_of(con)
+    if guard is None:
+        yield
+        return
+    try:
+        with guard.hold_keys(keys, _RUN["run_id"], _RUN["timeout_seconds"]):
+            yield
+    except WriterBusy as exc:
+        raise WarehouseBusy(_busy_message(guard.shown, _RUN["timeout_seconds"], str(exc))) from None
+
+
+def holds_serialised_lock(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a serialised step may run on `con` now: always on a DuckDB file, under the lake-wide lock on a lake."""
+    guard = catalog_guard_of(con)
+    return guard is None or guard.holds()
+
+
+def _busy_message(warehouse: str, timeout_seconds: float, holder: str) -> str:
+    return (f"warehouse {warehouse} is busy: waited {timeout_seconds:g}s for its writer lock, held by {holder} "
+            "(the writer timeout is INGEST_WRITER_TIMEOUT_SECONDS)")
 
 
 class WarehouseBusy(WarehouseLocked):
@@ -118,8 +334,10 @@ class WarehouseBusy(WarehouseLocked):
 @contextmanager
 def writer_slot(settings: Settings, run_id: str | None = None,
                 on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the warehouse writer guard for one write, waiting at most `writer_timeout_seconds`; `on_wait` hears
-    who holds it when this run has to wait."""
+    """Hold the warehouse writer guard for one write (on a lake: the lake-wide lock, so the whole write is one
+    serialised step), waiting at most `writer_timeout_seconds`; `on_wait` hears who holds it when this run has to
+    wait."""
+    _RUN.update(run_id=run_id, timeout_seconds=settings.writer_timeout_seconds)
     guard = guard_for(settings.warehouse)
     holder = guard.holder()
     if holder is not None and on_wait is not None:
@@ -128,10 +346,8 @@ def writer_slot(settings: Settings, run_id: str | None = None,
         with guard.hold(run_id, settings.writer_timeout_seconds):
             yield
     except WriterBusy as exc:
-        raise WarehouseBusy(
-            f"warehouse {settings.warehouse} is busy: waited {settings.writer_timeout_seconds:g}s for its writer "
-            f"lock, held by {exc} (the writer timeout is INGEST_WRITER_TIMEOUT_SECONDS)"
-        ) from None
+        raise WarehouseBusy(_busy_message(display_name(settings), settings.writer_timeout_seconds, str(exc))) \
+            from None
 
 
 @contextmanager
