@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "html").is_dir():
         print(f"no WCXB split at {args.data}", file=sys.stderr)
         return 2
-    ingest = IngestCommand.find(args.ingest)
+    ingest = IngestCommand.find(args.ingest.absolute())  # timed runs start in a work directory
     adopt_orphans()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="ingest-throughput-") as tmp:
