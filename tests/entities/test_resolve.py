@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.ner import DocSpans, resolve_article
-from ingest.entities.resolve import Resolved, entity_id_for, name_key, trim_span
+from ingest.entities.resolve import Resolved, _standalone_matches, entity_id_for, name_key, trim_span
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +320,22 @@ def test_an_acronym_keeps_what_the_reference_or_the_model_says_its_name_is(gazet
     assert ("DHH", "David Heinemeier Hansson", "PERSON") in found
     assert ("Saint Vincent and the Grenadines", "LOCATION") in {(m.surface, m.type) for m in
                                                                  resolve_body(text, doc, gazetteer)}
+
+
+_SURFACE = st.tuples(st.sampled_from("AÉ"), st.text(alphabet="Aa.-@#&_ '’sé1", min_size=1, max_size=3)).map("".join)
+
+
+@given(surface=_SURFACE, text=st.text(alphabet="Aa.-@#&_ '’sé1x", max_size=40))
+def test_standalone_matches_are_the_lookbehind_patterns_matches(surface: str, text: str) -> None:
+    lookahead = r"(?!\w|['\u2019](?!s\b)\w)"
+    with_lookbehind = re.compile(rf"(?<![\w@#&-]){re.escape(surface)}{lookahead}")
+    fast = re.compile(rf"{re.escape(surface)}{lookahead}")
+    assert [m.span() for m in _standalone_matches(fast, text)] == [m.span() for m in with_lookbehind.finditer(text)]
+
+
+def test_the_gazetteer_finds_the_longest_name_at_each_capitalised_word(gazetteer: Gazetteer) -> None:
+    text = ("The UN and the United Nations Security Council met in new york and New York City; the U.N. and Hamas "
+            "said so.")
+    assert [(text[m.start:m.end], m.entry.name) for m in gazetteer.find(text)] == [
+        ("UN", "United Nations"), ("United Nations Security Council", "UN Security Council"),
+        ("New York City", "New York City"), ("U.N.", "United Nations"), ("Hamas", "Hamas")]

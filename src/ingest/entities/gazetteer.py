@@ -65,6 +65,11 @@ class Gazetteer:
                 if tokens:
                     self._by_key.setdefault(_key(tokens), entry)
         self._longest = max((len(k) for k in self._by_key), default=0)
+        # The longest key opening with each first token (as keys hold it): `find` tries a text position only
+        # where some key can start, and no longer than the longest such key.
+        self._longest_from: dict[str, int] = {}
+        for key in self._by_key:
+            self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
 
     @classmethod
     def from_csv(cls, path: Path) -> Gazetteer:
@@ -111,7 +116,9 @@ class Gazetteer:
 
     def _longest_at(self, text: str, tokens: list[tuple[int, int, str]],
                     index: int) -> tuple[int, GazetteerEntry] | None:
-        for length in range(min(self._longest, len(tokens) - index), 0, -1):
+        first = tokens[index][2]  # a key's first token is as written (an acronym) or case-folded
+        longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
+        for length in range(min(longest, len(tokens) - index), 0, -1):
             window = tokens[index:index + length]
             if "\n" in text[window[0][0]:window[-1][1]]:
                 continue  # an alias never spans a line break

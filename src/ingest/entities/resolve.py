@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -49,6 +50,7 @@ DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swi
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
 _WORD = re.compile(r"\S+")
+_WORD_CHARS = re.compile(r"\w+")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
@@ -486,15 +488,15 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         if span.type == "PERSON" and " " in span.name and surnames[span.name.split()[-1]] == 1:
             forms.setdefault(span.name.split()[-1], span)
     added: list[Span] = []
+    lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
         if len(surface) < 2 or not surface[:1].isupper():
             continue
-        pattern = re.compile(rf"(?<![\w@#&-]){re.escape(surface)}(?!\w|['\u2019](?!s\b)\w)")
+        pattern = re.compile(rf"{re.escape(surface)}(?!\w|['\u2019](?!s\b)\w)")
         for fld, text in texts.items():
-            if " " not in surface and not surface.isupper() and re.search(
-                    rf"(?<!\w){re.escape(surface.lower())}(?!\w)", text):
+            if " " not in surface and not surface.isupper() and _written_lower_case(surface, text, lower_words[fld]):
                 continue  # also an ordinary lower-case word here ("State" / "state"): too risky
-            for match in pattern.finditer(text):
+            for match in _standalone_matches(pattern, text):
                 source = "propagated"
                 if _overlaps(taken[fld], match.start(), match.end()):
                     if not _nests(model, surface, text, [*spans, *added], fld, match.start(), match.end()):
@@ -505,6 +507,28 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                 taken[fld].append((match.start(), match.end()))
                 taken[fld].sort()
     return added
+
+
+def _standalone_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    r"""`pattern`'s matches not glued to a word, handle or hyphen before them, as a `(?<![\w@#&-])` lookbehind would
+    give them; checked here because a pattern opening with a lookbehind loses the regex engine's fast scan for
+    its literal text."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        before = text[match.start() - 1] if match.start() else ""
+        if before and (before.isalnum() or before in "_@#&-"):
+            position = match.start() + 1
+            continue
+        yield match
+        position = match.end()
+
+
+def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
+    """Whether the text has `surface` in lower case as a word of its own (a set lookup for a plain word)."""
+    lower = surface.lower()
+    if _WORD_CHARS.fullmatch(lower):
+        return lower in text_words
+    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
 
 
 def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
