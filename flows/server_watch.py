@@ -70,7 +70,7 @@ def _stop(url: str, reason: str, lost_after_seconds: float) -> None:
         "and it finishes the work (INGEST_API_LOST_SECONDS sets the wait).\n")
     terminal = _silence_stderr()  # the flow's own threads keep logging until the exit: none of it may follow our line
     workers = [child.pid for child in multiprocessing.active_children() if child.pid is not None]
-    doomed = _descendants(os.getpid()) or workers
+    doomed = descendants(os.getpid()) or workers
     for pid in doomed:
         with contextlib.suppress(ProcessLookupError):  # gone already
             os.kill(pid, signal.SIGKILL)
@@ -103,7 +103,7 @@ def _zombie(pid: int) -> bool:
         return True  # gone while we looked
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every process below `pid`, from /proc: the extraction and NER workers, and also the fork server and
     multiprocessing's resource tracker, which are no `active_children` and would otherwise outlive the run (the
     tracker then prints a leaked-semaphore warning after our one line)."""

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from flows.server_watch import descendants
 from flows.sharded import SHARDED_COUNTS_ARTIFACT_KEY, SILENT_FOR, ZOMBIE_MESSAGE
 from ingest.read.shards import shard_of
 from tests.support.corpus import write_corpus
@@ -126,30 +127,15 @@ def test_three_workers_load_the_shards_into_the_warehouse_one_process_builds(
     assert inputs["total"] == len(list(corpus.iterdir())) == sum(inputs[f"shard {n}/3"] for n in (1, 2, 3))
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (from /proc): a process worker starts each flow run in a session of its own, so
-    the run is not in the worker's process group."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with suppress(OSError, IndexError, ValueError):
-            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
-    found, queue = [], [pid]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
-
-
 def _running_flow(worker: subprocess.Popen[bytes]) -> bool:
     """The worker has started a flow run: a process below it."""
-    return bool(_descendants(worker.pid))
+    return bool(descendants(worker.pid))
 
 
 def _kill_with_descendants(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL a worker and everything it started (its flow run and that run's extraction and NER processes) at
     once, as a machine that dies would."""
-    for pid in [process.pid, *_descendants(process.pid)]:
+    for pid in [process.pid, *descendants(process.pid)]:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     process.wait(30)

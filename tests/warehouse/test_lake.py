@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 import duckdb
 import pytest
@@ -34,22 +33,13 @@ from ingest.warehouse import frontier, lake, maintenance, search
 from tests.support.fetch_site import Reply, Site, html_page
 from tests.support.news_pages import write_articles
 from tests.support.paths import SEEDS
-from tests.support.prefect_server import PrefectServer, postgres_bin, postgres_database, prefect_server
+from tests.support.prefect_server import PrefectServer, postgres_bin, prefect_server
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 # The tables a run writes, compared between the two backends (runs, loads and run_quality hold run ids and times).
 COMPARED = ("documents", "articles", "article_embeds", "article_furniture", "rejects", "input_warnings",
             "dedupe_fingerprints", "article_duplicates", "article_stories", "article_versions", "entities",
             "entity_mentions", "article_entities", "article_enrichment")
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, int]]:
-    """A private PostgreSQL cluster on a free loopback port: (host, port), user `prefect`, trusted."""
-    with postgres_database() as url:
-        parsed = urlparse(url)
-        assert parsed.hostname is not None and parsed.port is not None
-        yield parsed.hostname, parsed.port
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -31,7 +29,7 @@ from ingest.warehouse.writer_lock import (
     writer_slot,
 )
 from tests.support.news_pages import article_page, write_articles
-from tests.support.prefect_server import postgres_bin, postgres_database
+from tests.support.prefect_server import postgres_bin
 
 
 def test_the_holder_is_named_with_its_run_and_forgotten_once_it_lets_go(tmp_path: Path) -> None:
@@ -48,15 +46,6 @@ def test_the_holder_is_named_with_its_run_and_forgotten_once_it_lets_go(tmp_path
 
 
 # --- a DuckLake on PostgreSQL: advisory locks in the catalog database, across processes and machines ------------
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, int]]:
-    """A private PostgreSQL cluster on a free loopback port: (host, port), user `prefect`, trusted."""
-    with postgres_database() as url:
-        parsed = urlparse(url)
-        assert parsed.hostname is not None and parsed.port is not None
-        yield parsed.hostname, parsed.port
 
 
 @pytest.fixture
