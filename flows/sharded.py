@@ -33,6 +33,7 @@ from prefect.states import Completed, Failed, State
 from prefect.types.entrypoint import EntrypointType
 
 from flows.ingest_files import COUNTS_ARTIFACT_KEY, ingest_files
+from flows.retries import ON_TRANSIENT
 from ingest.ops.quality import counts_rows
 from ingest.read.shards import Shard, shard_sizes
 
@@ -155,7 +156,7 @@ def _refresh(client: SyncPrefectClient, run: ShardRun) -> bool:
     return True
 
 
-@task(name="read-shard-counts", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="read-shard-counts", cache_policy=NO_CACHE, **ON_TRANSIENT)  # an API read: network errors only
 def read_shard_counts(runs: list[ShardRun]) -> dict[UUID, Counter[str]]:
     """Each child's counts, from the `ingest-run-counts` artifact it published (through the API: the parent
     needs no access to the warehouse)."""
