@@ -17,6 +17,7 @@ import pytest
 
 from flows.server_watch import descendants
 from flows.sharded import SHARDED_COUNTS_ARTIFACT_KEY, SILENT_FOR, ZOMBIE_MESSAGE
+from flows.stages import CRASHED_MESSAGE
 from ingest.read.shards import shard_of
 from tests.support.corpus import write_corpus
 from tests.support.paths import BIN
@@ -170,7 +171,10 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
     assert parent.returncode == 1, log.read_text(errors="replace")[-3000:]
     with server.api() as api:
         crashed = [r for r in flow_runs_of(api, "ingest-files") if r["state_type"] == "CRASHED"]
-    assert [r["state"]["message"] for r in crashed] == [ZOMBIE_MESSAGE]
+    # Crashed by the server's heartbeat automation, or, when another shard's run started on this machine after
+    # the kill, by that run finding the dead process first (flows.stages.mark_flow_runs_crashed): either way the
+    # parent hears it and ends without anyone stopping it.
+    assert len(crashed) == 1 and crashed[0]["state"]["message"] in (ZOMBIE_MESSAGE, CRASHED_MESSAGE)
     assert "crashed" in log.read_text(errors="replace")  # the parent names the shard that did not complete
 
     survivors = [w for w in workers if w is not victim]
