@@ -179,8 +179,8 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
 
     survivors = [w for w in workers if w is not victim]
     wait_until(lambda: not any(_running_flow(w) for w in survivors), 300, "the other shards to end")
-    left = links_as_pairs(snapshot(warehouse))
-    assert differences(links_as_pairs(snapshot(clean)), left) != {}  # the killed shard's work is missing
+    # What is missing now depends on how far the killed shard had got: when it had read all its files, a shard that
+    # started after the kill already finished its dedupe and enrichment (stage state). The run re-run completes it.
 
     replacement = start_worker(server, POOL, "worker-replacement", tmp_path / "replacement.log", **LIGHT)
     try:
