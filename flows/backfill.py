@@ -1,5 +1,7 @@
-"""Backfills: one flow run per data interval, created through the Prefect API (so each is visible in the UI and
-executed by `ingest serve` or a worker), with at most `max_active` of them scheduled or running at once.
+"""`ingest-backfill`: one run of a deployment per data interval, as child flow runs of one parent (so the Prefect UI
+shows the backfill with its intervals under it, and their combined counts), with at most `max_active` of them
+scheduled or running at once. The children are executed wherever the deployment is served: `ingest serve`, or
+the workers of its work pool. The parent runs in the calling process (`ingest backfill`), like `ingest-sharded`.
 
 Runs are created, never reused: backfilling a range again runs every interval again, and the idempotent loads
 make the repeat add nothing.
@@ -7,79 +9,86 @@ make the repeat add nothing.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
 from typing import Any
-from uuid import UUID
 
-from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.client.orchestration import get_client
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Completed, Failed, State
 
+from flows.children import (
+    POLL_SECONDS,
+    ChildrenNotPickedUp,
+    ChildRun,
+    ChildSpec,
+    not_completed,
+    read_counts,
+    run_children,
+)
 from ingest.ops.intervals import Interval
+from ingest.ops.quality import counts_by_run
 
-ParametersFor = Callable[[Interval], dict[str, Any]]
-TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+BACKFILL_COUNTS_ARTIFACT_KEY = "ingest-backfill-counts"
+BACKFILL_TAG = "backfill"
+INTERVAL_COLUMN = "interval start"
 
 
 class BackfillError(RuntimeError):
     pass
 
 
-@dataclass
-class BackfillRun:
-    interval: Interval
-    flow_run_id: UUID
-    name: str
-    state: str = "SCHEDULED"
-    message: str = ""
-
-    @property
-    def done(self) -> bool:
-        return self.state in TERMINAL
+def check_deployment(deployment: str) -> None:
+    """BackfillError naming what to start when the server has no such deployment."""
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(deployment)
+        except ObjectNotFound:
+            raise BackfillError(f"no deployment {deployment} on the Prefect server: start `ingest serve` (or deploy "
+                                "it to a work pool with `prefect deploy`) against this server") from None
 
 
-def backfill(deployment: str, intervals: Sequence[Interval], parameters_for: ParametersFor, label: str,
-             max_active: int = 2, poll_seconds: float = 1.0, pickup_timeout: float = 300.0,
-             on_change: Callable[[BackfillRun], None] | None = None) -> list[BackfillRun]:
-    """Run `deployment` once per interval, `max_active` at a time; returns every run in its final state."""
+def interval_label(interval: Interval) -> str:
+    return f"{interval[0]:%Y-%m-%d %H:%M}"
+
+
+def child_specs(intervals: list[Interval], parameters: dict[str, Any], label: str) -> list[ChildSpec]:
+    """One child per interval: `parameters` plus the interval's `start` and `end`, named after its start."""
+    return [ChildSpec(interval_label(interval), f"backfill-{label}-{interval[0]:%Y%m%dT%H%M}",
+                      {**parameters, "start": interval[0].isoformat(), "end": interval[1].isoformat()})
+            for interval in intervals]
+
+
+@flow(name="ingest-backfill", log_prints=False)
+def ingest_backfill(deployment: str, intervals: list[Interval], parameters: dict[str, Any], label: str,
+                    max_active: int = 2, pickup_seconds: float = 300.0,
+                    poll_seconds: float = POLL_SECONDS) -> list[dict[str, object]]:
+    """Run `deployment` once per interval (given `parameters` and the interval's start and end), `max_active` at
+    a time; returns a row per run (interval start, run name, final state, message) and fails when one did not
+    complete."""
     if max_active < 1:
         raise BackfillError("--max-active must be at least 1")
-    with get_client(sync_client=True) as client:
-        deployment_id = client.read_deployment_by_name(deployment).id
-        pending = list(intervals)
-        active: list[BackfillRun] = []
-        finished: list[BackfillRun] = []
-        last_change = time.monotonic()
-        while pending or active:
-            while pending and len(active) < max_active:
-                active.append(_create(client, deployment_id, pending.pop(0), parameters_for, label))
-            for run in active:
-                if _refresh(client, run):
-                    last_change = time.monotonic()
-                    if on_change:
-                        on_change(run)
-            finished += [run for run in active if run.done]
-            active = [run for run in active if not run.done]
-            waiting = bool(active) and all(run.state in ("SCHEDULED", "PENDING") for run in active)
-            if waiting and time.monotonic() - last_change > pickup_timeout:
-                raise BackfillError(f"no run of {deployment} started within {pickup_timeout:g}s: is `ingest serve` "
-                                    "(or a worker of its pool) running against this Prefect server?")
-            if active:
-                time.sleep(poll_seconds)
-    return sorted(finished, key=lambda run: run.interval)
+    get_run_logger().info("%d runs of %s, at most %d at once", len(intervals), deployment, max_active)
+    try:
+        runs = run_children(deployment, child_specs(intervals, parameters, label), [BACKFILL_TAG], max_active,
+                            pickup_seconds, poll_seconds=poll_seconds,
+                            not_picked_up=f"no run of {deployment} started within {pickup_seconds:g}s: is `ingest "
+                                          "serve` (or a worker of its pool) running against this Prefect server?")
+    except ChildrenNotPickedUp as exc:
+        return Failed(message=str(exc))  # type: ignore[return-value]
+    counts = read_counts(runs)
+    create_table_artifact(key=BACKFILL_COUNTS_ARTIFACT_KEY, table=counts_by_run(counts, INTERVAL_COLUMN),
+                          description=f"Counts per interval of the backfill of {label} ({deployment})")
+    return _final_state(runs, sum(counts.values(), Counter()))  # type: ignore[return-value]
 
 
-def _create(client: SyncPrefectClient, deployment_id: UUID, interval: Interval, parameters_for: ParametersFor,
-            label: str) -> BackfillRun:
-    name = f"backfill-{label}-{interval[0]:%Y%m%dT%H%M}"
-    created = client.create_flow_run_from_deployment(deployment_id, parameters=parameters_for(interval), name=name,
-                                                     tags=["backfill"])
-    return BackfillRun(interval, created.id, name)
-
-
-def _refresh(client: SyncPrefectClient, run: BackfillRun) -> bool:
-    state = client.read_flow_run(run.flow_run_id).state
-    if state is None or (state.type.value == run.state and (state.message or "") == run.message):
-        return False
-    run.state, run.message = state.type.value, state.message or ""
-    return True
+def _final_state(runs: list[ChildRun], total: Counter[str]) -> State:
+    rows: list[dict[str, object]] = [
+        {INTERVAL_COLUMN: run.label, "run": run.name, "state": run.state.lower(), "message": run.message}
+        for run in runs]
+    summary = (f"{len(runs)} intervals: loaded {total['loaded_articles']} articles, "
+               f"{total['loaded_rejects']} new rejects")
+    if failed := not_completed(runs):
+        return Failed(message=f"{summary}; {', '.join(failed)}", data=rows)
+    return Completed(message=summary, data=rows)

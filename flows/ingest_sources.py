@@ -4,8 +4,8 @@ A run covers [start, end): the interval it was given (a backfill gives one per r
 time from the schedule's previous run to this one (each source's schedule passes its cron), else no interval
 (everything new). Only articles
 whose feed or sitemap date falls inside the interval are queued; an article without a date is always queued.
-Loads are idempotent, so re-running an interval loads nothing new. The run publishes the same data-quality and
-source-health artifacts as `ingest-files`, compared with earlier runs of the same sources.
+Loads are idempotent, so re-running an interval loads nothing new. The run publishes the same counts, data-quality
+and source-health artifacts as `ingest-files`, compared with earlier runs of the same sources.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.fetch_sources import fetch_sources
+from flows.ingest_files import COUNTS_ARTIFACT_KEY
 from flows.observability import publish_run_report
 from ingest.ops.intervals import as_utc, data_interval, previous_cron_time
+from ingest.ops.quality import counts_rows
 from ingest.settings import Settings
 
 
@@ -47,5 +50,8 @@ def ingest_sources(source_ids: list[str] | None = None, start: datetime | None =
                           window_end=interval[1] if interval else None, return_state=True)
     totals: dict[str, int] = state.result()  # a failed fetch fails this run with the same message
     fetch_run_id = str(state.state_details.flow_run_id)
+    # On this run too (not only on its fetch-sources subflow): a backfill parent sums its children's counts.
+    create_table_artifact(key=COUNTS_ARTIFACT_KEY, table=counts_rows(totals),
+                          description=f"Counts per stage of {series_for(source_ids)}, {described}")
     verdict = publish_run_report(settings, fetch_run_id, series_for(source_ids), totals, source_ids or [])
     return verdict.state(totals, prefix=f"{described}: ")  # type: ignore[return-value]

@@ -410,35 +410,51 @@ def backfill(
     every: Annotated[str, typer.Option(help="interval length: 30m, 6h, 1d, 1w")] = "1d",
     max_active: Annotated[int, typer.Option(help="runs scheduled or running at once")] = 2,
     deployment: Annotated[str, typer.Option(help="deployment to run")] = "ingest-sources/ingest-sources",
+    pickup_timeout: Annotated[float, typer.Option(help="seconds the runs may wait for a worker")] = 300.0,
     warehouse_path: WarehouseOption = None,
 ) -> None:
-    """One flow run per interval of [START, END) through the Prefect API (needs `ingest serve` or a worker)."""
-    from flows.backfill import BackfillError, BackfillRun
-    from flows.backfill import backfill as run_backfill
+    """One child flow run per interval of [START, END) under an `ingest-backfill` parent run in this process
+    (needs a Prefect server, and `ingest serve` or a worker executing the deployment)."""
+    from flows.backfill import BackfillError, check_deployment, ingest_backfill
     from ingest.ops.intervals import IntervalError, parse_every, split
 
     try:
         intervals = split(start, end, parse_every(every))
     except IntervalError as exc:
         raise fail(str(exc), 2) from None
-    extra = {"warehouse_path": str(warehouse_path.absolute())} if warehouse_path else {}
-
-    def parameters(interval: tuple[datetime, datetime]) -> dict[str, Any]:
-        return {"source_ids": source, "start": interval[0].isoformat(), "end": interval[1].isoformat(), **extra}
-
-    def show(run: BackfillRun) -> None:
-        console.print(f"{run.name}  {run.state.lower()}  {run.message}".rstrip())
-
-    console.print(f"{len(intervals)} runs of {deployment}, at most {max_active} at once")
+    if max_active < 1:
+        raise fail("--max-active must be at least 1")
+    _report_to_server_for("`ingest backfill` runs its intervals on `ingest serve` or a worker")
     try:
-        runs = run_backfill(deployment, intervals, parameters, "-".join(source), max_active, on_change=show)
+        check_deployment(deployment)
     except BackfillError as exc:
         raise fail(str(exc)) from None
-    _print_rows(Console(width=max(120, Console().width)), f"Backfill of {', '.join(source)}",
-                [{"interval start": f"{r.interval[0]:%Y-%m-%d %H:%M}", "run": r.name, "state": r.state.lower(),
-                  "message": r.message} for r in runs])
-    if any(r.state != "COMPLETED" for r in runs):
+    extra = {"warehouse_path": str(warehouse_path.absolute())} if warehouse_path else {}
+    console.print(f"{len(intervals)} runs of {deployment}, at most {max_active} at once")
+    state = ingest_backfill(deployment, intervals, {"source_ids": source, **extra}, "-".join(source), max_active,
+                            pickup_timeout, return_state=True)
+    rows = state.result(raise_on_failure=False)
+    if not isinstance(rows, list):  # the parent itself failed (nothing picked the runs up): its message says why
+        raise fail(f"backfill {state.name.lower() if state.name else 'failed'}: {state.message}")
+    _print_rows(Console(width=max(120, Console().width)), f"Backfill of {', '.join(source)}", rows)
+    if not state.is_completed():
         raise typer.Exit(1)
+
+
+def _report_to_server_for(what: str) -> None:
+    """Report to PREFECT_API_URL or a running `ingest ui`, or stop with one line: a temporary server lives and
+    dies with this process, so nothing else could run the children it hands out."""
+    from flows.local_server import report_to_local_server
+    from ingest.ops.prefect_api import PrefectUnavailable, check_reachable
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    api_url = report_to_local_server(Settings().local_prefect_api_url)
+    if api_url is None:
+        raise fail(f"{what}: it needs a Prefect server (PREFECT_API_URL, or `ingest ui`)")
+    try:
+        check_reachable(api_url)
+    except PrefectUnavailable as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()

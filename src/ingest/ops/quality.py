@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -262,6 +263,29 @@ def counts_rows(counts: dict[str, int]) -> list[dict[str, object]]:
     """The run's counters as table rows in reading order (see `_counter_rank`), with the stage of each."""
     return [{"stage": stage_of(key), "counter": key, "count": int(value)}
             for key, value in sorted(counts.items(), key=lambda item: _counter_rank(item[0]))]
+
+
+def counts_by_counter(children: Mapping[str, Mapping[str, int]]) -> list[dict[str, object]]:
+    """The counts of several runs (each under its label) as one table: a row per counter in reading order, with
+    the total and then one column per run. For a few runs side by side (the shards of a sharded run)."""
+    total = Counter[str]()
+    for counts in children.values():
+        total.update(counts)
+    return [{"stage": row["stage"], "counter": row["counter"], "total": row["count"],
+             **{label: int(counts.get(str(row["counter"]), 0)) for label, counts in children.items()}}
+            for row in counts_rows(dict(total))]
+
+
+def counts_by_run(children: Mapping[str, Mapping[str, int]], first_column: str) -> list[dict[str, object]]:
+    """The counts of several runs as one table: a row per run (its label in `first_column`), a column per counter
+    in reading order, and a last row `total`. For many runs (the intervals of a backfill)."""
+    total = Counter[str]()
+    for counts in children.values():
+        total.update(counts)
+    counters = [str(row["counter"]) for row in counts_rows(dict(total))]
+    rows: list[dict[str, object]] = [{first_column: label, **{c: int(counts.get(c, 0)) for c in counters}}
+                                     for label, counts in children.items()]
+    return [*rows, {first_column: "total", **{c: total[c] for c in counters}}]
 
 
 def series_for_paths(flow_name: str, paths: Sequence[str]) -> str:
