@@ -29,10 +29,6 @@ WAITING = frozenset({"SCHEDULED", "PENDING"})  # a Late run is of type SCHEDULED
 POLL_SECONDS = 2.0
 
 
-class ChildrenNotPickedUp(RuntimeError):
-    """Every unfinished child waited for a worker longer than the pick-up timeout; the message says what to start."""
-
-
 @dataclass(frozen=True)
 class ChildSpec:
     """A child to submit: its label (its column or row in the parent's counts table), run name and parameters."""
@@ -57,6 +53,10 @@ class ChildRun:
     def outcome(self) -> str:
         """`shard 2/3 crashed: no heartbeat for 90 s ...`: what an operator needs to know of a child."""
         return f"{self.label} {self.state.lower()}" + (f": {self.message}" if self.message else "")
+
+
+class ChildrenNotPickedUp(RuntimeError):
+    """Every unfinished child waited for a worker longer than the pick-up timeout; the message says what to start."""
 
 
 def submit(deployment: str, spec: ChildSpec, tags: list[str]) -> ChildRun:

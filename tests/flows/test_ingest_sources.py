@@ -3,11 +3,15 @@ articles of the run's data interval are fetched (undated ones always), and its f
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import duckdb
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
+from flows.children import COUNTS_ARTIFACT_KEY
 from flows.ingest_sources import ingest_sources, series_for
 from ingest.settings import Settings
 from tests.support.fetch_site import Reply, Site, html_page
@@ -44,6 +48,12 @@ def test_a_run_fetches_the_articles_of_its_interval_and_says_which(coast: Site, 
     assert state.is_completed(), state.message
     assert state.message.startswith("2024-05-01 00:00 to 2024-05-02 00:00 UTC: ")
     assert state.result()["loaded_articles"] == 2
+    with get_client(sync_client=True) as client:  # the counts on the run itself, where a backfill parent reads them
+        [counts] = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            key=ArtifactFilterKey(any_=[COUNTS_ARTIFACT_KEY])))
+    rows = json.loads(counts.data) if isinstance(counts.data, str) else counts.data
+    assert {"stage": "load", "counter": "loaded_articles", "count": 2} in rows
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         titles = sorted(t for (t,) in con.execute("select title from articles").fetchall())
     assert titles == ["Harbour reopens", "Tide tables"]  # 3 May lies outside the interval

@@ -115,6 +115,21 @@ def test_the_counts_table_reads_in_stage_order_with_rejects_near_the_top() -> No
     assert rows[2] == {"stage": "read", "counter": "rejected:read:empty", "count": 1}
 
 
+def test_the_counts_of_several_runs_sum_into_one_table_either_way_round() -> None:
+    runs = {"shard 1/2": {"inputs": 3, "loaded_articles": 2}, "shard 2/2": {"inputs": 4, "rejected:read:empty": 1}}
+    by_counter = quality.counts_by_counter(runs)
+    assert [r["counter"] for r in by_counter] == ["inputs", "rejected:read:empty", "loaded_articles"]
+    assert by_counter[0] == {"stage": "read", "counter": "inputs", "total": 7, "shard 1/2": 3, "shard 2/2": 4}
+    assert by_counter[1]["shard 1/2"] == 0 and by_counter[1]["total"] == 1
+
+    by_run = quality.counts_by_run(runs, "run")
+    assert by_run == [
+        {"run": "shard 1/2", "inputs": 3, "rejected:read:empty": 0, "loaded_articles": 2},
+        {"run": "shard 2/2", "inputs": 4, "rejected:read:empty": 1, "loaded_articles": 0},
+        {"run": "total", "inputs": 7, "rejected:read:empty": 1, "loaded_articles": 2}]
+    assert quality.counts_by_run({}, "run") == [{"run": "total"}]
+
+
 def test_a_mean_of_counts_prints_with_one_decimal_and_a_whole_count_without() -> None:
     articles = next(m for m in quality.METRICS if m.name == "articles")
     assert quality.format_value(articles, 22 / 3) == "7.3"
