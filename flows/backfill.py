@@ -50,12 +50,18 @@ def check_deployment(deployment: str) -> None:
 
 
 def interval_label(interval: Interval) -> str:
-    return f"{interval[0]:%Y-%m-%d %H:%M}"
+    """The interval's start, to the minute (to the second for intervals that start inside a minute: unique)."""
+    return f"{interval[0]:%Y-%m-%d %H:%M}" + (f":{interval[0]:%S}" if interval[0].second else "")
+
+
+def run_name(label: str, interval: Interval) -> str:
+    """`backfill-bbc-world-20240501T0000` (seconds added when the interval starts inside a minute)."""
+    return f"backfill-{label}-{interval[0]:%Y%m%dT%H%M}" + (f"{interval[0]:%S}" if interval[0].second else "")
 
 
 def child_specs(intervals: list[Interval], parameters: dict[str, Any], label: str) -> list[ChildSpec]:
     """One child per interval: `parameters` plus the interval's `start` and `end`, named after its start."""
-    return [ChildSpec(interval_label(interval), f"backfill-{label}-{interval[0]:%Y%m%dT%H%M}",
+    return [ChildSpec(interval_label(interval), run_name(label, interval),
                       {**parameters, "start": interval[0].isoformat(), "end": interval[1].isoformat()})
             for interval in intervals]
 

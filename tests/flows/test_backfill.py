@@ -12,7 +12,7 @@ import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,13 +21,12 @@ import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.backfill import BACKFILL_COUNTS_ARTIFACT_KEY, INTERVAL_COLUMN
+from flows.backfill import BACKFILL_COUNTS_ARTIFACT_KEY, INTERVAL_COLUMN, child_specs
 from flows.children import COUNTS_ARTIFACT_KEY, ChildRun
+from ingest.ops.intervals import split
 from tests.support import backfill_probe
 from tests.support.paths import BIN, REPO_ROOT
 from tests.support.prefect_server import PrefectServer
-
-pytestmark = pytest.mark.slow
 
 POOL, IDLE_POOL = "backfill-test", "backfill-idle"
 
@@ -81,6 +80,7 @@ def most_unfinished_at_once(children: list[dict[str, Any]]) -> int:
                for at in created.values())
 
 
+@pytest.mark.slow
 def test_the_backfill_is_a_parent_with_a_child_per_interval_at_most_max_active_at_once_and_their_counts_summed(
     server: PrefectServer, flow_runs_of: Callable[..., list[dict[str, Any]]],
     artifacts: Callable[..., dict[str, dict[str, Any]]], table_data: Callable[..., list[dict[str, Any]]],
@@ -113,6 +113,7 @@ def test_the_backfill_is_a_parent_with_a_child_per_interval_at_most_max_active_a
     assert rows[-1] == {INTERVAL_COLUMN: "total", **total} and total["inputs"] == 1 + 2 + 3 + 4 + 5
 
 
+@pytest.mark.slow
 def test_a_failed_interval_fails_the_parent_by_name_and_a_repeat_runs_every_interval_again(
     server: PrefectServer, flow_runs_of: Callable[..., list[dict[str, Any]]],
 ) -> None:
@@ -134,6 +135,7 @@ def test_a_failed_interval_fails_the_parent_by_name_and_a_repeat_runs_every_inte
     assert not {c["id"] for c in children[0]} & {c["id"] for c in children[1]}
 
 
+@pytest.mark.slow
 def test_runs_nobody_picks_up_end_in_one_clear_error(
         server: PrefectServer, flow_runs_of: Callable[..., list[dict[str, Any]]]) -> None:
     result = backfill(server, "--source", "idle", "--start", "2024-05-01", "--end", "2024-05-06", "--max-active", "2",
@@ -147,6 +149,7 @@ def test_runs_nobody_picks_up_end_in_one_clear_error(
         assert len(children_of(api, parent)) == 2  # created up to max_active, then waited for
 
 
+@pytest.mark.slow
 def test_max_active_below_one_and_an_unknown_deployment_are_refused_before_any_run_is_created(
         server: PrefectServer, flow_runs_of: Callable[..., list[dict[str, Any]]]) -> None:
     refused = backfill(server, "--source", "none", "--start", "2024-05-01", "--end", "2024-05-03", "--max-active",
@@ -165,3 +168,12 @@ def test_a_finished_child_is_done_and_a_scheduled_one_is_not() -> None:
     assert not run.done
     run.state = "CRASHED"
     assert run.done
+
+
+def test_intervals_inside_a_minute_get_a_row_and_a_name_each() -> None:
+    seconds = split(datetime(2024, 5, 1), datetime(2024, 5, 1, 0, 1), timedelta(seconds=30))
+    specs = child_specs(seconds, {"source_ids": ["tide"]}, "tide")
+    assert [(s.label, s.name) for s in specs] == [("2024-05-01 00:00", "backfill-tide-20240501T0000"),
+                                                  ("2024-05-01 00:00:30", "backfill-tide-20240501T000030")]
+    assert specs[1].parameters == {"source_ids": ["tide"], "start": "2024-05-01T00:00:30",
+                                   "end": "2024-05-01T00:01:00"}
