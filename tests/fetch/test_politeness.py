@@ -241,10 +241,7 @@ def test_two_fetch_workers_on_one_lake_keep_one_host_limit_together_and_fetch_ea
     arrivals = sorted(h.at for h in pages.hits)
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert len(arrivals) == 2 * PAGES_EACH + 2 and min(gaps) >= SHARED_INTERVAL * 0.9, gaps
-    con = warehouse.connect(lake_settings, read_only=True)
-    try:
-        rows = con.execute("select count(*), count(distinct url) from fetches where purpose = 'page' "
-                           "and outcome = 'ok'").fetchall()
-    finally:
-        con.close()
-    assert rows == [(2 * PAGES_EACH, 2 * PAGES_EACH)]
+    with warehouse.connect(lake_settings, read_only=True) as con:  # and the lake holds each page's fetch once
+        fetched = con.execute("select count(*), count(distinct url) from fetches where purpose = 'page' "
+                              "and outcome = 'ok'").fetchall()
+    assert fetched == [(2 * PAGES_EACH, 2 * PAGES_EACH)]

@@ -27,6 +27,7 @@ from ingest.warehouse.statements import statement
 from ingest.warehouse.writer_lock import POSTGRES_CATALOG, catalog_unreachable, connect_catalog
 
 PURPOSE = "the shared host pacing"
+DEFER_LOCK_WAIT_SECONDS = 60.0  # a deferral waits this long for a worker holding the host's turn (mid-request)
 
 
 class HostBusy(Exception):
@@ -70,12 +71,19 @@ class HostPaceBoard:
                 con.execute(statement("lake/host_pace_push"), {"host": host, "seconds": interval})
                 con.commit()
 
-    def defer(self, host: str, seconds: float) -> None:
-        """Nothing more to `host` for `seconds`, from any worker (Retry-After, back-off)."""
+    def defer(self, host: str, seconds: float) -> bool:
+        """Nothing more to `host` for `seconds`, from any worker (Retry-After, back-off). Returns False when
+        another worker held the host's row all the while (`DEFER_LOCK_WAIT_SECONDS`), so the deferral was not
+        shared: that worker's turn ends by pushing the host out anyway, and the caller still defers it itself."""
         with self._session() as con:
-            con.execute(statement("lake/writer_lock_timeout"), ("0",))
-            con.execute(statement("lake/host_pace_push"), {"host": host, "seconds": seconds})
+            con.execute(statement("lake/writer_lock_timeout"), (_milliseconds(DEFER_LOCK_WAIT_SECONDS),))
+            try:
+                con.execute(statement("lake/host_pace_push"), {"host": host, "seconds": seconds})
+            except psycopg.errors.LockNotAvailable:
+                con.rollback()
+                return False
             con.commit()
+        return True
 
     def close(self) -> None:
         with self._guard:
