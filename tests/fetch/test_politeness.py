@@ -1,9 +1,13 @@
-"""Pacing, back-off and robots rules, and concurrency across hosts against real loopback servers."""
+"""Pacing, back-off and robots rules, and concurrency across hosts against real loopback servers; on a DuckLake,
+one host's limit kept by two crawl processes together."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -11,9 +15,21 @@ from pathlib import Path
 import pytest
 
 from ingest.fetch.client import Fetcher, FetchRequest
-from ingest.fetch.politeness import HostDeferred, HostPacer, RobotsCache, RobotsReply, backoff_delay, parse_retry_after
+from ingest.fetch.politeness import (
+    HostDeferred,
+    HostPacer,
+    RobotsCache,
+    RobotsReply,
+    SharedHostPacer,
+    backoff_delay,
+    pacer_for,
+    parse_retry_after,
+)
+from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 from tests.support.fetch_settings import fast_settings
-from tests.support.fetch_site import Reply, Site, html_page
+from tests.support.fetch_site import Hit, Reply, Site, html_page
+from tests.support.prefect_server import PrefectServer, prefect_server
 
 pytestmark = pytest.mark.usefixtures("loopback_only")  # fixtures in tests/conftest.py
 
@@ -130,3 +146,102 @@ def test_hosts_are_fetched_concurrently_each_one_paced(sites: list[Site], tmp_pa
         assert min(b - a for a, b in zip(arrivals, arrivals[1:], strict=False)) >= 0.2  # server-side spacing
     # side by side, not one after another: every host had started before any host was done
     assert max(site.hits[0].at for site in sites) < min(site.hits[-1].at for site in sites)
+
+
+# --- a DuckLake: the limit kept by every crawl of the lake together -------------------------------------------------
+
+INGEST = str(Path(sys.executable).with_name("ingest"))
+SHARED_INTERVAL = 0.4  # seconds between two requests to one host, whichever worker makes them
+PAGES_EACH = 10
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, prefect_home: Path) -> Iterator[PrefectServer]:
+    with prefect_server(tmp_path_factory.mktemp("politeness-prefect")) as running:
+        yield running
+
+
+def test_a_crawl_into_a_lake_on_postgresql_shares_its_pacing_and_a_file_keeps_its_own(
+        lake_settings: Settings, tmp_path: Path) -> None:
+    assert isinstance(pacer_for(lake_settings.warehouse), SharedHostPacer)
+    assert isinstance(pacer_for(tmp_path / "news.duckdb"), HostPacer)
+
+
+def test_a_host_held_by_another_worker_longer_than_a_fetch_may_wait_is_deferred(lake_settings: Settings) -> None:
+    mine, theirs = pacer_for(lake_settings.warehouse), pacer_for(lake_settings.warehouse)
+    try:
+        with theirs.slot("news.example", 0.1), pytest.raises(HostDeferred), \
+                mine.slot("news.example", 0.1, max_wait=0.3):
+            pass
+        theirs.defer("news.example", 3600.0)  # a Retry-After one worker heard holds for the other
+        with pytest.raises(HostDeferred), mine.slot("news.example", 0.1, max_wait=60.0):
+            pass
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def _feed(pages: Site, paths: list[str]) -> bytes:
+    items = "".join(f"<item><title>{p}</title><link>{pages.url(p)}</link></item>" for p in paths)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def _gated_feed(body: bytes, fed: list[str], arrived: threading.Condition) -> Callable[[Hit], Reply]:
+    """A feed answered only once both workers have asked for theirs, so both start on the pages together (each
+    worker's feed is on a host of its own: a correct shared pacer lets both feed requests be in flight)."""
+
+    def reply(hit: Hit) -> Reply:
+        with arrived:
+            fed.append(hit.path)
+            arrived.notify_all()
+            arrived.wait_for(lambda: len(set(fed)) >= 2, timeout=180)
+        return Reply(200, body, {"Content-Type": "application/rss+xml"})
+
+    return reply
+
+
+def _worker_env(settings: Settings, server: PrefectServer, sources: Path, worker: str) -> dict[str, str]:
+    env = server.client_env(
+        INGEST_WAREHOUSE=str(settings.warehouse), INGEST_LAKE_DATA_PATH=str(settings.lake_data_path),
+        INGEST_SOURCES_CSV=str(sources), INGEST_ALLOW_PRIVATE_HOSTS="true",
+        INGEST_HOST_RATE_PER_SECOND=str(1 / SHARED_INTERVAL), INGEST_READ_TIMEOUT_SECONDS="200",
+        INGEST_FETCH_DEADLINE_SECONDS="240", INGEST_USER_AGENT=f"news-ingest-worker-{worker}/0.1")
+    env.pop("INGEST_WRITER_TIMEOUT_SECONDS", None)
+    return env
+
+
+def test_two_fetch_workers_on_one_lake_keep_one_host_limit_together_and_fetch_each_url_once(
+        lake_settings: Settings, server: PrefectServer, sites: list[Site], tmp_path: Path) -> None:
+    pages, feed_hosts = sites[0], {"a": sites[1], "b": sites[2]}  # the pages share one host; the feeds do not
+    fed: list[str] = []
+    arrived = threading.Condition()
+    lines = ["source_id,kind,url,schedule,enabled"]
+    for worker, feed_host in feed_hosts.items():
+        paths = [f"/{worker}/story-{i}" for i in range(PAGES_EACH)]
+        for path in paths:
+            pages.route(path, Reply(200, html_page(f"Story {path}")))
+        feed_host.route(f"/{worker}.xml", _gated_feed(_feed(pages, paths), fed, arrived))
+        lines.append(f"{worker},rss,{feed_host.url(f'/{worker}.xml')},*/15 * * * *,false")
+    (tmp_path / "sources.csv").write_text("\n".join(lines) + "\n")
+
+    workers = {worker: subprocess.Popen(
+        [INGEST, "fetch", "--source", worker], env=_worker_env(lake_settings, server, tmp_path / "sources.csv", worker),
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for worker in feed_hosts}
+    for worker, process in workers.items():
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, f"worker {worker}: {err[-3000:]}"
+
+    page_hits = pages.pages_hit()
+    assert sorted(h.path for h in page_hits) == sorted(f"/{w}/story-{i}" for w in feed_hosts for i in range(PAGES_EACH))
+    by_worker = {w: [h.at for h in page_hits if f"worker-{w}/" in h.headers.get("user-agent", "")] for w in feed_hosts}
+    assert all(len(times) == PAGES_EACH for times in by_worker.values())
+    # the workers fetched side by side (each began before the other was done), not one after the other ...
+    assert max(times[0] for times in by_worker.values()) < min(times[-1] for times in by_worker.values())
+    # ... and the host never saw two requests, robots.txt included, closer than its limit
+    arrivals = sorted(h.at for h in pages.hits)
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    assert len(arrivals) == 2 * PAGES_EACH + 2 and min(gaps) >= SHARED_INTERVAL * 0.9, gaps
+    with warehouse.connect(lake_settings, read_only=True) as con:  # and the lake holds each page's fetch once
+        fetched = con.execute("select count(*), count(distinct url) from fetches where purpose = 'page' "
+                              "and outcome = 'ok'").fetchall()
+    assert fetched == [(2 * PAGES_EACH, 2 * PAGES_EACH)]

@@ -13,8 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,7 @@ from ingest.warehouse import frontier, lake, maintenance, search
 from tests.support.fetch_site import Reply, Site, html_page
 from tests.support.news_pages import write_articles
 from tests.support.paths import SEEDS
-from tests.support.prefect_server import PrefectServer, postgres_bin, prefect_server
+from tests.support.prefect_server import PrefectServer, prefect_server
 
 INGEST = str(Path(sys.executable).with_name("ingest"))
 # The tables a run writes, compared between the two backends (runs, loads and run_quality hold run ids and times).
@@ -46,21 +45,6 @@ COMPARED = ("documents", "articles", "article_embeds", "article_furniture", "rej
 def server(tmp_path_factory: pytest.TempPathFactory, prefect_home: Path) -> Iterator[PrefectServer]:
     with prefect_server(tmp_path_factory.mktemp("lake-prefect")) as running:
         yield running
-
-
-def _new_lake(postgres: tuple[str, int], directory: Path) -> Settings:
-    """A new, empty catalog database (so a fresh lake) and a data directory of its own."""
-    host, port = postgres
-    name = f"lake_{uuid.uuid4().hex[:8]}"
-    subprocess.run([str(postgres_bin() / "createdb"), "-h", host, "-p", str(port), "-U", "prefect", name],
-                   check=True, capture_output=True)
-    catalog = f"ducklake:postgres:dbname={name} host={host} port={port} user=prefect password=not-checked"
-    return Settings(warehouse=Path(catalog), lake_data_path=directory / "lake-data")
-
-
-@pytest.fixture
-def lake_settings(postgres: tuple[str, int], tmp_path: Path) -> Settings:
-    return _new_lake(postgres, tmp_path)
 
 
 def _env(settings: Settings, server: PrefectServer, **extra: str) -> dict[str, str]:
@@ -232,10 +216,11 @@ class Twins:
 
 
 @pytest.fixture(scope="module")
-def twins(postgres: tuple[str, int], server: PrefectServer, tmp_path_factory: pytest.TempPathFactory) -> Twins:
+def twins(new_lake: Callable[[Path], Settings], server: PrefectServer,
+          tmp_path_factory: pytest.TempPathFactory) -> Twins:
     root = tmp_path_factory.mktemp("twins")
     corpus = _corpus(root / "corpus", ("harbour", "orchard", "railway"))
-    backends = {"file": Settings(warehouse=root / "news.duckdb"), "lake": _new_lake(postgres, root)}
+    backends = {"file": Settings(warehouse=root / "news.duckdb"), "lake": new_lake(root)}
     for settings in backends.values():
         _run(settings, server, SEEDS, corpus)
     second = {}

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from ingest.warehouse.writer_lock import (
     writer_slot,
 )
 from tests.support.news_pages import article_page, write_articles
-from tests.support.prefect_server import postgres_bin
 
 
 def test_the_holder_is_named_with_its_run_and_forgotten_once_it_lets_go(tmp_path: Path) -> None:
@@ -48,17 +46,6 @@ def test_the_holder_is_named_with_its_run_and_forgotten_once_it_lets_go(tmp_path
 # --- a DuckLake on PostgreSQL: advisory locks in the catalog database, across processes and machines ------------
 
 
-@pytest.fixture
-def lake(postgres: tuple[str, int], tmp_path: Path) -> Settings:
-    """A new catalog database (so a fresh lake) and a data directory of its own."""
-    host, port = postgres
-    name = f"lake_{uuid.uuid4().hex[:8]}"
-    subprocess.run([str(postgres_bin() / "createdb"), "-h", host, "-p", str(port), "-U", "prefect", name],
-                   check=True, capture_output=True)
-    catalog = f"ducklake:postgres:dbname={name} host={host} port={port} user=prefect password=not-checked"
-    return Settings(warehouse=Path(catalog), lake_data_path=tmp_path / "lake-data", writer_timeout_seconds=60)
-
-
 def test_the_lock_of_a_lake_is_in_its_catalog_database_keyed_by_the_catalog_not_the_password() -> None:
     one = guard_for(Path("ducklake:postgres:dbname=news host=db user=u password=a"))
     same = guard_for(Path("ducklake:postgres:dbname=news host=db user=u password=b"))
@@ -69,15 +56,15 @@ def test_the_lock_of_a_lake_is_in_its_catalog_database_keyed_by_the_catalog_not_
     assert one.conninfo == "dbname=news host=db user=u password=a"
 
 
-def test_a_lake_writer_waits_for_the_holder_in_another_session_and_names_it(lake: Settings) -> None:
-    guard = guard_for(lake.warehouse)
+def test_a_lake_writer_waits_for_the_holder_in_another_session_and_names_it(lake_settings: Settings) -> None:
+    guard = guard_for(lake_settings.warehouse)
     assert isinstance(guard, CatalogLockGuard) and guard.holder() is None
     with guard.hold("run-42", timeout_seconds=5) as me:
         assert guard.holder() == me and guard.holds()
         with guard.hold("run-42", timeout_seconds=5):  # re-entrant in its thread: a migration inside a run's write
             pass
         waited: dict[str, str] = {}
-        impatient = lake.model_copy(update={"writer_timeout_seconds": 0.5})
+        impatient = lake_settings.model_copy(update={"writer_timeout_seconds": 0.5})
         thread = threading.Thread(target=_try_slot, args=(impatient, waited))  # another thread is another writer
         thread.start()
         thread.join()
@@ -96,9 +83,9 @@ def _try_slot(settings: Settings, outcome: dict[str, str]) -> None:
         outcome["busy"] = str(exc)
 
 
-def test_key_locks_make_loads_of_one_key_take_turns_and_leave_other_keys_free(lake: Settings) -> None:
-    guard = CatalogLockGuard(str(lake.warehouse))
-    other = CatalogLockGuard(str(lake.warehouse))
+def test_key_locks_make_loads_of_one_key_take_turns_and_leave_other_keys_free(lake_settings: Settings) -> None:
+    guard = CatalogLockGuard(str(lake_settings.warehouse))
+    other = CatalogLockGuard(str(lake_settings.warehouse))
     with guard.hold_keys(["articles:a", "articles:b"], "run-1", 5):
         with other.hold_keys(["articles:c"], "run-2", 0):  # a different document: no wait
             pass
@@ -110,8 +97,8 @@ def test_key_locks_make_loads_of_one_key_take_turns_and_leave_other_keys_free(la
         pass
 
 
-def test_a_serialised_step_on_a_lake_without_the_lock_is_refused(lake: Settings) -> None:
-    con = warehouse.connect(lake)
+def test_a_serialised_step_on_a_lake_without_the_lock_is_refused(lake_settings: Settings) -> None:
+    con = warehouse.connect(lake_settings)
     try:
         with pytest.raises(NotSerialised, match="migrations"):
             warehouse._migrate(con, warehouse.SQL_DIR)
@@ -125,12 +112,12 @@ HOLD_AND_HANG = ("import sys, time\nfrom pathlib import Path\nfrom ingest.wareho
                  "    print('held', flush=True)\n    time.sleep(600)\n")
 
 
-def test_a_lake_writer_killed_while_holding_the_lock_never_blocks_the_next_one(lake: Settings) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_AND_HANG, str(lake.warehouse)], text=True,
+def test_a_lake_writer_killed_while_holding_the_lock_never_blocks_the_next_one(lake_settings: Settings) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_AND_HANG, str(lake_settings.warehouse)], text=True,
                               stdout=subprocess.PIPE)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        guard = CatalogLockGuard(str(lake.warehouse))
+        guard = CatalogLockGuard(str(lake_settings.warehouse))
         seen = guard.holder()
         assert seen is not None and (seen.pid, seen.run_id) == (holder.pid, "doomed-run")
         with pytest.raises(WriterBusy, match="doomed-run"), guard.hold("next-run", 0):
@@ -184,7 +171,7 @@ def _held(settings: Settings) -> dict[str, list[str]]:
 
 
 def test_two_lake_writers_loading_overlapping_inputs_at_once_leave_what_one_writer_leaves(
-        lake: Settings, tmp_path: Path) -> None:
+        lake_settings: Settings, tmp_path: Path) -> None:
     """Both start together (after their imports), in batches of two so their windows interleave: every key once,
     one story for each pair of copies loaded by different writers, the same entities as a single run."""
     first, second = _overlapping_corpus(tmp_path / "corpus")
@@ -192,8 +179,8 @@ def test_two_lake_writers_loading_overlapping_inputs_at_once_leave_what_one_writ
     writers = []
     for name, inputs in (("first", first), ("second", second)):
         (tmp_path / f"tmp-{name}").mkdir()
-        env = {**os.environ, "INGEST_WAREHOUSE": str(lake.warehouse), "INGEST_BATCH_SIZE": "2",
-               "INGEST_LAKE_DATA_PATH": str(lake.lake_data_path), "TMPDIR": str(tmp_path / f"tmp-{name}")}
+        env = {**os.environ, "INGEST_WAREHOUSE": str(lake_settings.warehouse), "INGEST_BATCH_SIZE": "2",
+               "INGEST_LAKE_DATA_PATH": str(lake_settings.lake_data_path), "TMPDIR": str(tmp_path / f"tmp-{name}")}
         writers.append(subprocess.Popen([sys.executable, "-c", LAKE_LOAD, ",".join(map(str, inputs)), f"run-{name}",
                                          str(go)], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     for writer in writers:
@@ -208,8 +195,8 @@ def test_two_lake_writers_loading_overlapping_inputs_at_once_leave_what_one_writ
     assert len(expected["articles"]) == len(expected["documents"]) == 12 and len(expected["rejects"]) == 1
     stories = _stories(alone)
     assert sorted(map(len, stories)) == [1] * 8 + [2, 2]  # the exact and the near copy each joined their original
-    assert _stories(lake) == stories
-    assert _held(lake) == expected
+    assert _stories(lake_settings) == stories
+    assert _held(lake_settings) == expected
 
 
 def _stories(settings: Settings) -> list[list[str]]:

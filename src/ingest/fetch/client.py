@@ -27,11 +27,12 @@ from ingest.fetch.netsafety import AddressPolicy, GuardedAdapter, UnsafeUrl, che
 from ingest.fetch.pagecheck import PageVerdict, bot_wall, charset_of, is_html, page_problem
 from ingest.fetch.politeness import (
     HostDeferred,
-    HostPacer,
+    Pacer,
     RobotsCache,
     RobotsReply,
     backoff_delay,
     host_key,
+    pacer_for,
     parse_retry_after,
     run_per_host,
 )
@@ -111,10 +112,10 @@ class Fetcher:
     """One session, one pacer, one robots cache and one validator-trust table, shared by every worker thread."""
 
     def __init__(self, settings: Settings, trust: ValidatorTrust | None = None, rng: random.Random | None = None,
-                 pacer: HostPacer | None = None) -> None:
+                 pacer: Pacer | None = None) -> None:
         self.settings = settings
         self.policy = AddressPolicy.from_settings(settings)
-        self.pacer = pacer or HostPacer()
+        self.pacer = pacer or pacer_for(settings.warehouse)  # shared by all crawls of a lake on PostgreSQL
         self.trust = trust or ValidatorTrust(settings.validator_strikes, settings.validator_verify_every)
         self.rng = rng or random.Random()
         self.user_agent = f"{settings.user_agent} (+{settings.contact_url})"
@@ -128,6 +129,7 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+        self.pacer.close()
 
     def __enter__(self) -> Fetcher:
         return self

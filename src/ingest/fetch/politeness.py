@@ -3,6 +3,8 @@
 - `HostPacer`: at most one request in flight per host, the next one no sooner than the host's interval after the
   previous one *finished* (so the server never sees two requests closer than the interval, whatever the network
   did); `Retry-After` and retry back-off push a host's next slot further out.
+- `SharedHostPacer`: the same limit kept by every crawl of one DuckLake together, on any machine, through the
+  lake's catalog database (`ingest.warehouse.host_pace`); `pacer_for` picks it for a lake on PostgreSQL.
 - `RobotsCache`: one robots.txt per origin, parsed by protego and kept for a day, with RFC 9309's failure rules:
   a 4xx means no rules (allowed), a 5xx or a network failure means everything is disallowed for now and the file
   is asked for again later. A 429 counts as a 5xx (the server is asking us to slow down, not saying "no rules").
@@ -19,13 +21,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from pathlib import Path
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from protego import Protego
+
+from ingest.warehouse.host_pace import HostBusy, HostPaceBoard, board_for
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,6 +122,63 @@ class HostPacer:
         return at once (`HostDeferred`) rather than hold a worker."""
         next_at = self._state(host).next_at
         return 0.0 if next_at - self._clock() > max_wait else next_at
+
+
+    def close(self) -> None:
+        """Nothing to let go of: the pacer lives in this process."""
+
+
+class Pacer(Protocol):
+    """What a fetcher asks of a pacer (`HostPacer`, `SharedHostPacer`)."""
+
+    def slot(self, host: str, interval: float, max_wait: float = float("inf")) -> AbstractContextManager[None]: ...
+
+    def defer(self, host: str, seconds: float) -> None: ...
+
+    def ready_at(self, host: str, max_wait: float = float("inf")) -> float: ...
+
+    def close(self) -> None: ...
+
+
+class SharedHostPacer:
+    """`HostPacer`'s limit across every crawl of one lake: a slot is first this process's own (so its threads
+    queue here, not each on a catalog session), then the host's turn in the catalog database, whose clock says
+    when the host is due. `ready_at` knows only this process's requests: it orders the hosts, the turn decides."""
+
+    def __init__(self, board: HostPaceBoard, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._board, self._sleep = board, sleep
+        self._local = HostPacer()
+
+    @contextmanager
+    def slot(self, host: str, interval: float, max_wait: float = float("inf")) -> Iterator[None]:
+        """As `HostPacer.slot`; `HostDeferred` also when other workers hold the host longer than `max_wait`."""
+        with self._local.slot(host, interval, max_wait):
+            try:
+                with self._board.turn(host, interval, lock_wait=max_wait) as wait:
+                    if wait > max_wait:
+                        raise HostDeferred(wait)
+                    if wait > 0:
+                        self._sleep(wait)
+                    yield
+            except HostBusy as exc:
+                raise HostDeferred(exc.seconds) from None
+
+    def defer(self, host: str, seconds: float) -> None:
+        self._local.defer(host, seconds)
+        self._board.defer(host, seconds)
+
+    def ready_at(self, host: str, max_wait: float = float("inf")) -> float:
+        return self._local.ready_at(host, max_wait)
+
+    def close(self) -> None:
+        self._board.close()
+
+
+def pacer_for(warehouse: Path) -> Pacer:
+    """The pacer of a crawl into `warehouse`: shared by all the lake's crawls on a DuckLake on PostgreSQL, this
+    process's own otherwise."""
+    board = board_for(warehouse)
+    return HostPacer() if board is None else SharedHostPacer(board)
 
 
 @dataclass(frozen=True)

@@ -199,13 +199,7 @@ class CatalogLockGuard:
             con.close()
 
     def _connect(self) -> psycopg.Connection[Any]:
-        try:
-            return psycopg.connect(self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                   application_name=f"ingest writer pid {os.getpid()}")
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise WarehouseError(f"warehouse {self.shown}: cannot reach its catalog for the writer lock "
-                                 f"({lake_redacted(first)})") from None
+        return connect_catalog(self.catalog, "the writer lock")
 
     def _lock(self, con: psycopg.Connection[Any], numbers: list[int], timeout_seconds: float,
               lake_wide: bool) -> None:
@@ -239,6 +233,24 @@ class CatalogLockGuard:
 
 
 CONNECT_TIMEOUT_SECONDS = 10
+
+
+def connect_catalog(catalog: str, purpose: str, autocommit: bool = True) -> psycopg.Connection[Any]:
+    """A session of its own in the catalog database of a lake on PostgreSQL (`ducklake:postgres:<conninfo>`); a
+    catalog that cannot be reached in `CONNECT_TIMEOUT_SECONDS` is one line naming the lake (less its password)
+    and `purpose`, never a hang."""
+    try:
+        return psycopg.connect(catalog.removeprefix(POSTGRES_CATALOG), autocommit=autocommit,
+                               connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                               application_name=f"ingest {purpose} pid {os.getpid()}"[:63])
+    except psycopg.Error as exc:
+        raise catalog_unreachable(catalog, purpose, exc) from None
+
+
+def catalog_unreachable(catalog: str, purpose: str, exc: psycopg.Error) -> WarehouseError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return WarehouseError(f"warehouse {lake_redacted(catalog)}: cannot reach its catalog for {purpose} "
+                          f"({lake_redacted(first)})")
 _TABLE_MADE: set[str] = set()  # catalog databases (by lock space) whose holders table this process has seen made
 
 
