@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ingest.entities.name_signals import acronym, after_article, is_given_name, looks_like_person
+from ingest.entities.plausibility import person_plausible
 from ingest.entities.resolve import DEMONYM, Span, name_words
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
@@ -32,6 +33,11 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         if span.type == "GROUP" and _names_no_group(texts[span.field], span.start, span.end):
             continue
         unlinked = span.gazetteer is None
+        if span.type == "PERSON" and unlinked and span.source == "model":
+            plausible = person_plausible(texts[span.field], span.start, span.end, surnames)
+            if plausible is None:
+                continue
+            span.type = plausible
         if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
             span.type = "PERSON"
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):

@@ -60,6 +60,19 @@ def _given_names() -> frozenset[str]:
                      if sum(_frequency(countries) for g, countries in genders.items() if g in ("male", "female")) >= 2)
 
 
+@cache
+def _all_first_names() -> frozenset[str]:
+    """Every lower-cased first name gender-guesser lists, however rare or ambiguous ("Lee", "Holden")."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(Detector(case_sensitive=False).names)
+
+
+def any_first_name(word: str) -> bool:
+    """A word that is someone's first name somewhere, however rare: names are made of such words."""
+    return word.strip(".,'’").casefold() in _all_first_names()
+
+
 def _frequency(countries: str) -> int:
     return sum(int(digit, 16) for digit in countries if digit.strip())
 
@@ -136,6 +149,11 @@ def after_article(text: str, start: int, end: int) -> bool:
     person ("the Marilyn pictures", where the name only qualifies a noun, says nothing)."""
     headed = _ARTICLE_BEFORE.search(text[max(0, start - 6):start]) is not None
     return headed and not re.match(r"\s+[a-z]", text[end:end + 3])
+
+
+def non_person_head(word: str) -> bool:
+    """"Gallery", "University", "Bank": a last word that makes a capitalised phrase no person's name."""
+    return word.strip(".,'’").casefold() in _NON_PERSON_HEADS
 
 
 def looks_like_person(surface: str, text: str = "") -> bool:

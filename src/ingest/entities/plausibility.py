@@ -1,0 +1,74 @@
+"""Whether a type the model gave a span is plausible for its words, from registry word lists, not from names.
+
+The small model types Title-Case phrases of ordinary words as persons ("Cloud Computing", "Pottery Barn",
+"Election Results") and ordinary words as persons or places ("Chrome", "Safari"). A person's name is made of
+given names and surnames, which dictionaries of English write capitalised or not at all; so a span whose every
+word is a common English word written in lower case is no person's name unless the article shows it is (a given
+name leads it, or the word is the surname of someone the article names in full, or a title stands before it).
+
+"Common English word written in lower case": the word (or its stem without a plain -s/-es/-ed/-ing ending) is a
+lower-case entry of the Webster's 2nd or GCIDE word lists (english-words), and frequent in English text by
+wordfreq (Zipf >= 3: about once per million words), which drops the dictionaries' rare entries that are also
+surnames or brands ("batman" the weight, "kamen").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ingest.entities.name_signals import any_first_name, is_given_name, non_person_head
+
+COMMON_ZIPF = 3.0
+_INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"))
+_TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|President|Senator|Sen|Governor|Gov|Mayor|Judge|"
+                           r"Minister|General|Gen|Colonel|Col|Captain|Capt|Rep|Representative|Chairman|Prof|"
+                           r"Professor|Pope|King|Queen|Prince|Princess|Lord|Lady|Rev|Reverend|Father|Sister)\.?"
+                           r"|\b[A-Z][a-z]+ [A-Z]\.)\s+$")
+
+
+@cache
+def _dictionary_words() -> frozenset[str]:
+    """Lower-case entries of the two dictionaries english-words ships (about 300,000 words)."""
+    from english_words import get_english_words_set
+
+    words = get_english_words_set(["web2", "gcide"], lower=False, alpha=True)
+    return frozenset(w for w in words if w.islower())
+
+
+def _in_dictionary(word: str) -> bool:
+    words = _dictionary_words()
+    if word in words:
+        return True
+    return any(word.endswith(ending) and word[:-len(ending)] + stem in words
+               for ending, stem in _INFLECTIONS if len(word) > len(ending) + 2)
+
+
+def common_word(word: str) -> bool:
+    """"Cloud", "Computing", "Barn": a frequent English word a dictionary writes in lower case (not "Obama",
+    not "Warhol", not "Duolingo")."""
+    from wordfreq import zipf_frequency
+
+    bare = word.strip(".,:;'\"’").casefold()
+    return bare.isalpha() and _in_dictionary(bare) and zipf_frequency(bare, "en") >= COMMON_ZIPF
+
+
+def common_word_phrase(surface: str) -> bool:
+    """Every word a common lower-case English word and none a first name anywhere: "Pottery Barn", "Cloud
+    Computing"; not "Will Smith", not "Holden Chow" nor "Starry Lee" ("Holden", "Lee" are first names too)."""
+    words = surface.split()
+    return bool(words) and all(common_word(w) and not any_first_name(w) for w in words)
+
+
+def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str | None:
+    """The type a model PERSON span should carry: "PERSON", "ORGANIZATION" (a common-word phrase ending in an
+    organisation or place word: "Art Gallery") or None (not a name of anyone: "Cloud Computing", "Chrome")."""
+    surface = text[start:end]
+    words = surface.split()
+    if len(words) >= 2 and not is_given_name(words[0]) and non_person_head(words[-1]):
+        return "ORGANIZATION"
+    if not common_word_phrase(surface):
+        return "PERSON"
+    if len(words) == 1 and (words[0] in surnames or _TITLE_BEFORE.search(text[max(0, start - 30):start])):
+        return "PERSON"  # "Bush" where the article names "George W. Bush"; "Mr. Rice"
+    return None
