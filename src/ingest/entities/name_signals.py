@@ -219,6 +219,31 @@ def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
     return found
 
 
+_LOWER_WORD = re.compile(r"[a-z][a-z-]*")
+
+
+def common_noun_acronyms(text: str) -> set[str]:
+    """Acronyms the text defines by lower-case words, so they name a thing, not an organisation or a place:
+    "artificial intelligence (AI)", "VR (virtual reality)". The words' initials spell the acronym in order."""
+    found = set()
+    for match in _PARENTHESISED_ACRONYM.finditer(text):
+        acronym = match["acronym"]
+        words = text[max(0, match.start() - 120):match.start()].split()[-len(acronym):]
+        if _lower_initials(words) == acronym:
+            found.add(acronym)
+    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
+        if _lower_initials(match["inner"].split()) == match["acronym"]:
+            found.add(match["acronym"])
+    return found
+
+
+def _lower_initials(words: list[str]) -> str:
+    """"ABC" for "alpha beta-gamma charlie"; "" unless every word is a plain lower-case word."""
+    if not words or not all(_LOWER_WORD.fullmatch(w) for w in words):
+        return ""
+    return "".join(w[0] for w in words).upper()
+
+
 def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | None:
     """The run of name words just before `stop` whose capitals spell `acronym` (in some order)."""
     head = text[max(0, stop - 160):stop].rsplit("\n", 1)[-1]  # a name never runs across a line break
