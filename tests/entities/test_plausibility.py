@@ -6,7 +6,8 @@ import pytest
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.ner import annotate_texts, load_model, resolve_article
-from ingest.entities.plausibility import common_word, common_word_phrase, person_plausible
+from ingest.entities.plausibility import common_word, common_word_phrase, full_name_surnames, person_plausible
+from ingest.entities.resolve import Span
 from ingest.settings import Settings
 
 
@@ -34,12 +35,21 @@ def test_a_phrase_is_common_only_when_no_word_is_a_first_name_or_a_name(surface:
     ("The museum's Art Gallery reopened.", "Art Gallery", set(), "ORGANIZATION"),
     ("George W. Bush spoke. Later Bush left.", "Bush", {"Bush"}, "PERSON"),
     ("Later Mr. Rice left.", "Rice", set(), "PERSON"),
+    ("\"The vibe is fun,\" Hall says.", "Hall", set(), "PERSON"),
+    ("Even so, Wilder said he would move again.", "Wilder", set(), "PERSON"),
     ("Dean Kamen spoke.", "Dean Kamen", set(), "PERSON"),
 ])
 def test_person_spans_keep_retype_or_lose_their_type(text: str, surface: str, surnames: set[str],
                                                      expected: str | None) -> None:
     start = text.rindex(surface)
     assert person_plausible(text, start, start + len(surface), surnames) == expected
+
+
+def test_surnames_come_from_persons_led_by_any_first_name() -> None:
+    text = "Vitas Gerulaitis met Annie Hall near Android Studio."
+    spans = [Span("body", text.index(s), text.index(s) + len(s), "PERSON", "PERSON", "model")
+             for s in ("Vitas Gerulaitis", "Annie Hall", "Android Studio")]
+    assert full_name_surnames({"body": text}, spans) == {"Gerulaitis", "Hall"}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from ingest.entities.name_signals import (
     is_given_name,
     looks_like_person,
 )
-from ingest.entities.plausibility import person_plausible
+from ingest.entities.plausibility import full_name_surnames, person_plausible
 from ingest.entities.resolve import DEMONYM, Span, name_words
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
@@ -34,6 +34,7 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                    and after_article(texts[s.field], s.start, s.end)}
     surnames = _full_name_surnames(texts, spans)
     things = set().union(*(common_noun_acronyms(text) for text in texts.values()))
+    named = surnames | full_name_surnames(texts, spans)
     kept = []
     for span in spans:
         surface = texts[span.field][span.start:span.end]
@@ -45,7 +46,7 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         if unlinked and surface in things:
             continue  # "AI" where the article writes "artificial intelligence (AI)": a thing, not a name
         if span.type == "PERSON" and unlinked and span.source == "model":
-            plausible = person_plausible(texts[span.field], span.start, span.end, surnames)
+            plausible = person_plausible(texts[span.field], span.start, span.end, named)
             if plausible is None:
                 continue
             span.type = plausible

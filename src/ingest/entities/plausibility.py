@@ -15,9 +15,14 @@ surnames or brands ("batman" the weight, "kamen").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 from ingest.entities.name_signals import any_first_name, is_given_name, non_person_head
+
+if TYPE_CHECKING:
+    from ingest.entities.resolve import Span
 
 COMMON_ZIPF = 3.0
 _INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"))
@@ -25,6 +30,8 @@ _TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|President|Senator|Sen
                            r"Minister|General|Gen|Colonel|Col|Captain|Capt|Rep|Representative|Chairman|Prof|"
                            r"Professor|Pope|King|Queen|Prince|Princess|Lord|Lady|Rev|Reverend|Father|Sister)\.?"
                            r"|\b[A-Z][a-z]+ [A-Z]\.)\s+$")
+# A reporting verb after a lone word makes it someone speaking: "Hall says", "Wilder said he ...".
+_REPORTED_AFTER = re.compile(r",?\s+(?:said|says|told|explained|added|noted|wrote|writes)\b")
 
 
 @cache
@@ -69,6 +76,18 @@ def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str
         return "ORGANIZATION"
     if not common_word_phrase(surface):
         return "PERSON"
-    if len(words) == 1 and (words[0] in surnames or _TITLE_BEFORE.search(text[max(0, start - 30):start])):
-        return "PERSON"  # "Bush" where the article names "George W. Bush"; "Mr. Rice"
+    if len(words) == 1 and (words[0] in surnames or _TITLE_BEFORE.search(text[max(0, start - 30):start])
+                            or _REPORTED_AFTER.match(text, end)):
+        return "PERSON"  # "Bush" where the article names "George W. Bush"; "Mr. Rice"; "Hall says"
     return None
+
+
+def full_name_surnames(texts: dict[str, str], spans: Sequence[Span]) -> set[str]:
+    """Last words of the article's multi-word model persons led by a first name of any rarity: "Hall" when
+    "Annie Hall" is named, "Gerulaitis" for "Vitas Gerulaitis"; not "Studio" for "Android Studio"."""
+    surnames = set()
+    for span in spans:
+        words = texts[span.field][span.start:span.end].split()
+        if span.type == "PERSON" and len(words) >= 2 and any_first_name(words[0]):
+            surnames.add(words[-1].strip(".,'’"))
+    return surnames
