@@ -64,7 +64,7 @@ _BODY_WORD_LIST = """
     party university college school institute foundation association society council committee
     motor motors airlines airways bank international worldwide global
 """
-_BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
+BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
 
 
 @dataclass
@@ -470,7 +470,7 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
         return len(words) >= 3 and words[-2] == "of" and words[-1] == word
     if word == words[-1]:  # "Scientology" for "Church of Scientology", "Reuters" for "Thomson Reuters"
         return True
-    return word == words[0] and (words[1] == "of" or all(w.strip(",") in _BODY_WORDS for w in words[1:]))
+    return word == words[0] and (words[1] == "of" or all(w.strip(",") in BODY_WORDS for w in words[1:]))
 
 
 def _is_place(word: str, gazetteer: Gazetteer) -> bool:
