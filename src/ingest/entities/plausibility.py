@@ -83,11 +83,12 @@ def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str
 
 
 def full_name_surnames(texts: dict[str, str], spans: Sequence[Span]) -> set[str]:
-    """Last words of the article's multi-word model persons led by a first name of any rarity: "Hall" when
-    "Annie Hall" is named, "Gerulaitis" for "Vitas Gerulaitis"; not "Studio" for "Android Studio"."""
+    """Last words of the article's multi-word model persons led by a first name of any rarity or by a word no
+    dictionary has: "Hall" when "Annie Hall" is named, "Bey" for "Dawoud Bey"; not "Studio" for "Android
+    Studio" (a common word leads it)."""
     surnames = set()
     for span in spans:
         words = texts[span.field][span.start:span.end].split()
-        if span.type == "PERSON" and len(words) >= 2 and any_first_name(words[0]):
+        if span.type == "PERSON" and len(words) >= 2 and (any_first_name(words[0]) or not common_word(words[0])):
             surnames.add(words[-1].strip(".,'’"))
     return surnames
