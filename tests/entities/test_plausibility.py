@@ -38,6 +38,8 @@ def test_a_phrase_is_common_only_when_no_word_is_a_first_name_or_a_name(surface:
     ("\"The vibe is fun,\" Hall says.", "Hall", set(), "PERSON"),
     ("Even so, Wilder said he would move again.", "Wilder", set(), "PERSON"),
     ("Dean Kamen spoke.", "Dean Kamen", set(), "PERSON"),
+    ("Firms say AI will change SEO.", "AI", set(), None),
+    ("John F. Kennedy flew to Dallas, where JFK spoke.", "JFK", {"Kennedy", "JFK"}, "PERSON"),
 ])
 def test_person_spans_keep_retype_or_lose_their_type(text: str, surface: str, surnames: set[str],
                                                      expected: str | None) -> None:
@@ -49,7 +51,7 @@ def test_surnames_come_from_persons_led_by_any_first_name() -> None:
     text = "Vitas Gerulaitis met Annie Hall and Dawoud Bey near Android Studio."
     spans = [Span("body", text.index(s), text.index(s) + len(s), "PERSON", "PERSON", "model")
              for s in ("Vitas Gerulaitis", "Annie Hall", "Dawoud Bey", "Android Studio")]
-    assert full_name_surnames({"body": text}, spans) == {"Gerulaitis", "Hall", "Bey"}
+    assert full_name_surnames({"body": text}, spans) == {"Gerulaitis", "Hall", "Bey", "VG", "AH", "DB"}
 
 
 @pytest.fixture(scope="module")

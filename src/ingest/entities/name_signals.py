@@ -69,8 +69,10 @@ def _all_first_names() -> frozenset[str]:
 
 
 def any_first_name(word: str) -> bool:
-    """A word that is someone's first name somewhere, however rare: names are made of such words."""
-    return word.strip(".,'’").casefold() in _all_first_names()
+    """A word written as a name ("Lee", not "AI" nor "lee") that is someone's first name somewhere, however rare:
+    names are made of such words."""
+    bare = word.strip(".,'’")
+    return bare[:1].isupper() and bare[1:].islower() and bare.casefold() in _all_first_names()
 
 
 def _frequency(countries: str) -> int:
@@ -167,6 +169,12 @@ def looks_like_person(surface: str, text: str = "") -> bool:
     if last in _NON_PERSON_HEADS or re.search(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
         return False
     return is_given_name(words[0])
+
+
+def all_capitals(word: str) -> bool:
+    """"AI", "U.S.": written in capitals, as no surname or first name is outside a headline."""
+    letters = [ch for ch in word if ch.isalpha()]
+    return len(letters) > 1 and all(ch.isupper() for ch in letters)
 
 
 def acronym(surface: str) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ingest.entities.name_signals import any_first_name, is_given_name, non_person_head
+from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head
 
 if TYPE_CHECKING:
     from ingest.entities.resolve import Span
@@ -69,9 +69,13 @@ def common_word_phrase(surface: str) -> bool:
 
 def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str | None:
     """The type a model PERSON span should carry: "PERSON", "ORGANIZATION" (a common-word phrase ending in an
-    organisation or place word: "Art Gallery") or None (not a name of anyone: "Cloud Computing", "Chrome")."""
+    organisation or place word: "Art Gallery") or None (not a name of anyone: "Cloud Computing", "Chrome", an
+    acronym that is no full-named person's initials: "AI", "SEO"). `surnames` holds the article's surnames and
+    initials of persons named in full (full_name_surnames)."""
     surface = text[start:end]
     words = surface.split()
+    if acronym(surface):  # "AI", "SEO": a thing or a body; "JFK" only where the article names John F. Kennedy
+        return "PERSON" if surface.replace(".", "") in surnames else None
     if len(words) >= 2 and not is_given_name(words[0]) and non_person_head(words[-1]):
         return "ORGANIZATION"
     if not common_word_phrase(surface):
@@ -85,10 +89,11 @@ def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str
 def full_name_surnames(texts: dict[str, str], spans: Sequence[Span]) -> set[str]:
     """Last words of the article's multi-word model persons led by a first name of any rarity or by a word no
     dictionary has: "Hall" when "Annie Hall" is named, "Bey" for "Dawoud Bey"; not "Studio" for "Android
-    Studio" (a common word leads it)."""
+    Studio" (a common word leads it); and their initials ("JFK" for "John F. Kennedy")."""
     surnames = set()
     for span in spans:
         words = texts[span.field][span.start:span.end].split()
         if span.type == "PERSON" and len(words) >= 2 and (any_first_name(words[0]) or not common_word(words[0])):
             surnames.add(words[-1].strip(".,'’"))
+            surnames.add("".join(w[0] for w in words if w[:1].isupper()))  # "JFK" for "John F. Kennedy"
     return surnames

@@ -18,6 +18,7 @@ from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import (
+    all_capitals,
     defined_acronyms,
     is_given_name,
     not_a_name,
@@ -351,8 +352,8 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         by_last.setdefault(cluster.last.casefold(), []).append(cluster)
         by_first.setdefault(cluster.first.casefold(), []).append(cluster)
     for span in spans:
-        if span.name or len(span.words) != 1:
-            continue
+        if span.name or len(span.words) != 1 or (span.type != "PERSON" and all_capitals(span.words[0])):
+            continue  # "AI" the model calls an organisation is no surname of a "Generative AI" it calls a person
         word = span.words[0].casefold()
         by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
         candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
