@@ -39,6 +39,7 @@ def test_a_phrase_is_common_only_when_no_word_is_a_first_name_or_a_name(surface:
     ("Even so, Wilder said he would move again.", "Wilder", set(), "PERSON"),
     ("Dean Kamen spoke.", "Dean Kamen", set(), "PERSON"),
     ("Firms say AI will change SEO.", "AI", set(), None),
+    ("Lessons in French start soon.", "French", set(), "GROUP"),
     ("John F. Kennedy flew to Dallas, where JFK spoke.", "JFK", {"Kennedy", "JFK"}, "PERSON"),
 ])
 def test_person_spans_keep_retype_or_lose_their_type(text: str, surface: str, surnames: set[str],

@@ -43,6 +43,15 @@ def _dictionary_words() -> frozenset[str]:
     return frozenset(w for w in words if w.islower())
 
 
+@cache
+def _language_names() -> frozenset[str]:
+    """One-word names of the ISO 639-1 languages (pycountry): "French", "Japanese", "Hindi"."""
+    import pycountry
+
+    return frozenset(language.name for language in pycountry.languages
+                     if hasattr(language, "alpha_2") and " " not in language.name)
+
+
 def _in_dictionary(word: str) -> bool:
     words = _dictionary_words()
     if word in words:
@@ -69,11 +78,13 @@ def common_word_phrase(surface: str) -> bool:
 
 def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str | None:
     """The type a model PERSON span should carry: "PERSON", "ORGANIZATION" (a common-word phrase ending in an
-    organisation or place word: "Art Gallery") or None (not a name of anyone: "Cloud Computing", "Chrome", an
-    acronym that is no full-named person's initials: "AI", "SEO"). `surnames` holds the article's surnames and
-    initials of persons named in full (full_name_surnames)."""
+    organisation or place word: "Art Gallery"), "GROUP" (a language or people: "French") or None (not a name
+    of anyone: "Cloud Computing", "Chrome", an acronym that is no full-named person's initials: "AI", "SEO").
+    `surnames` holds the article's surnames and initials of persons named in full (full_name_surnames)."""
     surface = text[start:end]
     words = surface.split()
+    if len(words) == 1 and words[0] in _language_names() and not is_given_name(words[0]):
+        return "GROUP"  # "French", "Japanese": a language or a people, as the model's NORP says
     if acronym(surface):  # "AI", "SEO": a thing or a body; "JFK" only where the article names John F. Kennedy
         return "PERSON" if surface.replace(".", "") in surnames else None
     if len(words) >= 2 and not is_given_name(words[0]) and non_person_head(words[-1]):

@@ -352,8 +352,10 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         by_last.setdefault(cluster.last.casefold(), []).append(cluster)
         by_first.setdefault(cluster.first.casefold(), []).append(cluster)
     for span in spans:
-        if span.name or len(span.words) != 1 or (span.type != "PERSON" and all_capitals(span.words[0])):
-            continue  # "AI" the model calls an organisation is no surname of a "Generative AI" it calls a person
+        if span.name or len(span.words) != 1 or span.type == "GROUP" or (
+                span.type != "PERSON" and all_capitals(span.words[0])):
+            continue  # "AI" the model calls an organisation is no surname of a "Generative AI" it calls a person,
+            # nor "French" it calls a people or language the surname of "Clara French"
         word = span.words[0].casefold()
         by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
         candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
