@@ -125,3 +125,24 @@ def test_an_organisation_short_form_in_another_article_joins_it_in_either_load_o
         rows = con.execute("select distinct e.name, e.type from entity_mentions m "
                            "join entities e using (entity_id)").fetchall()
     assert rows == [("Church of Scientology", "ORGANIZATION")]
+
+
+def test_an_organisation_joins_its_one_full_name_with_body_words(gazetteer: Gazetteer) -> None:
+    short, full = local("Nintendo", "ORGANIZATION", 3), local("Nintendo Co., Ltd.", "ORGANIZATION", 1)
+    decided = consolidate([short, full], gazetteer)
+    assert decided[short.local_entity_id] == decided[full.local_entity_id]
+    assert decided[short.local_entity_id].name == "Nintendo Co., Ltd."
+
+
+def test_an_organisation_with_two_full_names_with_body_words_joins_neither(gazetteer: Gazetteer) -> None:
+    short = local("Duolingo", "ORGANIZATION", 3)
+    inc, bank = local("Duolingo Inc.", "ORGANIZATION", 1), local("Duolingo Bank", "ORGANIZATION", 1)
+    decided = consolidate([short, inc, bank], gazetteer)
+    assert decided[short.local_entity_id].entity_id == entity_id_for("ORGANIZATION", "Duolingo")
+    assert decided[inc.local_entity_id] != decided[bank.local_entity_id]
+
+
+def test_a_person_never_joins_an_organisation_named_after_them(gazetteer: Gazetteer) -> None:
+    person, company = local("Ford", "PERSON", 2), local("Ford Motor Company", "ORGANIZATION", 1)
+    decided = consolidate([person, company], gazetteer)
+    assert decided[person.local_entity_id].type == "PERSON"

@@ -65,3 +65,13 @@ def test_an_organisation_run_on_from_a_known_surname_starts_after_it() -> None:
     text = "Mark Rathbun left. According to Rathbun the Scientology property was sold. Rent the Runway grew."
     found = kept(text, ("Mark Rathbun", "PERSON"), ("Rathbun the Scientology", "ORG"), ("Rent the Runway", "ORG"))
     assert found == [("Mark Rathbun", "PERSON"), ("Scientology", "ORGANIZATION"), ("Rent the Runway", "ORGANIZATION")]
+
+
+def test_an_acronym_the_article_spells_out_in_lower_case_words_is_no_name() -> None:
+    text = "Firms build artificial intelligence (AI) tools. AI is everywhere. The FBI (Federal Bureau) agreed."
+    assert kept(text, ("AI", "GPE"), ("AI", "GPE"), ("FBI", "ORG")) == [("FBI", "ORGANIZATION")]
+
+
+def test_a_common_word_person_is_dropped_and_a_named_one_kept() -> None:
+    text = "Pottery Barn said sales rose, according to Holden Chow."
+    assert kept(text, ("Pottery Barn", "PERSON"), ("Holden Chow", "PERSON")) == [("Holden Chow", "PERSON")]

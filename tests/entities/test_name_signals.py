@@ -7,6 +7,7 @@ import pytest
 from ingest.entities.name_signals import (
     acronym,
     after_article,
+    common_noun_acronyms,
     defined_acronyms,
     is_given_name,
     join_adjacent,
@@ -91,3 +92,12 @@ def test_role_words_trailing_an_organisation_are_cut_off() -> None:
 ])
 def test_acronyms_defined_beside_their_full_name(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(text[a:b], text[c:d]) for a, b, c, d in defined_acronyms(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("They use artificial intelligence (AI) and VR (virtual reality) daily.", {"AI", "VR"}),
+    ("The Federal Bureau of Investigation (FBI) and NATO (North Atlantic Treaty Organization) met.", set()),
+    ("Prices (GDP) rose.", set()),
+])
+def test_common_noun_acronyms_are_those_spelt_out_in_lower_case(text: str, expected: set[str]) -> None:
+    assert common_noun_acronyms(text) == expected

@@ -339,3 +339,19 @@ def test_the_gazetteer_finds_the_longest_name_at_each_capitalised_word(gazetteer
     assert [(text[m.start:m.end], m.entry.name) for m in gazetteer.find(text)] == [
         ("UN", "United Nations"), ("United Nations Security Council", "UN Security Council"),
         ("New York City", "New York City"), ("U.N.", "United Nations"), ("Hamas", "Hamas")]
+
+
+def test_an_acronym_the_model_calls_an_organisation_is_no_surname_of_a_person_span(gazetteer: Gazetteer) -> None:
+    text = "Generative AI is new. AI tools spread, and AI firms grow. Andy Warhol painted; Warhol smiled."
+    doc = spans(text, ("Generative AI", "PERSON"), ("AI", "ORG"), ("AI", "ORG"), ("Andy Warhol", "PERSON"),
+                ("Warhol", "ORG"))
+    types = {(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)}
+    assert ("AI", "PERSON") not in types and ("AI", "ORGANIZATION") in types
+    assert ("Warhol", "PERSON") in types  # a surname written as a name still joins the full name
+
+
+def test_a_people_or_language_the_model_names_is_no_surname(gazetteer: Gazetteer) -> None:
+    text = "Clara French teaches. Her French lessons and French songs are popular."
+    doc = spans(text, ("Clara French", "PERSON"), ("French", "NORP"), ("French", "NORP"))
+    types = [(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)]
+    assert types.count(("French", "GROUP")) == 2 and ("French", "PERSON") not in types

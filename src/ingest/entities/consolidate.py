@@ -7,7 +7,10 @@ the full name another article used. Here, over all the article-level entities th
 - a one-word person name joins the full name when the warehouse knows exactly one person whose name ends in
   that word ("Putin" -> "Vladimir Putin"; with two Putins known, it stays apart);
 - a one-word organisation or place name no reference knows joins the one organisation the warehouse knows as
-  "... of <that word>" ("Scientology" -> "Church of Scientology"; with a second such organisation, neither).
+  "... of <that word>" ("Scientology" -> "Church of Scientology"; with a second such organisation, neither);
+- an organisation name no reference knows joins the one organisation the warehouse knows as that name followed
+  only by words naming the kind of body ("Nintendo" -> "Nintendo Co., Ltd.", "Microsoft" -> "Microsoft
+  Corp"), as the same rule already joins them within one article.
 The decision is recomputed whenever articles naming those keys arrive, so it does not depend on load order.
 """
 
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.entities.gazetteer import Gazetteer
-from ingest.entities.resolve import entity_id_for
+from ingest.entities.resolve import BODY_WORDS, entity_id_for
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,12 @@ def consolidate(local: Sequence[LocalEntity], gazetteer: Gazetteer | None) -> di
     for key, canonical in chosen.items():
         if canonical.type == "PERSON" and " " in key:
             full_names["PERSON", key.rsplit(" ", 1)[1]].add(key)
-        elif canonical.type == "ORGANIZATION" and " of " in key:
-            full_names["ORGANIZATION", key.rsplit(" of ", 1)[1]].add(key)
+        elif canonical.type == "ORGANIZATION":
+            if " of " in key:
+                full_names["ORGANIZATION", key.rsplit(" of ", 1)[1]].add(key)
+            if (short := _before_body_words(key)) is not None:
+                full_names["BODY", short].add(key)
+    _join_body_short_forms(chosen, full_names, gazetteer)
     for key, canonical in list(chosen.items()):
         if " " in key or canonical.wikidata_id is not None:
             continue
@@ -64,6 +71,26 @@ def consolidate(local: Sequence[LocalEntity], gazetteer: Gazetteer | None) -> di
         if len(candidates) == 1:
             chosen[key] = chosen[next(iter(candidates))]
     return {entity.local_entity_id: chosen[entity.key] for entity in local}
+
+
+def _before_body_words(key: str) -> str | None:
+    """"nintendo" for "nintendo co, ltd": the name before trailing words that name the kind of body."""
+    words = key.split()
+    cut = len(words)
+    while cut > 1 and words[cut - 1].strip(",") in BODY_WORDS:
+        cut -= 1
+    return " ".join(words[:cut]) if cut < len(words) else None
+
+
+def _join_body_short_forms(chosen: dict[str, Canonical], full_names: dict[tuple[str, str], set[str]],
+                           gazetteer: Gazetteer | None) -> None:
+    """An unlinked organisation joins the one full name that is it plus body words ("Microsoft" -> "Microsoft
+    Corp"); with two such names ("Apple Inc", "Apple Bank"), neither."""
+    for key, canonical in list(chosen.items()):
+        candidates = full_names.get(("BODY", key), set())
+        if (canonical.type == "ORGANIZATION" and canonical.wikidata_id is None and len(candidates) == 1
+                and (gazetteer is None or gazetteer.lookup(key) is None)):
+            chosen[key] = chosen[next(iter(candidates))]
 
 
 def _by_vote(group: list[LocalEntity], gazetteer: Gazetteer | None) -> Canonical:

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import re
 
-from ingest.entities.name_signals import acronym, after_article, is_given_name, looks_like_person
+from ingest.entities.name_signals import (
+    acronym,
+    after_article,
+    common_noun_acronyms,
+    is_given_name,
+    looks_like_person,
+)
+from ingest.entities.plausibility import full_name_surnames, person_plausible
 from ingest.entities.resolve import DEMONYM, Span, name_words
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
@@ -19,11 +26,15 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     but the text calls "the X" anywhere ("the Hajj") is none, nor a group "the X" that names no people ("the
     Zeitgeist"); an acronym no gazetteer knows as a place ("AI") is not one; a person span opening with the
     surname of a person the article names in full is that person ("Warhol Polaroid" -> "Warhol"), and an
-    organisation run on from such a surname starts after it ("Rathbun the Scientology")."""
+    organisation run on from such a surname starts after it ("Rathbun the Scientology"); a person span of
+    common words ("Cloud Computing") is none (ingest.entities.plausibility), nor an acronym the article spells
+    out in lower-case words ("artificial intelligence (AI)")."""
     not_persons = {texts[s.field][s.start:s.end] for s in spans
                    if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
                    and after_article(texts[s.field], s.start, s.end)}
     surnames = _full_name_surnames(texts, spans)
+    things = set().union(*(common_noun_acronyms(text) for text in texts.values()))
+    named = surnames | full_name_surnames(texts, spans)
     kept = []
     for span in spans:
         surface = texts[span.field][span.start:span.end]
@@ -32,6 +43,13 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         if span.type == "GROUP" and _names_no_group(texts[span.field], span.start, span.end):
             continue
         unlinked = span.gazetteer is None
+        if unlinked and surface in things:
+            continue  # "AI" where the article writes "artificial intelligence (AI)": a thing, not a name
+        if span.type == "PERSON" and unlinked and span.source == "model":
+            plausible = person_plausible(texts[span.field], span.start, span.end, named)
+            if plausible is None:
+                continue
+            span.type = plausible
         if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
             span.type = "PERSON"
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):

@@ -60,6 +60,21 @@ def _given_names() -> frozenset[str]:
                      if sum(_frequency(countries) for g, countries in genders.items() if g in ("male", "female")) >= 2)
 
 
+@cache
+def _all_first_names() -> frozenset[str]:
+    """Every lower-cased first name gender-guesser lists, however rare or ambiguous ("Lee", "Holden")."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(Detector(case_sensitive=False).names)
+
+
+def any_first_name(word: str) -> bool:
+    """A word written as a name ("Lee", not "AI" nor "lee") that is someone's first name somewhere, however rare:
+    names are made of such words."""
+    bare = word.strip(".,'’")
+    return bare[:1].isupper() and bare[1:].islower() and bare.casefold() in _all_first_names()
+
+
 def _frequency(countries: str) -> int:
     return sum(int(digit, 16) for digit in countries if digit.strip())
 
@@ -138,6 +153,11 @@ def after_article(text: str, start: int, end: int) -> bool:
     return headed and not re.match(r"\s+[a-z]", text[end:end + 3])
 
 
+def non_person_head(word: str) -> bool:
+    """"Gallery", "University", "Bank": a last word that makes a capitalised phrase no person's name."""
+    return word.strip(".,'’").casefold() in _NON_PERSON_HEADS
+
+
 def looks_like_person(surface: str, text: str = "") -> bool:
     """Two or three capitalised words opening with a known given name and ending in no organisation or place
     word, nor in a word `text` also writes in lower case (a surname never is one): "Dean Kamen", "Walker
@@ -149,6 +169,12 @@ def looks_like_person(surface: str, text: str = "") -> bool:
     if last in _NON_PERSON_HEADS or re.search(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
         return False
     return is_given_name(words[0])
+
+
+def all_capitals(word: str) -> bool:
+    """"AI", "U.S.": written in capitals, as no surname or first name is outside a headline."""
+    letters = [ch for ch in word if ch.isalpha()]
+    return len(letters) > 1 and all(ch.isupper() for ch in letters)
 
 
 def acronym(surface: str) -> bool:
@@ -199,6 +225,31 @@ def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
             found.append((offset + words[0].start(), offset + words[-1].end(),
                           match.start("acronym"), match.end("acronym")))
     return found
+
+
+_LOWER_WORD = re.compile(r"[a-z][a-z-]*")
+
+
+def common_noun_acronyms(text: str) -> set[str]:
+    """Acronyms the text defines by lower-case words, so they name a thing, not an organisation or a place:
+    "artificial intelligence (AI)", "VR (virtual reality)". The words' initials spell the acronym in order."""
+    found = set()
+    for match in _PARENTHESISED_ACRONYM.finditer(text):
+        acronym = match["acronym"]
+        words = text[max(0, match.start() - 120):match.start()].split()[-len(acronym):]
+        if _lower_initials(words) == acronym:
+            found.add(acronym)
+    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
+        if _lower_initials(match["inner"].split()) == match["acronym"]:
+            found.add(match["acronym"])
+    return found
+
+
+def _lower_initials(words: list[str]) -> str:
+    """"ABC" for "alpha beta-gamma charlie"; "" unless every word is a plain lower-case word."""
+    if not words or not all(_LOWER_WORD.fullmatch(w) for w in words):
+        return ""
+    return "".join(w[0] for w in words).upper()
 
 
 def _name_ending_at(text: str, stop: int, acronym: str) -> tuple[int, int] | None:

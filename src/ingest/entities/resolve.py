@@ -18,6 +18,7 @@ from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import (
+    all_capitals,
     defined_acronyms,
     is_given_name,
     not_a_name,
@@ -64,7 +65,7 @@ _BODY_WORD_LIST = """
     party university college school institute foundation association society council committee
     motor motors airlines airways bank international worldwide global
 """
-_BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
+BODY_WORDS = frozenset(_BODY_WORD_LIST.split())
 
 
 @dataclass
@@ -351,8 +352,10 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         by_last.setdefault(cluster.last.casefold(), []).append(cluster)
         by_first.setdefault(cluster.first.casefold(), []).append(cluster)
     for span in spans:
-        if span.name or len(span.words) != 1:
-            continue
+        if span.name or len(span.words) != 1 or span.type == "GROUP" or (
+                span.type != "PERSON" and all_capitals(span.words[0])):
+            continue  # "AI" the model calls an organisation is no surname of a "Generative AI" it calls a person,
+            # nor "French" it calls a people or language the surname of "Clara French"
         word = span.words[0].casefold()
         by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
         candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
@@ -470,7 +473,7 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
         return len(words) >= 3 and words[-2] == "of" and words[-1] == word
     if word == words[-1]:  # "Scientology" for "Church of Scientology", "Reuters" for "Thomson Reuters"
         return True
-    return word == words[0] and (words[1] == "of" or all(w.strip(",") in _BODY_WORDS for w in words[1:]))
+    return word == words[0] and (words[1] == "of" or all(w.strip(",") in BODY_WORDS for w in words[1:]))
 
 
 def _is_place(word: str, gazetteer: Gazetteer) -> bool:

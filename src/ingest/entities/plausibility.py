@@ -1,0 +1,110 @@
+"""Whether a type the model gave a span is plausible for its words, from registry word lists, not from names.
+
+The small model types Title-Case phrases of ordinary words as persons ("Cloud Computing", "Pottery Barn",
+"Election Results") and ordinary words as persons or places ("Chrome", "Safari"). A person's name is made of
+given names and surnames, which dictionaries of English write capitalised or not at all; so a span whose every
+word is a common English word written in lower case is no person's name unless the article shows it is (a given
+name leads it, or the word is the surname of someone the article names in full, or a title stands before it).
+
+"Common English word written in lower case": the word (or its stem without a plain -s/-es/-ed/-ing ending) is a
+lower-case entry of the Webster's 2nd or GCIDE word lists (english-words), and frequent in English text by
+wordfreq (Zipf >= 3: about once per million words), which drops the dictionaries' rare entries that are also
+surnames or brands ("batman" the weight, "kamen").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head
+
+if TYPE_CHECKING:
+    from ingest.entities.resolve import Span
+
+COMMON_ZIPF = 3.0
+_INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"))
+_TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|President|Senator|Sen|Governor|Gov|Mayor|Judge|"
+                           r"Minister|General|Gen|Colonel|Col|Captain|Capt|Rep|Representative|Chairman|Prof|"
+                           r"Professor|Pope|King|Queen|Prince|Princess|Lord|Lady|Rev|Reverend|Father|Sister)\.?"
+                           r"|\b[A-Z][a-z]+ [A-Z]\.)\s+$")
+# A reporting verb after a lone word makes it someone speaking: "Hall says", "Wilder said he ...".
+_REPORTED_AFTER = re.compile(r",?\s+(?:said|says|told|explained|added|noted|wrote|writes)\b")
+
+
+@cache
+def _dictionary_words() -> frozenset[str]:
+    """Lower-case entries of the two dictionaries english-words ships (about 300,000 words)."""
+    from english_words import get_english_words_set
+
+    words = get_english_words_set(["web2", "gcide"], lower=False, alpha=True)
+    return frozenset(w for w in words if w.islower())
+
+
+@cache
+def _language_names() -> frozenset[str]:
+    """One-word names of the ISO 639-1 languages (pycountry): "French", "Japanese", "Hindi"."""
+    import pycountry
+
+    return frozenset(language.name for language in pycountry.languages
+                     if hasattr(language, "alpha_2") and " " not in language.name)
+
+
+def _in_dictionary(word: str) -> bool:
+    words = _dictionary_words()
+    if word in words:
+        return True
+    return any(word.endswith(ending) and word[:-len(ending)] + stem in words
+               for ending, stem in _INFLECTIONS if len(word) > len(ending) + 2)
+
+
+def common_word(word: str) -> bool:
+    """"Cloud", "Computing", "Barn": a frequent English word a dictionary writes in lower case (not "Obama",
+    not "Warhol", not "Duolingo")."""
+    from wordfreq import zipf_frequency
+
+    bare = word.strip(".,:;'\"’").casefold()
+    return bare.isalpha() and _in_dictionary(bare) and zipf_frequency(bare, "en") >= COMMON_ZIPF
+
+
+def common_word_phrase(surface: str) -> bool:
+    """Every word a common lower-case English word and none a first name anywhere: "Pottery Barn", "Cloud
+    Computing"; not "Will Smith", not "Holden Chow" nor "Starry Lee" ("Holden", "Lee" are first names too)."""
+    words = surface.split()
+    return bool(words) and all(common_word(w) and not any_first_name(w) for w in words)
+
+
+def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str | None:
+    """The type a model PERSON span should carry: "PERSON", "ORGANIZATION" (a common-word phrase ending in an
+    organisation or place word: "Art Gallery"), "GROUP" (a language or people: "French") or None (not a name
+    of anyone: "Cloud Computing", "Chrome", an acronym that is no full-named person's initials: "AI", "SEO").
+    `surnames` holds the article's surnames and initials of persons named in full (full_name_surnames)."""
+    surface = text[start:end]
+    words = surface.split()
+    if len(words) == 1 and words[0] in _language_names() and not is_given_name(words[0]):
+        return "GROUP"  # "French", "Japanese": a language or a people, as the model's NORP says
+    if acronym(surface):  # "AI", "SEO": a thing or a body; "JFK" only where the article names John F. Kennedy
+        return "PERSON" if surface.replace(".", "") in surnames else None
+    if len(words) >= 2 and not is_given_name(words[0]) and non_person_head(words[-1]):
+        return "ORGANIZATION"
+    if not common_word_phrase(surface):
+        return "PERSON"
+    if len(words) == 1 and (words[0] in surnames or _TITLE_BEFORE.search(text[max(0, start - 30):start])
+                            or _REPORTED_AFTER.match(text, end)):
+        return "PERSON"  # "Bush" where the article names "George W. Bush"; "Mr. Rice"; "Hall says"
+    return None
+
+
+def full_name_surnames(texts: dict[str, str], spans: Sequence[Span]) -> set[str]:
+    """Last words of the article's multi-word model persons led by a first name of any rarity or by a word no
+    dictionary has: "Hall" when "Annie Hall" is named, "Bey" for "Dawoud Bey"; not "Studio" for "Android
+    Studio" (a common word leads it); and their initials ("JFK" for "John F. Kennedy")."""
+    surnames = set()
+    for span in spans:
+        words = texts[span.field][span.start:span.end].split()
+        if span.type == "PERSON" and len(words) >= 2 and (any_first_name(words[0]) or not common_word(words[0])):
+            surnames.add(words[-1].strip(".,'’"))
+            surnames.add("".join(w[0] for w in words if w[:1].isupper()))  # "JFK" for "John F. Kennedy"
+    return surnames
