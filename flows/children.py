@@ -35,6 +35,7 @@ class ChildSpec:
     label: str
     name: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""  # shown beside the label in progress lines, e.g. a shard's "12 files"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ChildRun:
     flow_run_id: UUID
     state: str = "SCHEDULED"
     message: str = ""
+    detail: str = ""
 
     @property
     def done(self) -> bool:
@@ -63,7 +65,7 @@ def submit(deployment: str, spec: ChildSpec, tags: list[str]) -> ChildRun:
     """One run of `deployment`, a child of the calling flow run (`as_subflow`): not waited for here."""
     child = cast(FlowRun, run_deployment(deployment, parameters=spec.parameters, timeout=0, flow_run_name=spec.name,
                                          tags=tags, as_subflow=True))
-    return ChildRun(spec.label, spec.name, child.id)
+    return ChildRun(spec.label, spec.name, child.id, detail=spec.detail)
 
 
 def run_children(deployment: str, specs: Sequence[ChildSpec], tags: list[str], max_active: int,
@@ -86,7 +88,8 @@ def run_children(deployment: str, specs: Sequence[ChildSpec], tags: list[str], m
             for run in active:
                 if refresh(client, run):
                     last_change = time.monotonic()
-                    logger.info("%s: %s %s", run.name, run.state.lower(), run.message)
+                    logger.info("%s: %s %s", run.label + (f" ({run.detail})" if run.detail else ""),
+                                run.state.lower(), run.message)
             active = [run for run in active if not run.done]
             if active and all(run.state in WAITING for run in active) and \
                     time.monotonic() - last_change > pickup_seconds:

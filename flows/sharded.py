@@ -115,7 +115,8 @@ def ingest_sharded(paths: list[str], shards: int, warehouse_path: str | None = N
     logger.info("%d files in %d shards: %s", sum(sizes), shards, ", ".join(str(size) for size in sizes))
     parameters = {"paths": paths, "warehouse_path": warehouse_path, "batch_size": batch_size, "enrich": enrich}
     specs = [ChildSpec(Shard(index, shards).label, f"shard-{index + 1}-of-{shards}",
-                       {**parameters, "shard": index, "shards": shards}) for index in range(shards)]
+                       {**parameters, "shard": index, "shards": shards}, detail=f"{size} files")
+             for index, size in enumerate(sizes)]
     runs = run_children(SHARD_DEPLOYMENT, specs, [SHARD_TAG], max_active=shards, pickup_seconds=pickup_seconds,
                         not_picked_up=f"no shard started within {pickup_seconds:g}s: is a worker polling the pool? "
                                       f"(`prefect worker start --pool {pool}`)")
