@@ -7,17 +7,15 @@ no test module imports another test module."""
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from ingest.entities.ner import Enricher
 from ingest.settings import Settings
-from tests.support import enrichment, fetch_site, paths, prefect_server, soak, warehouses
+from tests.support import enrichment, fetch_site, lakes, paths, prefect_server, soak, warehouses
 from tests.support.fetch_site import Site
 
 
@@ -78,26 +76,19 @@ def corrupted_warehouse() -> Callable[[Path], Path]:
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, int]]:
-    """A private PostgreSQL cluster on a free loopback port: (host, port), user `prefect`, trusted."""
+def postgres() -> Iterator[lakes.Cluster]:
+    """A private PostgreSQL cluster on a free loopback port, user `prefect`, trusted."""
     with prefect_server.postgres_database() as url:
-        parsed = urlparse(url)
-        assert parsed.hostname is not None and parsed.port is not None
-        yield parsed.hostname, parsed.port
+        yield lakes.Cluster.at(url)
 
 
 @pytest.fixture(scope="module")
-def new_lake(postgres: tuple[str, int]) -> Callable[[Path], Settings]:
+def new_lake(postgres: lakes.Cluster) -> Callable[[Path], Settings]:
     """`new_lake(directory)`: settings of a fresh DuckLake, its catalog a new database of `postgres` and its data
     under `directory`; a writer waits a minute at most, not the default quarter hour."""
 
     def build(directory: Path) -> Settings:
-        host, port = postgres
-        name = f"lake_{uuid.uuid4().hex[:8]}"
-        subprocess.run([str(prefect_server.postgres_bin() / "createdb"), "-h", host, "-p", str(port), "-U",
-                        "prefect", name], check=True, capture_output=True)
-        catalog = f"ducklake:postgres:dbname={name} host={host} port={port} user=prefect password=not-checked"
-        return Settings(warehouse=Path(catalog), lake_data_path=directory / "lake-data", writer_timeout_seconds=60)
+        return postgres.new_lake(f"lake_{uuid.uuid4().hex[:8]}", directory / "lake-data", writer_timeout_seconds=60)
 
     return build
 
