@@ -63,12 +63,17 @@ soak: $(INSTALLED)
 bench-fetch: $(INSTALLED)
 	$(PY) bench/fetch_politeness.py
 
+# LAKE=1: bench-dedupe also measures DuckLakes, bench-shards writes a DuckLake per sharded run (a private PostgreSQL
+# cluster started by the bench, as the tests start theirs).
+LAKE ?= 0
+LAKE_FLAG := $(if $(filter 1,$(LAKE)),--lake)
+
 bench-dedupe: $(INSTALLED)
-	$(PY) bench/dedupe_scale.py
+	$(PY) bench/dedupe_scale.py $(LAKE_FLAG)
 
 # One `ingest run` process against --shards 1, 2, 3 through as many Prefect process workers (300 pages, NER off).
 bench-shards: $(INSTALLED)
-	$(PY) bench/shards.py
+	$(PY) bench/shards.py $(LAKE_FLAG)
 
 # docker-compose.yml's topology without Docker: PostgreSQL, `prefect server start` on it, `ingest serve`, one
 # scheduled-style run on the seeds, then WORKERS process workers on a work pool and one sharded run through them,
