@@ -49,14 +49,21 @@ def check_deployment(deployment: str) -> None:
                                 "it to a work pool with `prefect deploy`) against this server") from None
 
 
+def _start_text(interval: Interval, minute_format: str, second_format: str) -> str:
+    """The interval's start to the minute, with its seconds only when it starts inside a minute (so names stay
+    short and still unique)."""
+    start = interval[0]
+    return f"{start:{minute_format}}" + (f"{start:{second_format}}" if start.second else "")
+
+
 def interval_label(interval: Interval) -> str:
-    """The interval's start, to the minute (to the second for intervals that start inside a minute: unique)."""
-    return f"{interval[0]:%Y-%m-%d %H:%M}" + (f":{interval[0]:%S}" if interval[0].second else "")
+    """`2024-05-01 00:00`: the interval's start as the parent's progress lines and counts table show it."""
+    return _start_text(interval, "%Y-%m-%d %H:%M", ":%S")
 
 
 def run_name(label: str, interval: Interval) -> str:
-    """`backfill-bbc-world-20240501T0000` (seconds added when the interval starts inside a minute)."""
-    return f"backfill-{label}-{interval[0]:%Y%m%dT%H%M}" + (f"{interval[0]:%S}" if interval[0].second else "")
+    """`backfill-bbc-world-20240501T0000`: the child flow run's name in the Prefect UI."""
+    return f"backfill-{label}-" + _start_text(interval, "%Y%m%dT%H%M", "%S")
 
 
 def child_specs(intervals: list[Interval], parameters: dict[str, Any], label: str) -> list[ChildSpec]:
