@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
 from ingest.entities.ner import DocSpans, resolve_article
-from ingest.entities.resolve import Resolved, _standalone_matches, entity_id_for, name_key, trim_span
+from ingest.entities.resolve import Resolved, _standalone_matches, entity_id_for, name_key
+from ingest.entities.trim import trim_span
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from ingest.entities.name_signals import (
     looks_like_person,
 )
 from ingest.entities.plausibility import full_name_surnames, person_plausible
-from ingest.entities.resolve import DEMONYM, Span, name_words
+from ingest.entities.resolve import Span, name_words
+from ingest.entities.trim import DEMONYM
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
 _COORDINATED_COMPASS = re.compile(rf"(?P<first>{_COMPASS_WORD}) and (?P<second>{_COMPASS_WORD} [A-Z]\S+)")

@@ -1,7 +1,7 @@
 """Entity resolution: from the model's raw spans to one canonical entity per real-world thing in an article.
 
-Within an article: titles, roles, possessives and handles are trimmed off the span ("Russian President
-Vladimir Putin's" -> "Vladimir Putin"), short forms join the full name used elsewhere ("Putin" -> "Vladimir
+Within an article, once titles, roles, possessives and handles are trimmed off the span
+(ingest.entities.trim): short forms join the full name used elsewhere ("Putin" -> "Vladimir
 Putin"), acronyms join the name they abbreviate, the gazetteer links names to Wikidata and corrects types, and
 a name found once is found everywhere else it occurs in the same article. Across articles and runs: the
 entity id is a hash of (type, canonical name), so it is the same wherever and whenever the name is seen.
@@ -17,14 +17,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.entities.name_signals import (
-    all_capitals,
-    defined_acronyms,
-    is_given_name,
-    not_a_name,
-    trailing_caption_cut,
-    trailing_role_cut,
-)
+from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
+from ingest.entities.trim import ARTICLE, CONNECTORS, DEMONYM, POSSESSIVE, after_lowercase_prefix
 
 RESOLVER_VERSION = "resolve-3"
 
@@ -34,28 +28,9 @@ LABEL_TYPES = {
 }
 ENTITY_TYPES = tuple(dict.fromkeys(LABEL_TYPES.values()))
 
-_TITLES = """
-president vice prime minister ministers secretary general chancellor premier king queen prince princess crown
-pope sheikh emir sultan ayatollah imam rabbi reverend rev father bishop archbishop cardinal senator sen
-representative rep congressman congresswoman governor gov mayor ambassador envoy admiral adm colonel col
-lieutenant lt sergeant sgt captain capt commander chief justice judge attorney prosecutor director spokesman
-spokeswoman spokesperson leader speaker chairman chairwoman chair ceo founder co-founder coach manager dr mr
-mrs ms mx sir dame lord lady professor prof former late acting deputy foreign defence defense interior finance
-health state supreme commissioner officer head first opposition army military labour labor treasury home
-education justice environment energy trade economy economic affairs security national senior top adviser
-advisor aide negotiator official
-"""
-TITLE_WORDS = frozenset(_TITLES.split())
-_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "at", "in", "on"})
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
-_POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
-_EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
-_WORD = re.compile(r"\S+")
 _WORD_CHARS = re.compile(r"\w+")
-_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
-_TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
 _COMPASS = frozenset({"north", "south", "east", "west"})
 _FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 # What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
@@ -109,103 +84,8 @@ def name_key(name: str) -> str:
     return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
 
 
-def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
-    """Shrink a span to the name itself: no title or role, article, possessive, handle sign or quotes."""
-    start, end = _strip_edges(text, start, end)
-    if entity_type == "PERSON":
-        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
-        cut = _title_prefix_length([text[s:e] for s, e in words], gazetteer)
-        if cut:
-            start = words[cut][0]
-    else:
-        article = _ARTICLE.match(text[start:end])
-        if article and article.end() < end - start:
-            start += article.end()
-        end = start + trailing_role_cut(text[start:end])
-        end = start + _before_trailing_qualifier(text[start:end], gazetteer)
-    end = start + trailing_caption_cut(text[start:end])
-    possessive = _POSSESSIVE.search(text[start:end])
-    if possessive:
-        end = start + possessive.start()
-    start, end = _strip_edges(text, start, end)
-    surface = text[start:end]
-    if _after_lowercase_prefix(text, start):
-        return None  # "pro-Beijing", "anti-Trump": an attitude, not a mention of the place or person
-    if len(surface) < 2 or not any(ch.isalpha() for ch in surface):
-        return None
-    first = next(ch for ch in surface if ch.isalpha())
-    if first.islower() and not (len(surface) > 1 and surface[1:2].isupper()):
-        return None  # "pro-Beijing", lower-case handles: not a name mention
-    if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
-        return None  # "President" alone refers to someone but names no one
-    if not_a_name(surface, entity_type):
-        return None
-    return start, end
-
-
-def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
-    """Where the name ends when a run-on span closes on a preposition and a nationality word: "Scientology on
-    French" (from "Scientology on French television") is "Scientology". A name may end "of Japan" or "on Iran",
-    which the gazetteer knows as places, but not "on French"."""
-    match = _TRAILING_QUALIFIER.search(surface)
-    if match is None or not DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
-        return len(surface)
-    return match.start()
-
-
-def _after_lowercase_prefix(text: str, start: int) -> bool:
-    return start >= 2 and text[start - 1] == "-" and text[start - 2].islower()
-
-
-def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start] in _EDGE_PUNCT or text[start] in "@#." or text[start].isspace()):
-        start += 1
-    while end > start and (text[end - 1] in _EDGE_PUNCT or text[end - 1].isspace()):
-        end -= 1
-    if end > start and text[end - 1] == ".":
-        last_word = text[start:end].split()[-1]
-        if last_word.count(".") == 1 and len(last_word) > 5:  # a sentence full stop, not "U.S." or "Inc."
-            end -= 1
-    return start, end
-
-
-def is_title(word: str) -> bool:
-    parts = [p for p in re.split(r"[-\u2010]", word.casefold().strip(".,")) if p]
-    return bool(parts) and all(p in TITLE_WORDS for p in parts)
-
-
-def _title_prefix_length(words: list[str], gazetteer: Gazetteer) -> int:
-    """How many leading words are a title with its qualifiers: "US Secretary of State", "Russian President"."""
-    index = cut = 0
-    while index < len(words) - 1:
-        word = _POSSESSIVE.sub("", words[index])
-        if is_title(word):
-            index += 1
-            cut = index
-        elif word.casefold() in _CONNECTORS and cut:
-            index += 1
-        elif (place := _place_length(words, index, gazetteer)) > 0:
-            index += place
-            cut = index if cut else 0
-        elif DEMONYM.match(word):
-            index += 1
-        else:
-            break
-    return cut if 0 < cut < len(words) else 0
-
-
-def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
-    for length in (3, 2, 1):
-        if index + length < len(words):
-            candidate = " ".join(_POSSESSIVE.sub("", w) for w in words[index:index + length])
-            entry = gazetteer.lookup(candidate)
-            if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
-                return length
-    return 0
-
-
 def name_words(surface: str) -> list[str]:
-    return [_POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
+    return [POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
 
 
 def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazetteer) -> list[Span]:
@@ -242,7 +122,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
     """Not part of a longer capitalised name: "Jordan" alone, not "Jordan Peterson" or "Washington Post"."""
     if text[end:end + 1] == " " and text[end + 1:end + 2].isupper():
         return False
-    if start and text[start - 1] in "@#" or _after_lowercase_prefix(text, start):
+    if start and text[start - 1] in "@#" or after_lowercase_prefix(text, start):
         return False
     if text[start - 1:start] != " ":
         return True
@@ -282,7 +162,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
 
 
 def _display_name(text: str, span: Span) -> str:
-    return _POSSESSIVE.sub("", normalise_surface(_ARTICLE.sub("", text[span.start:span.end])))
+    return POSSESSIVE.sub("", normalise_surface(ARTICLE.sub("", text[span.start:span.end])))
 
 
 @dataclass
@@ -381,7 +261,7 @@ def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
     expansions: dict[str, Span] = {}
     for span in spans:
         if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP", "LAW"):
-            expansions.setdefault(_initials(_ARTICLE.sub("", " ".join(span.words)).split()), span)
+            expansions.setdefault(_initials(ARTICLE.sub("", " ".join(span.words)).split()), span)
     for span in spans:
         surface = texts[span.field][span.start:span.end].replace(".", "")
         if span.name or span.gazetteer or len(span.words) != 1 or not (2 <= len(surface) <= 6):
@@ -487,7 +367,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     surnames = Counter(n.split()[-1] for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
     forms: dict[str, Span] = {}
     for span in spans:
-        forms.setdefault(_POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
+        forms.setdefault(POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
         if span.type == "PERSON" and " " in span.name and surnames[span.name.split()[-1]] == 1:
             forms.setdefault(span.name.split()[-1], span)
     added: list[Span] = []
@@ -552,7 +432,7 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
         return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
     before = text[min(s.start for s in covering):start].split()
     if before:
-        return before[-1].casefold() in _CONNECTORS
+        return before[-1].casefold() in CONNECTORS
     # opening the longer name: one unknown place word is a qualifier there ("North" in "North Korea")
     return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
 
