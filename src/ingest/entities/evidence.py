@@ -13,7 +13,7 @@ from ingest.entities.name_signals import (
     looks_like_person,
 )
 from ingest.entities.plausibility import full_name_surnames, person_plausible
-from ingest.entities.resolve import Span, name_words
+from ingest.entities.resolve import Span
 from ingest.entities.trim import DEMONYM
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
@@ -33,7 +33,7 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     not_persons = {texts[s.field][s.start:s.end] for s in spans
                    if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
                    and after_article(texts[s.field], s.start, s.end)}
-    surnames = _full_name_surnames(texts, spans)
+    surnames = full_name_surnames(texts, spans, strict=True)
     things = set().union(*(common_noun_acronyms(text) for text in texts.values()))
     named = surnames | full_name_surnames(texts, spans)
     kept = []
@@ -80,12 +80,6 @@ def split_coordinated_places(texts: dict[str, str], spans: list[Span]) -> list[S
         else:
             known.source, known.label = span.source, span.label
     return result
-
-
-def _full_name_surnames(texts: dict[str, str], spans: list[Span]) -> set[str]:
-    """Surnames of the persons the article names in full, given name first ("Andy Warhol")."""
-    names = (name_words(texts[s.field][s.start:s.end]) for s in spans if s.type == "PERSON")
-    return {words[-1] for words in names if len(words) >= 2 and is_given_name(words[0])}
 
 
 def _surname_led_length(surface: str, surnames: set[str]) -> int:
