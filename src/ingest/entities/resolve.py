@@ -18,6 +18,7 @@ from dataclasses import field as dataclass_field
 
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
+from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.trim import ARTICLE, CONNECTORS, DEMONYM, POSSESSIVE, after_lowercase_prefix
 
 RESOLVER_VERSION = "resolve-3"
@@ -152,6 +153,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
     _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
+    extend_place_chains(texts, spans)
     return [
         Resolved(field=s.field, start=s.start, end=s.end, surface=texts[s.field][s.start:s.end], label=s.label,
                  source=s.source, type=s.type, name=s.name, wikidata_id=s.wikidata_id,
