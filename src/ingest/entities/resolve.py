@@ -16,10 +16,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
 from ingest.entities.place_chains import extend_place_chains
-from ingest.entities.trim import ARTICLE, CONNECTORS, DEMONYM, POSSESSIVE, after_lowercase_prefix
+from ingest.entities.trim import (
+    ARTICLE,
+    CONNECTORS,
+    DEMONYM,
+    FUNCTION_WORDS,
+    POSSESSIVE,
+    after_lowercase_prefix,
+    initials,
+)
 
 RESOLVER_VERSION = "resolve-3"
 
@@ -33,7 +42,6 @@ _WORD_CHARS = re.compile(r"\w+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
 _COMPASS = frozenset({"north", "south", "east", "west"})
-_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 # What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
 # words naming the kind of body, not a thing of its own ("Walmart's Inventory System", "Apple Music").
 _BODY_WORD_LIST = """
@@ -137,6 +145,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
     """Give every span of one article its canonical name, type, Wikidata id and entity id."""
+    extend_campus_names(texts, spans)
     for span in spans:
         span.words = name_words(texts[span.field][span.start:span.end])
         span.name = ""
@@ -150,6 +159,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
             span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
+    link_campus_short_forms(texts, spans)
     _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
@@ -254,16 +264,12 @@ def _nearest(clusters: list[_Cluster], position: tuple[int, int]) -> _Cluster:
     return min(clusters, key=distance)
 
 
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w and w.casefold() not in _FUNCTION_WORDS and w[0].isupper())
-
-
 def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
     """"KPA" is the "Korean People's Army" named elsewhere in the article."""
     expansions: dict[str, Span] = {}
     for span in spans:
         if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP", "LAW"):
-            expansions.setdefault(_initials(ARTICLE.sub("", " ".join(span.words)).split()), span)
+            expansions.setdefault(initials(ARTICLE.sub("", " ".join(span.words)).split()), span)
     for span in spans:
         surface = texts[span.field][span.start:span.end].replace(".", "")
         if span.name or span.gazetteer or len(span.words) != 1 or not (2 <= len(surface) <= 6):
@@ -349,7 +355,7 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
             and (start + len(short) == len(words) or (definite and words[start + len(short)] == "of"))
             for start in range(len(words) - len(short) + 1))
     word = short[0]
-    if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
+    if word in FUNCTION_WORDS or not span.words[0][:1].isupper():
         return False
     if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
         return len(words) >= 3 and words[-2] == "of" and words[-1] == word

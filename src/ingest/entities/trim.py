@@ -27,6 +27,7 @@ POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
 _WORD = re.compile(r"\S+")
 ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
+FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 _TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
 
 
@@ -123,3 +124,8 @@ def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
             if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
                 return length
     return 0
+
+
+def initials(words: list[str]) -> str:
+    """"UNC" for "University of North Carolina": the capitals of the words that are not function words."""
+    return "".join(w[0] for w in words if w and w.casefold() not in FUNCTION_WORDS and w[0].isupper())
