@@ -237,6 +237,19 @@ def test_organisations_and_places_inside_longer_names_are_nested_mentions(gazett
     assert {start for surface, _, start in nested if surface == "Livorno"} == set(livornos)
 
 
+def test_an_unknown_name_of_a_body_is_nested_at_the_opening_of_a_longer_name(gazetteer: Gazetteer) -> None:
+    text = ("A clock was made at University of Texas Arlington. The University of Texas Arlington Muslim Student "
+            "Association met.")
+    doc = spans(text, ("University of Texas Arlington", "ORG"),
+                ("University of Texas Arlington Muslim Student Association", "ORG"))
+    mentions = resolve_body(text, doc, gazetteer)
+    inner = text.index("University of Texas Arlington Muslim")
+    nested = [m for m in mentions if m.source == "nested" and m.start == inner]
+    assert [(m.surface, m.name) for m in nested] == [("University of Texas Arlington", "University of Texas Arlington")]
+    first = next(m for m in mentions if m.start == text.index("University of Texas Arlington"))
+    assert nested[0].entity_id == first.entity_id
+
+
 def test_a_name_a_qualifier_changes_or_the_longer_name_itself_is_not_nested(gazetteer: Gazetteer) -> None:
     text = ("Korea beat Mexico. South Korea's coach spoke. The Church of Scientology denied it; the Church said "
             "so. North Korea fired into the North. Social Media grew; Social Media Marketing too.")

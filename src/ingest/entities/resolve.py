@@ -428,14 +428,16 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
     namesake), a one-word or known organisation or place that opens the longer name or follows a connector
     ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
     ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
-    Korea")."""
+    Korea"); an unknown name of several words only when a word of it names a kind of body ("University of Texas
+    Arlington" in "University of Texas Arlington Muslim Student Association")."""
     covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
     if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
         return " " in surface
-    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None) or (
+    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None
+                                                          and not BODY_WORDS & set(surface.casefold().split())) or (
             model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
         return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
     before = text[min(s.start for s in covering):start].split()
