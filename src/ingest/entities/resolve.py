@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
+from ingest.entities.demonym_names import join_lower_case_bodies
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
 from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
 from ingest.entities.place_chains import extend_place_chains
@@ -160,6 +161,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
             span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
     link_campus_short_forms(texts, spans)
+    join_lower_case_bodies(texts, spans)
     _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
