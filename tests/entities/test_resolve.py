@@ -369,3 +369,17 @@ def test_a_people_or_language_the_model_names_is_no_surname(gazetteer: Gazetteer
     doc = spans(text, ("Clara French", "PERSON"), ("French", "NORP"), ("French", "NORP"))
     types = [(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)]
     assert types.count(("French", "GROUP")) == 2 and ("French", "PERSON") not in types
+
+
+def test_a_place_named_without_its_compass_word_is_the_one_such_place_named(gazetteer: Gazetteer) -> None:
+    text = "Sweden defeated South Korea 1-0. Korea substituted Park in the 28th minute. Korea Republic lost."
+    doc = spans(text, ("Sweden", "GPE"), ("South Korea", "GPE"), ("Korea", "GPE"), ("Korea Republic", "GPE"))
+    ids = {m.surface: m.entity_id for m in resolve_body(text, doc, gazetteer)}
+    assert ids["Korea"] == ids["South Korea"] == ids["Korea Republic"]
+
+
+def test_with_both_halves_named_the_bare_word_joins_neither(gazetteer: Gazetteer) -> None:
+    text = "North Korea fired at South Korea. Korea has been divided since 1945."
+    doc = spans(text, ("North Korea", "GPE"), ("South Korea", "GPE"), ("Korea", "GPE"))
+    names = by_surface(resolve_body(text, doc, gazetteer))
+    assert names["Korea"] == ("Korea", "LOCATION")

@@ -152,6 +152,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
         span.name = ""
     spans = _define_acronyms(texts, spans)
     persons = _person_clusters(texts, spans)
+    _link_inverted_republics(spans, gazetteer)
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
     _link_acronyms(texts, spans)
@@ -212,6 +213,15 @@ def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]
             first, last = span.name[1:].split("|")
             span.name = clusters[(first, last)].name
     return list(clusters.values())
+
+
+def _link_inverted_republics(spans: list[Span], gazetteer: Gazetteer) -> None:
+    """"Korea Republic" (as football writes country names) is the "Republic of Korea" the gazetteer knows."""
+    for span in spans:
+        if span.gazetteer is None and span.type == "LOCATION" and len(span.words) == 2 and span.words[1] == "Republic":
+            entry = gazetteer.lookup(f"Republic of {span.words[0]}")
+            if entry is not None and entry.iso_alpha2:
+                span.gazetteer = entry
 
 
 def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
@@ -346,9 +356,10 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
     "the" ("the Supreme Court"), as a name standing alone ("Blue Cross Blue Shield") is its own."""
     short = [w.casefold() for w in span.words]
     full, words = candidate.words, [w.casefold() for w in candidate.words]
-    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too
-        return (span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
-                and words[1] in divided)
+    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too; "Korea"
+        # for the one "South Korea" named (with "North Korea" named too, two candidates: neither)
+        return span.type == "LOCATION" and len(short) == 1 and len(words) == 2 and words[0] in _COMPASS and (
+            (words[:1] == short and words[1] in divided) or words[1] == short[0])
     if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
         # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
         return span.type == "ORGANIZATION" and any(
