@@ -19,6 +19,9 @@ from ingest.entities.trim import DEMONYM
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
 _COORDINATED_COMPASS = re.compile(rf"(?P<first>{_COMPASS_WORD}) and (?P<second>{_COMPASS_WORD} [A-Z]\S+)")
 _PERSON_THEN_ARTICLE = re.compile(r"(?P<person>[\w'-]+) the (?=[A-Z])")
+# Last words that make a name an event whatever the model calls it: a festival is held, not visited or run.
+_EVENT_HEADS = frozenset({"festival", "festivals", "championship", "championships", "tournament", "olympics",
+                          "marathon", "carnival"})
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
 
 
@@ -59,6 +62,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             span.end = span.start + _surname_led_length(surface, surnames)
         elif span.type in ("ORGANIZATION", "LOCATION") and unlinked:
             span.start += _after_person_and_article(surface, surnames)
+            if surface.split()[-1].casefold() in _EVENT_HEADS:
+                span.type = "EVENT"  # "The Taipei City Lantern Festival" the model calls a facility
         kept.append(span)
     return kept
 
