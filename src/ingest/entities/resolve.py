@@ -31,7 +31,7 @@ from ingest.entities.trim import (
     initials,
 )
 
-RESOLVER_VERSION = "resolve-3"
+RESOLVER_VERSION = "resolve-4"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
