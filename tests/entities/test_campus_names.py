@@ -35,3 +35,9 @@ def test_initials_and_a_place_the_article_names_no_campus_for_stay_apart() -> No
     mentions = {m.surface: m for m in resolved(body)}
     short = mentions.get("UNC Charlotte")
     assert short is None or short.entity_id != mentions["University of North Carolina at Greensboro"].entity_id
+
+
+def test_a_university_before_at_and_no_place_keeps_its_name() -> None:
+    body = "She spoke at Harvard University at Christmas, and at Boston University at Boston Common later."
+    surfaces = {m.surface for m in resolved(body)}
+    assert "Harvard University at Christmas" not in surfaces

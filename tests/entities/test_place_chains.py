@@ -42,3 +42,9 @@ def test_a_list_of_places_is_not_a_chain() -> None:
     surfaces = {m.surface for m in resolved(body)}
     assert not any("," in surface for surface in surfaces), surfaces
     assert {"Leeds", "London", "Manchester", "France", "Germany", "Italy"} <= surfaces
+
+
+def test_a_possessive_country_after_a_city_is_its_own_mention() -> None:
+    body = "Speaking in Paris, France's president said the talks would go on."
+    surfaces = {m.surface for m in resolved(body)}
+    assert "Paris" in surfaces and not any("," in surface for surface in surfaces), surfaces

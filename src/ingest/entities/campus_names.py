@@ -12,19 +12,21 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.trim import initials
 
 if TYPE_CHECKING:
     from ingest.entities.resolve import Span
 
 _CAMPUS_WORDS = frozenset({"university", "college"})
-_AT_PLACE = re.compile(r" at (?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*)*")
+_AT_PLACE = re.compile(r" at (?P<place>[A-Z][\w'-]*(?: [A-Z][\w'-]*)*)")
 _SHORT_CAMPUS = re.compile(r"(?P<initials>[A-Z]{2,5}) (?P<place>[A-Z]\w+(?: [A-Z]\w+)*)")
 
 
-def extend_campus_names(texts: dict[str, str], spans: list[Span]) -> None:
-    """Stretch a university or college name over a following "at <Place>"; a span the model made of that place
-    stays, nested in the name."""
+def extend_campus_names(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> None:
+    """Stretch a university or college name over a following "at <Place>" when the place is one the gazetteer
+    or the model knows ("at Greensboro", not "at Christmas"); a span the model made of that place stays, nested
+    in the name."""
     for span in spans:
         text = texts[span.field]
         words = text[span.start:span.end].casefold().split()
@@ -33,11 +35,18 @@ def extend_campus_names(texts: dict[str, str], spans: list[Span]) -> None:
             continue
         # the model may end the name on "at" itself ("University of North Carolina at" + "Chapel Hill")
         match = _AT_PLACE.match(text, span.end - 3 if words[-1] == "at" else span.end)
-        if match is not None:
-            for other in spans:
-                if other.field == span.field and span.end < other.start < match.end():
-                    other.source = "nested"
-            span.end = match.end()
+        if match is None or not _a_place(match.group("place"), match.start("place"), spans, gazetteer):
+            continue
+        for other in spans:
+            if other.field == span.field and span.end < other.start < match.end():
+                other.source = "nested"
+        span.end = match.end()
+
+
+def _a_place(place: str, start: int, spans: list[Span], gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(place)
+    return (entry is not None and entry.type == "LOCATION") or any(
+        s.type == "LOCATION" and s.start == start and s.end == start + len(place) for s in spans)
 
 
 def link_campus_short_forms(texts: dict[str, str], spans: list[Span]) -> None:

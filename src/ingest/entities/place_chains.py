@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ingest.entities.resolve import Span
 
+_POSSESSIVE_AFTER = re.compile(r"['\u2019]s?\b")  # "Paris, France's president": France is its own
 _LIST_GOES_ON = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)[A-Z]")
 
 
@@ -38,7 +39,7 @@ def extend_place_chains(texts: dict[str, str], spans: list[Span]) -> None:
         while index < len(places):
             chain = _chain_from(text, places, index)
             end = chain[-1].end
-            if len(chain) >= 2 and not _LIST_GOES_ON.match(text, end):
+            if len(chain) >= 2 and not _LIST_GOES_ON.match(text, end) and not _POSSESSIVE_AFTER.match(text, end):
                 for span in chain[:-1]:
                     span.end = end
             index += len(chain)

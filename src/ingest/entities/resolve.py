@@ -146,7 +146,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
     """Give every span of one article its canonical name, type, Wikidata id and entity id."""
-    extend_campus_names(texts, spans)
+    extend_campus_names(texts, spans, gazetteer)
     for span in spans:
         span.words = name_words(texts[span.field][span.start:span.end])
         span.name = ""
