@@ -75,3 +75,25 @@ def test_an_acronym_the_article_spells_out_in_lower_case_words_is_no_name() -> N
 def test_a_common_word_person_is_dropped_and_a_named_one_kept() -> None:
     text = "Pottery Barn said sales rose, according to Holden Chow."
     assert kept(text, ("Pottery Barn", "PERSON"), ("Holden Chow", "PERSON")) == [("Holden Chow", "PERSON")]
+
+
+def test_a_name_headed_by_an_event_word_is_an_event_whatever_the_model_says() -> None:
+    text = "Crowds filled the Taipei City Lantern Festival. The Boston Marathon ran. The Lantern Company paid."
+    assert kept(text, ("Taipei City Lantern Festival", "FAC"), ("Boston Marathon", "ORG"),
+                ("Lantern Company", "ORG")) == [
+        ("Taipei City Lantern Festival", "EVENT"), ("Boston Marathon", "EVENT"), ("Lantern Company", "ORGANIZATION")]
+
+
+def test_the_real_model_facility_festival_leaves_the_city_inside_it_to_its_place() -> None:
+    from ingest.entities.ner import annotate_texts, load_model, resolve_article
+    from ingest.settings import Settings
+
+    body = ("Hundreds of thousands crowded into Taipei on Saturday. The Taipei City Lantern Festival opened in "
+            "Taipei with fireworks.")
+    title_doc, body_doc = annotate_texts(load_model(Settings().spacy_model), ["", body])
+    mentions = resolve_article({"title": "", "body": body}, {"title": title_doc, "body": body_doc},
+                               Gazetteer.from_csv(PACKAGED_GAZETTEER))
+    festival = [m for m in mentions if "Festival" in m.surface]
+    assert festival and all(m.type == "EVENT" for m in festival)
+    places = {m.entity_id for m in mentions if m.surface == "Taipei"}
+    assert len(places) == 1 and sum(m.surface == "Taipei" for m in mentions) == 3  # one nested in the festival

@@ -55,6 +55,13 @@ def test_surnames_come_from_persons_led_by_any_first_name() -> None:
     assert full_name_surnames({"body": text}, spans) == {"Gerulaitis", "Hall", "Bey", "VG", "AH", "DB"}
 
 
+def test_strict_surnames_need_a_common_given_name_and_drop_the_possessive() -> None:
+    text = "Andy Warhol's prints, Dawoud Bey and Android Studio."
+    spans = [Span("body", text.index(s), text.index(s) + len(s), "PERSON", "PERSON", "model")
+             for s in ("Andy Warhol's", "Dawoud Bey", "Android Studio")]
+    assert full_name_surnames({"body": text}, spans, strict=True) == {"Warhol"}
+
+
 @pytest.fixture(scope="module")
 def typed() -> dict[str, set[str]]:
     """What the real model and the whole article resolution make of sentences the model types wrongly."""

@@ -13,11 +13,15 @@ from ingest.entities.name_signals import (
     looks_like_person,
 )
 from ingest.entities.plausibility import full_name_surnames, person_plausible
-from ingest.entities.resolve import DEMONYM, Span, name_words
+from ingest.entities.resolve import Span
+from ingest.entities.trim import DEMONYM
 
 _COMPASS_WORD = r"(?:North|South|East|West)(?:ern)?"
 _COORDINATED_COMPASS = re.compile(rf"(?P<first>{_COMPASS_WORD}) and (?P<second>{_COMPASS_WORD} [A-Z]\S+)")
 _PERSON_THEN_ARTICLE = re.compile(r"(?P<person>[\w'-]+) the (?=[A-Z])")
+# Last words that make a name an event whatever the model calls it: a festival is held, not visited or run.
+_EVENT_HEADS = frozenset({"festival", "festivals", "championship", "championships", "tournament", "olympics",
+                          "marathon", "carnival"})
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
 
 
@@ -32,7 +36,7 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     not_persons = {texts[s.field][s.start:s.end] for s in spans
                    if s.type == "PERSON" and s.source == "model" and " " not in texts[s.field][s.start:s.end]
                    and after_article(texts[s.field], s.start, s.end)}
-    surnames = _full_name_surnames(texts, spans)
+    surnames = full_name_surnames(texts, spans, strict=True)
     things = set().union(*(common_noun_acronyms(text) for text in texts.values()))
     named = surnames | full_name_surnames(texts, spans)
     kept = []
@@ -58,6 +62,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             span.end = span.start + _surname_led_length(surface, surnames)
         elif span.type in ("ORGANIZATION", "LOCATION") and unlinked:
             span.start += _after_person_and_article(surface, surnames)
+            if surface.split()[-1].casefold() in _EVENT_HEADS:
+                span.type = "EVENT"  # "The Taipei City Lantern Festival" the model calls a facility
         kept.append(span)
     return kept
 
@@ -79,12 +85,6 @@ def split_coordinated_places(texts: dict[str, str], spans: list[Span]) -> list[S
         else:
             known.source, known.label = span.source, span.label
     return result
-
-
-def _full_name_surnames(texts: dict[str, str], spans: list[Span]) -> set[str]:
-    """Surnames of the persons the article names in full, given name first ("Andy Warhol")."""
-    names = (name_words(texts[s.field][s.start:s.end]) for s in spans if s.type == "PERSON")
-    return {words[-1] for words in names if len(words) >= 2 and is_given_name(words[0])}
 
 
 def _surname_led_length(surface: str, surnames: set[str]) -> int:

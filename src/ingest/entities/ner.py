@@ -25,11 +25,10 @@ from ingest.entities.resolve import (
     RESOLVER_VERSION,
     Resolved,
     Span,
-    is_title,
     merge_gazetteer,
     resolve,
-    trim_span,
 )
+from ingest.entities.trim import is_title, trim_span
 from ingest.models import CleanArticle, Record, Reject
 from ingest.settings import Settings
 

@@ -97,14 +97,22 @@ def person_plausible(text: str, start: int, end: int, surnames: set[str]) -> str
     return None
 
 
-def full_name_surnames(texts: dict[str, str], spans: Sequence[Span]) -> set[str]:
-    """Last words of the article's multi-word model persons led by a first name of any rarity or by a word no
-    dictionary has: "Hall" when "Annie Hall" is named, "Bey" for "Dawoud Bey"; not "Studio" for "Android
-    Studio" (a common word leads it); and their initials ("JFK" for "John F. Kennedy")."""
+def full_name_surnames(texts: dict[str, str], spans: Sequence[Span], strict: bool = False) -> set[str]:
+    """Last words of the article's multi-word persons (possessive dropped) led by a first name of any rarity or
+    by a word no dictionary has: "Hall" when "Annie Hall" is named, "Bey" for "Dawoud Bey"; not "Studio" for
+    "Android Studio" (a common word leads it); and their initials ("JFK" for "John F. Kennedy"). `strict`: only
+    names led by a common given name ("Warhol" for "Andy Warhol"), no initials."""
+    from ingest.entities.resolve import name_words
+
     surnames = set()
     for span in spans:
-        words = texts[span.field][span.start:span.end].split()
-        if span.type == "PERSON" and len(words) >= 2 and (any_first_name(words[0]) or not common_word(words[0])):
+        words = name_words(texts[span.field][span.start:span.end])
+        if span.type != "PERSON" or len(words) < 2:
+            continue
+        if strict:
+            if is_given_name(words[0]):
+                surnames.add(words[-1])
+        elif any_first_name(words[0]) or not common_word(words[0]):
             surnames.add(words[-1].strip(".,'’"))
             surnames.add("".join(w[0] for w in words if w[:1].isupper()))  # "JFK" for "John F. Kennedy"
     return surnames

@@ -1,7 +1,7 @@
 """Entity resolution: from the model's raw spans to one canonical entity per real-world thing in an article.
 
-Within an article: titles, roles, possessives and handles are trimmed off the span ("Russian President
-Vladimir Putin's" -> "Vladimir Putin"), short forms join the full name used elsewhere ("Putin" -> "Vladimir
+Within an article, once titles, roles, possessives and handles are trimmed off the span
+(ingest.entities.trim): short forms join the full name used elsewhere ("Putin" -> "Vladimir
 Putin"), acronyms join the name they abbreviate, the gazetteer links names to Wikidata and corrects types, and
 a name found once is found everywhere else it occurs in the same article. Across articles and runs: the
 entity id is a hash of (type, canonical name), so it is the same wherever and whenever the name is seen.
@@ -16,17 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
+from ingest.entities.demonym_names import join_lower_case_bodies
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.entities.name_signals import (
-    all_capitals,
-    defined_acronyms,
-    is_given_name,
-    not_a_name,
-    trailing_caption_cut,
-    trailing_role_cut,
+from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
+from ingest.entities.place_chains import extend_place_chains
+from ingest.entities.trim import (
+    ARTICLE,
+    CONNECTORS,
+    DEMONYM,
+    FUNCTION_WORDS,
+    POSSESSIVE,
+    after_lowercase_prefix,
+    initials,
 )
 
-RESOLVER_VERSION = "resolve-3"
+RESOLVER_VERSION = "resolve-4"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -34,30 +39,10 @@ LABEL_TYPES = {
 }
 ENTITY_TYPES = tuple(dict.fromkeys(LABEL_TYPES.values()))
 
-_TITLES = """
-president vice prime minister ministers secretary general chancellor premier king queen prince princess crown
-pope sheikh emir sultan ayatollah imam rabbi reverend rev father bishop archbishop cardinal senator sen
-representative rep congressman congresswoman governor gov mayor ambassador envoy admiral adm colonel col
-lieutenant lt sergeant sgt captain capt commander chief justice judge attorney prosecutor director spokesman
-spokeswoman spokesperson leader speaker chairman chairwoman chair ceo founder co-founder coach manager dr mr
-mrs ms mx sir dame lord lady professor prof former late acting deputy foreign defence defense interior finance
-health state supreme commissioner officer head first opposition army military labour labor treasury home
-education justice environment energy trade economy economic affairs security national senior top adviser
-advisor aide negotiator official
-"""
-TITLE_WORDS = frozenset(_TITLES.split())
-_CONNECTORS = frozenset({"of", "for", "to", "the", "and", "at", "in", "on"})
-DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|an|ese|ish|i|ic|ch)$|^(?:Greek|Swiss|Czech|Thai|Welsh|Irish)$")
-_POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
-_EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]\u00ab\u00bb<>*_,;:!?|/\\-\u2013\u2014"
-_WORD = re.compile(r"\S+")
 _WORD_CHARS = re.compile(r"\w+")
-_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
 _INNER_POSSESSIVE = re.compile(r"'s\s")
-_TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word>\S+)$")
 _COMPASS = frozenset({"north", "south", "east", "west"})
-_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "de", "la", "le", "du", "des", "al", "&", "in", "on"})
 # What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
 # words naming the kind of body, not a thing of its own ("Walmart's Inventory System", "Apple Music").
 _BODY_WORD_LIST = """
@@ -109,103 +94,8 @@ def name_key(name: str) -> str:
     return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
 
 
-def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
-    """Shrink a span to the name itself: no title or role, article, possessive, handle sign or quotes."""
-    start, end = _strip_edges(text, start, end)
-    if entity_type == "PERSON":
-        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
-        cut = _title_prefix_length([text[s:e] for s, e in words], gazetteer)
-        if cut:
-            start = words[cut][0]
-    else:
-        article = _ARTICLE.match(text[start:end])
-        if article and article.end() < end - start:
-            start += article.end()
-        end = start + trailing_role_cut(text[start:end])
-        end = start + _before_trailing_qualifier(text[start:end], gazetteer)
-    end = start + trailing_caption_cut(text[start:end])
-    possessive = _POSSESSIVE.search(text[start:end])
-    if possessive:
-        end = start + possessive.start()
-    start, end = _strip_edges(text, start, end)
-    surface = text[start:end]
-    if _after_lowercase_prefix(text, start):
-        return None  # "pro-Beijing", "anti-Trump": an attitude, not a mention of the place or person
-    if len(surface) < 2 or not any(ch.isalpha() for ch in surface):
-        return None
-    first = next(ch for ch in surface if ch.isalpha())
-    if first.islower() and not (len(surface) > 1 and surface[1:2].isupper()):
-        return None  # "pro-Beijing", lower-case handles: not a name mention
-    if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
-        return None  # "President" alone refers to someone but names no one
-    if not_a_name(surface, entity_type):
-        return None
-    return start, end
-
-
-def _before_trailing_qualifier(surface: str, gazetteer: Gazetteer) -> int:
-    """Where the name ends when a run-on span closes on a preposition and a nationality word: "Scientology on
-    French" (from "Scientology on French television") is "Scientology". A name may end "of Japan" or "on Iran",
-    which the gazetteer knows as places, but not "on French"."""
-    match = _TRAILING_QUALIFIER.search(surface)
-    if match is None or not DEMONYM.match(match.group("word")) or gazetteer.lookup(match.group("word")):
-        return len(surface)
-    return match.start()
-
-
-def _after_lowercase_prefix(text: str, start: int) -> bool:
-    return start >= 2 and text[start - 1] == "-" and text[start - 2].islower()
-
-
-def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start] in _EDGE_PUNCT or text[start] in "@#." or text[start].isspace()):
-        start += 1
-    while end > start and (text[end - 1] in _EDGE_PUNCT or text[end - 1].isspace()):
-        end -= 1
-    if end > start and text[end - 1] == ".":
-        last_word = text[start:end].split()[-1]
-        if last_word.count(".") == 1 and len(last_word) > 5:  # a sentence full stop, not "U.S." or "Inc."
-            end -= 1
-    return start, end
-
-
-def is_title(word: str) -> bool:
-    parts = [p for p in re.split(r"[-\u2010]", word.casefold().strip(".,")) if p]
-    return bool(parts) and all(p in TITLE_WORDS for p in parts)
-
-
-def _title_prefix_length(words: list[str], gazetteer: Gazetteer) -> int:
-    """How many leading words are a title with its qualifiers: "US Secretary of State", "Russian President"."""
-    index = cut = 0
-    while index < len(words) - 1:
-        word = _POSSESSIVE.sub("", words[index])
-        if is_title(word):
-            index += 1
-            cut = index
-        elif word.casefold() in _CONNECTORS and cut:
-            index += 1
-        elif (place := _place_length(words, index, gazetteer)) > 0:
-            index += place
-            cut = index if cut else 0
-        elif DEMONYM.match(word):
-            index += 1
-        else:
-            break
-    return cut if 0 < cut < len(words) else 0
-
-
-def _place_length(words: list[str], index: int, gazetteer: Gazetteer) -> int:
-    for length in (3, 2, 1):
-        if index + length < len(words):
-            candidate = " ".join(_POSSESSIVE.sub("", w) for w in words[index:index + length])
-            entry = gazetteer.lookup(candidate)
-            if entry is not None and entry.type == "LOCATION" and entry.rescue:  # not "Vladimir" the town
-                return length
-    return 0
-
-
 def name_words(surface: str) -> list[str]:
-    return [_POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
+    return [POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
 
 
 def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazetteer) -> list[Span]:
@@ -242,7 +132,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
     """Not part of a longer capitalised name: "Jordan" alone, not "Jordan Peterson" or "Washington Post"."""
     if text[end:end + 1] == " " and text[end + 1:end + 2].isupper():
         return False
-    if start and text[start - 1] in "@#" or _after_lowercase_prefix(text, start):
+    if start and text[start - 1] in "@#" or after_lowercase_prefix(text, start):
         return False
     if text[start - 1:start] != " ":
         return True
@@ -256,11 +146,13 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> list[Resolved]:
     """Give every span of one article its canonical name, type, Wikidata id and entity id."""
+    extend_campus_names(texts, spans, gazetteer)
     for span in spans:
         span.words = name_words(texts[span.field][span.start:span.end])
         span.name = ""
     spans = _define_acronyms(texts, spans)
     persons = _person_clusters(texts, spans)
+    _link_inverted_republics(spans, gazetteer)
     _apply_gazetteer(spans, persons)
     _link_short_names(spans, persons)
     _link_acronyms(texts, spans)
@@ -269,9 +161,12 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
         if not span.name:
             span.name = span.gazetteer.name if span.gazetteer else _display_name(texts[span.field], span)
             span.wikidata_id = span.gazetteer.wikidata_id if span.gazetteer else None
+    link_campus_short_forms(texts, spans)
+    join_lower_case_bodies(texts, spans)
     _join_transposed_names(spans)
     spans = spans + _propagate(texts, spans)
     _vote_types(spans)
+    extend_place_chains(texts, spans)
     return [
         Resolved(field=s.field, start=s.start, end=s.end, surface=texts[s.field][s.start:s.end], label=s.label,
                  source=s.source, type=s.type, name=s.name, wikidata_id=s.wikidata_id,
@@ -282,7 +177,7 @@ def resolve(texts: dict[str, str], spans: list[Span], gazetteer: Gazetteer) -> l
 
 
 def _display_name(text: str, span: Span) -> str:
-    return _POSSESSIVE.sub("", normalise_surface(_ARTICLE.sub("", text[span.start:span.end])))
+    return POSSESSIVE.sub("", normalise_surface(ARTICLE.sub("", text[span.start:span.end])))
 
 
 @dataclass
@@ -318,6 +213,15 @@ def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]
             first, last = span.name[1:].split("|")
             span.name = clusters[(first, last)].name
     return list(clusters.values())
+
+
+def _link_inverted_republics(spans: list[Span], gazetteer: Gazetteer) -> None:
+    """"Korea Republic" (as football writes country names) is the "Republic of Korea" the gazetteer knows."""
+    for span in spans:
+        if span.gazetteer is None and span.type == "LOCATION" and len(span.words) == 2 and span.words[1] == "Republic":
+            entry = gazetteer.lookup(f"Republic of {span.words[0]}")
+            if entry is not None and entry.iso_alpha2:
+                span.gazetteer = entry
 
 
 def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
@@ -372,16 +276,12 @@ def _nearest(clusters: list[_Cluster], position: tuple[int, int]) -> _Cluster:
     return min(clusters, key=distance)
 
 
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w and w.casefold() not in _FUNCTION_WORDS and w[0].isupper())
-
-
 def _link_acronyms(texts: dict[str, str], spans: list[Span]) -> None:
     """"KPA" is the "Korean People's Army" named elsewhere in the article."""
     expansions: dict[str, Span] = {}
     for span in spans:
         if len(span.words) >= 2 and span.type in ("ORGANIZATION", "LOCATION", "EVENT", "GROUP", "LAW"):
-            expansions.setdefault(_initials(_ARTICLE.sub("", " ".join(span.words)).split()), span)
+            expansions.setdefault(initials(ARTICLE.sub("", " ".join(span.words)).split()), span)
     for span in spans:
         surface = texts[span.field][span.start:span.end].replace(".", "")
         if span.name or span.gazetteer or len(span.words) != 1 or not (2 <= len(surface) <= 6):
@@ -456,9 +356,10 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
     "the" ("the Supreme Court"), as a name standing alone ("Blue Cross Blue Shield") is its own."""
     short = [w.casefold() for w in span.words]
     full, words = candidate.words, [w.casefold() for w in candidate.words]
-    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too
-        return (span.type == "LOCATION" and short[0] in _COMPASS and words[:1] == short and len(words) == 2
-                and words[1] in divided)
+    if candidate.type == "LOCATION":  # "the North" for "North Korea" where "South Korea" is named too; "Korea"
+        # for the one "South Korea" named (with "North Korea" named too, two candidates: neither)
+        return span.type == "LOCATION" and len(short) == 1 and len(words) == 2 and words[0] in _COMPASS and (
+            (words[:1] == short and words[1] in divided) or words[1] == short[0])
     if len(short) > 1:  # a leading place and a trailing "of ..." dropped: "US State Department" -> "State
         # Department", "Italian Supreme Court of Cassation" -> "Supreme Court"
         return span.type == "ORGANIZATION" and any(
@@ -467,7 +368,7 @@ def _shortens(span: Span, candidate: Span, gazetteer: Gazetteer, definite: bool,
             and (start + len(short) == len(words) or (definite and words[start + len(short)] == "of"))
             for start in range(len(words) - len(short) + 1))
     word = short[0]
-    if word in _FUNCTION_WORDS or not span.words[0][:1].isupper():
+    if word in FUNCTION_WORDS or not span.words[0][:1].isupper():
         return False
     if span.type == "LOCATION":  # only as what an organisation is "of": "Scientology", not "Arlington"
         return len(words) >= 3 and words[-2] == "of" and words[-1] == word
@@ -487,7 +388,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     surnames = Counter(n.split()[-1] for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
     forms: dict[str, Span] = {}
     for span in spans:
-        forms.setdefault(_POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
+        forms.setdefault(POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
         if span.type == "PERSON" and " " in span.name and surnames[span.name.split()[-1]] == 1:
             forms.setdefault(span.name.split()[-1], span)
     added: list[Span] = []
@@ -540,19 +441,21 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
     namesake), a one-word or known organisation or place that opens the longer name or follows a connector
     ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
     ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
-    Korea")."""
+    Korea"); an unknown name of several words only when a word of it names a kind of body ("University of Texas
+    Arlington" in "University of Texas Arlington Muslim Student Association")."""
     covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
     if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
         return " " in surface
-    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None) or (
+    if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None
+                                                          and not BODY_WORDS & set(surface.casefold().split())) or (
             model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
         return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
     before = text[min(s.start for s in covering):start].split()
     if before:
-        return before[-1].casefold() in _CONNECTORS
+        return before[-1].casefold() in CONNECTORS
     # opening the longer name: one unknown place word is a qualifier there ("North" in "North Korea")
     return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
 
