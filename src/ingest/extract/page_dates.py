@@ -123,10 +123,15 @@ def plausible(day: date, now: datetime | None = None) -> bool:
 
 def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
-                   now: datetime | None = None) -> Published | None:
-    """The first plausible candidate in precedence order (see the module docstring); None when none is."""
+                   now: datetime | None = None, declares_article: bool = True) -> Published | None:
+    """The first plausible candidate in precedence order (see the module docstring); None when none is.
+
+    The text search runs only on a page that declares itself an article (a JSON-LD Article type or `og:type`
+    article): a landing, product or catalogue page that states no date near its headline has no publication
+    date, and a day deep in its text is a copyright line, an event or a price list's date."""
     revised = _declared_revisions(tree, article, meta)
-    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=not revised):
+    search_text = declares_article and not revised
+    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
