@@ -198,3 +198,22 @@ def test_a_site_role_declared_as_the_author_is_no_name() -> None:
     for role in ("Webmaster", "administrator"):
         assert _read(_page("<h1>Night trams</h1>", f'<meta name="author" content="{role}">'))[1] == (), role
     assert _read(_page("<h1>Night trams</h1>", '<meta name="author" content="Anonymous">'))[1] == ("Anonymous",)
+
+
+def test_a_contributors_label_after_the_headline_names_the_author() -> None:
+    body = "<h1>Night trams</h1><div class='tags'><div><strong>Contributors:</strong> Janet Loughrey</div></div>"
+    assert _read(_page(body))[1] == ("Janet Loughrey",)
+
+
+def test_an_author_box_further_down_the_article_needs_its_label_with_a_colon() -> None:
+    filler = "<p>Filler.</p>" * 70  # out of the byline's reach under the headline
+    boxed = _page(f"<h1>Night trams</h1>{filler}<div><h3>Author:</h3><p>Lisa D. Ellis</p></div>")
+    assert _read(boxed)[1] == ("Lisa D. Ellis",)
+    # 'Author Spotlight' is a section heading, not a label with a name after it.
+    spotlight = _page(f"<h1>Night trams</h1>{filler}<div><h3>Author Spotlight</h3><p>Meet Our Writers</p></div>")
+    assert _read(spotlight)[1] == ()
+
+
+def test_without_a_headline_element_the_byline_near_the_start_of_the_article_counts() -> None:
+    body = "<h2>Night trams</h2><div><span>By</span> <a href='/staff/md'>Md Aynal Haque</a></div><p>Text.</p>"
+    assert _read(_page(body))[1] == ("Md Aynal Haque",)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from html import unescape
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -49,15 +50,17 @@ _MAX_NAME_CHARS = 120
 _MAX_NAME_WORDS = 8
 _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
                              "and", "&", "y", "e"})
-_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
-                           r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
+_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
+                           r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
-_WRITTEN_BY = re.compile(r"(?:written|authored) by:?", re.IGNORECASE)
+# An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
+_WRITTEN_BY = re.compile(r"(?:written|authored) by:?|authors?:|contributors?:", re.IGNORECASE)
+_BYLINE_START = 400
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
@@ -300,10 +303,10 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
     next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
     byline search looks for author classes, which many sites lack."""
     heading = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
-    if heading is None:
-        return []
-    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
     scope = _byline_scope(tree)
+    if heading is None:  # the headline is no <h1> (or only a dialog's is): the byline is near the article's start
+        return _first_byline(islice(scope.iter(), _BYLINE_START), _BYLINE_LABEL)
+    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
     author_box = scope.iter() if scope is not tree else iter(())
     return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
 
