@@ -217,3 +217,12 @@ def test_an_author_box_further_down_the_article_needs_its_label_with_a_colon() -
 def test_without_a_headline_element_the_byline_near_the_start_of_the_article_counts() -> None:
     body = "<h2>Night trams</h2><div><span>By</span> <a href='/staff/md'>Md Aynal Haque</a></div><p>Text.</p>"
     assert _read(_page(body))[1] == ("Md Aynal Haque",)
+
+
+def test_a_declared_author_loses_the_publication_appended_after_a_comma() -> None:
+    head = ('<meta property="og:site_name" content="The Commercial Appeal">'
+            + _ld(author={"@type": "Person", "name": "Manoj Jain and Jagpreet Chhatwal, The Commercial Appeal"}))
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Manoj Jain and Jagpreet Chhatwal",)
+    # A comma before a credential or a job is no publication: the name stays as declared.
+    credential = _ld(author={"@type": "Person", "name": "Tracy Parker, Dietitian"})
+    assert _read(_page("<h1>Night trams</h1>", credential))[1] == ("Tracy Parker, Dietitian",)

@@ -242,21 +242,36 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
 def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
     """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
     declared = found.article.get("author") or found.article.get("creator")
-    names = _author_names(found.entities, declared)
+    names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = searched_byline(extract_author(_byline_scope(tree)))
-    if not names:
-        names = _labelled_byline(tree)
-    if not names:
-        names = _author_markup(tree)
+        names = _searched_authors(tree)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = _labelled_byline(tree) or names
     return tuple(dict.fromkeys(names))
+
+
+def _searched_authors(tree: HtmlElement) -> list[str]:
+    """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
+    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree)
+            or _author_markup(tree))
+
+
+def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
+    """Declared names without the publication a newspaper group appends ('Jane Roe, The Commercial Appeal',
+    ', USA TODAY' where the name was left empty): the publication is the site, not an author."""
+    kept = []
+    for name in names:
+        head, comma, tail = name.rpartition(",")
+        if not comma or compact(tail).removeprefix("the") not in {k.removeprefix("the") for k in site_keys}:
+            kept.append(name)
+        elif head.strip(" ,"):
+            kept.append(head.strip(" ,"))
+    return kept
 
 
 
