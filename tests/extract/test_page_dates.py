@@ -211,3 +211,13 @@ def test_the_text_search_runs_only_on_a_page_that_declares_itself_an_article() -
         article = read_page_metadata(_page(declaration, text), url)
         assert article.published is not None
         assert (article.published.day, article.published.source) == (date(2024, 3, 14), "htmldate:article_text")
+
+
+def test_a_day_deep_in_a_sentence_under_the_headline_is_no_byline_but_the_dateline_above_it_is() -> None:
+    html = ("<html><body><div><p>Back to blog</p><p>Dec 12, 2025</p><h1>Why trams for the night</h1>"
+            "<p>The library behind the new timetable, long awaited by riders and planners alike, reached its stable "
+            "release on 30 October 2025 after two years of testing.</p></div></body></html>")
+    tree = lxml.html.fromstring(html)
+    text_without_dates = tree.find(".//body/div/p")
+    found = find_published(tree, {}, [], {}, None, text_without_dates, now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 12), "byline")
