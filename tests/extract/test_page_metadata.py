@@ -226,3 +226,11 @@ def test_a_declared_author_loses_the_publication_appended_after_a_comma() -> Non
     # A comma before a credential or a job is no publication: the name stays as declared.
     credential = _ld(author={"@type": "Person", "name": "Tracy Parker, Dietitian"})
     assert _read(_page("<h1>Night trams</h1>", credential))[1] == ("Tracy Parker, Dietitian",)
+
+
+def test_a_written_by_box_after_the_headline_counts_on_a_page_without_an_article_element() -> None:
+    filler = "<p>Filler.</p>" * 70  # out of the byline's reach under the headline
+    html = ("<html><head><title>Night trams</title></head><body><aside><div>Written by</div><div>Side Person</div>"
+            f"</aside><div><h1>Night trams</h1>{filler}<div><div>Written by</div><div>Jack Shepherd</div></div>"
+            "</div></body></html>")
+    assert _read(html)[1] == ("Jack Shepherd",)

@@ -322,8 +322,11 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
     if heading is None:  # the headline is no <h1> (or only a dialog's is): the byline is near the article's start
         return _first_byline(islice(scope.iter(), _BYLINE_START), _BYLINE_LABEL)
     following = heading.itersiblings() if heading.getparent() is None else _after(heading)
-    author_box = scope.iter() if scope is not tree else iter(())
-    return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
+    # Without an <article>, the author box is looked for in everything after the headline (a sidebar before it
+    # and the menus carry other people's names).
+    if byline := _first_byline(following, _BYLINE_LABEL):
+        return byline
+    return _first_byline(scope.iter() if scope is not tree else heading.xpath("following::*"), _WRITTEN_BY)
 
 
 def _author_markup(tree: HtmlElement) -> list[str]:
