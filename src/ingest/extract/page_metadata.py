@@ -27,6 +27,7 @@ from ingest.extract.page_titles import (
     compact,
     in_chrome,
     is_site_name,
+    repaired,
     site_keys_of,
     visible_text,
 )
@@ -98,8 +99,9 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     found = _Declarations(meta=meta_tags(tree), article=_main_article(entities), entities=entities)
     site_name = _site_name(found)
     site_keys = site_keys_of(site_name, url)
+    title = choose_title(tree, found.meta, found.article, site_keys)
     return PageMetadata(
-        title=unescaped(title) if (title := choose_title(tree, found.meta, found.article, site_keys)) else None,
+        title=repaired(unescaped(title)) if title else None,
         authors=_authors(tree, found, site_keys),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found)),

@@ -22,6 +22,8 @@ _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript"
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# UTF-8 bytes read as Latin-1 somewhere upstream of the page: 'â\x80\x99' for '’', 'Ã©' for 'é'.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
                          "sub", "sup", "u", "time", "font", "span", "label"})
 
@@ -45,6 +47,17 @@ def choose_title(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[st
     if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
         return _headline_part(strip_site_name(headings[0], site_keys))
     return declared
+
+
+def repaired(text: str) -> str:
+    """A title whose UTF-8 a publisher's system once read as Latin-1 ('Investorâ\x80\x99s'), decoded back
+    ('Investor’s'); any other text, and one that does not decode cleanly, stays as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _headline(article: Mapping[str, Any]) -> str | None:
