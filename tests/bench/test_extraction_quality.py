@@ -37,13 +37,14 @@ PINNED_PAGES = [
     "4257", "4362", "4446", "4512", "4565", "4604", "4646", "4690", "4809", "4863",
 ]
 # Measured on these pages when the gate was set: F1 0.955, P 0.946, R 0.974, title 0.900, author 0.775, date 0.725;
-# the metadata floors raised on 2026-11-30 under that day's title 0.900, author 0.800, date 0.800 (one page is 0.025).
+# the metadata floors raised on 2026-11-30 under that day's title 0.900, author 0.800, date 0.800 (one page is 0.025);
+# the date floor again under date 0.825 (the text search only on pages that declare an article).
 MIN_BODY_F1 = 0.945
 MIN_BODY_PRECISION = 0.935
 MIN_BODY_RECALL = 0.96
 MIN_TITLE_ACCURACY = 0.875
 MIN_AUTHOR_ACCURACY = 0.775
-MIN_DATE_ACCURACY = 0.775
+MIN_DATE_ACCURACY = 0.8
 MIN_SNIPPET_F1 = 0.91  # multilingual-dev sample below: 0.914 when set, recall 0.947 (plain trafilatura 0.899 / 0.947)
 MIN_PAGE_F1 = 0.40  # no pinned page may collapse (today's weakest scores about 0.6)
 

@@ -199,3 +199,25 @@ def test_a_byline_day_the_markup_calls_a_revision_is_passed_over_but_not_wordpre
     assert by_class is not None and (by_class.day, by_class.source) == (date(2019, 5, 3), "byline")
     both = _byline_day("<time class='entry-date published updated'>3 May 2019</time>")
     assert both is not None and (both.day, both.source) == (date(2019, 5, 3), "byline")
+
+
+def test_the_text_search_runs_only_on_a_page_that_declares_itself_an_article() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    text = f"{further_down}<p>Prices were last checked on 14 March 2024 by the desk.</p>"
+    url = "https://trams.example.com/guide/"
+    landing = read_page_metadata(_page('<meta property="og:type" content="website">', text), url)
+    assert landing.published is None  # a landing page's day deep in its text is no publication
+    for declaration in ('<meta property="og:type" content="article">', _ld(headline="Tram vote")):
+        article = read_page_metadata(_page(declaration, text), url)
+        assert article.published is not None
+        assert (article.published.day, article.published.source) == (date(2024, 3, 14), "htmldate:article_text")
+
+
+def test_a_day_deep_in_a_sentence_under_the_headline_is_no_byline_but_the_dateline_above_it_is() -> None:
+    html = ("<html><body><div><p>Back to blog</p><p>Dec 12, 2025</p><h1>Why trams for the night</h1>"
+            "<p>The library behind the new timetable, long awaited by riders and planners alike, reached its stable "
+            "release on 30 October 2025 after two years of testing.</p></div></body></html>")
+    tree = lxml.html.fromstring(html)
+    text_without_dates = tree.find(".//body/div/p")
+    found = find_published(tree, {}, [], {}, None, text_without_dates, now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 12), "byline")

@@ -198,3 +198,39 @@ def test_a_site_role_declared_as_the_author_is_no_name() -> None:
     for role in ("Webmaster", "administrator"):
         assert _read(_page("<h1>Night trams</h1>", f'<meta name="author" content="{role}">'))[1] == (), role
     assert _read(_page("<h1>Night trams</h1>", '<meta name="author" content="Anonymous">'))[1] == ("Anonymous",)
+
+
+def test_a_contributors_label_after_the_headline_names_the_author() -> None:
+    body = "<h1>Night trams</h1><div class='tags'><div><strong>Contributors:</strong> Janet Loughrey</div></div>"
+    assert _read(_page(body))[1] == ("Janet Loughrey",)
+
+
+def test_an_author_box_further_down_the_article_needs_its_label_with_a_colon() -> None:
+    filler = "<p>Filler.</p>" * 70  # out of the byline's reach under the headline
+    boxed = _page(f"<h1>Night trams</h1>{filler}<div><h3>Author:</h3><p>Lisa D. Ellis</p></div>")
+    assert _read(boxed)[1] == ("Lisa D. Ellis",)
+    # 'Author Spotlight' is a section heading, not a label with a name after it.
+    spotlight = _page(f"<h1>Night trams</h1>{filler}<div><h3>Author Spotlight</h3><p>Meet Our Writers</p></div>")
+    assert _read(spotlight)[1] == ()
+
+
+def test_without_a_headline_element_the_byline_near_the_start_of_the_article_counts() -> None:
+    body = "<h2>Night trams</h2><div><span>By</span> <a href='/staff/md'>Md Aynal Haque</a></div><p>Text.</p>"
+    assert _read(_page(body))[1] == ("Md Aynal Haque",)
+
+
+def test_a_declared_author_loses_the_publication_appended_after_a_comma() -> None:
+    head = ('<meta property="og:site_name" content="The Commercial Appeal">'
+            + _ld(author={"@type": "Person", "name": "Manoj Jain and Jagpreet Chhatwal, The Commercial Appeal"}))
+    assert _read(_page("<h1>Night trams</h1>", head))[1] == ("Manoj Jain and Jagpreet Chhatwal",)
+    # A comma before a credential or a job is no publication: the name stays as declared.
+    credential = _ld(author={"@type": "Person", "name": "Tracy Parker, Dietitian"})
+    assert _read(_page("<h1>Night trams</h1>", credential))[1] == ("Tracy Parker, Dietitian",)
+
+
+def test_a_written_by_box_after_the_headline_counts_on_a_page_without_an_article_element() -> None:
+    filler = "<p>Filler.</p>" * 70  # out of the byline's reach under the headline
+    html = ("<html><head><title>Night trams</title></head><body><aside><div>Written by</div><div>Side Person</div>"
+            f"</aside><div><h1>Night trams</h1>{filler}<div><div>Written by</div><div>Jack Shepherd</div></div>"
+            "</div></body></html>")
+    assert _read(html)[1] == ("Jack Shepherd",)

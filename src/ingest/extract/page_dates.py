@@ -6,9 +6,10 @@ under the <h1> (or a dateline just above it; a line that calls it an update is s
 original-date mode (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished`
 values, then generic <meta> dates, and last htmldate's extensive search through the text, restricted to the
 article around the headline (a page's footer or comments carry other dates), or through the whole page when it has
-no <article> or <main> (what plain trafilatura does on every page). Modification dates (`dateModified`,
-`article:modified_time`, "Updated ...") are never taken for the publication. A <meta> date may be written out
-('July 17, 2025'); a JSON-LD one must be ISO 8601.
+no <article> or <main> (what plain trafilatura does on every page); that search runs only on a page that declares
+itself an article. A byline day counts only near the start of its line (a day deep in a sentence is the story's).
+Modification dates (`dateModified`, `article:modified_time`, "Updated ...") are never taken for the publication.
+A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be ISO 8601.
 
 A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
 zones) and not before 1995, when the web began to publish news. The time and zone are kept when the page states
@@ -48,6 +49,7 @@ _DAY, _YEAR = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?", r"(?P<year>\d{4})"
 _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGNORECASE)
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
 _NEAR_HEADLINE = 12
+_BYLINE_LINE_CHARS = 80
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
 _REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
@@ -123,10 +125,15 @@ def plausible(day: date, now: datetime | None = None) -> bool:
 
 def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
-                   now: datetime | None = None) -> Published | None:
-    """The first plausible candidate in precedence order (see the module docstring); None when none is."""
+                   now: datetime | None = None, declares_article: bool = True) -> Published | None:
+    """The first plausible candidate in precedence order (see the module docstring); None when none is.
+
+    The text search runs only on a page that declares itself an article (a JSON-LD Article type or `og:type`
+    article): a landing, product or catalogue page that states no date near its headline has no publication
+    date, and a day deep in its text is a copyright line, an event or a price list's date."""
     revised = _declared_revisions(tree, article, meta)
-    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=not revised):
+    search_text = declares_article and not revised
+    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
@@ -217,7 +224,8 @@ def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
         # The label just before the line ('<span>Last updated</span> <span>Mar 11, 2026</span>') says update.
         if number and _REVISION.search(texts[number - 1][-40:]) and not _PUBLICATION.search(texts[number]):
             continue
-        if (day := _published_day_in(texts[number])) is not None:
+        # Only the line's start: a byline states its day early; a day deep in a sentence is what the text tells.
+        if (day := _published_day_in(texts[number][:_BYLINE_LINE_CHARS])) is not None:
             return day.isoformat()
     return None
 

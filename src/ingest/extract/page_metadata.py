@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from html import unescape
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,6 +21,16 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
 from ingest.extract.page_dates import Published, find_published, parse_timestamp
+from ingest.extract.page_titles import (
+    INLINE_TAGS,
+    choose_title,
+    compact,
+    in_chrome,
+    is_site_name,
+    repaired,
+    site_keys_of,
+    visible_text,
+)
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -29,10 +40,6 @@ ARTICLE_TYPES = frozenset({
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl", "citation_author")
-_BAR = re.compile(r"\s+\|\s+")
-_KICKER_WORDS = 4
-_LABEL_WORDS = 3
-_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
@@ -44,25 +51,21 @@ _MAX_NAME_CHARS = 120
 _MAX_NAME_WORDS = 8
 _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
                              "and", "&", "y", "e"})
-_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|author:?|"
-                           r"written by|autor(?:in)?:?|von:?", re.IGNORECASE)
+_BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
+                           r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
-_WRITTEN_BY = re.compile(r"(?:written|authored) by:?", re.IGNORECASE)
+# An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
+_WRITTEN_BY = re.compile(r"(?:written|authored) by:?|authors?:|contributors?:", re.IGNORECASE)
+_BYLINE_START = 400
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
                          r"\s+by\b", re.IGNORECASE)
-_HEADLINE_WORDS = (2, 30)
-_CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
-_CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
-_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
-_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
-                          "sub", "sup", "u", "time", "font", "span", "label"})
 
 
 def parse_date(value: str | None) -> date | None:
@@ -95,11 +98,13 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     entities = json_ld_entities(tree)
     found = _Declarations(meta=meta_tags(tree), article=_main_article(entities), entities=entities)
     site_name = _site_name(found)
-    site_keys = _site_keys(site_name, url)
+    site_keys = site_keys_of(site_name, url)
+    title = choose_title(tree, found.meta, found.article, site_keys)
     return PageMetadata(
-        title=unescaped(title) if (title := choose_title(tree, found, site_keys)) else None,
+        title=repaired(unescaped(title)) if title else None,
         authors=_authors(tree, found, site_keys),
-        published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree)),
+        published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
+                                 declares_article=_declares_article(found)),
         site_name=site_name,
         canonical_url=_canonical(tree, found.meta, url),
         description=_first(found.meta.get("og:description"), found.meta.get("description"),
@@ -108,6 +113,11 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         language=_language(tree, found.meta),
         article_body=_declared_body(found.article.get("articleBody")),
     )
+
+
+def _declares_article(found: _Declarations) -> bool:
+    """The page calls itself an article: a JSON-LD Article type (any entity) or `og:type` article."""
+    return found.meta.get("og:type", "").lower() == "article" or any(_types(e) & ARTICLE_TYPES for e in found.entities)
 
 
 def _declared_body(value: Any) -> str | None:
@@ -234,21 +244,36 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
 def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
     """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
     declared = found.article.get("author") or found.article.get("creator")
-    names = _author_names(found.entities, declared)
+    names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = searched_byline(extract_author(_byline_scope(tree)))
-    if not names:
-        names = _labelled_byline(tree)
-    if not names:
-        names = _author_markup(tree)
-    if names and all(_is_site_name(n, site_keys) for n in names):
+        names = _searched_authors(tree)
+    if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = _labelled_byline(tree) or names
     return tuple(dict.fromkeys(names))
+
+
+def _searched_authors(tree: HtmlElement) -> list[str]:
+    """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
+    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree)
+            or _author_markup(tree))
+
+
+def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
+    """Declared names without the publication a newspaper group appends ('Jane Roe, The Commercial Appeal',
+    ', USA TODAY' where the name was left empty): the publication is the site, not an author."""
+    kept = []
+    for name in names:
+        head, comma, tail = name.rpartition(",")
+        if not comma or compact(tail).removeprefix("the") not in {k.removeprefix("the") for k in site_keys}:
+            kept.append(name)
+        elif head.strip(" ,"):
+            kept.append(head.strip(" ,"))
+    return kept
 
 
 
@@ -278,7 +303,7 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
     text. Only in the article holding the headline (sidebars carry other people's names)."""
     names: list[str] = []
     for element in _byline_scope(tree).iterfind('.//*[@itemprop="author"]'):
-        if _in_chrome(element):
+        if in_chrome(element):
             continue
         named = element.find('.//*[@itemprop="name"]')
         if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
@@ -294,13 +319,16 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
     """A visible byline: the first after the headline ('By' / 'Written by' alone in one element and the name in the
     next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
     byline search looks for author classes, which many sites lack."""
-    heading = next((h for h in tree.iter("h1") if not _in_chrome(h)), None)
-    if heading is None:
-        return []
-    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
+    heading = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
     scope = _byline_scope(tree)
-    author_box = scope.iter() if scope is not tree else iter(())
-    return _first_byline(following, _BYLINE_LABEL) or _first_byline(author_box, _WRITTEN_BY)
+    if heading is None:  # the headline is no <h1> (or only a dialog's is): the byline is near the article's start
+        return _first_byline(islice(scope.iter(), _BYLINE_START), _BYLINE_LABEL)
+    following = heading.itersiblings() if heading.getparent() is None else _after(heading)
+    # Without an <article>, the author box is looked for in everything after the headline (a sidebar before it
+    # and the menus carry other people's names).
+    if byline := _first_byline(following, _BYLINE_LABEL):
+        return byline
+    return _first_byline(scope.iter() if scope is not tree else heading.xpath("following::*"), _WRITTEN_BY)
 
 
 def _author_markup(tree: HtmlElement) -> list[str]:
@@ -312,12 +340,12 @@ def _author_markup(tree: HtmlElement) -> list[str]:
             continue
         text = visible_text(element)
         if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
-                and _slug_spells(element, text) and not _in_chrome(element):
+                and _slug_spells(element, text) and not in_chrome(element):
             return [text]
     for element in tree.iter("div", "span", "p", "section"):
         if _AUTHOR_CARD.search(element.get("class") or ""):
             first = next((t.strip() for t in element.itertext() if t.strip()), "")
-            if len(first.split()) in (2, 3) and _looks_like_name(first) and not _in_chrome(element):
+            if len(first.split()) in (2, 3) and _looks_like_name(first) and not in_chrome(element):
                 return [first]
     return []
 
@@ -333,7 +361,7 @@ def _slug_spells(element: HtmlElement, text: str) -> bool:
     if element.tag != "a":
         return True
     match = _AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
-    return match is not None and _compact(match[1]) == _compact(text)
+    return match is not None and compact(match[1]) == compact(text)
 
 
 def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> list[str]:
@@ -347,7 +375,7 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
             continue
-        if _in_chrome(element):  # checked last: walking the ancestors of every element was most of the cost
+        if in_chrome(element):  # checked last: walking the ancestors of every element was most of the cost
             continue
         cleaned = byline_name(name) if name else None
         if cleaned and _looks_like_name(cleaned):
@@ -363,7 +391,7 @@ def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
 
 def _inline_only(element: HtmlElement) -> bool:
     """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more."""
-    return all(child.tag in _INLINE_TAGS for child in element if isinstance(child.tag, str))
+    return all(child.tag in INLINE_TAGS for child in element if isinstance(child.tag, str))
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
@@ -380,7 +408,7 @@ def _only_the_publisher(found: _Declarations, declared: Any, site_keys: set[str]
     """The declared author is the organisation that runs the site: that is no byline, a person may still be named."""
     items = [_by_id(found.entities, item) for item in (declared if isinstance(declared, list) else [declared])]
     return bool(items) and all(
-        "organization" in _types(item) and _is_site_name(_text(item.get("name")) or "", site_keys) for item in items
+        "organization" in _types(item) and is_site_name(_text(item.get("name")) or "", site_keys) for item in items
     )
 
 
@@ -466,123 +494,3 @@ def byline_name(found: str) -> str | None:
         role -= 1
     name = " ".join(tokens[:role]).strip(" ,|-•")
     return name if name and not _NOT_A_NAME.search(name) else None
-
-
-def choose_title(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> str | None:
-    """The visible headline (<h1>) when it is the page's own title, else the declared title without the site name.
-
-    A page may hold several <h1> (logo, menu, the article): the one closest to the declared title wins; a single
-    plausible <h1> wins even when the declared title is an SEO variant of it.
-    """
-    declared = _first(found.meta.get("og:title"), found.meta.get("twitter:title"),
-                      _text(found.article.get("headline")), _title_element(tree))
-    declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
-    headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
-    if not headings:
-        return declared
-    closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
-    if declared and _word_overlap(closest, declared) >= 0.3:
-        return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
-    if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
-        return _headline_part(strip_site_name(headings[0], site_keys))
-    return declared
-
-
-def _section_label(heading: str, declared: str) -> bool:
-    """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
-    Service Recommendations and Comparison') names the section the page sits in, not the article."""
-    words = len(re.findall(r"\w+", heading))
-    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
-
-
-def _headline_part(title: str) -> str:
-    """A title's part before ' | ': after the headline a bar sets off what the <title> adds for search
-    engines (a section, keywords, a tagline: 'Headline | Opinion', 'Guide 2026 | Costs & Savings'); a headline
-    itself keeps its dashes and colons."""
-    head = _BAR.split(title, maxsplit=1)[0].strip()
-    return head if len(re.findall(r"\w+", head)) >= _HEADLINE_WORDS[0] else title
-
-
-def _kicker_before(heading: str, declared: str) -> bool:
-    """The <h1> is the declared title behind a short lead ('Blog: Headline', 'Dec 18 2025 Headline'): a kicker
-    or a date rendered in the heading, not part of the headline."""
-    words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
-    extra = len(words) - len(title_words)
-    return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
-
-
-def _title_element(tree: HtmlElement) -> str | None:
-    element = next(tree.iter("title"), None)
-    return _SPACES.sub(" ", element.text_content()).strip() or None if element is not None else None
-
-
-def _headings(tree: HtmlElement) -> list[str]:
-    """Texts of the <h1> outside navigation and page chrome (a logo or a menu title is no headline)."""
-    texts = (visible_text(h) for h in tree.iter("h1") if not _in_chrome(h))
-    return [text for text in texts if text]
-
-
-def _in_chrome(element: HtmlElement) -> bool:
-    if _HIDDEN_CLASS.search(element.get("class") or ""):
-        return True
-    return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
-               for a in element.iterancestors() if isinstance(a.tag, str))
-
-
-def visible_text(element: HtmlElement) -> str:
-    """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
-    parts: list[str] = []
-    _render(element, parts)
-    return _SPACES.sub(" ", "".join(parts)).strip()
-
-
-def _render(element: HtmlElement, parts: list[str]) -> None:
-    if element.text:
-        parts.append(element.text)
-    for child in element:
-        is_element = isinstance(child.tag, str)
-        if is_element:
-            block = child.tag not in _INLINE_TAGS
-            parts.append(" " if block else "")
-            _render(child, parts)
-            parts.append(" " if block else "")
-        if child.tail:
-            parts.append(child.tail)
-
-
-def _plausible_headline(text: str, site_keys: set[str]) -> bool:
-    words = len(re.findall(r"\w+", text))
-    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not _is_site_name(text, site_keys)
-
-
-def _word_overlap(a: str, b: str) -> float:
-    left, right = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
-    return len(left & right) / len(left | right) if left | right else 0.0
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
-def _site_keys(site_name: str | None, url: str | None) -> set[str]:
-    host = re.sub(r"^www\d?\.", "", (urlsplit(url).hostname or "") if url else "")
-    keys = {_compact(site_name or ""), _compact(host), _compact(host.split(".")[0])}
-    return {k for k in keys if len(k) >= 3}
-
-
-def _is_site_name(segment: str, site_keys: set[str]) -> bool:
-    key = _compact(segment)
-    return not key or any(key == s or (len(key) >= 4 and (key in s or s in key)) for s in site_keys)
-
-
-def strip_site_name(title: str, site_keys: set[str]) -> str:
-    """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
-    parts = _TITLE_SEPARATOR.split(title.strip())
-    separators = _TITLE_SEPARATOR.findall(title.strip())
-    while len(parts) > 1 and _is_site_name(parts[-1], site_keys):
-        parts.pop()
-        separators.pop()
-    while len(parts) > 1 and _is_site_name(parts[0], site_keys):
-        parts.pop(0)
-        separators.pop(0)
-    return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()

@@ -1,0 +1,166 @@
+"""A page's headline: the visible <h1> when it is the page's own title, else the declared title without the site name.
+
+Split from page_metadata (which reads the declarations); the rendering helpers (`visible_text`, `in_chrome`) are
+shared with the byline search there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+_BAR = re.compile(r"\s+\|\s+")
+_KICKER_WORDS = 4
+_LABEL_WORDS = 3
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
+_HEADLINE_WORDS = (2, 30)
+_CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
+_CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
+_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+# UTF-8 bytes read as Latin-1 somewhere upstream of the page: 'â\x80\x99' for '’', 'Ã©' for 'é'.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
+                         "sub", "sup", "u", "time", "font", "span", "label"})
+
+
+def choose_title(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[str, Any],
+                 site_keys: set[str]) -> str | None:
+    """The visible headline (<h1>) when it is the page's own title, else the declared title without the site name.
+
+    A page may hold several <h1> (logo, menu, the article): the one closest to the declared title wins; a single
+    plausible <h1> wins even when the declared title is an SEO variant of it.
+    """
+    declared = next((v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
+                                 _title_element(tree)) if v), None)
+    declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
+    headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
+    if not headings:
+        return declared
+    closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
+    if declared and _word_overlap(closest, declared) >= 0.3:
+        return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
+    if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
+        return _headline_part(strip_site_name(headings[0], site_keys))
+    return declared
+
+
+def repaired(text: str) -> str:
+    """A title whose UTF-8 a publisher's system once read as Latin-1 ('Investorâ\x80\x99s'), decoded back
+    ('Investor’s'); any other text, and one that does not decode cleanly, stays as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
+
+
+def _headline(article: Mapping[str, Any]) -> str | None:
+    value = article.get("headline")
+    value = value[0] if isinstance(value, list) and value else value
+    return _SPACES.sub(" ", value).strip() or None if isinstance(value, str) else None
+
+
+def _section_label(heading: str, declared: str) -> bool:
+    """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
+    Service Recommendations and Comparison') names the section the page sits in, not the article."""
+    words = len(re.findall(r"\w+", heading))
+    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
+
+
+def _headline_part(title: str) -> str:
+    """A title's part before ' | ': after the headline a bar sets off what the <title> adds for search
+    engines (a section, keywords, a tagline: 'Headline | Opinion', 'Guide 2026 | Costs & Savings'); a headline
+    itself keeps its dashes and colons."""
+    head = _BAR.split(title, maxsplit=1)[0].strip()
+    return head if len(re.findall(r"\w+", head)) >= _HEADLINE_WORDS[0] else title
+
+
+def _kicker_before(heading: str, declared: str) -> bool:
+    """The <h1> is the declared title behind a short lead ('Blog: Headline', 'Dec 18 2025 Headline'): a kicker
+    or a date rendered in the heading, not part of the headline."""
+    words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
+    extra = len(words) - len(title_words)
+    return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
+
+
+def _title_element(tree: HtmlElement) -> str | None:
+    element = next(tree.iter("title"), None)
+    return _SPACES.sub(" ", element.text_content()).strip() or None if element is not None else None
+
+
+def _headings(tree: HtmlElement) -> list[str]:
+    """Texts of the <h1> outside navigation and page chrome (a logo or a menu title is no headline)."""
+    texts = (visible_text(h) for h in tree.iter("h1") if not in_chrome(h))
+    return [text for text in texts if text]
+
+
+def in_chrome(element: HtmlElement) -> bool:
+    if _HIDDEN_CLASS.search(element.get("class") or ""):
+        return True
+    return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
+               for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def visible_text(element: HtmlElement) -> str:
+    """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
+    parts: list[str] = []
+    _render(element, parts)
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _render(element: HtmlElement, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        is_element = isinstance(child.tag, str)
+        if is_element:
+            block = child.tag not in INLINE_TAGS
+            parts.append(" " if block else "")
+            _render(child, parts)
+            parts.append(" " if block else "")
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _plausible_headline(text: str, site_keys: set[str]) -> bool:
+    words = len(re.findall(r"\w+", text))
+    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not is_site_name(text, site_keys)
+
+
+def _word_overlap(a: str, b: str) -> float:
+    left, right = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return len(left & right) / len(left | right) if left | right else 0.0
+
+
+def compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def site_keys_of(site_name: str | None, url: str | None) -> set[str]:
+    host = re.sub(r"^www\d?\.", "", (urlsplit(url).hostname or "") if url else "")
+    keys = {compact(site_name or ""), compact(host), compact(host.split(".")[0])}
+    return {k for k in keys if len(k) >= 3}
+
+
+def is_site_name(segment: str, site_keys: set[str]) -> bool:
+    key = compact(segment)
+    return not key or any(key == s or (len(key) >= 4 and (key in s or s in key)) for s in site_keys)
+
+
+def strip_site_name(title: str, site_keys: set[str]) -> str:
+    """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
+    parts = _TITLE_SEPARATOR.split(title.strip())
+    separators = _TITLE_SEPARATOR.findall(title.strip())
+    while len(parts) > 1 and is_site_name(parts[-1], site_keys):
+        parts.pop()
+        separators.pop()
+    while len(parts) > 1 and is_site_name(parts[0], site_keys):
+        parts.pop(0)
+        separators.pop(0)
+    return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
