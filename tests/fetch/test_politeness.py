@@ -31,6 +31,7 @@ from ingest.models import utc_now
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse.connection import WarehouseError
+from ingest.warehouse.host_pace import board_for
 from tests.support.fetch_settings import fast_settings
 from tests.support.fetch_site import Hit, Reply, Site, html_page
 from tests.support.prefect_server import PrefectServer, prefect_server
@@ -180,6 +181,27 @@ def test_a_host_held_by_another_worker_longer_than_a_fetch_may_wait_is_deferred(
         theirs.defer("news.example", 3600.0)  # a Retry-After one worker heard holds for the other
         with pytest.raises(HostDeferred), mine.slot("news.example", 0.1, max_wait=60.0):
             pass
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_deferral_without_a_request_moves_the_hosts_next_turn_neither_here_nor_in_the_catalog(
+        lake_settings: Settings) -> None:
+    mine, theirs = pacer_for(lake_settings.warehouse), pacer_for(lake_settings.warehouse)
+    try:
+        with theirs.slot("news.example", 2.0):  # their request: the host is due 2 s after it
+            pass
+        with pytest.raises(HostDeferred), mine.slot("news.example", 30.0, max_wait=0.5):
+            pytest.fail("a host not due within max_wait is no slot")
+        assert mine.ready_at("news.example") == 0.0  # this process asked nothing of the host
+        board = board_for(lake_settings.warehouse)
+        assert board is not None
+        try:
+            with board.turn("news.example", 0.1, lock_wait=5) as wait:  # still due 2 s after their request, not 30
+                assert 0 < wait <= 2.0
+        finally:
+            board.close()
     finally:
         mine.close()
         theirs.close()
