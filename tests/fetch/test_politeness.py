@@ -7,11 +7,13 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ingest.fetch.client import Fetcher, FetchRequest
@@ -25,8 +27,11 @@ from ingest.fetch.politeness import (
     pacer_for,
     parse_retry_after,
 )
+from ingest.models import utc_now
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
+from ingest.warehouse.connection import WarehouseError
+from ingest.warehouse.host_pace import board_for
 from tests.support.fetch_settings import fast_settings
 from tests.support.fetch_site import Hit, Reply, Site, html_page
 from tests.support.prefect_server import PrefectServer, prefect_server
@@ -181,6 +186,27 @@ def test_a_host_held_by_another_worker_longer_than_a_fetch_may_wait_is_deferred(
         theirs.close()
 
 
+def test_a_deferral_without_a_request_moves_the_hosts_next_turn_neither_here_nor_in_the_catalog(
+        lake_settings: Settings) -> None:
+    mine, theirs = pacer_for(lake_settings.warehouse), pacer_for(lake_settings.warehouse)
+    try:
+        with theirs.slot("news.example", 2.0):  # their request: the host is due 2 s after it
+            pass
+        with pytest.raises(HostDeferred), mine.slot("news.example", 30.0, max_wait=0.5):
+            pytest.fail("a host not due within max_wait is no slot")
+        assert mine.ready_at("news.example") == 0.0  # this process asked nothing of the host
+        board = board_for(lake_settings.warehouse)
+        assert board is not None
+        try:
+            with board.turn("news.example", 0.1, lock_wait=5) as wait:  # still due 2 s after their request, not 30
+                assert 0 < wait <= 2.0
+        finally:
+            board.close()
+    finally:
+        mine.close()
+        theirs.close()
+
+
 def _feed(pages: Site, paths: list[str]) -> bytes:
     items = "".join(f"<item><title>{p}</title><link>{pages.url(p)}</link></item>" for p in paths)
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
@@ -200,8 +226,9 @@ def _gated_feed(body: bytes, fed: list[str], arrived: threading.Condition) -> Ca
     return reply
 
 
-def _worker_env(settings: Settings, server: PrefectServer, sources: Path, worker: str) -> dict[str, str]:
-    env = server.client_env(
+def _worker_env(settings: Settings, server: PrefectServer, sources: Path, worker: str,
+                **extra: str) -> dict[str, str]:
+    env = server.client_env(**extra,
         INGEST_WAREHOUSE=str(settings.warehouse), INGEST_LAKE_DATA_PATH=str(settings.lake_data_path),
         INGEST_SOURCES_CSV=str(sources), INGEST_ALLOW_PRIVATE_HOSTS="true",
         INGEST_HOST_RATE_PER_SECOND=str(1 / SHARED_INTERVAL), INGEST_READ_TIMEOUT_SECONDS="200",
@@ -245,3 +272,72 @@ def test_two_fetch_workers_on_one_lake_keep_one_host_limit_together_and_fetch_ea
         fetched = con.execute("select count(*), count(distinct url) from fetches where purpose = 'page' "
                               "and outcome = 'ok'").fetchall()
     assert fetched == [(2 * PAGES_EACH, 2 * PAGES_EACH)]
+
+
+def _leased(settings: Settings, source_id: str) -> int:
+    """How many of the source's queued URLs a crawl has claimed (leased into the future), as the lake says now;
+    -1 while the lake cannot be read yet."""
+    try:
+        with warehouse.connect(settings, read_only=True) as con:
+            row = con.execute("select count(*) from frontier where source_id = ? and state = 'queued' "
+                              "and not_before > ?", [source_id, utc_now()]).fetchone()
+    except (duckdb.Error, WarehouseError):
+        return -1
+    return int(row[0]) if row else 0
+
+
+def _page_after_both_claims(body: bytes, gate: threading.Event,
+                            both_claimed: Callable[[], bool]) -> Callable[[Hit], Reply]:
+    """A page whose first request is answered only once both workers have claimed their share of the frontier:
+    the first worker's page waits (holding the pages host's turn) while the second reads the feed on the other
+    host and claims, so the two then fetch from the one host side by side. Gives up waiting after two minutes, so a
+    broken claim fails on the assertions, not on a hang."""
+
+    def reply(hit: Hit) -> Reply:
+        if not gate.is_set():
+            deadline = time.monotonic() + 120
+            while not both_claimed() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            gate.set()
+        return Reply(200, body)
+
+    return reply
+
+
+def test_two_fetch_workers_crawling_one_source_fetch_each_url_once_and_keep_each_host_limit_together(
+        lake_settings: Settings, server: PrefectServer, sites: list[Site], tmp_path: Path) -> None:
+    pages, feed_host = sites[0], sites[1]  # one source: its feed on one host, its articles on another
+    paths = [f"/story-{i}" for i in range(2 * PAGES_EACH)]
+    gate = threading.Event()
+
+    def both_claimed() -> bool:
+        return _leased(lake_settings, "news") == len(paths)
+
+    for path in paths:
+        pages.route(path, _page_after_both_claims(html_page(f"Story {path}"), gate, both_claimed))
+    feed_host.route("/news.xml", Reply(200, _feed(pages, paths), {"Content-Type": "application/rss+xml"}))
+    sources = tmp_path / "sources.csv"
+    sources.write_text(f"source_id,kind,url,schedule,enabled\nnews,rss,{feed_host.url('/news.xml')},,false\n")
+
+    # Each run claims at most half the source (the per-source cap), so both runs have pages to fetch; without
+    # atomic claims both would take the same half.
+    workers = {worker: subprocess.Popen(
+        [INGEST, "fetch", "--source", "news"],
+        env=_worker_env(lake_settings, server, sources, worker, INGEST_MAX_URLS_PER_SOURCE_PER_RUN=str(PAGES_EACH)),
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for worker in ("a", "b")}
+    for worker, process in workers.items():
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, f"worker {worker}: {err[-3000:]}"
+
+    page_hits = pages.pages_hit()
+    assert sorted(h.path for h in page_hits) == sorted(paths)  # every article asked for exactly once, in all
+    by_worker = {w: [h.at for h in page_hits if f"worker-{w}/" in h.headers.get("user-agent", "")] for w in workers}
+    assert all(len(times) == PAGES_EACH for times in by_worker.values()), by_worker  # both fetched their share
+    assert max(times[0] for times in by_worker.values()) < min(times[-1] for times in by_worker.values())
+    # Neither host saw two requests (robots.txt and the feed included) closer than its limit. No margin is needed:
+    # the server stamps a request before it answers, and the next turn is due the interval after the answer came.
+    for site in (pages, feed_host):
+        arrivals = sorted(h.at for h in site.hits)
+        gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+        assert min(gaps) >= SHARED_INTERVAL, (site.host, gaps)
+    assert len(feed_host.hits_for("/news.xml")) == 2  # both crawled the source, not one of them alone

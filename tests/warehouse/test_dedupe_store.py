@@ -1,4 +1,5 @@
-"""Dedupe's warehouse side on a real DuckDB file: postings, candidates, stories, forgetting, versions."""
+"""Dedupe's warehouse side on a real DuckDB file: postings, candidates, stories, forgetting, versions; the text
+look-ups on a DuckLake too."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from ingest.dedupe.fingerprints import fingerprint
 from ingest.models import BatchResult, CleanArticle
+from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import dedupe_store as store
+from ingest.warehouse import lake
 
 FLOOD = ("Residents of the lower valley were told to leave their homes on Sunday night after the river rose faster "
          "than forecast, reaching the top of the flood wall near the old mill before midnight. Emergency crews "
@@ -92,3 +95,42 @@ def test_id_lookups_go_in_chunks_and_quote_their_literals(con: duckdb.DuckDBPyCo
     assert [a.article_id for a in store.loaded_articles(con, ids)] == ["a"]
     assert store.article_texts(con, ids) == [("a", "t", FLOOD)]
     assert store.stored_fingerprints(con, ids) == {}
+
+
+
+Rows = list[tuple[object, ...]]
+
+
+def _lookups(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[Rows, Rows]:
+    loaded = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text) for a in store.loaded_articles(con, ids)]
+    return loaded, sorted(store.article_texts(con, ids))
+
+
+def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.DuckDBPyConnection,
+                                                                   lake_settings: Settings) -> None:
+    """On a lake the text lookups go by row id (`_articles_for_ids`): the same rows as on a file, in chunks, from
+    several loads' files, and inside a transaction its own new and changed rows."""
+    first = (_article("a", FLOOD, "https://x.example/flood"), _article("b", FLOOD, "https://x.example/flood"),
+             _article("c", TRAM, "https://y.example/tram"))  # what the file fixture holds
+    later = (_article("d", TRAM + " Later.", "https://y.example/tram-2"), _article("it's", FLOOD, "https://z.example/q"))
+    ids = [f"missing-{n}" for n in range(2500)] + ["it's", "a", "c", "d", "e"]
+    lake_con = warehouse.connect(lake_settings)
+    try:
+        warehouse.migrate(lake_con)
+        assert lake.is_lake_connection(lake_con)
+        for connection, batches in ((lake_con, (first, later)), (con, (later,))):
+            for articles in batches:
+                warehouse.load_batch(connection, BatchResult(documents=(), articles=articles, rejects=()), "run")
+        assert _lookups(lake_con, ids) == _lookups(con, ids)
+        assert [row[0] for row in _lookups(lake_con, ids)[0]] == ["a", "c", "d", "it's"]
+        for connection in (con, lake_con):
+            with warehouse.transaction(connection):
+                connection.execute("update articles set body_text = 'changed' where article_id = 'a'")
+                connection.execute("insert into articles select * replace ('e' as article_id) from articles "
+                                   "where article_id = 'c'")
+                if connection is lake_con:
+                    assert _lookups(lake_con, ids) == _lookups(con, ids)
+                    assert ("a", "t", "changed") in _lookups(lake_con, ids)[1]
+                    assert "e" in [row[0] for row in _lookups(lake_con, ids)[0]]
+    finally:
+        lake_con.close()

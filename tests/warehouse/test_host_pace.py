@@ -15,6 +15,7 @@ import pytest
 from ingest.settings import Settings
 from ingest.warehouse.connection import WarehouseError
 from ingest.warehouse.host_pace import HostBusy, HostPaceBoard, board_for
+from ingest.warehouse.writer_lock import connect_catalog
 
 INTERVAL = 0.3
 TURNS_EACH = 6
@@ -83,6 +84,32 @@ def test_a_turn_held_longer_than_a_worker_will_wait_is_host_busy(lake_settings: 
     finally:
         holder.close()
         waiter.close()
+
+
+def _row_version(catalog: str, host: str) -> str:
+    """The host row's xmin: the transaction that last wrote it (a lock taken with FOR UPDATE leaves it alone)."""
+    with connect_catalog(catalog, "the test") as con:
+        row = con.execute("select xmin::text from ingest_host_pace where host = %s", (host,)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_host_not_due_within_max_wait_is_busy_and_its_turn_given_back_untouched(lake_settings: Settings) -> None:
+    catalog = str(lake_settings.warehouse)
+    asker, other = HostPaceBoard(catalog), HostPaceBoard(catalog)
+    try:
+        with asker.turn("news.example", 2.0, lock_wait=5):  # a request: the host is due 2 s after it
+            pass
+        written = _row_version(catalog, "news.example")
+        with pytest.raises(HostBusy) as busy, other.turn("news.example", 30.0, lock_wait=5, max_wait=0.5):
+            pytest.fail("a host not due within max_wait is no turn")
+        assert 1.0 < busy.value.seconds <= 2.0
+        assert _row_version(catalog, "news.example") == written  # no request, so no write
+        with asker.turn("news.example", INTERVAL, lock_wait=5) as wait:  # still due 2 s after the request, not 30
+            assert 0 < wait <= 2.0
+    finally:
+        asker.close()
+        other.close()
 
 
 HOLD_A_TURN = """

@@ -99,7 +99,8 @@ class HostPacer:
     @contextmanager
     def slot(self, host: str, interval: float, max_wait: float = float("inf")) -> Iterator[None]:
         """Hold the host's only request slot: wait until it is due, and when done set the next one `interval` on.
-        Raises `HostDeferred` instead of waiting longer than `max_wait`."""
+        Raises `HostDeferred` instead of waiting longer than `max_wait`. A `HostDeferred` raised in the slot (by a
+        pacer nested in it) means no request was made, so the next slot stays where it was."""
         state = self._state(host)
         with state.lock:
             wait = state.next_at - self._clock()
@@ -107,10 +108,15 @@ class HostPacer:
                 raise HostDeferred(wait)
             if wait > 0:
                 self._sleep(wait)
+            requested = True
             try:
                 yield
+            except HostDeferred:
+                requested = False
+                raise
             finally:
-                state.next_at = max(state.next_at, self._clock() + interval)
+                if requested:
+                    state.next_at = max(state.next_at, self._clock() + interval)
 
     def defer(self, host: str, seconds: float) -> None:
         """Nothing more to this host for `seconds` (Retry-After, back-off)."""
@@ -151,12 +157,11 @@ class SharedHostPacer:
 
     @contextmanager
     def slot(self, host: str, interval: float, max_wait: float = float("inf")) -> Iterator[None]:
-        """As `HostPacer.slot`; `HostDeferred` also when other workers hold the host longer than `max_wait`."""
+        """As `HostPacer.slot`; `HostDeferred` also when other workers hold the host longer than `max_wait`. A
+        deferral makes no request, so it moves the host's next turn neither here nor in the catalog."""
         with self._local.slot(host, interval, max_wait):
             try:
-                with self._board.turn(host, interval, lock_wait=max_wait) as wait:
-                    if wait > max_wait:
-                        raise HostDeferred(wait)
+                with self._board.turn(host, interval, lock_wait=max_wait, max_wait=max_wait) as wait:
                     if wait > 0:
                         self._sleep(wait)
                     yield

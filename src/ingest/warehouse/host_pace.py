@@ -31,10 +31,12 @@ DEFER_LOCK_WAIT_SECONDS = 60.0  # a deferral waits this long for a worker holdin
 
 
 class HostBusy(Exception):
-    """Other workers held a host's turn for longer than this one was willing to wait."""
+    """A host's turn is not this worker's within what it was willing to wait: other workers held the turn that
+    long, or the host is not due for `seconds` more."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"other workers held the host for {seconds:g}s")
+    def __init__(self, seconds: float, held: bool = True) -> None:
+        super().__init__(f"other workers held the host for {seconds:g}s" if held
+                         else f"the host is not due for {seconds:.0f}s")
         self.seconds = seconds
 
 
@@ -50,10 +52,12 @@ class HostPaceBoard:
         self._rows: set[str] = set()  # hosts known to have a row (rows are never deleted)
 
     @contextmanager
-    def turn(self, host: str, interval: float, lock_wait: float) -> Iterator[float]:
+    def turn(self, host: str, interval: float, lock_wait: float,
+             max_wait: float = float("inf")) -> Iterator[float]:
         """Hold `host`'s turn: yields the seconds until it is due (database clock; 0 or less: due now). On leaving,
         however the block ends, the host's next turn is due `interval` seconds later. Raises `HostBusy` when the
-        turn is not ours within `lock_wait` seconds."""
+        turn is not ours within `lock_wait` seconds, or the host is not due within `max_wait`: then no request
+        is made, so the turn is given back as it was, the host's next turn not moved (and nothing written)."""
         with self._session() as con:
             if host not in self._rows:
                 con.execute(statement("lake/host_pace_add_host"), {"host": host})
@@ -65,8 +69,12 @@ class HostPaceBoard:
             except psycopg.errors.LockNotAvailable:
                 con.rollback()
                 raise HostBusy(lock_wait) from None
+            wait = float(row[0]) if row else 0.0
+            if wait > max_wait:
+                con.rollback()
+                raise HostBusy(wait, held=False)
             try:
-                yield float(row[0]) if row else 0.0
+                yield wait
             finally:
                 con.execute(statement("lake/host_pace_push"), {"host": host, "seconds": interval})
                 con.commit()
