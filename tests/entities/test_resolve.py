@@ -400,3 +400,11 @@ def test_a_surname_is_not_found_again_inside_a_surname_first_name(gazetteer: Gaz
     found = {(m.start, m.name) for m in resolve_body(text, doc, gazetteer)}
     assert (text.index("Yiu-fai"), "Edward Yiu") not in found
     assert (text.rindex("Yiu"), "Edward Yiu") in found
+
+
+def test_a_surname_first_name_cut_at_its_hyphen_is_made_whole(engine: NerEngine, gazetteer: Gazetteer) -> None:
+    text = ("Veteran politician Raymond Wong of the Proletariat Political Institute lost. Pro-Beijing veteran "
+            "politician Wong Kwok-hing of FTU was defeated by 10,694 votes by James To.")
+    mentions = resolve_with_model(text, engine, gazetteer)  # the model reads "Wong Kwok" there
+    start = text.index("Wong Kwok-hing")
+    assert [(m.surface, m.name) for m in mentions if m.start == start] == [("Wong Kwok-hing", "Wong Kwok-hing")]

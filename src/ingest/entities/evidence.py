@@ -60,8 +60,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
             span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
         elif span.type == "PERSON" and unlinked:
-            span.end = span.start + _surname_led_length(surface, surnames)
             span.end = _hyphenated_given_name_end(texts[span.field], span.start, span.end)
+            span.end = span.start + _surname_led_length(texts[span.field][span.start:span.end], surnames)
         elif span.type in ("ORGANIZATION", "LOCATION") and unlinked:
             span.start += _after_person_and_article(surface, surnames)
             if surface.split()[-1].casefold() in _EVENT_HEADS:
