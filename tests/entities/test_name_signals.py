@@ -14,6 +14,8 @@ from ingest.entities.name_signals import (
     looks_like_person,
     not_a_name,
     split_lines,
+    surname_first,
+    surname_of,
     trailing_role_cut,
 )
 
@@ -101,3 +103,13 @@ def test_acronyms_defined_beside_their_full_name(text: str, expected: list[tuple
 ])
 def test_common_noun_acronyms_are_those_spelt_out_in_lower_case(text: str, expected: set[str]) -> None:
     assert common_noun_acronyms(text) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Leung Chun-ying", True), ("Kim Jong-un", True), ("Xi Jinping", True), ("Wong Kwok-kin", True),
+    ("Lee Smith", False), ("Starry Lee", False), ("Baggio Leung", False), ("Ho Kelly", False),
+    ("Leung", False), ("Donald J. Trump", False),
+])
+def test_surname_first_names(name: str, expected: bool) -> None:
+    assert surname_first(name.split()) is expected
+    assert surname_of(name.split()) == (name.split()[0] if expected else name.split()[-1])

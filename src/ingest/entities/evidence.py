@@ -11,6 +11,7 @@ from ingest.entities.name_signals import (
     common_noun_acronyms,
     is_given_name,
     looks_like_person,
+    surname_first,
 )
 from ingest.entities.plausibility import full_name_surnames, person_plausible
 from ingest.entities.resolve import Span
@@ -59,7 +60,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
             span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
         elif span.type == "PERSON" and unlinked:
-            span.end = span.start + _surname_led_length(surface, surnames)
+            span.end = _hyphenated_given_name_end(texts[span.field], span.start, span.end)
+            span.end = span.start + _surname_led_length(texts[span.field][span.start:span.end], surnames)
         elif span.type in ("ORGANIZATION", "LOCATION") and unlinked:
             span.start += _after_person_and_article(surface, surnames)
             if surface.split()[-1].casefold() in _EVENT_HEADS:
@@ -89,11 +91,25 @@ def split_coordinated_places(texts: dict[str, str], spans: list[Span]) -> list[S
 
 def _surname_led_length(surface: str, surnames: set[str]) -> int:
     """"Warhol Polaroid" (the model ran a surname into the next capitalised word) is "Warhol" when the article
-    names someone "... Warhol" and "Warhol" is no given name; "Warhol Polaroid" as a full name it keeps."""
+    names someone "... Warhol" and "Warhol" is no given name; "Warhol Polaroid" as a full name it keeps, and
+    "Leung Kwok-hung" beside "Priscilla Leung" too: a surname written first, as Chinese names are."""
     words = surface.split()
-    if len(words) < 2 or words[0] not in surnames or is_given_name(words[0]) or words[-1] in surnames:
+    if (len(words) < 2 or words[0] not in surnames or is_given_name(words[0]) or words[-1] in surnames
+            or surname_first(words)):
         return len(surface)
     return len(words[0])
+
+
+_HYPHEN_SYLLABLE = re.compile(r"-[a-z]{1,6}\b(?!-)")
+
+
+def _hyphenated_given_name_end(text: str, start: int, end: int) -> int:
+    """"Wong Kwok" before "-hing": the model cut a surname-first name at the hyphen of its given name; the
+    name is "Wong Kwok-hing"."""
+    match = _HYPHEN_SYLLABLE.match(text, end)
+    if match is None or not surname_first(text[start:match.end()].split()):
+        return end
+    return match.end()
 
 
 def _after_person_and_article(surface: str, surnames: set[str]) -> int:

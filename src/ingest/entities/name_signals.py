@@ -10,6 +10,7 @@ model gave it. Given names come from gender-guesser's list of about 40,000 first
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 _MIXED_TOKEN = re.compile(r"(?=[^\W\d_]*\d)(?=\d*[^\W\d_])\w+")  # letters and digits in one word: IE6, M5S
@@ -91,6 +92,50 @@ def _region_codes() -> frozenset[str]:
 def is_given_name(word: str) -> bool:
     """"Dean", not "DEAN" (a headline or an acronym: "AI", "UK") nor "dean"."""
     return len(word) > 1 and word[:1].isupper() and word[1:].islower() and word.casefold() in _given_names()
+
+
+# The most common Chinese (Mandarin pinyin and Hong Kong Cantonese spellings), Korean and Vietnamese surnames:
+# these languages write the surname first ("Leung Chun-ying", "Kim Jong-un", "Park Geun-hye"). No installed
+# package lists surnames (gender-guesser lists first names only), so this short list of the frequent ones stands in.
+_SURNAME_FIRST_LIST = """
+    chan chen cheung zhang chang wong wang huang leung liang lee li lam lin lau liu ho he ng wu yeung yang tsang
+    zeng tang tam tan chow zhou chau choi cai tsoi kwok guo kwan guan lo luo law mak mai fung feng yip ye hui xu
+    tse xie yau qiu yu lai ma mo siu xiao poon pan kong chu zhu cheng lui lu sun xi hu deng gao zhao song shiu
+    yiu yung chiang tien tong wan wen ip fan cheuk lok kim park pak jung jeong kang cho jo yoon yun jang lim han
+    oh seo shin kwon moon ahn nguyen tran le pham hoang huynh phan vu vo dang bui do ngo duong ly
+"""
+SURNAME_FIRST_SURNAMES = frozenset(_SURNAME_FIRST_LIST.split())
+_HYPHENATED_GIVEN = re.compile(r"[A-Z][a-z]{0,5}-[a-z]{1,6}")  # "Chun-ying", "Jong-un", "Kwok-hung"
+_EAST_ASIAN_COUNTRIES = ("china", "korea", "vietnam")
+
+
+@cache
+def _east_asian_given_names() -> frozenset[str]:
+    """Lower-cased first names gender-guesser knows only from China, Korea or Vietnam ("Jinping", "Wei"), not
+    "Jun" (Japan, the Philippines) nor "John"."""
+    from gender_guesser.detector import Detector
+
+    detector = Detector(case_sensitive=False)
+    columns = {detector.COUNTRIES.index(country) for country in _EAST_ASIAN_COUNTRIES}
+    return frozenset(name for name, genders in detector.names.items()
+                     if all(i in columns for countries in genders.values()
+                            for i, digit in enumerate(countries) if digit.strip()))
+
+
+def surname_first(words: Sequence[str]) -> bool:
+    """"Leung Chun-ying", "Kim Jong-un", "Xi Jinping": a common Chinese, Korean or Vietnamese surname before a
+    given name written as those are (hyphenated syllables, or a name known only from China, Korea or Vietnam);
+    not "Lee Smith", "Starry Lee" nor "Ho Kelly"."""
+    if len(words) != 2 or words[0].casefold() not in SURNAME_FIRST_SURNAMES:
+        return False
+    given = words[1].strip(".,'’")
+    return (_HYPHENATED_GIVEN.fullmatch(given) is not None
+            or (given[:1].isupper() and given[1:].islower() and given.casefold() in _east_asian_given_names()))
+
+
+def surname_of(words: Sequence[str]) -> str:
+    """The surname of a person's name: the first word of "Leung Chun-ying", the last of "Donald J. Trump"."""
+    return words[0] if surname_first(words) else words[-1]
 
 
 def split_lines(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

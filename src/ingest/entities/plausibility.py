@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head
+from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head, surname_of
 
 if TYPE_CHECKING:
     from ingest.entities.resolve import Span
@@ -111,8 +111,8 @@ def full_name_surnames(texts: dict[str, str], spans: Sequence[Span], strict: boo
             continue
         if strict:
             if is_given_name(words[0]):
-                surnames.add(words[-1])
+                surnames.add(surname_of(words))
         elif any_first_name(words[0]) or not common_word(words[0]):
-            surnames.add(words[-1].strip(".,'’"))
+            surnames.add(surname_of(words).strip(".,'’"))  # "Leung" for "Leung Chun-ying"
             surnames.add("".join(w[0] for w in words if w[:1].isupper()))  # "JFK" for "John F. Kennedy"
     return surnames

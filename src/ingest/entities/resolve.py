@@ -19,7 +19,14 @@ from dataclasses import field as dataclass_field
 from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
 from ingest.entities.demonym_names import join_lower_case_bodies
 from ingest.entities.gazetteer import Gazetteer, GazetteerEntry, GazetteerMatch, normalise_surface
-from ingest.entities.name_signals import all_capitals, defined_acronyms, is_given_name
+from ingest.entities.name_signals import (
+    SURNAME_FIRST_SURNAMES,
+    all_capitals,
+    defined_acronyms,
+    is_given_name,
+    surname_first,
+    surname_of,
+)
 from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.trim import (
     ARTICLE,
@@ -31,7 +38,7 @@ from ingest.entities.trim import (
     initials,
 )
 
-RESOLVER_VERSION = "resolve-4"
+RESOLVER_VERSION = "resolve-5"
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -182,12 +189,18 @@ def _display_name(text: str, span: Span) -> str:
 
 @dataclass
 class _Cluster:
-    """Mentions of one person under their full name ("Donald Trump", "Donald J. Trump")."""
+    """Mentions of one person under their full name ("Donald Trump", "Donald J. Trump"); `first` and `last` are
+    the name's first and last words, `surname` the one of them that is the surname ("Leung" of "Leung Chun-ying")."""
 
     name: str
     first: str
     last: str
+    surname_first: bool = False
     positions: list[tuple[int, int]] = dataclass_field(default_factory=list)  # (title first, start)
+
+    @property
+    def surname(self) -> str:
+        return self.first if self.surname_first else self.last
 
 
 def _position(span: Span) -> tuple[int, int]:
@@ -201,7 +214,7 @@ def _person_clusters(texts: dict[str, str], spans: list[Span]) -> list[_Cluster]
         if span.type != "PERSON" or len(span.words) < 2 or span.source != "model" or span.gazetteer:
             continue
         key = (span.words[0].casefold(), span.words[-1].casefold())
-        cluster = clusters.setdefault(key, _Cluster("", span.words[0], span.words[-1]))
+        cluster = clusters.setdefault(key, _Cluster("", span.words[0], span.words[-1], surname_first(span.words)))
         cluster.positions.append(_position(span))
         surfaces.setdefault(key, Counter())[" ".join(span.words)] += 1
         span.name = "\0" + "|".join(key)  # resolved to the cluster's name below
@@ -227,7 +240,7 @@ def _link_inverted_republics(spans: list[Span], gazetteer: Gazetteer) -> None:
 def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
     """Gazetteer types win, except for a model PERSON whose name is the surname of a person named in full; an
     entry too often something else (rescue "no": the long city list) only settles a place or organisation."""
-    surnames = {c.last.casefold() for c in persons}
+    surnames = {c.surname.casefold() for c in persons}
     # "Toyota" beside "Toyota Motor Corporation": the firm's short name, not the town of the long list
     organisation_openings = {s.words[0].casefold() for s in spans
                              if s.type == "ORGANIZATION" and len(s.words) >= 2 and s.gazetteer is None}
@@ -249,12 +262,15 @@ def _apply_gazetteer(spans: list[Span], persons: list[_Cluster]) -> None:
 
 
 def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
-    """A lone surname (or a first name the model calls PERSON) joins the full name used in the article."""
+    """A lone surname (or a first name the model calls PERSON) joins the full name used in the article. A surname
+    that leads a name ("Leung" of "Leung Chun-ying") is no first name, and "Leung" alone joins a person only when
+    one person of the article carries it: Hong Kong news names several Leungs, Wongs and Chans in one article."""
     by_last: dict[str, list[_Cluster]] = {}
     by_first: dict[str, list[_Cluster]] = {}
     for cluster in persons:
-        by_last.setdefault(cluster.last.casefold(), []).append(cluster)
-        by_first.setdefault(cluster.first.casefold(), []).append(cluster)
+        by_last.setdefault(cluster.surname.casefold(), []).append(cluster)
+        if not cluster.surname_first:
+            by_first.setdefault(cluster.first.casefold(), []).append(cluster)
     for span in spans:
         if span.name or len(span.words) != 1 or span.type == "GROUP" or (
                 span.type != "PERSON" and all_capitals(span.words[0])):
@@ -263,6 +279,8 @@ def _link_short_names(spans: list[Span], persons: list[_Cluster]) -> None:
         word = span.words[0].casefold()
         by_first_name = span.type == "PERSON" or is_given_name(span.words[0])
         candidates = by_last.get(word) or (by_first.get(word) if by_first_name else None)
+        if candidates and len(candidates) > 1 and any(c.surname_first for c in candidates):
+            continue  # "Leung" beside "Leung Chun-ying" and "Leung Kwok-hung" (or "Baggio Leung"): which one?
         if candidates:
             span.name = _nearest(candidates, _position(span)).name
             span.type, span.gazetteer, span.wikidata_id = "PERSON", None, None
@@ -385,12 +403,12 @@ def _is_place(word: str, gazetteer: Gazetteer) -> bool:
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """Find the article's other mentions of each name: "Rathbun" again, "Scientology" the model missed."""
     taken = {fld: sorted((s.start, s.end) for s in spans if s.field == fld) for fld in texts}
-    surnames = Counter(n.split()[-1] for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
+    surnames = Counter(surname_of(n.split()) for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
     forms: dict[str, Span] = {}
     for span in spans:
         forms.setdefault(POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
-        if span.type == "PERSON" and " " in span.name and surnames[span.name.split()[-1]] == 1:
-            forms.setdefault(span.name.split()[-1], span)
+        if span.type == "PERSON" and " " in span.name and surnames[surname_of(span.name.split())] == 1:
+            forms.setdefault(surname_of(span.name.split()), span)
     added: list[Span] = []
     lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
@@ -401,6 +419,8 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             if " " not in surface and not surface.isupper() and _written_lower_case(surface, text, lower_words[fld]):
                 continue  # also an ordinary lower-case word here ("State" / "state"): too risky
             for match in _standalone_matches(pattern, text):
+                if " " not in surface and _inside_surname_first_name(text, match.start(), match.end()):
+                    continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
                 source = "propagated"
                 if _overlaps(taken[fld], match.start(), match.end()):
                     if not _nests(model, surface, text, [*spans, *added], fld, match.start(), match.end()):
@@ -425,6 +445,21 @@ def _standalone_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Matc
             continue
         yield match
         position = match.end()
+
+
+_NAME_AROUND = re.compile(r"[\w'\u2019-]+")
+
+
+def _inside_surname_first_name(text: str, start: int, end: int) -> bool:
+    """Whether the word at `start`-`end` belongs to a surname-first name written around it ("Leung Yiu-chung")."""
+    before = text[max(0, start - 20):start]
+    previous = before.rsplit(None, 1)[-1] if before.endswith(" ") and before.strip() else ""
+    after = _NAME_AROUND.match(text, end)
+    word = text[start:after.end()] if after else text[start:end]
+    if previous.casefold() in SURNAME_FIRST_SURNAMES and surname_first([previous, word]):
+        return True
+    following = _NAME_AROUND.match(text, end + 1) if text[end:end + 1] == " " else None
+    return following is not None and surname_first([text[start:end], following.group()])
 
 
 def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
