@@ -297,8 +297,18 @@ def read_back(settings: Settings, jsonl: Path) -> tuple[dict[int, str], dict[int
 
 
 def per_kind_recall(pages: list[Page], stories: dict[int, str]) -> dict[str, str]:
-    """For each positive variant: how many landed in the same story as their original page."""
+    """For each positive variant: how many landed in the same story as their original page. An original whose
+    text and canonical URL a copy loaded earlier (the shuffle puts a tracking-URL refetch or an AMP page first
+    about two times in three) is stored as a document only, not as an article: its story is then the one its
+    label's loaded pages mostly share."""
     original_story = {p.label: stories.get(n) for n, p in enumerate(pages, start=1) if p.kind == "original"}
+    by_label: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for line, page in enumerate(pages, start=1):
+        if page.kind != "follow_up" and line in stories:
+            by_label[page.label][stories[line]] += 1
+    for label, story in original_story.items():
+        if story is None and by_label[label]:
+            original_story[label] = by_label[label].most_common(1)[0][0]
     hits: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     for line, page in enumerate(pages, start=1):
