@@ -100,6 +100,9 @@ def run(
             raise fail("--shards splits files; fetch URLs without it (or with `ingest fetch`)", 2)
         _run_sharded(paths, settings, batch_size, enrich, shards, pool)
         return
+    from ingest.extract.fork_server import start_fork_server
+
+    start_fork_server()  # the extraction workers' imports overlap Prefect's start-up
     with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:

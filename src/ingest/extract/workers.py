@@ -9,6 +9,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from types import TracebackType
 
 from ingest.extract.clean import clean
+from ingest.extract.fork_server import fork_server_context
 from ingest.extract.html import extract
 from ingest.models import CleanArticle, RawDocument, Reject
 from ingest.settings import Settings
@@ -34,14 +35,6 @@ def _guarded(document: RawDocument, settings: Settings) -> Outcome:
 
 def _warm_up(_: int) -> None:
     """Runs in a worker: the module import it triggers is the point."""
-
-
-def _fork_server_context() -> multiprocessing.context.ForkServerContext:
-    # Not plain fork: the caller may run threads (Prefect does), which fork would copy mid-state. The fork server
-    # is a clean single-threaded process with the stages imported, so new workers start fast.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ingest.extract.workers"])
-    return context
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,7 @@ class ExtractionPool:
 
     def _ensure_pool(self) -> Pool:
         if self._pool is None:
-            context = _fork_server_context()
+            context = fork_server_context()
             self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000)
             # Import the stages in every worker now, so start-up is not counted against the first page's limit.
             self._pool.map(_warm_up, range(self.settings.extraction_workers), chunksize=1)
