@@ -3,25 +3,19 @@
 
 from __future__ import annotations
 
-from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
-from ingest.entities.ner import annotate_texts, load_model, resolve_article
+from collections.abc import Callable
+
 from ingest.entities.resolve import Resolved
-from ingest.settings import Settings
+
+ResolveBody = Callable[[str], list[Resolved]]
 
 BODY = ("Attendance rose at the University of North Carolina at Greensboro last year. Grants also went to the "
         "University of North Carolina at Chapel Hill, which also were recipients. The successful UNC Greensboro "
         "exhibit included Polaroids.")
 
 
-def resolved(body: str) -> list[Resolved]:
-    nlp = load_model(Settings().spacy_model)
-    title_doc, body_doc = annotate_texts(nlp, ["", body])
-    gazetteer = Gazetteer.from_csv(PACKAGED_GAZETTEER)
-    return resolve_article({"title": "", "body": body}, {"title": title_doc, "body": body_doc}, gazetteer)
-
-
-def test_each_campus_is_its_own_organisation_and_its_short_form_joins_it() -> None:
-    mentions = {m.surface: m for m in resolved(BODY)}
+def test_each_campus_is_its_own_organisation_and_its_short_form_joins_it(resolve_body: ResolveBody) -> None:
+    mentions = {m.surface: m for m in resolve_body(BODY)}
     greensboro = mentions["University of North Carolina at Greensboro"]
     chapel_hill = mentions["University of North Carolina at Chapel Hill"]
     assert greensboro.type == chapel_hill.type == "ORGANIZATION"
@@ -29,15 +23,15 @@ def test_each_campus_is_its_own_organisation_and_its_short_form_joins_it() -> No
     assert mentions["UNC Greensboro"].entity_id == greensboro.entity_id
 
 
-def test_initials_and_a_place_the_article_names_no_campus_for_stay_apart() -> None:
+def test_initials_and_a_place_the_article_names_no_campus_for_stay_apart(resolve_body: ResolveBody) -> None:
     body = ("Attendance rose at the University of North Carolina at Greensboro last year. The UNC Charlotte "
             "exhibit included Polaroids.")
-    mentions = {m.surface: m for m in resolved(body)}
+    mentions = {m.surface: m for m in resolve_body(body)}
     short = mentions.get("UNC Charlotte")
     assert short is None or short.entity_id != mentions["University of North Carolina at Greensboro"].entity_id
 
 
-def test_a_university_before_at_and_no_place_keeps_its_name() -> None:
+def test_a_university_before_at_and_no_place_keeps_its_name(resolve_body: ResolveBody) -> None:
     body = "She spoke at Harvard University at Christmas, and at Boston University at Boston Common later."
-    surfaces = {m.surface for m in resolved(body)}
+    surfaces = {m.surface for m in resolve_body(body)}
     assert "Harvard University at Christmas" not in surfaces

@@ -3,30 +3,25 @@
 
 from __future__ import annotations
 
-from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
-from ingest.entities.ner import annotate_texts, load_model, resolve_article
+from collections.abc import Callable
+
 from ingest.entities.resolve import Resolved
-from ingest.settings import Settings
+
+ResolveBody = Callable[[str], list[Resolved]]
 
 BODY = ("On Friday, fishermen rescued over 700 asylum seekers whose boat sank, and the Indonesian Navy reportedly "
         "saved 200 more. The first boat was turned around twice, toward Malaysia by Indonesian navy and then "
         "toward Indonesia by Malaysian navy.")
 
 
-def resolved(body: str) -> list[Resolved]:
-    nlp = load_model(Settings().spacy_model)
-    title_doc, body_doc = annotate_texts(nlp, ["", body])
-    gazetteer = Gazetteer.from_csv(PACKAGED_GAZETTEER)
-    return resolve_article({"title": "", "body": body}, {"title": title_doc, "body": body_doc}, gazetteer)
-
-
-def test_the_lower_case_form_joins_the_named_organisation_and_an_unnamed_one_stays_a_nationality() -> None:
-    mentions = {m.surface: m for m in resolved(BODY)}
+def test_the_lower_case_form_joins_the_named_organisation_and_an_unnamed_one_stays_a_nationality(
+        resolve_body: ResolveBody) -> None:
+    mentions = {m.surface: m for m in resolve_body(BODY)}
     assert mentions["Indonesian Navy"].type == "ORGANIZATION"
     assert mentions["Indonesian navy"].entity_id == mentions["Indonesian Navy"].entity_id
     assert "Malaysian navy" not in mentions
 
 
-def test_without_the_capitalised_name_the_nationality_word_is_left_alone() -> None:
+def test_without_the_capitalised_name_the_nationality_word_is_left_alone(resolve_body: ResolveBody) -> None:
     body = "The boat was turned around by Indonesian navy and then by Malaysian navy."
-    assert not any(m.surface.endswith("navy") for m in resolved(body))
+    assert not any(m.surface.endswith("navy") for m in resolve_body(body))
