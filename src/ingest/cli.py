@@ -102,7 +102,8 @@ def run(
         return
     from ingest.extract.fork_server import start_fork_server
 
-    start_fork_server()  # the extraction workers' imports overlap Prefect's start-up
+    _launch_prefect_server(settings)  # its start-up overlaps this process's imports and the fork server's
+    start_fork_server()
     with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
@@ -172,6 +173,15 @@ def _setting(variable: str, value: bool | None) -> Iterator[None]:
             os.environ.pop(variable, None)
         else:
             os.environ[variable] = previous
+
+
+def _launch_prefect_server(settings: Settings) -> None:
+    """Start the temporary Prefect server now, without waiting for it, unless a server is configured or running."""
+    from flows.local_server import report_to_local_server
+    from ingest.ops.prefect_api import launch_temporary_server
+
+    if report_to_local_server(settings.local_prefect_api_url) is None:
+        launch_temporary_server()
 
 
 def _choose_prefect_server(settings: Settings) -> str:

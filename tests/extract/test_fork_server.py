@@ -1,4 +1,5 @@
-"""The extraction workers' fork server: started early, it is the one the pool then forks from, stages imported."""
+"""The extraction workers' fork server: started early, it is the one the pool then forks from, stages imported and
+the language model loaded before any worker is forked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ def _stages_imported_and_parent(_: int) -> tuple[bool, int]:
     return "ingest.extract.clean" in sys.modules and "ingest.extract.html" in sys.modules, os.getppid()
 
 
+def _language_model_loaded(_: int) -> bool:
+    from py3langid import langid
+
+    return langid.IDENTIFIER is not None  # read before this worker classified anything
+
+
 def test_started_fork_server_is_the_pools_parent_with_the_stages_preloaded() -> None:
     start_fork_server()
     server_pid = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
@@ -21,4 +28,11 @@ def test_started_fork_server_is_the_pools_parent_with_the_stages_preloaded() -> 
         preloaded, parent = pool.map(_stages_imported_and_parent, [0])[0]
     assert preloaded
     assert parent == server_pid
-    assert PRELOADED_MODULES == ["ingest.extract.workers"]
+    assert PRELOADED_MODULES == ["ingest.extract.preload"]
+
+
+def test_workers_inherit_the_language_model_instead_of_loading_it_on_their_first_page() -> None:
+    start_fork_server()
+    with fork_server_context().Pool(2) as pool:
+        assert pool.map(_language_model_loaded, [0, 1], chunksize=1) == [True, True]
+

@@ -18,6 +18,7 @@ from flows.observability import WARNING_STATE_NAME
 from ingest.ops import quality
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
+from tests.support.fetch_site import Reply, Site
 from tests.support.paths import BIN, SEED_ARTICLE
 from tests.support.prefect_server import PrefectServer
 
@@ -71,6 +72,12 @@ def test_a_run_whose_quality_is_off_is_named_differently_in_the_run_list(
 
 def test_no_server_where_the_settings_point_means_a_temporary_one(free_port: Callable[[], int]) -> None:
     assert not server_is_up(f"http://127.0.0.1:{free_port()}/api")
+
+
+def test_only_a_listener_that_answers_the_health_check_is_a_server(site: Site) -> None:
+    assert not server_is_up(site.url("/api"))  # something listens, but it is no Prefect API
+    site.route("/api/health", Reply(200, b"true", {"Content-Type": "application/json"}))
+    assert server_is_up(site.url("/api"))
 
 
 def test_ingest_ui_serves_the_api_with_analytics_off(tmp_path: Path, free_port: Callable[[], int],

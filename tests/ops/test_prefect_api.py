@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -66,10 +67,10 @@ def test_two_commands_starting_the_temporary_server_at_once_both_get_one(tmp_pat
     """Without the start-up lock, two temporary servers migrating one new database at once: one of them fails."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    # The server Prefect's client will use is the process's one SubprocessASGIServer: it must be up and healthy.
+    # The server Prefect's client will use is the one its settings now name: it must be up and healthy.
     script = ("import httpx; from ingest.ops.prefect_api import ensure_prefect_api; ensure_prefect_api(); "
-              "from prefect.server.api.server import SubprocessASGIServer as S; server = S(); "
-              "print(server.running, httpx.get(server.api_url + '/health', timeout=10).status_code)")
+              "from prefect.settings import get_current_settings; url = str(get_current_settings().api.url); "
+              "print(url.startswith('http://127.0.0.1:'), httpx.get(url + '/health', timeout=10).status_code)")
     starts = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(process.wait(300), *process.communicate()) for process in starts]
@@ -77,3 +78,31 @@ def test_two_commands_starting_the_temporary_server_at_once_both_get_one(tmp_pat
         assert code == 0, err[-3000:]
         assert out.split() == ["True", "200"], err[-3000:]
     assert (tmp_path / "home" / "ingest-temporary-server.lock").exists()
+
+
+@pytest.mark.slow
+def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp_path: Path) -> None:
+    """Launched early, waited for later: the flow's run is recorded in the server's database, and the server
+    process is gone once the command's process has exited (no server left behind)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    script = ("from ingest.ops.prefect_api import TemporaryServer, ensure_prefect_api, launch_temporary_server\n"
+              "launch_temporary_server()\n"
+              "from prefect import flow\n"
+              "ensure_prefect_api()\n"
+              "print(TemporaryServer.of_this_process().process.pid, flush=True)\n"
+              "@flow(name='early-server-check')\n"
+              "def check() -> int:\n    return 42\n"
+              "print(check())\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    server_pid, answer = done.stdout.split()[:2]
+    assert answer == "42"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(server_pid), 0)  # stopped (and reaped) by the exiting process
+    database = sqlite3.connect(tmp_path / "home" / "prefect.db")
+    try:
+        states = database.execute("select state_name from flow_run where name is not null").fetchall()
+    finally:
+        database.close()
+    assert states == [("Completed",)]

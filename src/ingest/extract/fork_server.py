@@ -10,7 +10,7 @@ import multiprocessing
 import multiprocessing.forkserver
 
 # Imported once by the fork server, inherited by every worker it forks.
-PRELOADED_MODULES = ["ingest.extract.workers"]
+PRELOADED_MODULES = ["ingest.extract.preload"]
 
 
 def fork_server_context() -> multiprocessing.context.ForkServerContext:
