@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     ingest = IngestCommand.find(args.ingest.absolute())  # timed runs start in a work directory
     adopt_orphans()
     load_before = os.getloadavg()
+    args.json.parent.mkdir(parents=True, exist_ok=True)  # the profile goes beside it, written by the timed run
     with tempfile.TemporaryDirectory(prefix="ingest-throughput-") as tmp:
         workdir = Path(tmp)
         if args.profile:
@@ -352,7 +353,6 @@ def main(argv: list[str] | None = None) -> int:
               "checkout": checkout_of(ingest.executable), "documents": documents, "ratios": ratios,
               "load_average": {"before": load_before, "after": load_after}, "cpus": os.cpu_count(),
               "runs": [{**asdict(t), "docs_per_second": t.docs_per_second} for t in timings]}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"figures written to {args.json}")
     if ingest.profile_to is not None:

@@ -102,14 +102,14 @@ def run(
         return
     from ingest.extract.fork_server import start_fork_server
 
-    _launch_prefect_server(settings)  # its start-up overlaps this process's imports and the fork server's
+    _launch_prefect_server(settings)  # its start-up overlaps the fork server's and the imports below
     start_fork_server()
+    from flows.ingest_files import ingest_files
+    from ingest.read.files import portable_path
+
     with one_line_faults(settings), _setting("INGEST_ENRICH", enrich), Progress(
             SpinnerColumn(), TextColumn("ingesting"), BarColumn(), TextColumn("{task.completed} inputs"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal) as progress:
-        from flows.ingest_files import ingest_files
-        from ingest.read.files import portable_path
-
         _watch_server(settings)
         handler = _ProgressHandler(progress, progress.add_task("ingest", total=None))
         logging.getLogger("prefect.flow_runs").addHandler(handler)
