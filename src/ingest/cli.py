@@ -244,10 +244,11 @@ def fetch(
     from ingest.warehouse.frontier import SourcesError
 
     settings = settings_for(warehouse_path)
+    _launch_prefect_server(settings)
+    from flows.fetch_sources import fetch_sources
+
     try:
         with one_line_faults(settings):
-            from flows.fetch_sources import fetch_sources
-
             _watch_server(settings)
             totals = fetch_sources(source or None, str(settings.warehouse), refetch)
     except SourcesError as exc:
@@ -273,9 +274,10 @@ def enrich(
 ) -> None:
     """Re-run NER and entity resolution over articles in the warehouse (after a model or gazetteer change)."""
     settings = settings_for(warehouse_path)
-    with one_line_faults(settings):
-        from flows.enrich import enrich_articles
+    _launch_prefect_server(settings)
+    from flows.enrich import enrich_articles
 
+    with one_line_faults(settings):
         _watch_server(settings)
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
     _print_summary(totals, settings)
