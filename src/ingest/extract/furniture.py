@@ -84,7 +84,7 @@ _WORDS: dict[str, _Words] = {
              r"\s+\d{4}",
         clock_suffix=r"uhr",
         reading_time=r"(?:lesezeit:?\s*(?:ca\.\s*)?\d+\s*min(?:\.|uten)?|\d+\s*min(?:\.|uten)?\s+lesezeit)",
-        image_credit=r"(?:fotos?|bilder?|bildquelle|fotograf(?:in)?)\s*:",
+        image_credit=r"(?:fotos?|bilder?|bildquelle|titelbild|beitragsbild|fotograf(?:in)?|quelle)\s*:",
         more_link=r"mehr|weiter|weiterlesen",
     ),
     "es": _Words(
@@ -162,7 +162,8 @@ def rules_for(language: str | None) -> LanguageRules:
 
 def _promo(headings: str) -> re.Pattern[str]:
     # The heading alone, or with a separator and the teaser's title: never a heading word opening a sentence.
-    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
+    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$|(?:[^\W\d]+\s+){{0,3}}[^\W\d]+\s*:\s*$)",
+                      re.IGNORECASE)
 
 
 def _whole_line(labels: str) -> re.Pattern[str]:
