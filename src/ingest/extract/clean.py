@@ -202,11 +202,22 @@ def _drop_furniture_lines(body: _Body) -> None:
         if line and not stripped:
             body.removed.append(line)
             continue
-        if _is_furniture(stripped, rules):
+        if _is_furniture(_bare(stripped), rules):
             body.removed.append(line)
             continue
         kept.append(stripped)
     body.lines = kept
+
+
+def _bare(line: str) -> str:
+    """The line without what wraps it: the pipes of a one-cell table row ("| More on this |") and the brackets
+    of a credit set apart ("(Photo: ...)"), so the line rules read the words inside."""
+    bare = line.strip("| \t")
+    if "|" in bare:  # a row of several cells: a table's own text
+        return line
+    if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
+        bare = bare[1:-1].strip()
+    return bare
 
 
 def _drop_channel_plugs(body: _Body) -> None:
@@ -247,7 +258,7 @@ def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) 
     names = {_comparable(a) for a in authors if a}
     kept: list[str] = []
     for line in body.lines:
-        if line and _is_chrome_line(line, names, body.rules):
+        if line and _is_chrome_line(_bare(line), names, body.rules):
             body.removed.append(line)
         else:
             kept.append(line)

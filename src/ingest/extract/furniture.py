@@ -71,10 +71,14 @@ _WORDS: dict[str, _Words] = {
     "de": _Words(
         promo=r"lesen sie (?:auch|mehr)|auch interessant|das könnte (?:sie|dich) (?:auch )?interessieren|"
               r"mehr zum thema|weiterlesen|zum weiterlesen|weiterführende(?:r)? links?|verwandte artikel|"
-              r"ähnliche (?:artikel|beiträge)|mehr dazu|mehr themen|weitere (?:themen|artikel|beiträge|nachrichten)"
-              r"(?: zum thema)?|meistgelesen|empfehlungen der redaktion",
+              r"ähnliche (?:artikel|beiträge)|mehr dazu|mehr themen|meist(?:-?gelesen|-?diskutiert|-?kommentiert)\w*|"
+              r"weitere (?:aktuelle |interessante )?(?:themen|artikel|beiträge|nachrichten|\w*tipps)"
+              r"(?: (?:zum|zu|aus|in|von|über|bei|des|der) [^.!?:]{1,40})?|top-?themen(?: (?:bei|von|auf) [^.!?:]{1,30})?|"
+              r"kommentierte artikel|vorschau auf den nächsten (?:artikel|beitrag)|empfehlungen der redaktion|"
+              r"diese (?:artikel|beiträge) könnten (?:dich|sie) (?:auch |ebenfalls )?interessieren",
         prompt=r"anzeige|werbung|teilen(?: sie dies mit| mit)?|nach oben|zurück nach oben|drucken|artikel drucken|"
-               r"wird geladen\W*|kommentieren|newsletter abonnieren|sie sind aktuell nicht eingeloggt",
+               r"wird geladen\W*|kommentieren|newsletter abonnieren|sie sind aktuell nicht eingeloggt|"
+               r"keine kommentare(?: \(.{0,80}\))?",
         call_to_action=r"jetzt abonnieren|abonnieren sie|folgen sie uns|folge uns|melden sie sich (?:jetzt )?für|"
                        r"hier klicken|jetzt anmelden",
         byline=r"von|autor(?:in)?:",
@@ -111,7 +115,7 @@ _WORDS: dict[str, _Words] = {
         date=rf"\d{{1,2}}(?:er)?\s+{_FR_MONTH}\s+\d{{4}}",
         clock_suffix=r"",
         reading_time=r"(?:\d+\s*min(?:utes)?\.?\s+de\s+lecture|temps de lecture\s*:?\s*\d+\s*min(?:utes)?\.?)",
-        image_credit=r"(?:crédits? photos?|photos?|images?)\s*:",
+        image_credit=r"(?:crédits? photos?|(?:photos?|images?)(?: d['’]| )?(?:illustration|illustrative)?)\s*:",
         more_link=r"lire la suite|suite",
     ),
 }
