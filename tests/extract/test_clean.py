@@ -251,3 +251,14 @@ def test_an_english_byline_needs_capitalised_names(settings: Settings) -> None:
     cleaned = clean(_extracted("\n".join(lines), authors=()), settings)
     assert isinstance(cleaned, CleanArticle), cleaned
     assert cleaned.body_text.split("\n") == lines[:-1]
+
+
+
+def test_furniture_in_a_one_cell_table_row_or_in_brackets_is_read_bare(settings: Settings) -> None:
+    furniture = ["| Weitere Artikel zum Thema |", "(Foto: Max Mustermann / Stadtanzeiger)", "| Kommentierte Artikel |"]
+    table_row = "| Linie | Takt | Fahrzeit | Mehr Themen |"  # a row of several cells is the table's own text
+    body = "\n".join([GERMAN_LINES[0], furniture[1], *GERMAN_LINES[1:], table_row, furniture[0], furniture[2]])
+    cleaned = clean(_extracted(body, title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, table_row]
+    assert sorted(cleaned.removed_lines) == sorted(furniture)

@@ -40,15 +40,6 @@ ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
 _CTA_MAX_WORDS = 25
 _PROMO_MAX_WORDS = 25  # a teaser heading with its title; a longer line opening with "More from ..." is prose
 _CHROME_MAX_WORDS = 16
-# A plug for the publisher's other channels names them by brand, in any language ("Folgen Sie uns auf Instagram",
-# "Únete a nuestro canal de Telegram"): a short line that does, among the body's last lines, is page furniture.
-_CHANNELS = re.compile(
-    r"\b(?:facebook|twitter|instagram|telegram|whatsapp|youtube|tiktok|linkedin|pinterest|newsletters?|"
-    r"google play|app store|ios|android|rss)\b", re.IGNORECASE)
-_PLUG_MAX_WORDS = 35
-# An opening "¡" or "¿", a handle, a domain (not an e-mail address: a contact line is not a plug)
-_ADDRESS_OR_APPEAL = re.compile(r"[¡¿]|(?<![\w.])@\w|(?<![\w@.-])[\w-]+\.[a-z]{2,3}\b(?!@)")
-_TAIL_LINES = 1
 _CHROME_MAX_CHARS = 200  # a line this long is prose: skip the word count
 
 
@@ -88,7 +79,6 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
         title = _title_from_first_line(body)
     _extract_embeds(body)
     _drop_furniture_lines(body)
-    _drop_channel_plugs(body)
     _drop_page_chrome(body, title, article.authors)
     if language == "en":  # the bio rule reads English sentences
         _drop_author_bio(body)
@@ -218,23 +208,6 @@ def _bare(line: str) -> str:
     if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
         bare = bare[1:-1].strip()
     return bare
-
-
-def _drop_channel_plugs(body: _Body) -> None:
-    """Short lines naming the publisher's channels (see `_CHANNELS`) among the last lines of the body."""
-    tail = [i for i, line in enumerate(body.lines) if line][-_TAIL_LINES:]
-    plugs = [i for i in tail if _is_channel_plug(body.lines[i])]
-    for index in reversed(plugs):
-        body.removed.append(body.lines.pop(index))
-
-
-def _is_channel_plug(line: str) -> bool:
-    """Two channels named ("on Twitter and Instagram", "for iOS and Android"), or one with an address or an
-    exclamation or question: a story that ends on what someone did on Facebook names one and asks nothing."""
-    channels = {name.casefold() for name in _CHANNELS.findall(line)}
-    if not channels or count_words(line) > _PLUG_MAX_WORDS:
-        return False
-    return len(channels) >= 2 or bool(_ADDRESS_OR_APPEAL.search(line))
 
 
 def _is_furniture(line: str, rules: LanguageRules) -> bool:

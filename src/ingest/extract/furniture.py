@@ -73,8 +73,9 @@ _WORDS: dict[str, _Words] = {
               r"mehr zum thema|weiterlesen|zum weiterlesen|weiterführende(?:r)? links?|verwandte artikel|"
               r"ähnliche (?:artikel|beiträge)|mehr dazu|mehr themen|meist(?:-?gelesen|-?diskutiert|-?kommentiert)\w*|"
               r"weitere (?:aktuelle |interessante )?(?:themen|artikel|beiträge|nachrichten|\w*tipps)"
-              r"(?: (?:zum|zu|aus|in|von|über|bei|des|der) [^.!?:]{1,40})?|top-?themen(?: (?:bei|von|auf) [^.!?:]{1,30})?|"
-              r"kommentierte artikel|vorschau auf den nächsten (?:artikel|beitrag)|empfehlungen der redaktion|"
+              r"(?: (?:zum|zu|aus|in|von|über|bei|des|der) [^.!?:]{1,40})?|"
+              r"top-?themen(?: (?:bei|von|auf) [^.!?:]{1,30})?|kommentierte artikel|empfehlungen der redaktion|"
+              r"vorschau auf den nächsten (?:artikel|beitrag)|"
               r"diese (?:artikel|beiträge) könnten (?:dich|sie) (?:auch |ebenfalls )?interessieren",
         prompt=r"anzeige|werbung|teilen(?: sie dies mit| mit)?|nach oben|zurück nach oben|drucken|artikel drucken|"
                r"wird geladen\W*|kommentieren|newsletter abonnieren|sie sind aktuell nicht eingeloggt|"
@@ -165,9 +166,10 @@ def rules_for(language: str | None) -> LanguageRules:
 
 
 def _promo(headings: str) -> re.Pattern[str]:
-    # The heading alone, or with a separator and the teaser's title: never a heading word opening a sentence.
-    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$|(?:[^\W\d]+\s+){{0,3}}[^\W\d]+\s*:\s*$)",
-                      re.IGNORECASE)
+    # The heading alone, or with a separator and the teaser's title, or run on for a few words up to a closing
+    # colon ("Read more in our guides below:"): never a heading word opening a sentence.
+    run_on = r"(?:[^\W\d]+\s+){0,3}[^\W\d]+\s*:\s*$"
+    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$|{run_on})", re.IGNORECASE)
 
 
 def _whole_line(labels: str) -> re.Pattern[str]:
