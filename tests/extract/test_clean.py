@@ -251,3 +251,48 @@ def test_an_english_byline_needs_capitalised_names(settings: Settings) -> None:
     cleaned = clean(_extracted("\n".join(lines), authors=()), settings)
     assert isinstance(cleaned, CleanArticle), cleaned
     assert cleaned.body_text.split("\n") == lines[:-1]
+
+
+
+def test_furniture_in_a_one_cell_table_row_or_in_brackets_is_read_bare(settings: Settings) -> None:
+    furniture = ["| Weitere Artikel zum Thema |", "(Foto: Max Mustermann / Stadtanzeiger)", "| Kommentierte Artikel |"]
+    table_row = "| Linie | Takt | Fahrzeit | Mehr Themen |"  # a row of several cells is the table's own text
+    body = "\n".join([GERMAN_LINES[0], furniture[1], *GERMAN_LINES[1:], table_row, furniture[0], furniture[2]])
+    cleaned = clean(_extracted(body, title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*GERMAN_LINES, table_row]
+    assert sorted(cleaned.removed_lines) == sorted(furniture)
+
+
+def test_a_long_line_shown_twice_keeps_its_first_copy_short_repeats_stay(settings: Settings) -> None:
+    # A page that renders its article twice (a teaser above it, a second layout) gives the extractor every
+    # paragraph twice; a list that repeats a short step ("Cool down: easy jogging") is the article's own.
+    step = "- Cool down: ten minutes of easy jogging"
+    lines = [*ARTICLE_LINES, step, ARTICLE_LINES[0], step, ARTICLE_LINES[1]]
+    cleaned = clean(_extracted("\n".join(lines)), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*ARTICLE_LINES, step, step]
+    assert list(cleaned.removed_lines) == [ARTICLE_LINES[0], ARTICLE_LINES[1]]
+
+
+@pytest.mark.parametrize(("language", "strip"), [
+    ("en", "January 13, 2020 at 08:45 AM | categories: Transport, City Council | 3 Comments"),
+    ("de", "24. April 2020 | Pressemitteilungen"),
+    ("de", "21. Jan. 2022 // Anna Schmidt"),
+    ("zh", "2021-10-16 | 新闻"),
+])
+def test_a_meta_strip_joining_a_date_to_a_section_or_author_is_page_chrome(
+        settings: Settings, language: str, strip: str) -> None:
+    lines = GERMAN_LINES if language == "de" else ARTICLE_LINES
+    cleaned = clean(_extracted("\n".join([strip, *lines]), title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == lines
+    assert list(cleaned.removed_lines) == [strip]
+
+
+def test_a_table_row_or_a_sentence_holding_a_date_is_not_a_meta_strip(settings: Settings) -> None:
+    kept = ["| 1/1/2013 | +13.1% |", "| 2/1/2013 | +12.4% |",
+            "Trams ran every 10 minutes | buses every 20, the report of 12.03.2024 says."]
+    cleaned = clean(_extracted("\n".join([*ARTICLE_LINES, *kept]), title=None, authors=()), settings)
+    assert isinstance(cleaned, CleanArticle), cleaned
+    assert cleaned.body_text.split("\n") == [*ARTICLE_LINES, *kept]

@@ -54,3 +54,42 @@ def test_a_lone_more_link_after_a_teaser_sentence_is_furniture_a_sentence_ending
     assert rules.more_link.search("Hier finden Sie alle Folgen zum Nachhören. mehr")
     assert not rules.more_link.search("Seit dem Frühjahr fährt dort kein Bus mehr.")
     assert not rules_for("en").more_link.search("Hier finden Sie alle Folgen zum Nachhören. mehr")
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("de", "Lesen Sie auch die folgenden Beiträge:"),
+    ("de", "Weitere Beiträge aus der Kolumne:"),
+    ("de", "Weitere aktuelle Themen aus der Arbeitswelt"),
+    ("de", "Weitere Wandertipps in Norwegen"),
+    ("de", "Top-Themen bei Stadtanzeiger"),
+    ("de", "Diese Artikel könnten dich ebenfalls interessieren:"),
+    ("de", "Vorschau auf den nächsten Artikel"),
+    ("en", "Read more in our guides below:"),
+])
+def test_a_teaser_heading_may_run_on_for_a_few_words(language: str, line: str) -> None:
+    assert rules_for(language).promo.match(line)
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("de", "Lesen Sie auch die Begründung des Gerichts, sagte der Sprecher."),
+    ("de", "Weitere Artikel werden folgen, kündigte die Redaktion an."),
+    ("en", "Recommended Field Flattener: none, the lens corrects it."),
+])
+def test_a_sentence_opening_with_a_teaser_heading_is_not_one(language: str, line: str) -> None:
+    assert not rules_for(language).promo.match(line)
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("de", "Quelle: Deutscher Wetterdienst"),
+    ("de", "Titelbild: Max Mustermann"),
+    ("fr", "Image d'illustration : le pont sur la Loire, par Claire Dubois"),
+    ("fr", "Photo illustration : Claire Dubois"),
+])
+def test_source_and_illustration_credits_are_credits(language: str, line: str) -> None:
+    assert rules_for(language).image_credit.match(line)
+    assert not rules_for("en").image_credit.match(line)
+
+
+def test_an_empty_comment_section_is_a_prompt_in_german() -> None:
+    assert rules_for("de").prompt.match("Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)")
+    assert not rules_for("de").prompt.match("Keine Kommentare wollte der Sprecher dazu abgeben.")

@@ -40,6 +40,8 @@ ABOUT_AUTHOR = re.compile(r"^\s*about the author\s*:?\s*$", re.IGNORECASE)
 _CTA_MAX_WORDS = 25
 _PROMO_MAX_WORDS = 25  # a teaser heading with its title; a longer line opening with "More from ..." is prose
 _CHROME_MAX_WORDS = 16
+_META_SEPARATORS = re.compile(r"\s+(?:\||//|·|•)\s*|\s*(?:\||//|·|•)\s+")
+_REPEAT_MIN_WORDS = 10  # a line this long seen twice is one passage rendered twice
 _CHROME_MAX_CHARS = 200  # a line this long is prose: skip the word count
 
 
@@ -80,6 +82,7 @@ def clean(article: ExtractedArticle, settings: Settings) -> CleanArticle | Rejec
     _extract_embeds(body)
     _drop_furniture_lines(body)
     _drop_page_chrome(body, title, article.authors)
+    _drop_repeated_lines(body)
     if language == "en":  # the bio rule reads English sentences
         _drop_author_bio(body)
     # The lines are normalised already: only blank runs left by removed lines need collapsing.
@@ -192,11 +195,22 @@ def _drop_furniture_lines(body: _Body) -> None:
         if line and not stripped:
             body.removed.append(line)
             continue
-        if _is_furniture(stripped, rules):
+        if _is_furniture(_bare(stripped), rules):
             body.removed.append(line)
             continue
         kept.append(stripped)
     body.lines = kept
+
+
+def _bare(line: str) -> str:
+    """The line without what wraps it: the pipes of a one-cell table row ("| More on this |") and the brackets
+    of a credit set apart ("(Photo: ...)"), so the line rules read the words inside."""
+    bare = line.strip("| \t")
+    if "|" in bare:  # a row of several cells: a table's own text
+        return line
+    if bare.startswith("(") and bare.endswith(")") and bare.count("(") == 1:
+        bare = bare[1:-1].strip()
+    return bare
 
 
 def _is_furniture(line: str, rules: LanguageRules) -> bool:
@@ -220,10 +234,26 @@ def _drop_page_chrome(body: _Body, title: str | None, authors: tuple[str, ...]) 
     names = {_comparable(a) for a in authors if a}
     kept: list[str] = []
     for line in body.lines:
-        if line and _is_chrome_line(line, names, body.rules):
+        if line and _is_chrome_line(_bare(line), names, body.rules):
             body.removed.append(line)
         else:
             kept.append(line)
+    body.lines = kept
+
+
+def _drop_repeated_lines(body: _Body) -> None:
+    """A passage the page shows twice (a teaser of the article above it, a slider's copy, a block the template
+    renders for two layouts) comes out of the extractor twice: the body keeps its first copy. Short lines repeat
+    in real articles (a list's "Cool down", a table's labels) and are left alone."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for line in body.lines:
+        if line in seen:
+            body.removed.append(line)
+            continue
+        if count_words_upto(line, _REPEAT_MIN_WORDS) >= _REPEAT_MIN_WORDS:
+            seen.add(line)
+        kept.append(line)
     body.lines = kept
 
 
@@ -237,7 +267,15 @@ def _is_chrome_line(line: str, author_names: set[str], rules: LanguageRules) -> 
     if rules.byline.match(line) or (author_names and _comparable(line) in author_names):
         return True
     return bool(rules.dateline.match(line) or rules.reading_time.match(line) or rules.image_credit.match(line)
-                or rules.prompt.match(line))
+                or rules.prompt.match(line) or _is_dated_meta_strip(line, rules))
+
+
+def _is_dated_meta_strip(line: str, rules: LanguageRules) -> bool:
+    """A post's meta strip: a date joined by separators to a section, an author or a comment link ("2021-10-16 |
+    News", "January 13, 2020 | categories: Python | 3 Comments"). A table row ("| 1/1/2013 | +13.1% |") is data."""
+    if line.startswith("|") or not _META_SEPARATORS.search(line):
+        return False
+    return any(rules.dateline.match(part) for part in _META_SEPARATORS.split(line))
 
 
 def _drop_author_bio(body: _Body) -> None:

@@ -71,10 +71,15 @@ _WORDS: dict[str, _Words] = {
     "de": _Words(
         promo=r"lesen sie (?:auch|mehr)|auch interessant|das könnte (?:sie|dich) (?:auch )?interessieren|"
               r"mehr zum thema|weiterlesen|zum weiterlesen|weiterführende(?:r)? links?|verwandte artikel|"
-              r"ähnliche (?:artikel|beiträge)|mehr dazu|mehr themen|weitere (?:themen|artikel|beiträge|nachrichten)"
-              r"(?: zum thema)?|meistgelesen|empfehlungen der redaktion",
+              r"ähnliche (?:artikel|beiträge)|mehr dazu|mehr themen|meist(?:-?gelesen|-?diskutiert|-?kommentiert)\w*|"
+              r"weitere (?:aktuelle |interessante )?(?:themen|artikel|beiträge|nachrichten|\w*tipps)"
+              r"(?: (?:zum|zu|aus|in|von|über|bei|des|der) [^.!?:]{1,40})?|"
+              r"top-?themen(?: (?:bei|von|auf) [^.!?:]{1,30})?|kommentierte artikel|empfehlungen der redaktion|"
+              r"vorschau auf den nächsten (?:artikel|beitrag)|"
+              r"diese (?:artikel|beiträge) könnten (?:dich|sie) (?:auch |ebenfalls )?interessieren",
         prompt=r"anzeige|werbung|teilen(?: sie dies mit| mit)?|nach oben|zurück nach oben|drucken|artikel drucken|"
-               r"wird geladen\W*|kommentieren|newsletter abonnieren|sie sind aktuell nicht eingeloggt",
+               r"wird geladen\W*|kommentieren|newsletter abonnieren|sie sind aktuell nicht eingeloggt|"
+               r"keine kommentare(?: \(.{0,80}\))?",
         call_to_action=r"jetzt abonnieren|abonnieren sie|folgen sie uns|folge uns|melden sie sich (?:jetzt )?für|"
                        r"hier klicken|jetzt anmelden",
         byline=r"von|autor(?:in)?:",
@@ -84,7 +89,7 @@ _WORDS: dict[str, _Words] = {
              r"\s+\d{4}",
         clock_suffix=r"uhr",
         reading_time=r"(?:lesezeit:?\s*(?:ca\.\s*)?\d+\s*min(?:\.|uten)?|\d+\s*min(?:\.|uten)?\s+lesezeit)",
-        image_credit=r"(?:fotos?|bilder?|bildquelle|fotograf(?:in)?)\s*:",
+        image_credit=r"(?:fotos?|bilder?|bildquelle|titelbild|beitragsbild|fotograf(?:in)?|quelle)\s*:",
         more_link=r"mehr|weiter|weiterlesen",
     ),
     "es": _Words(
@@ -111,7 +116,7 @@ _WORDS: dict[str, _Words] = {
         date=rf"\d{{1,2}}(?:er)?\s+{_FR_MONTH}\s+\d{{4}}",
         clock_suffix=r"",
         reading_time=r"(?:\d+\s*min(?:utes)?\.?\s+de\s+lecture|temps de lecture\s*:?\s*\d+\s*min(?:utes)?\.?)",
-        image_credit=r"(?:crédits? photos?|photos?|images?)\s*:",
+        image_credit=r"(?:crédits? photos?|(?:photos?|images?)(?: d['’]| )?(?:illustration|illustrative)?)\s*:",
         more_link=r"lire la suite|suite",
     ),
 }
@@ -161,8 +166,10 @@ def rules_for(language: str | None) -> LanguageRules:
 
 
 def _promo(headings: str) -> re.Pattern[str]:
-    # The heading alone, or with a separator and the teaser's title: never a heading word opening a sentence.
-    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$)", re.IGNORECASE)
+    # The heading alone, or with a separator and the teaser's title, or run on for a few words up to a closing
+    # colon ("Read more in our guides below:"): never a heading word opening a sentence.
+    run_on = r"(?:[^\W\d]+\s+){0,3}[^\W\d]+\s*:\s*$"
+    return re.compile(rf"^\s*(?:{headings})\b\s*(?:[:|»>\-–—]|(?:\.{{2,}}|…)\s*$|$|{run_on})", re.IGNORECASE)
 
 
 def _whole_line(labels: str) -> re.Pattern[str]:
