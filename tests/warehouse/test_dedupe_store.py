@@ -134,3 +134,12 @@ def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.Duc
                     assert "e" in [row[0] for row in _lookups(lake_con, ids)[0]]
     finally:
         lake_con.close()
+
+
+def test_rowid_ranges_cover_every_row_id_in_at_most_the_ranges_asked_split_at_the_widest_gaps() -> None:
+    rowids = [5001, 1, 3, 2, 100, 9_000_000, 5000, 101, 3]
+    ranges = store.rowid_ranges(rowids, most=3)
+    assert ranges == [(1, 101), (5000, 5001), (9_000_000, 9_000_000)]
+    assert all(any(low <= r <= high for low, high in ranges) for r in rowids)
+    assert store.rowid_ranges([7, 4], most=8) == [(4, 4), (7, 7)]
+    assert store.rowid_ranges([42]) == [(42, 42)] and store.rowid_ranges([]) == []

@@ -90,18 +90,32 @@ def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str])
 def _articles_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
     """`_rows_for_ids` over `articles` for statements that read its text. On a lake, which has no index, an id
     list is a join that reads every article's text to keep a few; so the rows are first found by id alone (their
-    row ids), then read by row id, which DuckLake answers from the data files holding those rows only: one batch's
-    articles cost the same among a thousand as among a hundred thousand. `name` + "_by_rowid" is that read."""
+    row ids), then read by row id. A row-id list alone is only an optional filter to DuckLake (every file is still
+    read), so the read also names the ranges those row ids fall in (`rowid_ranges`), which DuckLake prunes its
+    data files by: rows loaded together (a batch, a day's copies of one story) cost the files holding them, not
+    the whole lake. `name` + "_by_rowid" is that read."""
     if not lake.is_lake_connection(con):
         return _rows_for_ids(con, name, ids)
-    rowids = [row[0] for row in _rows_for_ids(con, "dedupe/article_rowids", ids)]
+    rowids = [int(row[0]) for row in _rows_for_ids(con, "dedupe/article_rowids", ids)]
     by_rowid = {"dedupe/loaded_articles": "dedupe/loaded_articles_by_rowid",
                 "dedupe/article_texts": "dedupe/article_texts_by_rowid"}[name]
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(rowids), _ID_LOOKUP_CHUNK):
-        literals = ", ".join(str(int(r)) for r in rowids[start:start + _ID_LOOKUP_CHUNK])
-        rows += con.execute(statement(by_rowid).format(rowids=literals)).fetchall()
+        chunk = rowids[start:start + _ID_LOOKUP_CHUNK]
+        ranges = " or ".join(f"rowid between {low} and {high}" for low, high in rowid_ranges(chunk))
+        rows += con.execute(statement(by_rowid).format(rowids=", ".join(map(str, chunk)), ranges=ranges)).fetchall()
     return rows
+
+
+_ROWID_RANGES = 8  # ranges per row-id read: enough to skip the gaps between clusters, few enough to stay cheap
+
+
+def rowid_ranges(rowids: Sequence[int], most: int = _ROWID_RANGES) -> list[tuple[int, int]]:
+    """At most `most` (low, high) ranges, in order, covering every given row id: split at the widest gaps."""
+    ordered = sorted(set(rowids))
+    widest = sorted(range(1, len(ordered)), key=lambda i: ordered[i] - ordered[i - 1], reverse=True)[:most - 1]
+    starts = [0, *sorted(widest)] if ordered else []
+    return [(ordered[first], ordered[(starts + [len(ordered)])[n + 1] - 1]) for n, first in enumerate(starts)]
 
 
 def unfingerprinted(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
