@@ -361,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lake", action="store_true", help="also on DuckLakes (a private PostgreSQL catalog)")
+    parser.add_argument("--lake-only", action="store_true", help="on DuckLakes only (to profile a lake)")
     parser.add_argument("--real", type=int, default=None,
                         help="articles built through the load and dedupe stages (default: the first size); the rest "
                              "are synthetic rows (see Filler)")
@@ -373,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = Corpus(seed=11)
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        backends: list[Warehouses] = [FileWarehouses(scratch)]
-        if args.lake:
+        backends: list[Warehouses] = [] if args.lake_only else [FileWarehouses(scratch)]
+        if args.lake or args.lake_only:
             backends.append(LakeWarehouses(Cluster.at(stack.enter_context(postgres_database())), scratch))
         for warehouses in backends:
             build(warehouses, corpus, sizes, real)
