@@ -1,15 +1,19 @@
 """Does checking a new batch for duplicates stay cheap as the warehouse grows?
 
-    .venv/bin/python bench/dedupe_scale.py [--sizes 1000,100000] [--batch 1000] [--repeats 5] [--lake]
+    .venv/bin/python bench/dedupe_scale.py [--sizes 1000,1000000] [--batch 1000] [--repeats 5] [--lake] \
+        [--lake-only] [--real N] [--profile]
 
-Builds one warehouse per size from synthetic articles (Zipf-distributed vocabulary, 150-700 words, 200 sites)
-through the real load and dedupe stages in bulk batches of 2,000 (under the writer lock, as the pipeline writes),
-then times loading and deduplicating the same fresh batch of `--batch` articles (a fifth of them edited copies of
-articles already loaded, the rest new) into a copy of each warehouse. With `--lake` the same is done, in the same
-run, on DuckLakes whose catalog is a private PostgreSQL cluster started here (see `LakeWarehouses`). Backends and
-sizes are measured in turn, repeat after repeat, so a busy machine slows them alike. Prints wall and CPU seconds
-per batch (medians), links found, and the process RSS, then per backend the ratio of the largest size's cost to
-the smallest's (goal: at most 1.5x).
+Builds one warehouse per size from synthetic articles (Zipf-distributed vocabulary, 150-700 words, 200 sites): the
+first `--real` (default: the first size) through the real load and dedupe stages in bulk batches of 2,000 (under
+the writer lock, as the pipeline writes), the rest as rows written straight into the tables dedupe reads (`Filler`
+says what is synthetic there and why it is representative), so a million articles take minutes, not hours. Then
+times loading and deduplicating the same fresh batch of `--batch` articles (a fifth of them edited copies of
+articles of the first size, the rest new) into a copy of each warehouse, each in a fresh process, so its peak RSS
+is the batch's own. With `--lake` the same is done, in the same run, on DuckLakes whose catalog is a private
+PostgreSQL cluster started here (see `LakeWarehouses`). Backends and sizes are measured in turn, repeat after
+repeat, so a busy machine slows them alike. Prints wall and CPU seconds per batch (medians), links found, RSS after
+the batch and peak RSS, then per backend the ratio of the largest size's cost to the smallest's (goal: at most
+1.5x); `--profile` adds the seconds of each statement at the smallest and largest size.
 """
 
 from __future__ import annotations
