@@ -134,3 +134,36 @@ def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.Duc
                     assert "e" in [row[0] for row in _lookups(lake_con, ids)[0]]
     finally:
         lake_con.close()
+
+
+def test_a_lake_finds_a_loads_articles_and_fingerprints_as_a_file_does(con: duckdb.DuckDBPyConnection,
+                                                                        lake_settings: Settings) -> None:
+    """The lake's shortcuts (the batch's own load looked in first, fingerprints found by their integer key) give
+    the file's answers: ids of another load, and ids that are nowhere, included."""
+    first = (_article("a", FLOOD, "https://x.example/flood"), _article("b", FLOOD, "https://x.example/flood"),
+             _article("c", TRAM, "https://y.example/tram"))
+    later = (_article("d", TRAM + " Later.", "https://y.example/tram-2"),)
+    ids = ["a", "c", "d", "it's", "nowhere"]
+    lake_con = warehouse.connect(lake_settings)
+    try:
+        warehouse.migrate(lake_con)
+        warehouse.load_batch(lake_con, BatchResult(documents=(), articles=first, rejects=()), "run")
+        load = warehouse.load_batch(lake_con, BatchResult(documents=(), articles=later, rejects=()), "run").load_id
+        file_load = warehouse.load_batch(con, BatchResult(documents=(), articles=later, rejects=()), "run").load_id
+        texts = [[(a.article_id, a.title, a.body_text) for a in store.loaded_articles(c, ids, load_id)]
+                 for c, load_id in ((con, file_load), (con, None), (lake_con, load), (lake_con, None))]
+        assert [row[0] for row in texts[0]] == ["a", "c", "d"] and all(found == texts[0] for found in texts)
+        for connection in (con, lake_con):
+            store.insert_postings(connection, store.postings(_fingerprinted(connection, ["a", "d"]), "l1"))
+        assert store.fingerprinted(lake_con, ids) == store.fingerprinted(con, ids) == {"a", "d"}
+    finally:
+        lake_con.close()
+
+
+def test_rowid_ranges_cover_every_row_id_in_at_most_the_ranges_asked_split_at_the_widest_gaps() -> None:
+    rowids = [5001, 1, 3, 2, 100, 9_000_000, 5000, 101, 3]
+    ranges = store.rowid_ranges(rowids, most=3)
+    assert ranges == [(1, 101), (5000, 5001), (9_000_000, 9_000_000)]
+    assert all(any(low <= r <= high for low, high in ranges) for r in rowids)
+    assert store.rowid_ranges([7, 4], most=8) == [(4, 4), (7, 7)]
+    assert store.rowid_ranges([42]) == [(42, 42)] and store.rowid_ranges([]) == []

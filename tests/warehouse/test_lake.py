@@ -160,6 +160,25 @@ def test_migrations_apply_on_a_fresh_lake_and_again(lake_settings: Settings) -> 
     assert ledger == [(int(p.name[:3]), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
 
 
+def test_is_lake_connection_asks_duckdb_once_per_connection(lake_settings: Settings, tmp_path: Path) -> None:
+    """The storage modules ask on every look-up; the answer is decided on a connection's first question and kept
+    for its life (a closed connection can run no query, yet still answers), each connection its own."""
+    lake_con = warehouse.connect(lake_settings)
+    file_con = warehouse.connect(Settings(warehouse=tmp_path / "news.duckdb"))
+    try:
+        assert lake.is_lake_connection(lake_con) and not lake.is_lake_connection(file_con)
+    finally:
+        lake_con.close()
+        file_con.close()
+    with pytest.raises(duckdb.ConnectionException):
+        lake_con.execute("select 1")
+    assert lake.is_lake_connection(lake_con) and not lake.is_lake_connection(file_con)
+    never_asked = duckdb.connect()
+    never_asked.close()
+    with pytest.raises(duckdb.ConnectionException):
+        lake.is_lake_connection(never_asked)
+
+
 def test_a_fresh_lake_has_the_columns_of_a_fresh_file_nullability_included(lake_settings: Settings,
                                                                           tmp_path: Path) -> None:
     """Key columns stay NOT NULL on a lake (a column's primary key keeps that half), so `ingest schema` agrees."""

@@ -76,7 +76,7 @@ def dedupe_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], 
     """Deduplicate the given loaded articles against everything fingerprinted before, in one transaction (on a
     lake, under its writer lock: clustering and versions read what other writers committed)."""
     with serialising(con), warehouse.transaction(con):
-        return _dedupe_batch(con, _new_articles(con, article_ids), settings, load_id)
+        return _dedupe_batch(con, _new_articles(con, article_ids, load_id), settings, load_id)
 
 
 def dedupe_pending(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: str,
@@ -163,18 +163,20 @@ def _dedupe_batch(con: duckdb.DuckDBPyConnection, batch: list[_Article], setting
                         unchanged_refetches=versions[1])
 
 
-def _new_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[_Article]:
-    """The given articles that are loaded and not fingerprinted yet, in article_id order."""
+def _new_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], load_id: str) -> list[_Article]:
+    """The given articles that are loaded and not fingerprinted yet, in article_id order (looked for in `load_id`,
+    the load they normally come from, first)."""
     wanted = sorted(set(article_ids))
     done = store.fingerprinted(con, wanted)
-    return _loaded_articles(con, [i for i in wanted if i not in done])
+    return _loaded_articles(con, [i for i in wanted if i not in done], load_id)
 
 
-def _loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[_Article]:
+def _loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
+                     load_id: str | None = None) -> list[_Article]:
     """The given loaded articles, fingerprinted from their current text, in article_id order."""
     return [_Article(a.article_id, article_key(a.article_id), a.url, canonical_url_for(a.url, a.canonical_url),
                      a.ingested_at, fingerprint(a.title, a.body_text))
-            for a in store.loaded_articles(con, article_ids)]
+            for a in store.loaded_articles(con, article_ids, load_id)]
 
 
 def _confirm(con: duckdb.DuckDBPyConnection, batch: list[_Article], candidates: list[store.Candidate],

@@ -82,26 +82,59 @@ def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str])
     DuckDB answers a literal IN list from the primary-key index, where a bound parameter list scans every row."""
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), _ID_LOOKUP_CHUNK):
-        literals = ", ".join("'" + i.replace("'", "''") + "'" for i in ids[start:start + _ID_LOOKUP_CHUNK])
+        literals = ", ".join(_literal(i) for i in ids[start:start + _ID_LOOKUP_CHUNK])
         rows += con.execute(statement(name).format(ids=literals)).fetchall()
     return rows
 
 
-def _articles_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+def _articles_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str],
+                      load_id: str | None = None) -> list[tuple[Any, ...]]:
     """`_rows_for_ids` over `articles` for statements that read its text. On a lake, which has no index, an id
     list is a join that reads every article's text to keep a few; so the rows are first found by id alone (their
-    row ids), then read by row id, which DuckLake answers from the data files holding those rows only: one batch's
-    articles cost the same among a thousand as among a hundred thousand. `name` + "_by_rowid" is that read."""
+    row ids, `_article_rowids`), then read by row id. A row-id list alone is only an optional filter to DuckLake
+    (every file is still read), so the read also names the ranges those row ids fall in (`rowid_ranges`), which
+    DuckLake prunes its data files by: rows loaded together (a batch, a day's copies of one story) cost the files
+    holding them, not the whole lake. `name` + "_by_rowid" is that read."""
     if not lake.is_lake_connection(con):
         return _rows_for_ids(con, name, ids)
-    rowids = [row[0] for row in _rows_for_ids(con, "dedupe/article_rowids", ids)]
+    rowids = _article_rowids(con, ids, load_id)
     by_rowid = {"dedupe/loaded_articles": "dedupe/loaded_articles_by_rowid",
                 "dedupe/article_texts": "dedupe/article_texts_by_rowid"}[name]
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(rowids), _ID_LOOKUP_CHUNK):
-        literals = ", ".join(str(int(r)) for r in rowids[start:start + _ID_LOOKUP_CHUNK])
-        rows += con.execute(statement(by_rowid).format(rowids=literals)).fetchall()
+        chunk = rowids[start:start + _ID_LOOKUP_CHUNK]
+        ranges = " or ".join(f"rowid between {low} and {high}" for low, high in rowid_ranges(chunk))
+        rows += con.execute(statement(by_rowid).format(rowids=", ".join(map(str, chunk)), ranges=ranges)).fetchall()
     return rows
+
+
+def _article_rowids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], load_id: str | None) -> list[int]:
+    """The row ids of the given articles on a lake. With the load they are expected in, they are looked for among
+    its rows first: load ids grow with time, so that filter lets DuckLake skip every other load's files by their
+    min/max statistics. Whatever is not found there is looked for among all articles' ids."""
+    found: dict[str, int] = {}
+    if load_id is not None:
+        for start in range(0, len(ids), _ID_LOOKUP_CHUNK):
+            literals = ", ".join(_literal(i) for i in ids[start:start + _ID_LOOKUP_CHUNK])
+            found.update(con.execute(statement("dedupe/article_rowids_in_load").format(ids=literals),
+                                     [load_id]).fetchall())
+    rest = [i for i in ids if i not in found]
+    return [*found.values(), *(int(row[0]) for row in _rows_for_ids(con, "dedupe/article_rowids", rest))]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_ROWID_RANGES = 8  # ranges per row-id read: enough to skip the gaps between clusters, few enough to stay cheap
+
+
+def rowid_ranges(rowids: Sequence[int], most: int = _ROWID_RANGES) -> list[tuple[int, int]]:
+    """At most `most` (low, high) ranges, in order, covering every given row id: split at the widest gaps."""
+    ordered = sorted(set(rowids))
+    widest = sorted(range(1, len(ordered)), key=lambda i: ordered[i] - ordered[i - 1], reverse=True)[:most - 1]
+    starts = [0, *sorted(widest)] if ordered else []
+    return [(ordered[first], ordered[(starts + [len(ordered)])[n + 1] - 1]) for n, first in enumerate(starts)]
 
 
 def unfingerprinted(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
@@ -110,12 +143,23 @@ def unfingerprinted(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
 
 
 def fingerprinted(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> set[str]:
-    return {row[0] for row in _rows_for_ids(con, "dedupe/fingerprinted", article_ids)}
+    """Which of the given articles are fingerprinted. A file answers from its key index; a lake, which has none,
+    scans the narrow integer `article_key` instead of the id strings (then keeps only the ids asked for)."""
+    if not lake.is_lake_connection(con):
+        return {row[0] for row in _rows_for_ids(con, "dedupe/fingerprinted", article_ids)}
+    wanted, rows = set(article_ids), []
+    keys = sorted({article_key(i) for i in wanted})
+    for start in range(0, len(keys), _ID_LOOKUP_CHUNK):
+        literals = ", ".join(map(str, keys[start:start + _ID_LOOKUP_CHUNK]))
+        rows += con.execute(statement("dedupe/fingerprinted_by_key").format(keys=literals)).fetchall()
+    return {row[0] for row in rows} & wanted
 
 
-def loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[StoredArticle]:
-    """The given articles that are loaded, in article_id order."""
-    rows = _articles_for_ids(con, "dedupe/loaded_articles", sorted(set(article_ids)))
+def loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
+                    load_id: str | None = None) -> list[StoredArticle]:
+    """The given articles that are loaded, in article_id order; `load_id`, the load they are expected in, only
+    speeds up finding them on a lake (see `_article_rowids`)."""
+    rows = _articles_for_ids(con, "dedupe/loaded_articles", sorted(set(article_ids)), load_id)
     return [StoredArticle(*row) for row in sorted(rows)]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -134,10 +135,20 @@ def allow_reading_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
     con.execute(f"set allowed_directories = [{_literal(directory)}]")  # SET takes no parameters
 
 
+# What `is_lake_connection` found, per connection: the storage modules ask on every look-up, and the answer is
+# fixed once a connection is open (`connect` makes the lake the default database before returning it). Weak keys:
+# a closed and dropped connection leaves the cache with it.
+_LAKE_CONNECTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, bool] = weakref.WeakKeyDictionary()
+
+
 def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether `con`'s default database is a DuckLake (how `migrate` knows to translate)."""
-    row = con.execute(statement("lake/default_database_type")).fetchone()
-    return bool(row and row[0] == "ducklake")
+    """Whether `con`'s default database is a DuckLake (how `migrate` knows to translate), asked of DuckDB once
+    per connection."""
+    known = _LAKE_CONNECTIONS.get(con)
+    if known is None:
+        row = con.execute(statement("lake/default_database_type")).fetchone()
+        known = _LAKE_CONNECTIONS[con] = bool(row and row[0] == "ducklake")
+    return known
 
 
 # The translation works on a masked copy of the text (string literals, quoted names and comments blanked, same
