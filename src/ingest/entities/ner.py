@@ -301,15 +301,21 @@ class NerEngine:
         return [spans for chunk in results for spans in chunk]
 
     def annotate_articles(self, articles: Sequence[tuple[str, str]], gazetteer: Gazetteer) -> list[ArticleSpans]:
-        """NER and resolution of each (title, body), in the workers. The gazetteer travels with each chunk
-        (pickling it costs tens of milliseconds): the engine does not own one, its `Enricher` does."""
+        return self.submit_articles(articles, gazetteer)()
+
+    def submit_articles(self, articles: Sequence[tuple[str, str]],
+                        gazetteer: Gazetteer) -> Callable[[], list[ArticleSpans]]:
+        """Start NER and resolution of each (title, body) in the workers; returns the wait for their results (in
+        one process, the work itself, done when called). The gazetteer travels with each chunk (pickling it
+        costs tens of milliseconds): the engine does not own one, its `Enricher` does."""
         if not articles:
-            return []
+            return list
         if self.processes == 1:
-            return annotate_and_resolve(self._local(), articles, gazetteer)
+            return lambda: annotate_and_resolve(self._local(), articles, gazetteer)
         chunks = _balanced_chunks(list(articles), self.processes * 2, lambda pair: len(pair[0]) + len(pair[1]))
-        results = self._start_pool().map(_worker_annotate_articles, chunks, [gazetteer] * len(chunks))
-        return [spans for chunk in results for spans in chunk]
+        pool = self._start_pool()
+        futures = [pool.submit(_worker_annotate_articles, chunk, gazetteer) for chunk in chunks]
+        return lambda: [spans for future in futures for spans in future.result()]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -361,9 +367,20 @@ class Enricher:
         self.engine.close()
 
     def annotate(self, inputs: Sequence[EnrichInput]) -> EnrichmentResult:
+        return self.collect(self.submit(inputs), inputs)
+
+    def submit(self, inputs: Sequence[EnrichInput]) -> PendingSpans:
+        """Start NER and resolution of the served `inputs` in the workers and return without waiting for them, so
+        the caller works meanwhile (the pipeline writes the batch); `collect` then waits (in one process, runs)."""
+        texts = list(dict.fromkeys((i.title or "", i.body_text) for i in self._served(inputs)))
+        return PendingSpans(texts, self.engine.submit_articles(texts, self.gazetteer))
+
+    def collect(self, pending: PendingSpans, inputs: Sequence[EnrichInput]) -> EnrichmentResult:
+        """The result for `inputs`: the articles `pending` was started for, or some of them (a batch's articles
+        less those its load dropped). An article's spans depend on its title and body alone."""
         unique = list({i.article_id: i for i in inputs}.values())
-        served = [i for i in unique if i.language in self.settings.ner_languages]
-        spans = self.engine.annotate_articles([(i.title or "", i.body_text) for i in served], self.gazetteer)
+        served = self._served(unique)
+        spans = pending.spans()
         builder = _ResultBuilder()
         for article in unique:
             if article.language not in self.settings.ner_languages:
@@ -371,9 +388,26 @@ class Enricher:
                 builder.articles.append(ArticleEnrichment(article_id=article.article_id, status="skipped",
                                                           reason=reason, mentions=0, entities=0,
                                                           text_hash=article.text_hash))
-        for article, article_spans in zip(served, spans, strict=True):
-            builder.add(article, article_spans)
+        for article in served:
+            builder.add(article, spans[(article.title or "", article.body_text)])
         return builder.result(self.engine.version if served else self.engine.model_name, self.gazetteer.version)
+
+    def _served(self, inputs: Sequence[EnrichInput]) -> list[EnrichInput]:
+        """The inputs in a language the model serves, one per article id (the last one given)."""
+        unique = {i.article_id: i for i in inputs}.values()
+        return [i for i in unique if i.language in self.settings.ner_languages]
+
+
+class PendingSpans:
+    """NER and resolution of some (title, body) texts, under way in the workers. A plain class, not a dataclass:
+    Prefect walks a task's dataclass parameters, and there is nothing in here for it."""
+
+    def __init__(self, texts: list[tuple[str, str]], wait: Callable[[], list[ArticleSpans]]) -> None:
+        self.texts = texts
+        self.wait = wait
+
+    def spans(self) -> dict[tuple[str, str], ArticleSpans]:
+        return dict(zip(self.texts, self.wait(), strict=True))
 
 
 @dataclass
