@@ -195,3 +195,22 @@ def test_a_run_migrates_a_warehouse_an_older_version_made(tmp_path: Path, settin
         applied = [r[0] for r in con.execute("select name from schema_migrations order by version").fetchall()]
         assert con.execute("select status from runs").fetchall() == [("completed",)]
     assert applied == [p.stem for p in warehouse.migration_files()]
+
+
+def test_entities_are_of_the_loaded_articles_when_ner_started_before_the_load(tmp_path: Path,
+                                                                              settings: Settings) -> None:
+    """NER of a batch starts before its window (`enrich_ahead`), on every article extracted; the load then drops
+    an unchanged refetch of the same page in the batch, and only the article it kept gets entities."""
+    from tests.support.stories import FLOOD, FLOOD_URL, TRAM, page, write
+
+    settings = settings.model_copy(update={"batch_size": 10, "ner_processes": 1})
+    inputs = [write(tmp_path / "1.jsonl", (FLOOD_URL, page("River rises", FLOOD))),
+              write(tmp_path / "2.jsonl", (FLOOD_URL, page("River rises", FLOOD, sidebar=("Traffic",)))),
+              write(tmp_path / "3.jsonl", ("https://valleygazette.example/news/tram", page("Tram line", TRAM)))]
+    counts = run_batches(inputs, settings, "r1")
+    assert counts["unchanged_refetches"] == 1 and counts["enriched_articles"] == 2
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        articles = {r[0] for r in con.execute("select article_id from articles").fetchall()}
+        enriched = {r[0] for r in con.execute("select article_id from article_enrichment").fetchall()}
+        mentioned = {r[0] for r in con.execute("select distinct article_id from entity_mentions").fetchall()}
+    assert len(articles) == 2 and enriched == articles and mentioned and mentioned <= articles

@@ -6,7 +6,8 @@ A batch: find which of its articles are loaded already, extract and clean the re
 under `extract_timeout_seconds`), then, in ONE opening of the warehouse under the writer guard (its "window"),
 load it, link its duplicates, write what its caller attached (a crawl's fetch records), load the entities NER found
 in the batch before it, and look up the next batch's loaded articles. NER of a batch runs outside the window, with
-the file closed, and its entities ride in the next batch's window (the last ones in a window of their own). So a
+the file closed (its articles are handed to the NER workers before its window, `enrich_ahead`, so NER runs while
+the batch is written), and its entities ride in the next batch's window (the last ones in a window of their own). So a
 batch costs one open, readers and other runs get the file between windows, and a run killed anywhere leaves only
 stage work that `ingest.warehouse.stage_state` finds and `finish_unfinished` completes.
 
@@ -35,7 +36,14 @@ from typing import Any, Literal, Protocol, TypeVar
 import duckdb
 
 from ingest.dedupe import match as dedupe
-from ingest.entities.ner import Enricher, EnrichInput, EnrichmentResult, describe, inputs_from_articles
+from ingest.entities.ner import (
+    Enricher,
+    EnrichInput,
+    EnrichmentResult,
+    PendingSpans,
+    describe,
+    inputs_from_articles,
+)
 from ingest.extract.clean import article_id_for
 from ingest.extract.workers import Ahead, ExtractionPool
 from ingest.models import BatchResult, CleanArticle, FieldWarning, RawDocument, Reject, Skipped
@@ -169,9 +177,22 @@ def extract_ahead(pool: ExtractionPool, batch: Batch | None, before: BatchResult
 
 
 @stage("cpu")
-def annotate_articles(enricher: Enricher, inputs: Sequence[EnrichInput]) -> EnrichmentResult | None:
-    """NER and resolution (outside any window: the warehouse is closed meanwhile)."""
-    return enricher.annotate(list(inputs)) if inputs else None
+def annotate_articles(enricher: Enricher, inputs: Sequence[EnrichInput],
+                      started: PendingSpans | None = None) -> EnrichmentResult | None:
+    """NER and resolution (outside any window: the warehouse is closed meanwhile); of a batch, collected from
+    the workers `enrich_ahead` handed its articles to."""
+    if not inputs:
+        return None
+    return enricher.collect(started, list(inputs)) if started is not None else enricher.annotate(list(inputs))
+
+
+def enrich_ahead(run: BatchRun, result: BatchResult) -> PendingSpans | None:
+    """Hand a batch's articles to the NER workers before its window, so NER and resolution run while it is written;
+    `annotate_articles` then takes those of them the load kept (it drops unchanged refetches). Nothing of it is
+    written before the next window, as without it."""
+    if not run.settings.enrich or not result.articles:
+        return None
+    return run.workers.enricher.submit(inputs_from_articles(result.articles))
 
 
 @stage("window")
@@ -241,13 +262,14 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         result = run.stages(transform_batch, run.settings, list(batch.items), loaded, run.workers.extraction, ahead)
         following = next(upcoming, None)
         ahead = extract_ahead(run.workers.extraction, following, result)
+        enriching = enrich_ahead(run, result)
         window = Window(result, batch.after_load, enrichment, following.items if following else None)
         outcome = run.stages(write_batch, run, window)
         batch_counts = Counter(result.stage_counts)
         batch_counts.update(outcome.counts)  # not `+`: a zero count ("loaded_articles": 0) is news too
         totals.update(batch_counts)
         to_enrich = outcome.loaded_articles if run.settings.enrich else ()  # else left for a run with it on
-        enrichment = run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(to_enrich))
+        enrichment = run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(to_enrich), enriching)
         if run.on_batch is not None:
             run.on_batch(number, len(batch.items), batch_counts)
         batch, loaded = following, outcome.next_loaded

@@ -12,6 +12,7 @@ import pytest
 
 from ingest.entities.ner import (
     Enricher,
+    EnrichInput,
     NerEngine,
 )
 from ingest.entities.resolve import entity_id_for
@@ -191,6 +192,31 @@ def test_two_worker_processes_give_the_same_entities_as_one() -> None:
     finally:
         two.close()
         one.close()
+
+
+def _inputs() -> list[EnrichInput]:
+    bodies = [FIRST, SECOND, FRENCH, SEED_ARTICLE.read_text(encoding="utf-8")]
+    return [EnrichInput(article_id=f"a{n}", source_uri=f"file:///a{n}.txt", title=body.split("\n", 1)[0],
+                        body_text=body.split("\n", 1)[1], language="fr" if body is FRENCH else "en")
+            for n, body in enumerate(bodies)]
+
+
+def test_resolution_in_two_worker_processes_gives_the_same_result_as_in_one(enricher: Enricher) -> None:
+    inputs = _inputs()
+    with Enricher(enricher.settings.model_copy(update={"ner_processes": 2}), enricher.gazetteer) as two:
+        in_workers = two.annotate(inputs)
+    in_process = enricher.annotate(inputs)
+    assert in_workers == in_process
+    assert len(in_process.mentions) > 10 and {a.status for a in in_process.articles} == {"enriched", "skipped"}
+
+
+def test_a_result_collected_for_some_of_the_submitted_articles_is_theirs_alone(enricher: Enricher) -> None:
+    inputs = _inputs()
+    kept = [inputs[0], inputs[3]]
+    with Enricher(enricher.settings.model_copy(update={"ner_processes": 2}), enricher.gazetteer) as two:
+        collected = two.collect(two.submit(inputs), kept)
+    assert collected == enricher.annotate(kept)
+    assert {a.article_id for a in collected.articles} == {"a0", "a3"}
 
 
 def test_long_bodies_are_split_at_paragraphs_with_exact_offsets(monkeypatch: pytest.MonkeyPatch) -> None:

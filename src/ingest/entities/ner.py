@@ -2,7 +2,10 @@
 
 Only the components NER needs run (the NER model and a sentence splitter), over `nlp.pipe` batches, in a pool
 of worker processes that lives as long as the `Enricher` (starting one costs a model load, so never per batch).
-Articles in a language the model does not serve get a status row with the reason and no entities.
+Each article's own resolution (trimming, gazetteer, evidence, clustering: `resolve_article`) runs in the worker
+that ran its NER, so it runs on every core and never leaves the workers idle while the main process resolves;
+the main process only assembles the batch's rows. Articles in a language the model does not serve get a status
+row with the reason and no entities.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import multiprocessing
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
 from ingest.entities.gazetteer import Gazetteer
@@ -41,6 +44,7 @@ LEAD_MIN_WORDS = 20
 _TITLE_OF = re.compile(r"\b(?:(?:Under-?)?[Ss]ecretary|Minister|Ministry|Department|Secretary-General|Commissioner"
                        r"|Director)\s+(?:of|for)\s+(?:the\s+)?$")
 
+T = TypeVar("T")
 MentionSource = Literal["model", "gazetteer", "propagated", "nested", "expansion"]
 
 
@@ -131,6 +135,19 @@ class DocSpans:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class ArticleSpans:
+    """One article's model output and its resolved mentions (None when the model failed on its title or body)."""
+
+    title: DocSpans
+    body: DocSpans
+    resolved: tuple[Resolved, ...] | None
+
+    @property
+    def error(self) -> str | None:
+        return self.body.error or self.title.error
+
+
 def load_model(name: str) -> Language:
     """The pipeline with only NER, what NER listens to, and a sentence splitter enabled."""
     import spacy
@@ -206,6 +223,22 @@ def _segments(text: str) -> Iterator[tuple[int, str]]:
         yield start, text[start:]
 
 
+def annotate_and_resolve(nlp: Language, articles: Sequence[tuple[str, str]],
+                         gazetteer: Gazetteer) -> list[ArticleSpans]:
+    """NER of each (title, body), then each article's resolution (`resolve_article`)."""
+    docs = annotate_texts(nlp, [text for pair in articles for text in pair])
+    return [_resolve_spans(title, body, docs[2 * number], docs[2 * number + 1], gazetteer)
+            for number, (title, body) in enumerate(articles)]
+
+
+def _resolve_spans(title: str, body: str, title_doc: DocSpans, body_doc: DocSpans,
+                   gazetteer: Gazetteer) -> ArticleSpans:
+    if title_doc.error or body_doc.error:
+        return ArticleSpans(title_doc, body_doc, None)
+    resolved = resolve_article({"title": title, "body": body}, {"title": title_doc, "body": body_doc}, gazetteer)
+    return ArticleSpans(title_doc, body_doc, tuple(resolved))
+
+
 _worker_nlp: Language | None = None  # one model per worker process, loaded by the pool initializer
 
 
@@ -219,6 +252,11 @@ def _init_worker(model_name: str) -> None:
 def _worker_annotate(texts: list[str]) -> list[DocSpans]:
     assert _worker_nlp is not None, "worker started without a model"
     return annotate_texts(_worker_nlp, texts)
+
+
+def _worker_annotate_articles(articles: list[tuple[str, str]], gazetteer: Gazetteer) -> list[ArticleSpans]:
+    assert _worker_nlp is not None, "worker started without a model"
+    return annotate_and_resolve(_worker_nlp, articles, gazetteer)
 
 
 def _worker_model_version() -> str:
@@ -258,9 +296,26 @@ class NerEngine:
             return []
         if self.processes == 1:
             return annotate_texts(self._local(), texts)
-        chunks = _balanced_chunks(list(texts), self.processes * 2)
+        chunks = _balanced_chunks(list(texts), self.processes * 2, len)
         results = self._start_pool().map(_worker_annotate, chunks)
         return [spans for chunk in results for spans in chunk]
+
+    def annotate_articles(self, articles: Sequence[tuple[str, str]], gazetteer: Gazetteer) -> list[ArticleSpans]:
+        return self.submit_articles(articles, gazetteer)()
+
+    def submit_articles(self, articles: Sequence[tuple[str, str]],
+                        gazetteer: Gazetteer) -> Callable[[], list[ArticleSpans]]:
+        """Start NER and resolution of each (title, body) in the workers; returns the wait for their results (in
+        one process, the work itself, done when called). The gazetteer travels with each chunk (pickling it
+        costs tens of milliseconds): the engine does not own one, its `Enricher` does."""
+        if not articles:
+            return list
+        if self.processes == 1:
+            return lambda: annotate_and_resolve(self._local(), articles, gazetteer)
+        chunks = _balanced_chunks(list(articles), self.processes * 2, lambda pair: len(pair[0]) + len(pair[1]))
+        pool = self._start_pool()
+        futures = [pool.submit(_worker_annotate_articles, chunk, gazetteer) for chunk in chunks]
+        return lambda: [spans for future in futures for spans in future.result()]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -280,16 +335,16 @@ class NerEngine:
         return self._pool
 
 
-def _balanced_chunks(texts: list[str], parts: int) -> list[list[str]]:
+def _balanced_chunks(items: list[T], parts: int, length: Callable[[T], int]) -> list[list[T]]:
     """Consecutive chunks of about equal total length, order kept."""
-    total = sum(len(t) for t in texts) or 1
-    chunks: list[list[str]] = [[]]
+    total = sum(length(i) for i in items) or 1
+    chunks: list[list[T]] = [[]]
     size = 0
-    for text in texts:
+    for item in items:
         if size >= total / parts * len(chunks) and chunks[-1]:
             chunks.append([])
-        chunks[-1].append(text)
-        size += len(text)
+        chunks[-1].append(item)
+        size += length(item)
     return chunks
 
 
@@ -312,10 +367,20 @@ class Enricher:
         self.engine.close()
 
     def annotate(self, inputs: Sequence[EnrichInput]) -> EnrichmentResult:
+        return self.collect(self.submit(inputs), inputs)
+
+    def submit(self, inputs: Sequence[EnrichInput]) -> PendingSpans:
+        """Start NER and resolution of the served `inputs` in the workers and return without waiting for them, so
+        the caller works meanwhile (the pipeline writes the batch); `collect` then waits (in one process, runs)."""
+        texts = list(dict.fromkeys((i.title or "", i.body_text) for i in self._served(inputs)))
+        return PendingSpans(texts, self.engine.submit_articles(texts, self.gazetteer))
+
+    def collect(self, pending: PendingSpans, inputs: Sequence[EnrichInput]) -> EnrichmentResult:
+        """The result for `inputs`: the articles `pending` was started for, or some of them (a batch's articles
+        less those its load dropped). An article's spans depend on its title and body alone."""
         unique = list({i.article_id: i for i in inputs}.values())
-        served = [i for i in unique if i.language in self.settings.ner_languages]
-        texts = [text for i in served for text in (i.title or "", i.body_text)]
-        docs = self.engine.annotate(texts) if served else []
+        served = self._served(unique)
+        spans = pending.spans()
         builder = _ResultBuilder()
         for article in unique:
             if article.language not in self.settings.ner_languages:
@@ -323,9 +388,26 @@ class Enricher:
                 builder.articles.append(ArticleEnrichment(article_id=article.article_id, status="skipped",
                                                           reason=reason, mentions=0, entities=0,
                                                           text_hash=article.text_hash))
-        for number, article in enumerate(served):
-            builder.add(article, docs[2 * number], docs[2 * number + 1], self.gazetteer)
+        for article in served:
+            builder.add(article, spans[(article.title or "", article.body_text)])
         return builder.result(self.engine.version if served else self.engine.model_name, self.gazetteer.version)
+
+    def _served(self, inputs: Sequence[EnrichInput]) -> list[EnrichInput]:
+        """The inputs in a language the model serves, one per article id (the last one given)."""
+        unique = {i.article_id: i for i in inputs}.values()
+        return [i for i in unique if i.language in self.settings.ner_languages]
+
+
+class PendingSpans:
+    """NER and resolution of some (title, body) texts, under way in the workers. A plain class, not a dataclass:
+    Prefect walks a task's dataclass parameters, and there is nothing in here for it."""
+
+    def __init__(self, texts: list[tuple[str, str]], wait: Callable[[], list[ArticleSpans]]) -> None:
+        self.texts = texts
+        self.wait = wait
+
+    def spans(self) -> dict[tuple[str, str], ArticleSpans]:
+        return dict(zip(self.texts, self.wait(), strict=True))
 
 
 @dataclass
@@ -341,16 +423,15 @@ class _ResultBuilder:
         self.articles, self.mentions, self.article_entities, self.rejects = [], [], [], []
         self.entities, self.aliases = {}, set()
 
-    def add(self, article: EnrichInput, title_doc: DocSpans, body_doc: DocSpans, gazetteer: Gazetteer) -> None:
-        error = body_doc.error or title_doc.error
-        if error:
+    def add(self, article: EnrichInput, spans: ArticleSpans) -> None:
+        resolved, body_doc = spans.resolved, spans.body
+        if resolved is None:  # the model failed on its title or body
             self.articles.append(ArticleEnrichment(article_id=article.article_id, status="failed",
                                                    reason="ner_failed", mentions=0, entities=0,
                                                    text_hash=article.text_hash))
-            self.rejects.append(Reject(input=article.source_uri, stage="enrich", reason="ner_failed", detail=error))
+            self.rejects.append(Reject(input=article.source_uri, stage="enrich", reason="ner_failed",
+                                       detail=spans.error or ""))
             return
-        texts = {"title": article.title or "", "body": article.body_text}
-        resolved = resolve_article(texts, {"title": title_doc, "body": body_doc}, gazetteer)
         for mention in resolved:
             self.entities.setdefault(mention.entity_id, Entity(
                 entity_id=mention.entity_id, name=mention.name, type=mention.type, wikidata_id=mention.wikidata_id,
