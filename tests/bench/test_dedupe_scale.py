@@ -1,5 +1,6 @@
-"""The dedupe scale bench's lake copies: a catalog copied at a size holds that size's articles, and a probe leaves
-the shared data directory as it found it. (The timings themselves are figures, never asserted on.)"""
+"""The dedupe scale bench's lake copies: a catalog copied at a size holds that size's articles (the first ones
+loaded through the stages, the rest written as synthetic rows), and a probe leaves the shared data directory as it
+found it. (The timings themselves are figures, never asserted on.)"""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ def test_a_lake_kept_at_each_size_holds_that_size_and_a_probe_leaves_no_file_beh
         postgres: Cluster, tmp_path: Path) -> None:
     warehouses = LakeWarehouses(postgres, tmp_path)
     corpus = Corpus(seed=3)
-    build(warehouses, corpus, [30, 80])
+    build(warehouses, corpus, [30, 80], real=30)  # 50 of the 80 are synthetic rows (bench.dedupe_scale.Filler)
     files = set(warehouses.data.rglob("*"))
     batch = probe_batch(corpus, 10**6, 10, 30, seed=0)  # two of the ten are edited copies of loaded articles
 
-    small, large = measure(warehouses, 30, batch), measure(warehouses, 80, batch)  # each checks its copy's size
+    # Each checks its copy's size; the second also times its statements by name (`--profile`).
+    small, large = measure(warehouses, 30, batch, profile=False), measure(warehouses, 80, batch, profile=True)
 
     assert small.links == large.links >= 2
+    assert small.statements == {} and any(name.startswith("dedupe/") for name in large.statements)
+    assert small.peak_rss_mb > 0 and large.peak_rss_mb > 0  # read in the probe's own process
     assert set(warehouses.data.rglob("*")) == files
     with warehouses.probe(80) as settings, warehouse.open_warehouse(settings, read_only=True) as con:
         assert con.execute("select count(*) from articles").fetchall() == [(80,)]
