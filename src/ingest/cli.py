@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,9 +15,8 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ingest.ops.quality import counts_rows
+from ingest.cli_output import format_rows, print_rows, print_summary, print_unfinished
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 
@@ -123,7 +118,7 @@ def run(
                 totals = _merged(totals, fetch_urls(urls, str(settings.warehouse)))
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
-    _print_summary(totals, settings)
+    print_summary(totals, settings)
 
 
 
@@ -155,7 +150,7 @@ def _run_sharded(paths: list[str], settings: Settings, batch_size: int | None, e
     warehouse_parameter = str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
     state = ingest_sharded(files, shards, warehouse_parameter, batch_size, enrich, pool, return_state=True)
     totals = state.result(raise_on_failure=False)
-    _print_summary(totals if isinstance(totals, dict) else {}, settings)
+    print_summary(totals if isinstance(totals, dict) else {}, settings)
     if not state.is_completed():
         raise fail(f"sharded run {state.name.lower() if state.name else 'failed'}: {state.message}")
 
@@ -253,16 +248,7 @@ def fetch(
             totals = fetch_sources(source or None, str(settings.warehouse), refetch)
     except SourcesError as exc:
         raise fail(str(exc)) from None
-    _print_summary(totals, settings)
-
-
-def _print_summary(totals: dict[str, int], settings: Settings) -> None:
-    table = Table(title=f"Loaded into {warehouse.display_name(settings)}")
-    table.add_column("stage")
-    table.add_column("count", justify="right")
-    for row in counts_rows(totals):  # the order of the run's counts artifact: inputs, skips, rejects, loads...
-        table.add_row(str(row["counter"]), str(row["count"]))
-    Console().print(table)
+    print_summary(totals, settings)
 
 
 @app.command()
@@ -280,7 +266,7 @@ def enrich(
     with one_line_faults(settings):
         _watch_server(settings)
         totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
-    _print_summary(totals, settings)
+    print_summary(totals, settings)
 
 
 @app.command()
@@ -316,33 +302,6 @@ def _attach_search_index(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
         fulltext.attach_search_index(con, settings)
     except (ExtensionMissing, duckdb.Error) as exc:
         console.print(f"warning: search index not attached: {str(exc).splitlines()[0]}")
-
-
-def format_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) -> str:
-    if output == "json":
-        return json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_json_value, indent=2) + "\n"
-    if output == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")  # LF, so `tail` and `awk` see no stray \r
-        writer.writerow(columns)
-        writer.writerows(rows)
-        return buffer.getvalue()
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    buffer_console = Console(file=io.StringIO(), width=max(80, Console().width), force_terminal=False)
-    buffer_console.print(table)
-    return buffer_console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
 
 
 @app.command()
@@ -451,7 +410,7 @@ def backfill(
     rows = state.result(raise_on_failure=False)
     if not isinstance(rows, list):  # the parent itself failed (nothing picked the runs up): its message says why
         raise fail(f"backfill {state.name.lower() if state.name else 'failed'}: {state.message}")
-    _print_rows(Console(width=max(120, Console().width)), f"Backfill of {', '.join(source)}", rows)
+    print_rows(Console(width=max(120, Console().width)), f"Backfill of {', '.join(source)}", rows)
     if not state.is_completed():
         raise typer.Exit(1)
 
@@ -489,34 +448,17 @@ def status(
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     out = Console(width=max(120, Console().width))
-    _print_rows(out, "Recent runs", summary.runs)
+    print_rows(out, "Recent runs", summary.runs)
     for report in summary.reports:
         rows = [{"figure": f.metric.label, "this run": quality.format_value(f.metric, f.value),
                  f"mean of last {report.history}": quality.format_value(f.metric, f.baseline),
                  "runs": f.history_runs, "status": f.verdict.strip("*")} for f in report.figures]
-        _print_rows(out, f"Data quality: {report.series} (run {report.run_id})", rows)
-    _print_rows(out, "Source health", summary.source_health)
-    _print_rows(out, "Runs that died (their unfinished work is finished by the next run)", crashed[:runs])
+        print_rows(out, f"Data quality: {report.series} (run {report.run_id})", rows)
+    print_rows(out, "Source health", summary.source_health)
+    print_rows(out, "Runs that died (their unfinished work is finished by the next run)", crashed[:runs])
     problems = summary.problems()
-    _print_unfinished(out, pending)
+    print_unfinished(out, pending)
     out.print("\n".join(f"PROBLEM {p}" for p in problems) if problems else "No data-quality figure is off.")
-
-
-def _print_unfinished(out: Console, pending: Any) -> None:
-    if pending.dedupe or pending.enrichment:
-        out.print(f"UNFINISHED {pending.articles_awaiting_dedupe} articles await dedupe, "
-                  f"{pending.articles_awaiting_enrichment} await enrichment (the next run finishes them)")
-    else:
-        out.print("No stage work pending: every loaded article is deduplicated and enriched.")
-
-
-def _print_rows(out: Console, title: str, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    table = Table(*rows[0].keys(), title=title)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
-    out.print(table)
 
 
 @app.command()
@@ -534,7 +476,7 @@ def export(
         results = exporter.export_parquet(settings_for(warehouse_path), out_dir)
     except (warehouse.WarehouseError, duckdb.Error) as exc:
         raise fail(str(exc).splitlines()[0]) from None
-    _print_rows(Console(), f"Exported to {out_dir}", [{"table": r.table, "rows": r.rows, "path": str(r.path)}
+    print_rows(Console(), f"Exported to {out_dir}", [{"table": r.table, "rows": r.rows, "path": str(r.path)}
                                                       for r in results])
 
 
@@ -556,7 +498,7 @@ def reprocess(
                                            workers=workers)
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
-    _print_summary(dict(totals), settings)
+    print_summary(dict(totals), settings)
 
 
 @app.command()
