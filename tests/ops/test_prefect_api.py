@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from ingest.ops.prefect_api import PrefectUnavailable, check_reachable, ensure_prefect_api, quiet_console_tracebacks
 from tests.support.fetch_site import Reply, Site
+from tests.support.prefect_server import wait_until
 
 
 def test_a_healthy_server_passes_the_check(site: Site) -> None:
@@ -106,3 +108,30 @@ def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp
     finally:
         database.close()
     assert states == [("Completed",)]
+
+
+def _running(pid: int) -> bool:
+    """A process that exists and is not a zombie (an orphan's exit status may wait for a reaper that never comes)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal is Linux's")
+def test_a_command_killed_outright_leaves_no_temporary_server_behind(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    script = ("import os, signal\n"
+              "from ingest.ops.prefect_api import TemporaryServer, ensure_prefect_api, launch_temporary_server\n"
+              "launch_temporary_server()\n"
+              "ensure_prefect_api()\n"
+              "print(TemporaryServer.of_this_process().process.pid, flush=True)\n"
+              "os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
+    server_pid = int(done.stdout.split()[0])
+    wait_until(lambda: not _running(server_pid), 60, "the orphaned temporary server to stop")
+

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +44,8 @@ HEALTH_TIMEOUT_SECONDS = 5.0
 SERVER_PORTS = range(8000, 9000)  # where Prefect's own temporary server takes a free port
 PORT_TAKEN_EXIT_CODE = 3  # uvicorn's exit status when another process bound the port first
 STOP_WAIT_SECONDS = 5.0
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal the kernel sends a process when its parent dies
+_PRCTL = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None) if sys.platform == "linux" else None
 
 
 class PrefectUnavailable(RuntimeError):
@@ -107,7 +112,11 @@ class TemporaryServer:
                    "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
         flags = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-        return subprocess.Popen(command, env={**os.environ, **flags})
+        # A command killed outright (SIGKILL, or SIGTERM, which skips exit handlers) would leave its server running
+        # for ever: on Linux the kernel stops it instead. Only set up while this process has one thread, since
+        # code run between fork and exec is unsafe beside other threads (`subprocess`'s own warning).
+        dies_with_us = _die_with_parent if _PRCTL is not None and threading.active_count() == 1 else None
+        return subprocess.Popen(command, env={**os.environ, **flags}, preexec_fn=dies_with_us)
 
     def report_to(self, timeout: float) -> None:
         """Wait until the server answers, then send this process's runs to it."""
@@ -148,6 +157,12 @@ class TemporaryServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """Runs in the server's process before it execs: SIGTERM when the command's process dies, however it dies."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _answers(client: httpx.Client, health_url: str) -> bool:
