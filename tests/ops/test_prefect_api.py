@@ -64,11 +64,22 @@ def test_console_tracebacks_are_dropped_for_known_faults_only() -> None:
         assert known.exc_info is None and bug.exc_info is not None and bug.exc_info[0] is KeyError
 
 
+def _own_prefect_home(home: Path) -> dict[str, str]:
+    """This environment without any Prefect setting of ours, and a Prefect home of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    return env
+
+
+def _python(script: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", script], env=_own_prefect_home(home), capture_output=True,
+                          text=True, timeout=300)
+
+
 @pytest.mark.slow
 def test_two_commands_starting_the_temporary_server_at_once_both_get_one(tmp_path: Path) -> None:
     """Without the start-up lock, two temporary servers migrating one new database at once: one of them fails."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = _own_prefect_home(tmp_path / "home")
     # The server Prefect's client will use is the one its settings now name: it must be up and healthy.
     script = ("import httpx; from ingest.ops.prefect_api import ensure_prefect_api; ensure_prefect_api(); "
               "from prefect.settings import get_current_settings; url = str(get_current_settings().api.url); "
@@ -86,8 +97,6 @@ def test_two_commands_starting_the_temporary_server_at_once_both_get_one(tmp_pat
 def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp_path: Path) -> None:
     """Launched early, waited for later: the flow's run is recorded in the server's database, and the server
     process is gone once the command's process has exited (no server left behind)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     script = ("from ingest.ops.prefect_api import TemporaryServer, ensure_prefect_api, launch_temporary_server\n"
               "launch_temporary_server()\n"
               "from prefect import flow\n"
@@ -96,7 +105,7 @@ def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp
               "@flow(name='early-server-check')\n"
               "def check() -> int:\n    return 42\n"
               "print(check())\n")
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    done = _python(script, tmp_path / "home")
     assert done.returncode == 0, done.stderr[-3000:]
     server_pid, answer = done.stdout.split()[:2]
     assert answer == "42"
@@ -122,15 +131,13 @@ def _running(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal is Linux's")
 def test_a_command_killed_outright_leaves_no_temporary_server_behind(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     script = ("import os, signal\n"
               "from ingest.ops.prefect_api import TemporaryServer, ensure_prefect_api, launch_temporary_server\n"
               "launch_temporary_server()\n"
               "ensure_prefect_api()\n"
               "print(TemporaryServer.of_this_process().process.pid, flush=True)\n"
               "os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs\n")
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    done = _python(script, tmp_path / "home")
     assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
     server_pid = int(done.stdout.split()[0])
     wait_until(lambda: not _running(server_pid), 60, "the orphaned temporary server to stop")
