@@ -77,13 +77,15 @@ class DuplicateLink:
     containment: float
 
 
-def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Run the named statement (with one `{ids}` slot) for a few ids at a time. The ids go in as SQL literals:
-    DuckDB answers a literal IN list from the primary-key index, where a bound parameter list scans every row."""
+def _rows_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str],
+                  parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Run the named statement (with one `{ids}` slot, and its other `parameters`) for a few ids at a time. The ids
+    go in as SQL literals: DuckDB answers a literal IN list from the primary-key index, where a bound parameter
+    list scans every row."""
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), _ID_LOOKUP_CHUNK):
         literals = ", ".join(_literal(i) for i in ids[start:start + _ID_LOOKUP_CHUNK])
-        rows += con.execute(statement(name).format(ids=literals)).fetchall()
+        rows += con.execute(statement(name).format(ids=literals), list(parameters)).fetchall()
     return rows
 
 
@@ -114,10 +116,7 @@ def _article_rowids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], load_id:
     min/max statistics. Whatever is not found there is looked for among all articles' ids."""
     found: dict[str, int] = {}
     if load_id is not None:
-        for start in range(0, len(ids), _ID_LOOKUP_CHUNK):
-            literals = ", ".join(_literal(i) for i in ids[start:start + _ID_LOOKUP_CHUNK])
-            found.update(con.execute(statement("dedupe/article_rowids_in_load").format(ids=literals),
-                                     [load_id]).fetchall())
+        found.update(_rows_for_ids(con, "dedupe/article_rowids_in_load", ids, [load_id]))
     rest = [i for i in ids if i not in found]
     return [*found.values(), *(int(row[0]) for row in _rows_for_ids(con, "dedupe/article_rowids", rest))]
 
@@ -132,9 +131,11 @@ _ROWID_RANGES = 8  # ranges per row-id read: enough to skip the gaps between clu
 def rowid_ranges(rowids: Sequence[int], most: int = _ROWID_RANGES) -> list[tuple[int, int]]:
     """At most `most` (low, high) ranges, in order, covering every given row id: split at the widest gaps."""
     ordered = sorted(set(rowids))
-    widest = sorted(range(1, len(ordered)), key=lambda i: ordered[i] - ordered[i - 1], reverse=True)[:most - 1]
-    starts = [0, *sorted(widest)] if ordered else []
-    return [(ordered[first], ordered[(starts + [len(ordered)])[n + 1] - 1]) for n, first in enumerate(starts)]
+    if not ordered:
+        return []
+    widest_gaps = sorted(range(1, len(ordered)), key=lambda i: ordered[i] - ordered[i - 1], reverse=True)
+    bounds = [0, *sorted(widest_gaps[:most - 1]), len(ordered)]  # each range runs from one bound to the next
+    return [(ordered[low], ordered[high - 1]) for low, high in zip(bounds, bounds[1:], strict=False)]
 
 
 def unfingerprinted(con: duckdb.DuckDBPyConnection, limit: int) -> list[str]:
