@@ -154,9 +154,9 @@ def test_htmldates_reading_that_is_the_declared_revision_is_no_publication() -> 
     assert revised_only is None
     bylined = _published(_page(head, "<p>by Ana Lima, 8 November 2018</p>"))
     assert bylined is not None and (bylined.day, bylined.source) == (date(2018, 11, 8), "byline")
-    # Without the declared revision the same meta-less page still gets htmldate's reading of its <time>.
+    # Without the declared revision the same meta-less page still gets the day of its <time>.
     timed = _published(_page(article="<p>Posted <time datetime='2024-03-05'>5 March</time></p>"))
-    assert timed is not None and timed.day == date(2024, 3, 5) and timed.source.startswith("htmldate")
+    assert timed is not None and timed.day == date(2024, 3, 5)
 
 
 def test_a_page_that_declares_only_a_revision_is_not_searched_for_a_day_in_its_text() -> None:
@@ -181,7 +181,8 @@ def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() 
         found = _byline_day(line)
         assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline"), line
     for line in ("Last update: 1 March 2025", "Fact-checked 1 March 2025", "Aktualisiert: 1 March 2025"):
-        assert _byline_day(line) is None, line
+        found = _byline_day(line)  # no publication: the shown revision only as the last resort, and said so
+        assert found is not None and (found.day, found.source) == (date(2025, 3, 1), "byline:revision"), line
 
 
 def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_writes_it() -> None:
@@ -221,3 +222,50 @@ def test_a_day_deep_in_a_sentence_under_the_headline_is_no_byline_but_the_dateli
     text_without_dates = tree.find(".//body/div/p")
     found = find_published(tree, {}, [], {}, None, text_without_dates, now=NOW)
     assert found is not None and (found.day, found.source) == (date(2025, 12, 12), "byline")
+
+
+def test_a_revision_label_set_apart_from_its_day_by_a_connective_or_a_second_copy_still_labels_it() -> None:
+    for byline in ("<span>Last Updated</span> <span>on</span> <span>Feb 27, 2026</span>",
+                   "<span>Updated</span> <time>1 March 2025</time> <time>1 March 2025</time>"):
+        found = _byline_day(byline)
+        assert found is not None and found.source == "byline:revision", byline
+    published = _byline_day("<span>Published</span> <span>on</span> <span>Feb 27, 2026</span>")
+    assert published is not None and (published.day, published.source) == (date(2026, 2, 27), "byline")
+
+
+def test_a_time_element_the_markup_calls_changed_is_a_revision_for_htmldate_too() -> None:
+    # Drupal renders the revision as `field--name-changed`: neither the byline nor htmldate's reading may take it.
+    changed = ('<div class="field field--name-changed"><time datetime="2026-02-12T14:36:23-05:00" '
+               'class="datetime">February 12, 2026</time></div>')
+    assert _published(_page(article=changed)) is None
+    created = changed.replace("name-changed", "name-created")
+    found = _published(_page(article=created))
+    assert found is not None and found.day == date(2026, 2, 12)
+
+
+def test_a_byline_day_weeks_before_the_declared_publication_is_the_original_one() -> None:
+    # The system re-stamped datePublished when the story moved; the page still shows when it first ran.
+    head = _ld(datePublished="2024-08-07T10:00:00+00:00")
+    republished = _published(_page(head, "<p>By Ana Lima</p><p>December 30, 2013</p>"))
+    assert republished is not None and (republished.day, republished.source) == (date(2013, 12, 30), "byline")
+    # A day apart is the zone of a UTC stamp against the local day: the declaration stands.
+    zoned = _published(_page(_ld(datePublished="2024-07-05T00:04:00+00:00"), "<p>July 4, 2024</p>"))
+    assert zoned is not None and (zoned.day, zoned.source) == (date(2024, 7, 5), "jsonld:datePublished")
+    # A later byline day is an unlabelled revision: the declared publication stands.
+    later = _published(_page(head, "<p>By Ana Lima</p><p>March 11, 2026</p>"))
+    assert later is not None and later.source == "jsonld:datePublished"
+
+
+def test_a_time_element_under_the_headline_gives_its_machine_day_and_a_dotted_day_reads_day_first() -> None:
+    timed = _byline_day('<time datetime="2017-03-01T12:00:00Z">03/01/2017</time> by Agatha Caleo')
+    assert timed is not None and (timed.day, timed.source) == (date(2017, 3, 1), "byline")
+    dotted = _byline_day("17.05.2021")
+    assert dotted is not None and dotted.day == date(2021, 5, 17)
+    assert _byline_day("31.02.2021") is None  # no such day
+
+
+def test_a_page_that_states_no_publication_gives_the_update_its_byline_shows_as_a_last_resort() -> None:
+    head = _ld(dateModified="2025-07-09T11:50:26+00:00")  # declared only as a revision
+    shown = _published(_page(head, "<p>By Genevieve Carlton</p><p>Updated on</p><p>July 9, 2025</p>"))
+    assert shown is not None and (shown.day, shown.source) == (date(2025, 7, 9), "byline:revision")
+    assert _published(_page(head)) is None  # declared but not shown: still no date

@@ -33,6 +33,7 @@ from lxml.html import HtmlElement
 
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)
 CLOCK_SLACK = timedelta(days=1)
+REPUBLISHED_AFTER = timedelta(days=7)
 # <meta> keys that name the publication, most specific first; generic ones come after htmldate.
 PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "published_time",
                   "article.published", "parsely-pub-date", "sailthru.date", "publish-date", "publish_date",
@@ -50,12 +51,16 @@ _MONTH_DAY_YEAR = re.compile(rf"(?:[a-z]+,? )?{_MONTH} {_DAY},? {_YEAR}", re.IGN
 _DAY_MONTH_YEAR = re.compile(rf"(?:[a-z]+,? )?{_DAY} {_MONTH},? {_YEAR}", re.IGNORECASE)
 _NEAR_HEADLINE = 12
 _BYLINE_LINE_CHARS = 80
+_CONNECTIVE_CHARS = 4  # 'on', ':', '|' between a label and its day
+_LABEL_REACH = 3
+_DOTTED_DAY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?![\d.]\d)")
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
 _REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
 _MODIFIED_MICRODATA = './/*[@itemprop="dateModified"]'
-_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update", re.IGNORECASE)
+# Revision marks in markup: schema.org `dateModified`, an `updated` class, Drupal's `field--name-changed`.
+_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|name-changed", re.IGNORECASE)
 _PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
                           r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
@@ -140,15 +145,31 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
         if parsed is not None and source.startswith("htmldate") and parsed[0] in revised:
             continue  # htmldate fell back to the declared revision: that day says when the page changed
         if parsed is not None and plausible(parsed[0], now):
-            return Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
+            found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
+            return _earlier_byline(tree, found)
     return None
+
+
+def _earlier_byline(tree: HtmlElement, found: Published) -> Published:
+    """The byline's day when it is a week or more earlier than the declared one: a page shows its first publication
+    under the headline while its system re-stamps `datePublished` on a migration or a republication (that later
+    day is a revision the page does not label). A day or two apart is a time zone (a UTC stamp against the local
+    day) or an event the lead mentions, and the declaration stands."""
+    if not found.source.startswith(("jsonld:", "meta:")):
+        return found
+    stated = parse_timestamp(_day_near_headline(tree))
+    if stated is None or not EARLIEST_PLAUSIBLE <= stated[0] <= found.day - REPUBLISHED_AFTER:
+        return found
+    return Published(day=stated[0], time=None, source="byline")
 
 
 def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
     """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, microdata
-    `itemprop="dateModified"`, ...)."""
+    `itemprop="dateModified"`, a <time> the markup calls a revision, ...) and the one the byline labels so."""
     values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
     values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
+    values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
+    values.append(_revision_near_headline(tree))  # shown, not declared: htmldate may read it from a <time>
     days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
     return days | {day for value in values if value and (day := written_day(value.strip()))}
 
@@ -181,14 +202,31 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
             yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
-    if not search_text:
-        return
-    if scope is not tree:
+    if search_text and scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
-    else:
+    elif search_text:
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
+    yield "byline:revision", _revision_near_headline(tree)
+
+
+def _revision_near_headline(tree: HtmlElement) -> str | None:
+    """The day the byline under the <h1> gives as the last update ('Updated on July 9, 2025'), the last resort:
+    a page that states no publication anywhere shows its reader that day as its date. A revision only declared
+    (`dateModified`) or marked in markup is not shown, and gives nothing."""
+    heading = next(tree.iter("h1"), None)
+    if heading is None:
+        return None
+    texts = [str(t) for t in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+    for number, text in enumerate(texts):
+        line = text[:_BYLINE_LINE_CHARS]
+        labelled = _revision_label_before(texts, number) or (
+            (label := _REVISION.search(line)) is not None and _day_in(line[:label.start()]) is None)
+        if labelled and (day := _day_in(line)) is not None:
+            return day.isoformat()
+    return None
 
 
 def _day_near_headline(tree: HtmlElement) -> str | None:
@@ -203,9 +241,28 @@ def _day_near_headline(tree: HtmlElement) -> str | None:
 
 
 def _texts(heading: HtmlElement, path: str) -> list[str]:
-    """Visible text nodes along an axis, in document order; one the markup calls a revision stays as a blank."""
-    return ["" if _marked_revision(t.getparent()) else str(t) for t in heading.xpath(path)
+    """Visible text nodes along an axis, in document order, a <time>'s as its machine-readable day; one the
+    markup calls a revision is blanked (a day) or stands as a revision label (its words)."""
+    return [_revision_text(str(t)) if _marked_revision(t.getparent()) else _machine_day(t.getparent()) or str(t)
+            for t in heading.xpath(path)
             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _revision_text(text: str) -> str:
+    """A text the markup calls a revision: blank when it is the revised day itself, else a label for the day
+    after it ('<span class="updated-label">Latest update</span> <time>3 Oct 2025</time>')."""
+    return "" if _day_in(text) is not None else _MARKED
+
+
+_MARKED = "(updated)"  # stands for a text the markup calls a revision: it labels the day after it as one too
+
+
+def _machine_day(element: HtmlElement) -> str | None:
+    """The ISO day of a <time datetime="..."> for its shown text: '03/01/2017' is March or January only by the
+    site's convention, the attribute says which."""
+    if element.tag != "time" or (parsed := parse_timestamp(element.get("datetime"))) is None:
+        return None
+    return parsed[0].isoformat()
 
 
 def _marked_revision(element: HtmlElement) -> bool:
@@ -222,12 +279,26 @@ def _marked_revision(element: HtmlElement) -> bool:
 def _stated_day(texts: list[str], order: Iterable[int]) -> str | None:
     for number in order:
         # The label just before the line ('<span>Last updated</span> <span>Mar 11, 2026</span>') says update.
-        if number and _REVISION.search(texts[number - 1][-40:]) and not _PUBLICATION.search(texts[number]):
+        if _revision_label_before(texts, number) and not _PUBLICATION.search(texts[number]):
             continue
         # Only the line's start: a byline states its day early; a day deep in a sentence is what the text tells.
         if (day := _published_day_in(texts[number][:_BYLINE_LINE_CHARS])) is not None:
             return day.isoformat()
     return None
+
+
+def _revision_label_before(texts: list[str], number: int) -> bool:
+    """A revision label in the text just before, or further back over a short connective ('Last Updated' 'on'
+    'Feb 27, 2026') or a second copy of the same day (one for wide screens, one for phones): a label and its day
+    are often separate elements."""
+    for earlier in reversed(texts[max(0, number - _LABEL_REACH):number]):
+        if _REVISION.search(earlier[-40:]):
+            return True
+        if earlier == texts[number]:
+            continue
+        if _PUBLICATION.search(earlier[-40:]) or len(earlier.strip()) > _CONNECTIVE_CHARS:
+            return False
+    return False
 
 
 def _published_day_in(text: str) -> date | None:
@@ -247,6 +318,11 @@ def _day_in(text: str) -> date | None:
     found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
     if found and (day := written_day(found[0])):
         return day
+    if dotted := _DOTTED_DAY.search(text):  # '17.05.2021': day, month, year wherever dots separate them
+        try:
+            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+        except ValueError:
+            return None
     if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
         return parsed[0]
     return None
