@@ -269,3 +269,14 @@ def test_a_page_that_states_no_publication_gives_the_update_its_byline_shows_as_
     shown = _published(_page(head, "<p>By Genevieve Carlton</p><p>Updated on</p><p>July 9, 2025</p>"))
     assert shown is not None and (shown.day, shown.source) == (date(2025, 7, 9), "byline:revision")
     assert _published(_page(head)) is None  # declared but not shown: still no date
+
+
+def test_the_byline_is_read_under_the_headline_that_matches_the_declared_title_not_a_logo_h1() -> None:
+    html = ("<html><head><meta property='og:title' content='The Best Trails in Houston for Biking'></head><body>"
+            "<header><div><h1 class='global-logo'><a href='/'>Houstonia Magazine</a></h1></div></header>"
+            "<div><a href='/eat'>Eat &amp; Drink</a> <a href='/arts'>Arts</a></div>" * 8 +
+            "<article><h1>The Best Trails in Houston for Biking</h1><p>By Daniel Renfrow</p><p>April 12, 2024</p>"
+            "<p>Cycling is increasingly becoming a way to see the city.</p></article></body></html>")
+    tree = lxml.html.fromstring(html)
+    found = find_published(tree, {}, [], meta_tags(tree), None, next(tree.iter("article")), now=NOW)
+    assert found is not None and (found.day, found.source) == (date(2024, 4, 12), "byline")

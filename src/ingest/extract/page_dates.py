@@ -4,12 +4,18 @@ Precedence prefers the original publication over any later revision: the article
 the <meta> tags that name a publication (`article:published_time`, ...), then a day written in the byline just
 under the <h1> (or a dateline just above it; a line that calls it an update is skipped), then htmldate in its
 original-date mode (which reads the URL, the header tags and <time> elements), then other JSON-LD `datePublished`
-values, then generic <meta> dates, and last htmldate's extensive search through the text, restricted to the
-article around the headline (a page's footer or comments carry other dates), or through the whole page when it has
-no <article> or <main> (what plain trafilatura does on every page); that search runs only on a page that declares
+values, then generic <meta> dates, and htmldate's extensive search through the text, restricted to the article
+around the headline (a page's footer or comments carry other dates), or through the whole page when it has no
+<article> or <main> (what plain trafilatura does on every page); that search runs only on a page that declares
 itself an article. A byline day counts only near the start of its line (a day deep in a sentence is the story's).
-Modification dates (`dateModified`, `article:modified_time`, "Updated ...") are never taken for the publication.
-A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be ISO 8601.
+The headline is the <h1> closest to the declared title (a logo or a list of other stories may be <h1> too); a
+<time> there gives its machine-readable day, and a dotted day ('17.05.2021') is read day first.
+Modification dates (`dateModified`, `article:modified_time`, a <time> the markup calls `updated` or `changed`,
+"Updated ..." however its label is set apart) are never taken for the publication, with one exception: a page
+that states no publication anywhere gives the update its byline shows, as the last resort (`byline:revision`).
+A byline day a week or more before the declared publication is the original one (a system re-stamps
+`datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
+ISO 8601.
 
 A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
 zones) and not before 1995, when the web began to publish news. The time and zone are kept when the page states
@@ -30,6 +36,8 @@ from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
+
+from ingest.extract.page_titles import in_chrome, visible_text, word_overlap
 
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)
 CLOCK_SLACK = timedelta(days=1)
@@ -136,9 +144,10 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     The text search runs only on a page that declares itself an article (a JSON-LD Article type or `og:type`
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date."""
-    revised = _declared_revisions(tree, article, meta)
+    shown = _shown_days(_headline_element(tree, meta))
+    revised = _declared_revisions(tree, article, meta) | _days({shown.revision})
     search_text = declares_article and not revised
-    for source, value in _candidates(tree, article, entities, meta, url, scope, search_text=search_text):
+    for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
@@ -146,18 +155,45 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
             continue  # htmldate fell back to the declared revision: that day says when the page changed
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
-            return _earlier_byline(tree, found)
+            return _earlier_byline(shown, found)
     return None
 
 
-def _earlier_byline(tree: HtmlElement, found: Published) -> Published:
+@dataclass(frozen=True)
+class _Shown:
+    """The days the byline around the headline shows: the publication's and, labelled so, the last update's."""
+    published: str | None = None
+    revision: str | None = None
+
+
+def _shown_days(heading: HtmlElement | None) -> _Shown:
+    if heading is None:
+        return _Shown()
+    return _Shown(published=_day_near_headline(heading), revision=_revision_near_headline(heading))
+
+
+def _headline_element(tree: HtmlElement, meta: Mapping[str, str]) -> HtmlElement | None:
+    """The article's <h1>: of those outside the page chrome, the one closest to the declared title (a page may
+    hold a logo, a menu or a list of other stories in <h1> too); the first when none is declared."""
+    headings = [h for h in tree.iter("h1") if not in_chrome(h)] or list(tree.iter("h1"))
+    declared = meta.get("og:title") or meta.get("twitter:title") or ""
+    if len(headings) <= 1 or not declared:
+        return headings[0] if headings else None
+    return max(headings, key=lambda h: word_overlap(visible_text(h), declared))  # max keeps the first of ties
+
+
+def _days(values: Iterable[str | None]) -> set[date]:
+    return {parsed[0] for value in values if (parsed := parse_timestamp(value))}
+
+
+def _earlier_byline(shown: _Shown, found: Published) -> Published:
     """The byline's day when it is a week or more earlier than the declared one: a page shows its first publication
     under the headline while its system re-stamps `datePublished` on a migration or a republication (that later
     day is a revision the page does not label). A day or two apart is a time zone (a UTC stamp against the local
     day) or an event the lead mentions, and the declaration stands."""
     if not found.source.startswith(("jsonld:", "meta:")):
         return found
-    stated = parse_timestamp(_day_near_headline(tree))
+    stated = parse_timestamp(shown.published)
     if stated is None or not EARLIEST_PLAUSIBLE <= stated[0] <= found.day - REPUBLISHED_AFTER:
         return found
     return Published(day=stated[0], time=None, source="byline")
@@ -165,13 +201,11 @@ def _earlier_byline(tree: HtmlElement, found: Published) -> Published:
 
 def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
     """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, microdata
-    `itemprop="dateModified"`, a <time> the markup calls a revision, ...) and the one the byline labels so."""
+    `itemprop="dateModified"`, a <time> the markup calls a revision, ...)."""
     values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
     values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
     values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
-    values.append(_revision_near_headline(tree))  # shown, not declared: htmldate may read it from a <time>
-    days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
-    return days | {day for value in values if value and (day := written_day(value.strip()))}
+    return _days(values) | {day for value in values if value and (day := written_day(value.strip()))}
 
 
 def _local_day(day: date, value: str, url: str | None) -> date:
@@ -188,14 +222,14 @@ def _local_day(day: date, value: str, url: str | None) -> date:
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
-                meta: Mapping[str, str], url: str | None, scope: HtmlElement,
+                meta: Mapping[str, str], url: str | None, scope: HtmlElement, shown: _Shown,
                 search_text: bool = True) -> Iterator[tuple[str, str | None]]:
     """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
     declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
     yield "jsonld:datePublished", _first_string(article.get("datePublished"))
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
-    yield "byline", _day_near_headline(tree)
+    yield "byline", shown.published
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
@@ -208,16 +242,13 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     elif search_text:
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
-    yield "byline:revision", _revision_near_headline(tree)
+    yield "byline:revision", shown.revision
 
 
-def _revision_near_headline(tree: HtmlElement) -> str | None:
+def _revision_near_headline(heading: HtmlElement) -> str | None:
     """The day the byline under the <h1> gives as the last update ('Updated on July 9, 2025'), the last resort:
     a page that states no publication anywhere shows its reader that day as its date. A revision only declared
     (`dateModified`) or marked in markup is not shown, and gives nothing."""
-    heading = next(tree.iter("h1"), None)
-    if heading is None:
-        return None
     texts = [str(t) for t in heading.xpath(f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
              if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
     for number, text in enumerate(texts):
@@ -229,12 +260,9 @@ def _revision_near_headline(tree: HtmlElement) -> str | None:
     return None
 
 
-def _day_near_headline(tree: HtmlElement) -> str | None:
+def _day_near_headline(heading: HtmlElement) -> str | None:
     """A day written in the lines just after the <h1> ('by Ana Lima, 20 December 2025'), where a byline states it,
     else in the few just before it (a dateline above the headline); never a line that calls it an update."""
-    heading = next(tree.iter("h1"), None)
-    if heading is None:
-        return None
     after = _texts(heading, f"following::text()[normalize-space()][position() <= {_NEAR_HEADLINE}]")
     before = _texts(heading, "preceding::text()[normalize-space()][position() <= 3]")
     return _stated_day(after, range(len(after))) or _stated_day(before, reversed(range(len(before))))

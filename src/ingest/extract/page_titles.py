@@ -41,8 +41,8 @@ def choose_title(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[st
     headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
     if not headings:
         return declared
-    closest = max(headings, key=lambda h: _word_overlap(h, declared or ""))
-    if declared and _word_overlap(closest, declared) >= 0.3:
+    closest = max(headings, key=lambda h: word_overlap(h, declared or ""))
+    if declared and word_overlap(closest, declared) >= 0.3:
         return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
     if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
         return _headline_part(strip_site_name(headings[0], site_keys))
@@ -133,7 +133,7 @@ def _plausible_headline(text: str, site_keys: set[str]) -> bool:
     return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not is_site_name(text, site_keys)
 
 
-def _word_overlap(a: str, b: str) -> float:
+def word_overlap(a: str, b: str) -> float:
     left, right = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return len(left & right) / len(left | right) if left | right else 0.0
 
