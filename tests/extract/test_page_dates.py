@@ -280,3 +280,13 @@ def test_the_byline_is_read_under_the_headline_that_matches_the_declared_title_n
     tree = lxml.html.fromstring(html)
     found = find_published(tree, {}, [], meta_tags(tree), None, next(tree.iter("article")), now=NOW)
     assert found is not None and (found.day, found.source) == (date(2024, 4, 12), "byline")
+
+
+def test_a_review_or_a_revision_declared_by_any_json_ld_entity_is_no_publication() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    article = f"{further_down}<p>Checked <time datetime='2025-09-28'>28 September 2025</time></p>"
+    assert _published(_page(article=article)) is not None  # htmldate reads the <time> when nothing says revision
+    for declared in ({"@type": "WebPage", "dateModified": "2025-09-28T06:58:21-04:00"},
+                     {"@type": "MedicalWebPage", "lastReviewed": "2025-09-28T06:58:21-04:00"}):
+        head = f'<script type="application/ld+json">{json.dumps(declared)}</script>' + _ld(headline="Tram vote")
+        assert _published(_page(head, article)) is None, declared

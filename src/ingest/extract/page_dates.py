@@ -49,6 +49,7 @@ PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished"
                   "article_date_original")
 GENERIC_META = ("dc.date", "dcterms.date", "date")
 # <meta> keys that name a revision: htmldate falls back to them when a page declares no publication.
+_REVISION_KEYS = ("dateModified", "lastReviewed")
 MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "modified_time", "last-modified",
                  "dc.date.modified", "dcterms.modified", "article.updated", "parsely-updated")
 _ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -145,7 +146,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date."""
     shown = _shown_days(_headline_element(tree, meta))
-    revised = _declared_revisions(tree, article, meta) | _days({shown.revision})
+    revised = _declared_revisions(tree, article, entities, meta) | _days({shown.revision})
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
@@ -199,10 +200,13 @@ def _earlier_byline(shown: _Shown, found: Published) -> Published:
     return Published(day=stated[0], time=None, source="byline")
 
 
-def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], meta: Mapping[str, str]) -> set[date]:
-    """The days the page declares it was modified (JSON-LD `dateModified`, `article:modified_time`, microdata
+def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
+                        meta: Mapping[str, str]) -> set[date]:
+    """The days the page declares it was modified or reviewed (JSON-LD `dateModified` or `lastReviewed` of any
+    entity: a WebPage often carries what its Article leaves out; `article:modified_time`, microdata
     `itemprop="dateModified"`, a <time> the markup calls a revision, ...)."""
-    values = [_first_string(article.get("dateModified"))] + [meta.get(key) for key in MODIFIED_META]
+    values = [_first_string(entity.get(key)) for entity in [article, *entities] for key in _REVISION_KEYS]
+    values += [meta.get(key) for key in MODIFIED_META]
     values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
     values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
     return _days(values) | {day for value in values if value and (day := written_day(value.strip()))}
