@@ -234,3 +234,30 @@ def test_a_written_by_box_after_the_headline_counts_on_a_page_without_an_article
             f"</aside><div><h1>Night trams</h1>{filler}<div><div>Written by</div><div>Jack Shepherd</div></div>"
             "</div></body></html>")
     assert _read(html)[1] == ("Jack Shepherd",)
+
+
+def test_byline_furniture_around_a_searched_name_goes_avatar_initials_descriptions_and_degrees() -> None:
+    assert byline_name("CM Craig McCarthy") == "Craig McCarthy"  # the avatar drawn from the initials
+    assert byline_name("PJ Hamel") == "PJ Hamel"  # initials that are the name stay
+    assert byline_name("Liz Kenny Former McKinsey") == "Liz Kenny"
+    assert byline_name("Cara Dumaplin RN") == "Cara Dumaplin"
+    assert searched_byline("Cara Dumaplin RN; Certified Pediatric Sleep Consultant") == ["Cara Dumaplin"]
+    assert byline_name("Rafael Md Ali") == "Rafael Md Ali"  # a degree's letters written as a name are the name
+
+
+def test_a_declared_name_left_empty_before_the_publication_is_no_author() -> None:
+    head = _ld(author={"@type": "Person", "name": ", USA TODAY"})
+    html = article_html(title="Ten movies to stream", extra_head=head).replace(
+        "<h1>Ten movies to stream</h1>", "<h1>Ten movies to stream</h1><span class='author'>Brian Truitt</span>")
+    page = read_page_metadata(lxml.html.fromstring(html), "https://eu.usatoday.com/story/movies")
+    assert page.authors == ("Brian Truitt",)
+
+
+def test_of_several_declared_authors_those_written_as_a_name_stay() -> None:
+    head = _ld(author=[{"@type": "Person", "name": "By Arlene Marturano"},
+                       {"@type": "Person", "name": "South Carolina Garden-based Learning Network on Facebook"}])
+    page = read_page_metadata(lxml.html.fromstring(article_html(extra_head=head)), None)
+    assert page.authors == ("Arlene Marturano",)
+    alone = _ld(author={"@type": "Person", "name": "the gardening desk"})  # the only one stays, name or not
+    assert read_page_metadata(lxml.html.fromstring(article_html(extra_head=alone)), None).authors == \
+        ("the gardening desk",)

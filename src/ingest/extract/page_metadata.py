@@ -413,6 +413,8 @@ def _only_the_publisher(found: _Declarations, declared: Any, site_keys: set[str]
 
 
 def _author_names(entities: list[dict[str, Any]], declared: Any) -> list[str]:
+    """Declared author names; of several, those written as a person's name when any is ('By Arlene Marturano'
+    beside 'South Carolina Garden-based Learning Network on Facebook', a page credited as a second author)."""
     items = declared if isinstance(declared, list) else [declared]
     names: list[str] = []
     for item in items:
@@ -420,15 +422,19 @@ def _author_names(entities: list[dict[str, Any]], declared: Any) -> list[str]:
             names += _clean_names(item)
         elif isinstance(item, dict):
             names += _clean_names(_text(_by_id(entities, item).get("name")))
-    return names
+    persons = [n for n in names if _looks_like_name(n)]
+    return persons if len(names) > 1 and persons else names
 
 
 def _clean_names(value: str | None) -> list[str]:
-    """Names from a declared author string: 'By' prefixes, URLs and placeholders dropped; ';' separates names."""
+    """Names from a declared author string: 'By' prefixes, URLs and placeholders dropped; ';' separates names
+    (after unescaping); a part with nothing before its comma (', USA TODAY') is the publication alone."""
     if not value:
         return []
     names = []
     for part in unescaped(value).split(";"):
+        if part.strip().startswith(","):  # ', USA TODAY': the name before the publication was left empty
+            continue
         name = _BY_PREFIX.sub("", _SPACES.sub(" ", part)).strip(" ,|-")
         if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
@@ -474,7 +480,12 @@ _ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder 
 # Words of a job title or a beat that a byline search returns as if they were a second name.
 _FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
     digital community marketing content communications operations research news sports business health science
-    technology politics travel food opinion"""))
+    technology politics travel food opinion certified licensed registered"""))
+# Words that open a description after the name ('Liz Kenny Former McKinsey', 'Ana Lima Certified Coach') and
+# degrees or licences written after it ('Cara Dumaplin RN'), each only from the name's third word on.
+_ROLE_LEADS = frozenset({"former", "certified", "licensed", "registered", "board-certified"})
+_CREDENTIALS = frozenset(re.findall(r"\w+", """rn bsn msn md phd dvm vmd cpa cfp mba jd esq lcsw np rd ma msc
+    mph dds pharmd"""))
 _BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
 
 
@@ -484,13 +495,23 @@ def byline_name(found: str) -> str | None:
     Declared names are left alone: this noise comes from the page text."""
     line = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip()))
     other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
-    tokens = (line[:other.start()] if other else line).split()
+    tokens = _without_initials((line[:other.start()] if other else line).split())
     words = [t.strip(".,:;()").lower() for t in tokens]
     if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
         return None
     cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
-    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and w in _ROLE_WORDS), cut)
+    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and (w in _ROLE_WORDS or w in _ROLE_LEADS or (
+        w in _CREDENTIALS and tokens[i][:1].isupper()))), cut)
     while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
         role -= 1
     name = " ".join(tokens[:role]).strip(" ,|-•")
     return name if name and not _NOT_A_NAME.search(name) else None
+
+
+def _without_initials(tokens: list[str]) -> list[str]:
+    """The name without the avatar a byline draws from its initials before it ('CM Craig McCarthy')."""
+    lead = tokens[0] if tokens else ""
+    spelled = "".join(t[:1] for t in tokens[1:1 + len(lead)]).upper()
+    if 2 <= len(lead) <= 3 and lead.isalpha() and lead.isupper() and len(tokens) > len(lead) and lead == spelled:
+        return tokens[1:]
+    return tokens
