@@ -25,3 +25,19 @@ def test_the_page_title_is_repaired_whether_it_comes_from_the_h1_or_the_declarat
             f"<body><article><h1>{broken}</h1><p>Text.</p></article></body></html>")
     page = read_page_metadata(lxml.html.fromstring(html), "https://www.whitecoatinvestor.com/calculators/")
     assert page.title == "A DIY Investor\u2019s Guide to Retirement Calculators"
+
+
+def _title(h1: str, og_title: str) -> str | None:
+    html = (f"<html><head><meta property='og:title' content=\"{og_title} | AAFT\"></head>"
+            f"<body><article><h1>{h1}</h1><p>Text.</p></article></body></html>")
+    return read_page_metadata(lxml.html.fromstring(html), "https://aaft.edu.in/blog/x").title
+
+
+def test_a_heading_whose_characters_a_conversion_turned_into_question_marks_gives_the_declared_title() -> None:
+    assert _title("What Are The Basics Of Event Planning? Beginner? Guide",
+                  "What Are The Basics Of Event Planning: Beginner's Guide") == \
+        "What Are The Basics Of Event Planning: Beginner's Guide"
+    assert _title("Caf\ufffd guide to Delhi", "Café guide to Delhi") == "Café guide to Delhi"
+    # A real question in the heading stays the heading's, the declared variant wording notwithstanding.
+    assert _title("Why do trams win? A look at the numbers", "Why trams win: the numbers") == \
+        "Why do trams win? A look at the numbers"

@@ -43,7 +43,9 @@ def choose_title(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[st
         return declared
     closest = max(headings, key=lambda h: word_overlap(h, declared or ""))
     if declared and word_overlap(closest, declared) >= 0.3:
-        return declared if _kicker_before(closest, declared) else _headline_part(strip_site_name(closest, site_keys))
+        if _kicker_before(closest, declared) or _lost_characters(closest, declared):
+            return declared
+        return _headline_part(strip_site_name(closest, site_keys))
     if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
         return _headline_part(strip_site_name(headings[0], site_keys))
     return declared
@@ -87,6 +89,15 @@ def _kicker_before(heading: str, declared: str) -> bool:
     words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
     extra = len(words) - len(title_words)
     return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
+
+
+def _lost_characters(heading: str, declared: str) -> bool:
+    """The <h1> is the declared title with characters a charset conversion replaced by '?' or U+FFFD
+    ('Beginner? Guide' for "Beginner's Guide"): the declaration kept them."""
+    if "?" not in heading and "\ufffd" not in heading:
+        return False
+    pattern = "".join(".{1,3}" if c in "?\ufffd" else re.escape(c) for c in heading)
+    return heading != declared and re.fullmatch(pattern, declared) is not None
 
 
 def _title_element(tree: HtmlElement) -> str | None:
