@@ -261,3 +261,16 @@ def test_of_several_declared_authors_those_written_as_a_name_stay() -> None:
     alone = _ld(author={"@type": "Person", "name": "the gardening desk"})  # the only one stays, name or not
     assert read_page_metadata(lxml.html.fromstring(article_html(extra_head=alone)), None).authors == \
         ("the gardening desk",)
+
+
+def test_co_authors_linked_in_the_byline_of_the_one_author_found_but_not_other_roles() -> None:
+    byline = ("<div class='byline'><strong>Written by</strong><br>"
+              "<a href='/authors/adrien-ramirez'>Adrien Ramirez</a>, 4+ years covering hardware<br>"
+              "<a href='/authors/joanna-nelius'>Joanna Nelius</a>, senior editor<br>"
+              "Fact-checked by <a href='/authors/paul-rankin'>Paul Rankin</a> "
+              "Tested by <a href='/authors/katie-bandurski'>Katie Bandurski</a> and "
+              "<a href='/authors/mary-henn'>Mary Henn</a></div>")
+    html = article_html(title="Best laptops", extra_head=_ld(author={"@type": "Person", "name": "Adrien Ramirez"}))
+    html = html.replace("<h1>Best laptops</h1>", f"<h1>Best laptops</h1>{byline}")
+    page = read_page_metadata(lxml.html.fromstring(html), "https://www.reviewed.com/laptops/best")
+    assert page.authors == ("Adrien Ramirez", "Joanna Nelius")

@@ -54,6 +54,9 @@ _NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du",
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
+_MAX_CO_AUTHORS = 6
+_OTHER_ROLE_LEAD = re.compile(r"(?:checked|tested|reviewed|edited|illustrated|photographed|updated|produced)\s+by"
+                              r"\s*:?$")
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
@@ -254,7 +257,47 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = _labelled_byline(tree) or names
+    if len(names) == 1:
+        names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
+
+
+def _writers_linked(byline: HtmlElement) -> list[str]:
+    """Names linked to their author pages, without those another role credits ('Fact-checked by <a>..</a>',
+    'Tested by <a>..</a> and <a>..</a>')."""
+    names: list[str] = []
+    credited_other = False
+    for link in byline.iter("a"):
+        text = visible_text(link)
+        if not text or not _looks_like_name(text) or not _slug_spells(link, text):
+            continue
+        before = link.xpath("preceding::text()[normalize-space()][1]")
+        lead = str(before[0]).strip().lower() if before else ""
+        if _OTHER_ROLE_LEAD.search(lead):
+            credited_other = True
+        elif lead not in ("and", "&", ","):
+            credited_other = False
+        if not credited_other:
+            names.append(text)
+    return names
+
+
+def _co_authors(tree: HtmlElement, author: str) -> list[str]:
+    """The names linked to their author pages in the byline that links the one author found, when it links more
+    ('Written by <a href="/authors/adrien-ramirez">Adrien Ramirez</a>, ... <a href="/authors/joanna-nelius">
+    Joanna Nelius</a>'): a page or its declaration often names only the first."""
+    key = compact(author)
+    link = next((a for a in _byline_scope(tree).iter("a") if _AUTHOR_PAGE.search(a.get("href") or "")
+                 and compact(visible_text(a)) == key), None)
+    byline = link.getparent() if link is not None else None
+    for _ in range(2):
+        if byline is None or in_chrome(byline):
+            return []
+        linked = _writers_linked(byline)
+        if len(linked) > 1 and len(linked) <= _MAX_CO_AUTHORS:
+            return list(dict.fromkeys(linked))
+        byline = byline.getparent()
+    return []
 
 
 def _searched_authors(tree: HtmlElement) -> list[str]:
