@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,7 +68,7 @@ _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
 _REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
-_MODIFIED_MICRODATA = './/*[@itemprop="dateModified"]'
+_MODIFIED_MICRODATA = '//*[@itemprop="dateModified"]'
 # Revision marks in markup: schema.org `dateModified`, an `updated` class, Drupal's `field--name-changed`.
 _REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|name-changed", re.IGNORECASE)
 _PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
@@ -145,32 +146,41 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     The text search runs only on a page that declares itself an article (a JSON-LD Article type or `og:type`
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date."""
-    shown = _shown_days(_headline_element(tree, meta))
-    revised = _declared_revisions(tree, article, entities, meta) | _days({shown.revision})
+    shown = _Shown(_headline_element(tree, meta))
+    revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
-        if parsed is not None and source.startswith("htmldate") and parsed[0] in revised:
-            continue  # htmldate fell back to the declared revision: that day says when the page changed
+        if parsed is not None and source.startswith("htmldate") and (parsed[0] in revised
+                                                                    or parsed[0] == shown.revision_day):
+            continue  # htmldate fell back to the declared (or shown) revision: the day the page changed
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
             return _earlier_byline(shown, found)
     return None
 
 
-@dataclass(frozen=True)
 class _Shown:
-    """The days the byline around the headline shows: the publication's and, labelled so, the last update's."""
-    published: str | None = None
-    revision: str | None = None
+    """The days the byline around the headline shows: the publication's and, labelled so, the last update's.
+    Each is read when first asked for: most pages declare their publication and need neither."""
 
+    def __init__(self, heading: HtmlElement | None) -> None:
+        self.heading = heading
 
-def _shown_days(heading: HtmlElement | None) -> _Shown:
-    if heading is None:
-        return _Shown()
-    return _Shown(published=_day_near_headline(heading), revision=_revision_near_headline(heading))
+    @cached_property
+    def published(self) -> str | None:
+        return _day_near_headline(self.heading) if self.heading is not None else None
+
+    @cached_property
+    def revision(self) -> str | None:
+        return _revision_near_headline(self.heading) if self.heading is not None else None
+
+    @property
+    def revision_day(self) -> date | None:
+        parsed = parse_timestamp(self.revision)
+        return parsed[0] if parsed else None
 
 
 def _headline_element(tree: HtmlElement, meta: Mapping[str, str]) -> HtmlElement | None:
@@ -181,10 +191,6 @@ def _headline_element(tree: HtmlElement, meta: Mapping[str, str]) -> HtmlElement
     if len(headings) <= 1 or not declared:
         return headings[0] if headings else None
     return max(headings, key=lambda h: word_overlap(visible_text(h), declared))  # max keeps the first of ties
-
-
-def _days(values: Iterable[str | None]) -> set[date]:
-    return {parsed[0] for value in values if (parsed := parse_timestamp(value))}
 
 
 def _earlier_byline(shown: _Shown, found: Published) -> Published:
@@ -207,9 +213,11 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
     `itemprop="dateModified"`, a <time> the markup calls a revision, ...)."""
     values = [_first_string(entity.get(key)) for entity in [article, *entities] for key in _REVISION_KEYS]
     values += [meta.get(key) for key in MODIFIED_META]
-    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.iterfind(_MODIFIED_MICRODATA)]
+    # XPath walks the tree in C; ElementPath's predicate would visit every element in Python.
+    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.xpath(_MODIFIED_MICRODATA)]
     values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
-    return _days(values) | {day for value in values if value and (day := written_day(value.strip()))}
+    days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
+    return days | {day for value in values if value and (day := written_day(value.strip()))}
 
 
 def _local_day(day: date, value: str, url: str | None) -> date:
@@ -240,6 +248,7 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
             yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
+    search_text = search_text and shown.revision is None  # a shown revision is what the text would give again
     if search_text and scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
