@@ -13,7 +13,8 @@ is the batch's own. With `--lake` the same is done, in the same run, on DuckLake
 PostgreSQL cluster started here (see `LakeWarehouses`). Backends and sizes are measured in turn, repeat after
 repeat, so a busy machine slows them alike. Prints wall and CPU seconds per batch (medians), links found, the
 seconds closing the warehouse takes after it (on a file, the checkpoint), RSS after the batch and peak RSS, then
-per backend the ratio of the largest size's cost to the smallest's (goal: at most 1.5x); `--profile` adds the seconds of each statement at the smallest and largest size.
+per backend the ratio of the largest size's cost to the smallest's (goal: at most 1.5x); `--profile` adds the
+seconds of each statement at the smallest and largest size.
 """
 
 from __future__ import annotations
