@@ -293,8 +293,13 @@ def write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merge
             "load_id": pa.array([load_id] * len(links), pa.string())}),
     }
     with registered(con, tables):
-        for name in ("dedupe/merge_stories", "dedupe/insert_stories", "dedupe/insert_links"):
-            con.execute(statement(name))
+        for name, source in _STORY_WRITES:
+            if tables[source].num_rows:  # with nothing to write, the statement would still scan its table
+                con.execute(statement(name))
+
+
+_STORY_WRITES = (("dedupe/merge_stories", "dedupe_merges"), ("dedupe/insert_stories", "dedupe_new_stories"),
+                 ("dedupe/insert_links", "dedupe_links"))
 
 
 def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, tuple[int, set[str]]]:
