@@ -266,12 +266,28 @@ def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_
     probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
     try:
         with registered(con, probes):
-            con.execute(statement("dedupe/gather_anchor_postings"))
+            con.execute(statement("dedupe/gather_band_postings"), [absent_value(tables["dedupe_bands"]["hash"])])
+            con.execute(statement("dedupe/gather_anchor_postings"), [absent_value(tables["dedupe_anchors"]["hash"])])
             con.execute(statement("dedupe/add_common_anchors"), [anchor_max_postings])
             rows = con.execute(statement("dedupe/candidates"), [per_story]).fetchall()
     finally:
-        con.execute(statement("dedupe/drop_anchor_postings"))
+        con.execute(statement("dedupe/drop_gathered_postings"))
     return [Candidate(*row) for row in rows]
+
+
+def absent_value(hashes: pa.ChunkedArray | pa.Array) -> int:
+    """A 64-bit integer that is none of `hashes`, between their least and greatest where there is room: filtering
+    a probe on it keeps every probe row, yet is a filter the planner cannot prove always true from the probe's
+    statistics, which is what makes DuckDB push a Bloom filter of the probe into the scan of the posting table
+    (see dedupe/gather_band_postings)."""
+    ordered = np.unique(np.asarray(hashes, dtype=np.int64))
+    if ordered.size == 0:
+        return 0
+    with np.errstate(over="ignore"):  # a difference past 2**63 wraps negative: it is a gap too, only 1 is none
+        gaps = np.flatnonzero(np.diff(ordered) != 1)
+    if gaps.size:
+        return int(ordered[gaps[0]]) + 1
+    return int(ordered[0]) - 1 if ordered[0] > np.iinfo(np.int64).min else int(ordered[-1]) + 1
 
 
 @serialised("story clustering")

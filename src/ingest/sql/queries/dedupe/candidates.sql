@@ -7,7 +7,7 @@ with hits as (
     from probe_fingerprints p join dedupe_fingerprints o on o.url_canonical = p.url_canonical
     union all
     select p.article_key, b.article_key, 'band', count(*)
-    from probe_bands p join dedupe_bands b on b.hash = p.hash
+    from probe_bands p join dedupe_band_postings b on b.hash = p.hash  -- gathered from dedupe_bands first
     group by all
     union all
     select p.article_key, a.article_key, 'anchor', count(*)

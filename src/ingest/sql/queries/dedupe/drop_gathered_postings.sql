@@ -1,0 +1,3 @@
+-- Drop the candidate search's scratch tables.
+drop table if exists dedupe_band_postings;
+drop table if exists dedupe_anchor_postings
