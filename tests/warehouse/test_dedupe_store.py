@@ -107,7 +107,8 @@ Rows = list[tuple[object, ...]]
 
 
 def _lookups(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[Rows, Rows]:
-    loaded = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text) for a in store.loaded_articles(con, ids)]
+    loaded: Rows = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text)
+                    for a in store.loaded_articles(con, ids)]
     return loaded, sorted(store.article_texts(con, ids))
 
 
