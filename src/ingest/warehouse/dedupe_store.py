@@ -266,6 +266,7 @@ def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_
     probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
     try:
         with registered(con, probes):
+            con.execute(statement("dedupe/gather_fingerprint_matches"))
             con.execute(statement("dedupe/gather_band_postings"), [absent_value(tables["dedupe_bands"]["hash"])])
             con.execute(statement("dedupe/gather_anchor_postings"), [absent_value(tables["dedupe_anchors"]["hash"])])
             con.execute(statement("dedupe/add_common_anchors"), [anchor_max_postings])
