@@ -262,7 +262,12 @@ def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_
     """Every earlier or same-batch article sharing a text hash, canonical URL, LSH band or enough anchors with
     one of the batch's (`postings`, inserted already), at most `per_story` per existing story (the strongest
     evidence first). Anchors found in more than `anchor_max_postings` articles join the common list first: they
-    are dropped from later batches' postings and are no evidence of copying ('said in a statement')."""
+    are dropped from later batches' postings and are no evidence of copying ('said in a statement').
+
+    The rows of the large tables that match the batch are gathered first into small temporary tables
+    (dedupe/gather_*), each by a semi join whose batch side is filtered (`absent_value`), so DuckDB pushes a Bloom
+    filter of the batch's keys into the large table's scan: it still reads the key column, but hands the join
+    about 0.5% of the rows."""
     probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
     try:
         with registered(con, probes):
