@@ -299,7 +299,8 @@ class LakeWarehouses:
     """DuckLakes on one private PostgreSQL: each size and each probe a copy of a catalog database (CREATE DATABASE
     ... TEMPLATE), all sharing one data directory. That is sound because DuckLake never changes a data file it
     wrote (new rows, deletes and updates are new files) and nothing here compacts or cleans up files: a catalog
-    copied at size N sees exactly the N-article lake. The files a probe writes are deleted after it."""
+    copied at size N sees exactly the N-article lake. The files (and directories) a probe writes are deleted after
+    it."""
     kind = "lake"
 
     def __init__(self, cluster: Cluster, scratch: Path) -> None:
@@ -319,8 +320,11 @@ class LakeWarehouses:
             yield Settings(warehouse=Path(self.cluster.catalog("probe")), lake_data_path=self.data)
         finally:
             self.cluster.drop_database("probe")
-            for path in set(self.data.rglob("*")) - before:
-                if path.is_file():
+            # deepest first: a directory the probe made holds only what the probe wrote
+            for path in sorted(set(self.data.rglob("*")) - before, key=lambda p: len(p.parts), reverse=True):
+                if path.is_dir():
+                    path.rmdir()
+                else:
                     path.unlink()
 
 
