@@ -11,9 +11,10 @@ times loading and deduplicating the same fresh batch of `--batch` articles (a fi
 articles of the first size, the rest new) into a copy of each warehouse, each in a fresh process, so its peak RSS
 is the batch's own. With `--lake` the same is done, in the same run, on DuckLakes whose catalog is a private
 PostgreSQL cluster started here (see `LakeWarehouses`). Backends and sizes are measured in turn, repeat after
-repeat, so a busy machine slows them alike. Prints wall and CPU seconds per batch (medians), links found, RSS after
-the batch and peak RSS, then per backend the ratio of the largest size's cost to the smallest's (goal: at most
-1.5x); `--profile` adds the seconds of each statement at the smallest and largest size.
+repeat, so a busy machine slows them alike. Prints wall and CPU seconds per batch (medians), links found, the
+seconds closing the warehouse takes after it (on a file, the checkpoint), RSS after the batch and peak RSS, then
+per backend the ratio of the largest size's cost to the smallest's (goal: at most 1.5x); `--profile` adds the
+seconds of each statement at the smallest and largest size.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.dedupe import match as dedupe
+from ingest.dedupe.fingerprints import ANCHOR_BITS
 from ingest.extract.clean import article_id_for
 from ingest.models import BatchResult, CleanArticle, utc_now
 from ingest.settings import Settings
@@ -149,8 +151,10 @@ class Filler:
     (150-700 words), so `articles` holds as many bytes per article as a real build; every article has one
     fingerprint row, 32 band postings, about shingles/16 anchor postings (Poisson), a story of its own and version
     1 at its own canonical URL, as a first load of distinct texts gives. What is synthetic: the text hash, band and
-    anchor hashes are uniform random 64-bit values instead of hashes of the text. For bands that changes nothing
-    (a band hash of unrelated texts is uniform; two share one with probability about s^4, s their Jaccard
+    anchor hashes are uniform random values instead of hashes of the text: band hashes over all 64 bits, anchor
+    hashes over the slice real anchors come from (top `ANCHOR_BITS` bits zero; drawn over all 64 bits, 15/16 of
+    them fell outside the probe's min/max and were skipped, which a real lake never does). For bands that changes
+    nothing (a band hash of unrelated texts is uniform; two share one with probability about s^4, s their Jaccard
     similarity, near 0 here); for anchors it drops the few chance collisions of common 4-word runs, which the real
     path caps anyway (an anchor in over 100 articles becomes common and is no longer posted). So a probe batch's
     joins scan as many posting rows as in a real lake of that size and find the same candidates: its copies'
@@ -196,7 +200,7 @@ class Filler:
                 "hash": rng.integers(-2**63, 2**63 - 1, size=32 * len(ids), dtype=np.int64),
                 "article_key": np.repeat(keys, 32)}),
             "dedupe_anchors": pa.table({
-                "hash": rng.integers(-2**63, 2**63 - 1, size=int(anchors.sum()), dtype=np.int64),
+                "hash": rng.integers(0, 2**(64 - ANCHOR_BITS), size=int(anchors.sum()), dtype=np.int64),
                 "article_key": np.repeat(keys, anchors)}),
             "article_stories": pa.table({"article_id": ids, "story_id": ids, "load_id": load}),
             "article_versions": pa.table({
@@ -226,6 +230,7 @@ class Measurement:
     dedupe_seconds: float
     dedupe_cpu_seconds: float  # all threads of the probe process: steadier than wall time on a shared machine
     links: int
+    close_seconds: float  # closing the warehouse after the batch: on a file, the checkpoint writing it into the file
     rss_mb: float  # the probe process's, after the batch
     peak_rss_mb: float  # the probe process's peak: opening the warehouse, loading and deduplicating one batch
     statements: dict[str, float]  # seconds per statement run (`--profile`), by statement name
@@ -294,7 +299,8 @@ class LakeWarehouses:
     """DuckLakes on one private PostgreSQL: each size and each probe a copy of a catalog database (CREATE DATABASE
     ... TEMPLATE), all sharing one data directory. That is sound because DuckLake never changes a data file it
     wrote (new rows, deletes and updates are new files) and nothing here compacts or cleans up files: a catalog
-    copied at size N sees exactly the N-article lake. The files a probe writes are deleted after it."""
+    copied at size N sees exactly the N-article lake. The files (and directories) a probe writes are deleted after
+    it."""
     kind = "lake"
 
     def __init__(self, cluster: Cluster, scratch: Path) -> None:
@@ -314,8 +320,11 @@ class LakeWarehouses:
             yield Settings(warehouse=Path(self.cluster.catalog("probe")), lake_data_path=self.data)
         finally:
             self.cluster.drop_database("probe")
-            for path in set(self.data.rglob("*")) - before:
-                if path.is_file():
+            # deepest first: a directory the probe made holds only what the probe wrote
+            for path in sorted(set(self.data.rglob("*")) - before, key=lambda p: len(p.parts), reverse=True):
+                if path.is_dir():
+                    path.rmdir()
+                else:
                     path.unlink()
 
 
@@ -339,8 +348,9 @@ def measure_here(kind: str, settings: Settings, size: int, batch: list[CleanArti
         load_seconds, dedupe_seconds, counts = load_and_dedupe(timed if profile else con,  # type: ignore[arg-type]
                                                                settings, batch)
         cpu = time.process_time() - cpu
-    return Measurement(load_seconds, dedupe_seconds, cpu, counts.exact + counts.near + counts.url, rss_mb(),
-                       peak_rss_mb(), dict(timed.seconds))
+        closing = time.perf_counter()
+    return Measurement(load_seconds, dedupe_seconds, cpu, counts.exact + counts.near + counts.url,
+                       time.perf_counter() - closing, rss_mb(), peak_rss_mb(), dict(timed.seconds))
 
 
 def build(warehouses: Warehouses, corpus: Corpus, sizes: list[int], real: int) -> None:
@@ -403,12 +413,13 @@ def measure_all(backends: list[Warehouses], corpus: Corpus, sizes: list[int], ba
 
 
 def report(results: dict[tuple[str, int], list[Measurement]], sizes: list[int]) -> None:
-    print(f"{'backend':>7} {'warehouse':>10} {'dedupe/batch':>13} {'cpu/batch':>10} {'load/batch':>11} {'links':>6} "
-          f"{'rss MB':>7} {'peak MB':>8}")
+    print(f"{'backend':>7} {'warehouse':>10} {'dedupe/batch':>13} {'cpu/batch':>10} {'load/batch':>11} "
+          f"{'close/batch':>12} {'links':>6} {'rss MB':>7} {'peak MB':>8}")
     for (kind, size), runs in results.items():
         print(f"{kind:>7} {size:>10,} {median(runs, 'dedupe_seconds'):>12.3f}s "
               f"{median(runs, 'dedupe_cpu_seconds'):>9.3f}s {median(runs, 'load_seconds'):>10.3f}s "
-              f"{runs[0].links:>6} {max(r.rss_mb for r in runs):>7.0f} {max(r.peak_rss_mb for r in runs):>8.0f}")
+              f"{median(runs, 'close_seconds'):>11.3f}s {runs[0].links:>6} {max(r.rss_mb for r in runs):>7.0f} "
+              f"{max(r.peak_rss_mb for r in runs):>8.0f}")
     for kind in dict.fromkeys(kind for kind, _ in results):
         base = results[(kind, sizes[0])]
         for size in sizes[1:]:
@@ -417,7 +428,8 @@ def report(results: dict[tuple[str, int], list[Measurement]], sizes: list[int]) 
             peak = max(r.peak_rss_mb for r in results[(kind, size)]) / max(r.peak_rss_mb for r in base)
             print(f"{kind}: per-batch dedupe cost at {size:,} vs {sizes[0]:,}: {wall:.2f}x wall, {cpu:.2f}x cpu, "
                   f"{peak:.2f}x peak RSS (goal <= 1.5x)")
-    print("each batch in a fresh process: cpu and RSS are that process's (a lake's PostgreSQL catalog not counted)")
+    print("each batch in a fresh process: cpu and RSS are that process's (a lake's PostgreSQL catalog not counted); "
+          "peak RSS includes closing the warehouse (close/batch)")
 
 
 def report_statements(results: dict[tuple[str, int], list[Measurement]], sizes: list[int]) -> None:

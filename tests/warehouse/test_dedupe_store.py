@@ -3,10 +3,14 @@ look-ups on a DuckLake too."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from ingest.dedupe.fingerprints import fingerprint
@@ -15,6 +19,7 @@ from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import dedupe_store as store
 from ingest.warehouse import lake
+from ingest.warehouse.statements import statement
 
 FLOOD = ("Residents of the lower valley were told to leave their homes on Sunday night after the river rose faster "
          "than forecast, reaching the top of the flood wall near the old mill before midnight. Emergency crews "
@@ -57,8 +62,8 @@ def test_postings_are_stored_and_an_exact_copy_is_a_candidate(con: duckdb.DuckDB
     found = store.candidates(con, second, per_story=5, anchor_max_postings=100)
     assert [(c.article_id, c.other_id, c.exact, c.same_url, c.in_batch) for c in found] == \
         [("b", "a", True, True, True)]
-    assert con.execute("select count(*) from duckdb_tables() where table_name = 'dedupe_anchor_postings'"
-                       ).fetchone() == (0,)  # its scratch table is gone
+    assert con.execute("select count(*) from duckdb_tables() where table_name in ('dedupe_anchor_postings', "
+                       "'dedupe_band_postings')").fetchone() == (0,)  # its scratch tables are gone
 
 
 def test_stories_are_written_merged_and_forgotten(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,7 +107,8 @@ Rows = list[tuple[object, ...]]
 
 
 def _lookups(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[Rows, Rows]:
-    loaded = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text) for a in store.loaded_articles(con, ids)]
+    loaded: Rows = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text)
+                    for a in store.loaded_articles(con, ids)]
     return loaded, sorted(store.article_texts(con, ids))
 
 
@@ -167,3 +173,42 @@ def test_rowid_ranges_cover_every_row_id_in_at_most_the_ranges_asked_split_at_th
     assert all(any(low <= r <= high for low, high in ranges) for r in rowids)
     assert store.rowid_ranges([7, 4], most=8) == [(4, 4), (7, 7)]
     assert store.rowid_ranges([42]) == [(42, 42)] and store.rowid_ranges([]) == []
+
+
+def test_an_absent_value_is_none_of_the_hashes_and_inside_their_range_when_there_is_room() -> None:
+    assert store.absent_value(pa.array([9, 3, 4, 5, 12], pa.int64())) == 6
+    assert store.absent_value(pa.array([7, 8, 9], pa.int64())) == 6
+    lowest, highest = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    assert store.absent_value(pa.array([lowest, lowest + 1], pa.int64())) == lowest + 2
+    assert store.absent_value(pa.array([highest, lowest], pa.int64())) == lowest + 1  # a gap wider than 2**63
+    assert store.absent_value(pa.array([], pa.int64())) == 0
+
+
+def test_the_band_postings_are_gathered_through_a_bloom_filter_and_are_those_a_plain_join_finds(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    stored = rng.integers(-2**63, 2**63 - 1, size=400_000, dtype=np.int64)
+    postings = pa.table({"band": np.zeros(stored.size, np.int16), "hash": stored,
+                         "article_key": rng.integers(-2**63, 2**63 - 1, size=stored.size, dtype=np.int64)})
+    with warehouse.registered(con, {"stored_postings": postings}):
+        con.execute("insert into dedupe_bands select * from stored_postings")
+    probe = pa.table({"hash": np.concatenate([rng.integers(-2**63, 2**63 - 1, size=3_000, dtype=np.int64),
+                                              stored[::4_000]])})
+    profile = tmp_path / "gather.json"
+    with warehouse.registered(con, {"probe_bands": probe}):
+        con.execute(f"pragma enable_profiling = 'json'; pragma profiling_output = '{profile}'")
+        con.execute(statement("dedupe/gather_band_postings"), [store.absent_value(probe["hash"])])
+        con.execute("pragma disable_profiling")
+        gathered = con.execute("select hash, article_key from dedupe_band_postings order by all").fetchall()
+        joined = con.execute("select hash, article_key from dedupe_bands semi join probe_bands using (hash) "
+                             "order by all").fetchall()
+    assert gathered == joined and len(gathered) == 100
+    scanned = [node["operator_cardinality"] for node in _plan_nodes(json.loads(profile.read_text()))
+               if "dedupe_bands" in str(node.get("extra_info", {}).get("Table", ""))]
+    assert scanned and scanned[0] < stored.size // 10  # the Bloom filter dropped most rows inside the scan
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("children", []):
+        yield from _plan_nodes(child)

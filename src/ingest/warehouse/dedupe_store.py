@@ -262,16 +262,38 @@ def candidates(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], per_
     """Every earlier or same-batch article sharing a text hash, canonical URL, LSH band or enough anchors with
     one of the batch's (`postings`, inserted already), at most `per_story` per existing story (the strongest
     evidence first). Anchors found in more than `anchor_max_postings` articles join the common list first: they
-    are dropped from later batches' postings and are no evidence of copying ('said in a statement')."""
+    are dropped from later batches' postings and are no evidence of copying ('said in a statement').
+
+    The rows of the large tables that match the batch are gathered first into small temporary tables
+    (dedupe/gather_*), each by a semi join whose batch side is filtered (`absent_value`), so DuckDB pushes a Bloom
+    filter of the batch's keys into the large table's scan: it still reads the key column, but hands the join
+    about 0.5% of the rows."""
     probes = {f"probe_{name.removeprefix('dedupe_')}": table for name, table in tables.items()}
     try:
         with registered(con, probes):
-            con.execute(statement("dedupe/gather_anchor_postings"))
+            con.execute(statement("dedupe/gather_fingerprint_matches"))
+            con.execute(statement("dedupe/gather_band_postings"), [absent_value(tables["dedupe_bands"]["hash"])])
+            con.execute(statement("dedupe/gather_anchor_postings"), [absent_value(tables["dedupe_anchors"]["hash"])])
             con.execute(statement("dedupe/add_common_anchors"), [anchor_max_postings])
             rows = con.execute(statement("dedupe/candidates"), [per_story]).fetchall()
     finally:
-        con.execute(statement("dedupe/drop_anchor_postings"))
+        con.execute(statement("dedupe/drop_gathered_postings"))
     return [Candidate(*row) for row in rows]
+
+
+def absent_value(hashes: pa.ChunkedArray | pa.Array) -> int:
+    """A 64-bit integer that is none of `hashes`, between their least and greatest where there is room: filtering
+    a probe on it keeps every probe row, yet is a filter the planner cannot prove always true from the probe's
+    statistics, which is what makes DuckDB push a Bloom filter of the probe into the scan of the posting table
+    (see dedupe/gather_band_postings)."""
+    ordered = np.unique(np.asarray(hashes, dtype=np.int64))
+    if ordered.size == 0:
+        return 0
+    with np.errstate(over="ignore"):  # a difference past 2**63 wraps negative: it is a gap too, only 1 is none
+        gaps = np.flatnonzero(np.diff(ordered) != 1)
+    if gaps.size:
+        return int(ordered[gaps[0]]) + 1
+    return int(ordered[0]) - 1 if ordered[0] > np.iinfo(np.int64).min else int(ordered[-1]) + 1
 
 
 @serialised("story clustering")
@@ -293,8 +315,13 @@ def write_stories(con: duckdb.DuckDBPyConnection, stories: dict[str, str], merge
             "load_id": pa.array([load_id] * len(links), pa.string())}),
     }
     with registered(con, tables):
-        for name in ("dedupe/merge_stories", "dedupe/insert_stories", "dedupe/insert_links"):
-            con.execute(statement(name))
+        for name, source in _STORY_WRITES:
+            if tables[source].num_rows:  # with nothing to write, the statement would still scan its table
+                con.execute(statement(name))
+
+
+_STORY_WRITES = (("dedupe/merge_stories", "dedupe_merges"), ("dedupe/insert_stories", "dedupe_new_stories"),
+                 ("dedupe/insert_links", "dedupe_links"))
 
 
 def known_versions(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, tuple[int, set[str]]]:

@@ -1,13 +1,14 @@
 -- Articles sharing a text hash, canonical URL, LSH band or enough anchors with a probed one; the strongest per story.
+-- The matching rows of the large tables were gathered first (dedupe/gather_*), each look-up filtered inside its scan.
 with hits as (
     select p.article_key, o.article_key as other_key, 'exact' as kind, 0 as strength
-    from probe_fingerprints p join dedupe_fingerprints o on o.folded_text_hash = p.folded_text_hash
+    from probe_fingerprints p join dedupe_fingerprint_matches o on o.folded_text_hash = p.folded_text_hash
     union all
     select p.article_key, o.article_key, 'url', 0
-    from probe_fingerprints p join dedupe_fingerprints o on o.url_canonical = p.url_canonical
+    from probe_fingerprints p join dedupe_fingerprint_matches o on o.url_canonical = p.url_canonical
     union all
     select p.article_key, b.article_key, 'band', count(*)
-    from probe_bands p join dedupe_bands b on b.hash = p.hash
+    from probe_bands p join dedupe_band_postings b on b.hash = p.hash  -- gathered from dedupe_bands first
     group by all
     union all
     select p.article_key, a.article_key, 'anchor', count(*)
@@ -31,11 +32,15 @@ named as (
     -- enough shared anchors that the shorter text may be contained in the other
     where p.exact or p.same_url or p.bands > 0 or p.shared_anchors >= greatest(1, 0.4 * least(n.anchors, o.anchors))
 ),
+their_stories as (  -- the candidates' stories, looked up as the gathers do (ids are never empty)
+    select s.article_id, s.story_id from article_stories s
+    semi join (select other_id from named where other_id <> '') c on c.other_id = s.article_id
+),
 ranked as (
     select c.*, coalesce(s.story_id, c.other_id) as other_story, s.story_id is null as in_batch,
            row_number() over (partition by c.article_id, coalesce(s.story_id, c.other_id)
                               order by c.exact desc, c.same_url desc, c.strength desc, c.other_id) as rank
-    from named c left join article_stories s on s.article_id = c.other_id
+    from named c left join their_stories s on s.article_id = c.other_id
 )
 select article_id, other_id, other_story, exact, same_url, in_batch
 from ranked

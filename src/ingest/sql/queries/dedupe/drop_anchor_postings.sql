@@ -1,2 +1,0 @@
--- Drop the candidate search's scratch table.
-drop table if exists dedupe_anchor_postings
