@@ -36,3 +36,17 @@ def test_workers_inherit_the_language_model_instead_of_loading_it_on_their_first
     with fork_server_context().Pool(2) as pool:
         assert pool.map(_language_model_loaded, [0, 1], chunksize=1) == [True, True]
 
+
+
+def _date_parser_patterns_compiled(_: int) -> int:
+    from dateparser.languages.dictionary import Dictionary
+
+    # One entry per locale, under the dictionary settings' key; read before this worker parsed any date.
+    return sum(len(per_locale) for per_locale in Dictionary._split_regex_cache.values())
+
+
+def test_workers_inherit_the_date_parsers_compiled_locales_instead_of_compiling_them_on_a_page() -> None:
+    start_fork_server()
+    with fork_server_context().Pool(2) as pool:
+        compiled = pool.map(_date_parser_patterns_compiled, [0, 1], chunksize=1)
+    assert all(count > 100 for count in compiled)  # dateparser knows some 200 locales

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import lxml.html
+import trafilatura
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from trafilatura.utils import load_html
 
 from ingest.extract.clean import clean
 from ingest.extract.html import _VISIBLE_TEXT, _covers_less_than, decode_bytes, extract, fill_gaps, parse_html
@@ -262,3 +265,17 @@ def test_the_page_coverage_test_answers_as_the_whole_visible_text_count_would() 
     assert visible > 40
     for words in (0, 1, visible // 4 - 1, visible // 4, (visible + 3) // 4, visible, 10 * visible):
         assert _covers_less_than(tree, words) == (words < 0.25 * visible)
+
+
+def test_parse_html_gives_trafilatura_the_tree_its_own_parser_would_in_plain_html_elements() -> None:
+    form = ('<form action="/search"><label for="q">Search</label><input name="q" value="tram">'
+            '<select name="s"><option>All</option></select><textarea name="t">Note</textarea></form>')
+    content = article_html(title="Council approves tram extension").replace("<article>", form + "<article>").encode()
+    ours, theirs = parse_html(content, content.decode()), load_html(content.decode())
+    assert ours is not None and theirs is not None
+    assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+    # lxml.html's look-up makes <form> a FormElement; ours keeps every element a plain HtmlElement
+    assert isinstance(theirs.find(".//form"), lxml.html.FormElement)
+    assert {type(element) for element in ours.iter()} == {lxml.html.HtmlElement}
+    assert ours.find(".//label").text_content() == "Search"
+    assert trafilatura.extract(ours, include_comments=False) == trafilatura.extract(theirs, include_comments=False)

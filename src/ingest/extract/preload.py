@@ -2,13 +2,19 @@
 (`fork_server.PRELOADED_MODULES`), so each worker inherits it instead of loading it on its first page.
 
 Importing this module is the point: besides the stages themselves, it loads py3langid's model, which py3langid
-decompresses on first use (about a second of CPU in every process that classifies a text).
+decompresses on first use (about a second of CPU in every process that classifies a text), and compiles
+dateparser's word patterns for every locale, which htmldate's dateparser builds the first time it is handed a
+date written in words (about two seconds of CPU in every worker that meets one). Both are caches of pure
+functions: no answer depends on whether they were filled here or on a worker's first page.
 """
 
 from __future__ import annotations
 
 import py3langid
+from htmldate.extractors import get_external_parser
 
 import ingest.extract.workers  # noqa: F401 - the stages, imported once for every worker
 
 py3langid.classify("a sentence to load the language model with")
+# A string with letters no locale knows: every locale is asked whether it applies, so each compiles its patterns.
+get_external_parser().get_date_data("warm up 2020")
