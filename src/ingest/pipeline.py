@@ -253,6 +253,8 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     totals: Counter[str] = Counter()
     if batch is None:
         return totals
+    if run.settings.enrich:
+        run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
     loaded = run.stages(find_loaded, run.settings, batch.items)
     enrichment: EnrichmentResult | None = None
     ahead: Ahead | None = None
