@@ -253,9 +253,9 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     totals: Counter[str] = Counter()
     if batch is None:
         return totals
-    if run.settings.enrich:
-        run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
     loaded = run.stages(find_loaded, run.settings, batch.items)
+    if run.settings.enrich and sum(isinstance(i, RawDocument) for i in batch.items) > len(loaded):
+        run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
     enrichment: EnrichmentResult | None = None
     ahead: Ahead | None = None
     number = 0

@@ -304,6 +304,11 @@ class NerEngine:
         else:
             self._local()
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker processes are running (or starting)."""
+        return self._pool is not None
+
     def start(self) -> None:
         """Start the workers loading the model and word lists, and return at once: a run calls this before its
         first batch is extracted, so the loading overlaps the extraction instead of delaying the first NER."""
