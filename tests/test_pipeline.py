@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.pipeline import run_batches
+from ingest.pipeline import RunWorkers, run_batches
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from tests.support.pages import PARAGRAPHS, article_html
@@ -84,7 +84,7 @@ def test_same_bytes_at_two_paths_are_one_document_and_two_articles(tmp_path: Pat
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from ingest.warehouse import connection as warehouse
-    from ingest.pipeline import run_batches
+    from ingest.pipeline import RunWorkers, run_batches
     from ingest.settings import Settings
 
     original, articles_batches = warehouse._insert_new, []
@@ -214,3 +214,21 @@ def test_entities_are_of_the_loaded_articles_when_ner_started_before_the_load(tm
         enriched = {r[0] for r in con.execute("select article_id from article_enrichment").fetchall()}
         mentioned = {r[0] for r in con.execute("select distinct article_id from entity_mentions").fetchall()}
     assert len(articles) == 2 and enriched == articles and mentioned and mentioned <= articles
+
+
+def test_ner_workers_start_with_a_batch_that_has_pages_to_extract_and_not_for_one_already_loaded(
+        tmp_path: Path, settings: Settings) -> None:
+    from tests.support.stories import FLOOD, FLOOD_URL, TRAM, page, write
+
+    inputs = [write(tmp_path / "1.jsonl", (FLOOD_URL, page("River rises", FLOOD))),
+              write(tmp_path / "2.jsonl", ("https://valleygazette.example/news/tram", page("Tram line", TRAM)))]
+    two_processes = settings.model_copy(update={"ner_processes": 2})
+    with RunWorkers(two_processes) as workers:
+        assert not workers.enricher.engine.started
+        counts = run_batches(inputs[:1], two_processes, "r1", workers)
+        assert counts["enriched_articles"] == 1 and workers.enricher.engine.started
+    with RunWorkers(two_processes) as workers:
+        counts = run_batches(inputs[:1], two_processes, "r2", workers)  # loaded and enriched already
+        assert counts["loaded_articles"] == 0 and not workers.enricher.engine.started
+        counts = run_batches(inputs, two_processes, "r3", workers)
+        assert counts["enriched_articles"] == 1 and workers.enricher.engine.started

@@ -254,6 +254,8 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     if batch is None:
         return totals
     loaded = run.stages(find_loaded, run.settings, batch.items)
+    if run.settings.enrich and sum(isinstance(i, RawDocument) for i in batch.items) > len(loaded):
+        run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
     enrichment: EnrichmentResult | None = None
     ahead: Ahead | None = None
     number = 0

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.entities.name_signals import (
+    _all_first_names,
+    _east_asian_given_names,
+    _given_names,
+    _name_detector,
     acronym,
     after_article,
     common_noun_acronyms,
     defined_acronyms,
     is_given_name,
     join_adjacent,
+    load_name_lists,
     looks_like_person,
     not_a_name,
+    occurs_as_word,
     split_lines,
     surname_first,
     surname_of,
@@ -113,3 +123,24 @@ def test_common_noun_acronyms_are_those_spelt_out_in_lower_case(text: str, expec
 def test_surname_first_names(name: str, expected: bool) -> None:
     assert surname_first(name.split()) is expected
     assert surname_of(name.split()) == (name.split()[0] if expected else name.split()[-1])
+
+
+@given(word=st.text(alphabet="aé_-1 .", max_size=3), text=st.text(alphabet="aé_-1 .x\n", max_size=30),
+       joiners=st.sampled_from(["", "-"]))
+def test_occurs_as_word_answers_what_the_word_bounded_pattern_finds(word: str, text: str, joiners: str) -> None:
+    outside = rf"[\w{re.escape(joiners)}]"
+    pattern = rf"(?<!{outside}){re.escape(word)}(?!{outside})"
+    assert occurs_as_word(text, word, joiners) == (re.search(pattern, text) is not None)
+
+
+def test_a_surname_the_text_writes_in_lower_case_even_only_inside_hyphens_decides() -> None:
+    assert not looks_like_person("Dean Walker", "the walker came")
+    assert looks_like_person("Dean Walker", "a sleep-walker came")  # glued by a hyphen: not the word
+    assert not looks_like_person("Dean Walker", "walker")
+
+
+def test_the_name_lists_are_parsed_from_one_reading_of_the_first_name_list() -> None:
+    load_name_lists()
+    assert _name_detector.cache_info().currsize == 1
+    assert {"dean", "jinping"} <= _all_first_names() and "dean" in _given_names()
+    assert "jinping" in _east_asian_given_names() and "john" not in _east_asian_given_names()

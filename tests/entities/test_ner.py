@@ -10,10 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.ner import (
+    CHUNKS_PER_PROCESS,
     Enricher,
     EnrichInput,
     NerEngine,
+    _balanced_chunks,
 )
 from ingest.entities.resolve import entity_id_for
 from ingest.settings import Settings
@@ -208,6 +211,32 @@ def test_resolution_in_two_worker_processes_gives_the_same_result_as_in_one(enri
     in_process = enricher.annotate(inputs)
     assert in_workers == in_process
     assert len(in_process.mentions) > 10 and {a.status for a in in_process.articles} == {"enriched", "skipped"}
+
+
+def test_started_workers_resolve_with_the_gazetteer_they_were_started_with_or_the_one_sent(
+        enricher: Enricher, tmp_path: Path) -> None:
+    articles = [(i.title or "", i.body_text) for i in _inputs()]
+    small_csv = tmp_path / "small.csv"
+    small_csv.write_text("name,type,wikidata_id,aliases,iso_alpha2,iso_alpha3,rescue,geonames_id\n"
+                         "Gaza,LOCATION,Q39760,Gaza Strip,,,no,\n", encoding="utf-8")
+    small = Gazetteer.from_csv(small_csv)
+    engine = NerEngine(enricher.settings.spacy_model, 2, enricher.gazetteer)
+    try:
+        engine.start()  # returns before the workers have loaded the model; the first submit waits for them
+        with_theirs = engine.annotate_articles(articles, enricher.gazetteer)
+        with_sent = engine.annotate_articles(articles, small)
+    finally:
+        engine.close()
+    assert with_theirs == enricher.engine.annotate_articles(articles, enricher.gazetteer)
+    assert with_sent == enricher.engine.annotate_articles(articles, small)
+    assert with_sent != with_theirs  # so the sent gazetteer was used, not the workers' own
+
+
+def test_a_batch_goes_to_the_workers_in_ordered_pieces_of_about_equal_length() -> None:
+    texts = [("t", "x" * length) for length in (50, 10, 10, 30, 20, 20, 10, 40, 10, 10, 30, 10)]
+    chunks = _balanced_chunks(texts, 2 * CHUNKS_PER_PROCESS, lambda pair: len(pair[0]) + len(pair[1]))
+    assert [pair for chunk in chunks for pair in chunk] == texts
+    assert 2 * CHUNKS_PER_PROCESS - 2 <= len(chunks) <= 2 * CHUNKS_PER_PROCESS
 
 
 def test_a_result_collected_for_some_of_the_submitted_articles_is_theirs_alone(enricher: Enricher) -> None:

@@ -310,8 +310,7 @@ _SURFACE = st.tuples(st.sampled_from("AÉ"), st.text(alphabet="Aa.-@#&_ '’sé1
 def test_standalone_matches_are_the_lookbehind_patterns_matches(surface: str, text: str) -> None:
     lookahead = r"(?!\w|['\u2019](?!s\b)\w)"
     with_lookbehind = re.compile(rf"(?<![\w@#&-]){re.escape(surface)}{lookahead}")
-    fast = re.compile(rf"{re.escape(surface)}{lookahead}")
-    assert [m.span() for m in _standalone_matches(fast, text)] == [m.span() for m in with_lookbehind.finditer(text)]
+    assert list(_standalone_matches(surface, text)) == [m.span() for m in with_lookbehind.finditer(text)]
 
 
 def test_the_gazetteer_finds_the_longest_name_at_each_capitalised_word(gazetteer: Gazetteer) -> None:

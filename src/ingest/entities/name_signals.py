@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gender_guesser.detector import Detector
 
 _MIXED_TOKEN = re.compile(r"(?=[^\W\d_]*\d)(?=\d*[^\W\d_])\w+")  # letters and digits in one word: IE6, M5S
 _PREFIXED = re.compile(r"^(?:Pro|Anti|Non|Ex|Neo|Post|Pre|Pan|Pseudo)-|^[A-Z][a-z]+-[a-z]{3,}$")
@@ -51,12 +55,23 @@ _PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
 
 
 @cache
+def _name_detector() -> Detector:
+    """gender-guesser's first-name list, parsed once per process (parsing it takes most of a second)."""
+    from gender_guesser.detector import Detector
+
+    return Detector(case_sensitive=False)
+
+
+def load_name_lists() -> None:
+    """Parse the word lists the signals read now, not during the first article (a NER worker's start-up)."""
+    _given_names(), _all_first_names(), _east_asian_given_names(), _region_codes()
+
+
+@cache
 def _given_names() -> frozenset[str]:
     """Lower-cased first names that gender-guesser knows as clearly male or female, in use in more than one
     country or commonly in one (its per-country frequency digits add up to 2 or more): not "General", "Art"."""
-    from gender_guesser.detector import Detector
-
-    detector = Detector(case_sensitive=False)
+    detector = _name_detector()
     return frozenset(name for name, genders in detector.names.items()
                      if sum(_frequency(countries) for g, countries in genders.items() if g in ("male", "female")) >= 2)
 
@@ -64,9 +79,7 @@ def _given_names() -> frozenset[str]:
 @cache
 def _all_first_names() -> frozenset[str]:
     """Every lower-cased first name gender-guesser lists, however rare or ambiguous ("Lee", "Holden")."""
-    from gender_guesser.detector import Detector
-
-    return frozenset(Detector(case_sensitive=False).names)
+    return frozenset(_name_detector().names)
 
 
 def any_first_name(word: str) -> bool:
@@ -87,6 +100,22 @@ def _region_codes() -> frozenset[str]:
 
     return frozenset(s.code.split("-")[1] for country in ("US", "CA")
                      for s in pycountry.subdivisions.get(country_code=country) or ())
+
+
+def occurs_as_word(text: str, word: str, joiners: str = "") -> bool:
+    r"""Whether `text` has `word` with no word character (nor one of `joiners`) either side: what searching for
+    `(?<![\w<joiners>])word(?![\w<joiners>])` answers, without compiling a pattern per word (`\w` is `isalnum`
+    or "_" for a str pattern)."""
+    def joined(char: str) -> bool:
+        return char.isalnum() or char == "_" or char in joiners
+
+    position = text.find(word)
+    while position >= 0:
+        end = position + len(word)
+        if not (position and joined(text[position - 1])) and not (end < len(text) and joined(text[end])):
+            return True
+        position = text.find(word, position + 1)
+    return False
 
 
 def is_given_name(word: str) -> bool:
@@ -113,9 +142,7 @@ _EAST_ASIAN_COUNTRIES = ("china", "korea", "vietnam")
 def _east_asian_given_names() -> frozenset[str]:
     """Lower-cased first names gender-guesser knows only from China, Korea or Vietnam ("Jinping", "Wei"), not
     "Jun" (Japan, the Philippines) nor "John"."""
-    from gender_guesser.detector import Detector
-
-    detector = Detector(case_sensitive=False)
+    detector = _name_detector()
     columns = {detector.COUNTRIES.index(country) for country in _EAST_ASIAN_COUNTRIES}
     return frozenset(name for name, genders in detector.names.items()
                      if all(i in columns for countries in genders.values()
@@ -211,7 +238,7 @@ def looks_like_person(surface: str, text: str = "") -> bool:
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
         return False
     last = words[-1].strip(".,'’").casefold()
-    if last in _NON_PERSON_HEADS or re.search(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
+    if last in _NON_PERSON_HEADS or occurs_as_word(text, last, joiners="-"):
         return False
     return is_given_name(words[0])
 

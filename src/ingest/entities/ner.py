@@ -16,13 +16,14 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
 from ingest.entities.gazetteer import Gazetteer
-from ingest.entities.name_signals import join_adjacent
+from ingest.entities.name_signals import join_adjacent, load_name_lists
+from ingest.entities.plausibility import load_word_lists
 from ingest.entities.resolve import (
     LABEL_TYPES,
     RESOLVER_VERSION,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 SEGMENT_CHARS = 50_000  # long bodies go to the model in paragraph-aligned pieces of at most this size
 PIPE_BATCH_SIZE = 32
+CHUNKS_PER_PROCESS = 4  # a batch's articles go to the workers in this many pieces per process: the last piece
+# to finish leaves one core idle, so pieces are small, and cheap to send (the gazetteer is in the workers already)
 LEAD_MIN_WORDS = 20
 _TITLE_OF = re.compile(r"\b(?:(?:Under-?)?[Ss]ecretary|Minister|Ministry|Department|Secretary-General|Commissioner"
                        r"|Director)\s+(?:of|for)\s+(?:the\s+)?$")
@@ -240,13 +243,17 @@ def _resolve_spans(title: str, body: str, title_doc: DocSpans, body_doc: DocSpan
 
 
 _worker_nlp: Language | None = None  # one model per worker process, loaded by the pool initializer
+_worker_gazetteer: Gazetteer | None = None  # the engine's gazetteer, sent once, at the worker's start
 
 
-def _init_worker(model_name: str) -> None:
-    global _worker_nlp
+def _init_worker(model_name: str, gazetteer: Gazetteer | None = None) -> None:
+    global _worker_nlp, _worker_gazetteer
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # one core per worker: the pool is the parallelism
     _worker_nlp = load_model(model_name)
+    _worker_gazetteer = gazetteer
+    load_name_lists()
+    load_word_lists()
 
 
 def _worker_annotate(texts: list[str]) -> list[DocSpans]:
@@ -254,8 +261,11 @@ def _worker_annotate(texts: list[str]) -> list[DocSpans]:
     return annotate_texts(_worker_nlp, texts)
 
 
-def _worker_annotate_articles(articles: list[tuple[str, str]], gazetteer: Gazetteer) -> list[ArticleSpans]:
+def _worker_annotate_articles(articles: list[tuple[str, str]], gazetteer: Gazetteer | None) -> list[ArticleSpans]:
+    """NER and resolution of `articles` with `gazetteer` (None: the one the worker was started with)."""
     assert _worker_nlp is not None, "worker started without a model"
+    gazetteer = _worker_gazetteer if gazetteer is None else gazetteer
+    assert gazetteer is not None, "no gazetteer sent, and the worker was started without one"
     return annotate_and_resolve(_worker_nlp, articles, gazetteer)
 
 
@@ -265,14 +275,17 @@ def _worker_model_version() -> str:
 
 
 class NerEngine:
-    """spaCy NER in-process (one process) or in a pool of spawned workers kept alive until `close`."""
+    """spaCy NER in-process (one process) or in a pool of spawned workers kept alive until `close`. The workers
+    are started with `gazetteer` (when given), so articles resolved with it do not carry it to them."""
 
-    def __init__(self, model_name: str, processes: int) -> None:
+    def __init__(self, model_name: str, processes: int, gazetteer: Gazetteer | None = None) -> None:
         self.model_name = model_name
         self.processes = processes
+        self.gazetteer = gazetteer
         self._nlp: Language | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._version: str | None = None
+        self._starting: list[Future[list[DocSpans]]] = []
 
     @property
     def version(self) -> str:
@@ -291,6 +304,18 @@ class NerEngine:
         else:
             self._local()
 
+    @property
+    def started(self) -> bool:
+        """Whether the worker processes are running (or starting)."""
+        return self._pool is not None
+
+    def start(self) -> None:
+        """Start the workers loading the model and word lists, and return at once: a run calls this before its
+        first batch is extracted, so the loading overlaps the extraction instead of delaying the first NER."""
+        if self.processes > 1 and self._pool is None:
+            pool = self._start_pool()
+            self._starting = [pool.submit(_worker_annotate, ["warm up"]) for _ in range(self.processes)]
+
     def annotate(self, texts: Sequence[str]) -> list[DocSpans]:
         if not texts:
             return []
@@ -306,21 +331,24 @@ class NerEngine:
     def submit_articles(self, articles: Sequence[tuple[str, str]],
                         gazetteer: Gazetteer) -> Callable[[], list[ArticleSpans]]:
         """Start NER and resolution of each (title, body) in the workers; returns the wait for their results (in
-        one process, the work itself, done when called). The gazetteer travels with each chunk (pickling it
-        costs tens of milliseconds): the engine does not own one, its `Enricher` does."""
+        one process, the work itself, done when called). A gazetteer other than the engine's travels with each
+        chunk (pickling it costs tens of milliseconds); the engine's is in the workers already."""
         if not articles:
             return list
         if self.processes == 1:
             return lambda: annotate_and_resolve(self._local(), articles, gazetteer)
-        chunks = _balanced_chunks(list(articles), self.processes * 2, lambda pair: len(pair[0]) + len(pair[1]))
+        chunks = _balanced_chunks(list(articles), self.processes * CHUNKS_PER_PROCESS,
+                                  lambda pair: len(pair[0]) + len(pair[1]))
         pool = self._start_pool()
-        futures = [pool.submit(_worker_annotate_articles, chunk, gazetteer) for chunk in chunks]
+        sent = None if gazetteer is self.gazetteer else gazetteer
+        futures = [pool.submit(_worker_annotate_articles, chunk, sent) for chunk in chunks]
         return lambda: [spans for future in futures for spans in future.result()]
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._starting = []
 
     def _local(self) -> Language:
         if self._nlp is None:
@@ -331,7 +359,7 @@ class NerEngine:
         if self._pool is None:
             # spawn, not fork: the parent runs threads (Prefect), and forking a threaded process can deadlock
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self.model_name,))
+                                             initializer=_init_worker, initargs=(self.model_name, self.gazetteer))
         return self._pool
 
 
@@ -355,7 +383,7 @@ class Enricher:
                  engine: NerEngine | None = None) -> None:
         self.settings = settings
         self.gazetteer = gazetteer or Gazetteer.from_csv(settings.gazetteer)
-        self.engine = engine or NerEngine(settings.spacy_model, settings.ner_processes)
+        self.engine = engine or NerEngine(settings.spacy_model, settings.ner_processes, self.gazetteer)
 
     def __enter__(self) -> Enricher:
         return self
@@ -365,6 +393,10 @@ class Enricher:
 
     def close(self) -> None:
         self.engine.close()
+
+    def start(self) -> None:
+        """Start the NER workers now (see `NerEngine.start`)."""
+        self.engine.start()
 
     def annotate(self, inputs: Sequence[EnrichInput]) -> EnrichmentResult:
         return self.collect(self.submit(inputs), inputs)

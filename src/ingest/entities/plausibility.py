@@ -34,6 +34,11 @@ _TITLE_BEFORE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|President|Senator|Sen
 _REPORTED_AFTER = re.compile(r",?\s+(?:said|says|told|explained|added|noted|wrote|writes)\b")
 
 
+def load_word_lists() -> None:
+    """Read the dictionaries and language names now, not during the first article (a NER worker's start-up)."""
+    _dictionary_words(), _language_names()
+
+
 @cache
 def _dictionary_words() -> frozenset[str]:
     """Lower-case entries of the two dictionaries english-words ships (about 300,000 words)."""

@@ -24,6 +24,7 @@ from ingest.entities.name_signals import (
     all_capitals,
     defined_acronyms,
     is_given_name,
+    occurs_as_word,
     surname_first,
     surname_of,
 )
@@ -414,37 +415,42 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
         if len(surface) < 2 or not surface[:1].isupper():
             continue
-        pattern = re.compile(rf"{re.escape(surface)}(?!\w|['\u2019](?!s\b)\w)")
         for fld, text in texts.items():
             if " " not in surface and not surface.isupper() and _written_lower_case(surface, text, lower_words[fld]):
                 continue  # also an ordinary lower-case word here ("State" / "state"): too risky
-            for match in _standalone_matches(pattern, text):
-                if " " not in surface and _inside_surname_first_name(text, match.start(), match.end()):
+            for start, end in _standalone_matches(surface, text):
+                if " " not in surface and _inside_surname_first_name(text, start, end):
                     continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
                 source = "propagated"
-                if _overlaps(taken[fld], match.start(), match.end()):
-                    if not _nests(model, surface, text, [*spans, *added], fld, match.start(), match.end()):
+                if _overlaps(taken[fld], start, end):
+                    if not _nests(model, surface, text, [*spans, *added], fld, start, end):
                         continue
                     source = "nested"  # "Andy Warhol" in "Andy Warhol Foundation", "Google" in "Google Science Fair"
-                added.append(Span(fld, match.start(), match.end(), None, model.type, source,
+                added.append(Span(fld, start, end, None, model.type, source,
                                   model.gazetteer, model.name, model.wikidata_id, [surface]))
-                taken[fld].append((match.start(), match.end()))
+                taken[fld].append((start, end))
                 taken[fld].sort()
     return added
 
 
-def _standalone_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    r"""`pattern`'s matches not glued to a word, handle or hyphen before them, as a `(?<![\w@#&-])` lookbehind would
-    give them; checked here because a pattern opening with a lookbehind loses the regex engine's fast scan for
-    its literal text."""
-    position = 0
-    while (match := pattern.search(text, position)) is not None:
-        before = text[match.start() - 1] if match.start() else ""
-        if before and (before.isalnum() or before in "_@#&-"):
-            position = match.start() + 1
+# What may follow a mention: no word character, nor an apostrophe gluing a word other than a possessive "s" to it.
+_MENTION_END = re.compile(r"(?!\w|['\u2019](?!s\b)\w)")
+
+
+def _standalone_matches(surface: str, text: str) -> Iterator[tuple[int, int]]:
+    r"""Start and end of each mention of `surface` in `text` that is not glued to a word, handle or hyphen before
+    it (as a `(?<![\w@#&-])` lookbehind would give them) nor to a word after it (`_MENTION_END`), left to right
+    and not overlapping: what searching `surface` + `_MENTION_END` repeatedly gives, without compiling a pattern
+    per surface (there are thousands, more than the regex cache keeps)."""
+    position = text.find(surface)
+    while position >= 0:
+        end = position + len(surface)
+        before = text[position - 1] if position else ""
+        if _MENTION_END.match(text, end) is None or (before and (before.isalnum() or before in "_@#&-")):
+            position = text.find(surface, position + 1)
             continue
-        yield match
-        position = match.end()
+        yield position, end
+        position = text.find(surface, end)
 
 
 _NAME_AROUND = re.compile(r"[\w'\u2019-]+")
@@ -467,7 +473,7 @@ def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
     lower = surface.lower()
     if _WORD_CHARS.fullmatch(lower):
         return lower in text_words
-    return re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", text) is not None
+    return occurs_as_word(text, lower)
 
 
 def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
