@@ -16,7 +16,7 @@ import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -285,7 +285,6 @@ class NerEngine:
         self._nlp: Language | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._version: str | None = None
-        self._starting: list[Future[list[DocSpans]]] = []
 
     @property
     def version(self) -> str:
@@ -314,7 +313,8 @@ class NerEngine:
         first batch is extracted, so the loading overlaps the extraction instead of delaying the first NER."""
         if self.processes > 1 and self._pool is None:
             pool = self._start_pool()
-            self._starting = [pool.submit(_worker_annotate, ["warm up"]) for _ in range(self.processes)]
+            for _ in range(self.processes):  # a task each makes the pool spawn every worker now
+                pool.submit(_worker_annotate, ["warm up"])
 
     def annotate(self, texts: Sequence[str]) -> list[DocSpans]:
         if not texts:
@@ -348,7 +348,6 @@ class NerEngine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-            self._starting = []
 
     def _local(self) -> Language:
         if self._nlp is None:
