@@ -34,6 +34,7 @@ from ingest.entities.resolve import (
 )
 from ingest.entities.trim import is_title, trim_span
 from ingest.models import CleanArticle, Record, Reject
+from ingest.ops.lifeline import exit_with
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
@@ -246,8 +247,9 @@ _worker_nlp: Language | None = None  # one model per worker process, loaded by t
 _worker_gazetteer: Gazetteer | None = None  # the engine's gazetteer, sent once, at the worker's start
 
 
-def _init_worker(model_name: str, gazetteer: Gazetteer | None = None) -> None:
+def _init_worker(command_pid: int, model_name: str, gazetteer: Gazetteer | None = None) -> None:
     global _worker_nlp, _worker_gazetteer
+    exit_with(command_pid)  # a command killed by SIGKILL leaves no NER worker behind (see `ops.lifeline`)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # one core per worker: the pool is the parallelism
     _worker_nlp = load_model(model_name)
@@ -358,7 +360,8 @@ class NerEngine:
         if self._pool is None:
             # spawn, not fork: the parent runs threads (Prefect), and forking a threaded process can deadlock
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self.model_name, self.gazetteer))
+                                             initializer=_init_worker,
+                                             initargs=(os.getpid(), self.model_name, self.gazetteer))
         return self._pool
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
@@ -12,6 +13,7 @@ from ingest.extract.clean import clean
 from ingest.extract.fork_server import fork_server_context
 from ingest.extract.html import extract
 from ingest.models import CleanArticle, RawDocument, Reject
+from ingest.ops.lifeline import exit_with
 from ingest.settings import Settings
 
 Outcome = CleanArticle | Reject
@@ -89,7 +91,9 @@ class ExtractionPool:
     def _ensure_pool(self) -> Pool:
         if self._pool is None:
             context = fork_server_context()
-            self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000)
+            # Each worker exits when this process dies, even by SIGKILL (see `ops.lifeline`).
+            self._pool = context.Pool(self.settings.extraction_workers, maxtasksperchild=2000,
+                                      initializer=exit_with, initargs=(os.getpid(),))
             # Import the stages in every worker now, so start-up is not counted against the first page's limit.
             self._pool.map(_warm_up, range(self.settings.extraction_workers), chunksize=1)
         return self._pool
