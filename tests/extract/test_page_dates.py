@@ -290,3 +290,16 @@ def test_a_review_or_a_revision_declared_by_any_json_ld_entity_is_no_publication
                      {"@type": "MedicalWebPage", "lastReviewed": "2025-09-28T06:58:21-04:00"}):
         head = f'<script type="application/ld+json">{json.dumps(declared)}</script>' + _ld(headline="Tram vote")
         assert _published(_page(head, article)) is None, declared
+
+
+def test_a_blog_whose_h1_are_its_name_and_its_sections_reads_the_byline_under_the_site_name() -> None:
+    """No <h1> shares a word with the declared title (the post's title is an <h2>): the headline found for the
+    title is no anchor for the byline, and the first <h1> (the blog's name above the post) is."""
+    sections = "".join(f"<h1>Day {day}</h1><p>{PARAGRAPHS[day % len(PARAGRAPHS)]}</p>" for day in range(7, 11))
+    html = ("<html><head><meta property='og:title' content='Puzzle solutions, week two'>"
+            "<meta property='og:site_name' content='Ana Lima Notebook'></head><body>"
+            "<div><h1><a href='/'>Ana Lima Notebook</a></h1></div>"
+            "<div><h2>Puzzle solutions, week two</h2><p>20 December 2025</p>"
+            f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:4])}{sections}</div></body></html>")
+    found = read_page_metadata(lxml.html.fromstring(html), "https://notebook.example/2025/12/week-two").published
+    assert found is not None and (found.day, found.source) == (date(2025, 12, 20), "byline")

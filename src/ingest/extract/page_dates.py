@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from htmldate import find_date
 from lxml.html import HtmlElement
 
-from ingest.extract.page_titles import in_chrome, visible_text, word_overlap
+from ingest.extract.page_titles import Headline, find_headline, in_chrome, word_overlap
 
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)
 CLOCK_SLACK = timedelta(days=1)
@@ -140,13 +140,15 @@ def plausible(day: date, now: datetime | None = None) -> bool:
 
 def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
                    meta: Mapping[str, str], url: str | None, scope: HtmlElement,
-                   now: datetime | None = None, declares_article: bool = True) -> Published | None:
+                   now: datetime | None = None, declares_article: bool = True,
+                   headline: Headline | None = None) -> Published | None:
     """The first plausible candidate in precedence order (see the module docstring); None when none is.
 
     The text search runs only on a page that declares itself an article (a JSON-LD Article type or `og:type`
     article): a landing, product or catalogue page that states no date near its headline has no publication
-    date, and a day deep in its text is a copyright line, an event or a price list's date."""
-    shown = _Shown(_headline_element(tree, meta))
+    date, and a day deep in its text is a copyright line, an event or a price list's date.
+    `headline` is the page's, as `page_titles.find_headline` found it for the title (found here when not given)."""
+    shown = _Shown(_byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
@@ -183,14 +185,12 @@ class _Shown:
         return parsed[0] if parsed else None
 
 
-def _headline_element(tree: HtmlElement, meta: Mapping[str, str]) -> HtmlElement | None:
-    """The article's <h1>: of those outside the page chrome, the one closest to the declared title (a page may
-    hold a logo, a menu or a list of other stories in <h1> too); the first when none is declared."""
-    headings = [h for h in tree.iter("h1") if not in_chrome(h)] or list(tree.iter("h1"))
-    declared = meta.get("og:title") or meta.get("twitter:title") or ""
-    if len(headings) <= 1 or not declared:
-        return headings[0] if headings else None
-    return max(headings, key=lambda h: word_overlap(visible_text(h), declared))  # max keeps the first of ties
+def _byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
+    """The <h1> the byline sits under: the headline's when it shares a word with the declared title; else the
+    first <h1> outside the page chrome (or any): a blog's site name above its post, whose byline follows."""
+    if headline.element is not None and headline.declared and word_overlap(headline.headings[0][1], headline.declared):
+        return headline.element
+    return next((h for h in tree.iter("h1") if not in_chrome(h)), None) or next(tree.iter("h1"), None)
 
 
 def _earlier_byline(shown: _Shown, found: Published) -> Published:

@@ -25,6 +25,7 @@ from ingest.extract.page_titles import (
     INLINE_TAGS,
     choose_title,
     compact,
+    find_headline,
     in_chrome,
     is_site_name,
     repaired,
@@ -102,12 +103,13 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     found = _Declarations(meta=meta_tags(tree), article=_main_article(entities), entities=entities)
     site_name = _site_name(found)
     site_keys = site_keys_of(site_name, url)
-    title = choose_title(tree, found.meta, found.article, site_keys)
+    headline = find_headline(tree, found.meta, found.article, site_keys)
+    title = choose_title(headline, site_keys)
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
         authors=_authors(tree, found, site_keys),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
-                                 declares_article=_declares_article(found)),
+                                 declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
         canonical_url=_canonical(tree, found.meta, url),
         description=_first(found.meta.get("og:description"), found.meta.get("description"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,26 +29,49 @@ INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "ma
                          "sub", "sup", "u", "time", "font", "span", "label"})
 
 
-def choose_title(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[str, Any],
-                 site_keys: set[str]) -> str | None:
-    """The visible headline (<h1>) when it is the page's own title, else the declared title without the site name.
+@dataclass(frozen=True)
+class Headline:
+    """The page's headline, found once per page for the title and for the byline under it: the title the page
+    declares (without the site name) and its plausible <h1> outside the page chrome, the closest to it first."""
 
-    A page may hold several <h1> (logo, menu, the article): the one closest to the declared title wins; a single
-    plausible <h1> wins even when the declared title is an SEO variant of it.
-    """
+    declared: str | None
+    headings: tuple[tuple[HtmlElement, str], ...]  # (element, visible text), closest to `declared` first
+
+    @property
+    def element(self) -> HtmlElement | None:
+        return self.headings[0][0] if self.headings else None
+
+
+def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[str, Any],
+                  site_keys: set[str]) -> Headline:
+    """A page may hold several <h1> (logo, menu, list of other stories, the article): they are ranked by how many
+    words they share with the declared title; `sorted` keeps the page's order among equals."""
     declared = next((v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
                                  _title_element(tree)) if v), None)
     declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
-    headings = [h for h in _headings(tree) if _plausible_headline(h, site_keys)]
-    if not headings:
+    headings = [(h, text) for h in tree.iter("h1") if not in_chrome(h)
+                if (text := visible_text(h)) and _plausible_headline(text, site_keys)]
+    ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
+    return Headline(declared, tuple(ranked))
+
+
+def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
+    """The visible headline (<h1>) when it is the page's own title, else the declared title without the site name.
+
+    The <h1> closest to the declared title wins; a single plausible <h1> wins even when the declared title is an
+    SEO variant of it.
+    """
+    declared = headline.declared
+    if not headline.headings:
         return declared
-    closest = max(headings, key=lambda h: word_overlap(h, declared or ""))
+    closest = headline.headings[0][1]
     if declared and word_overlap(closest, declared) >= 0.3:
         if _kicker_before(closest, declared) or _lost_characters(closest, declared):
             return declared
         return _headline_part(strip_site_name(closest, site_keys))
-    if len(set(headings)) == 1 and not (declared and _section_label(headings[0], declared)):
-        return _headline_part(strip_site_name(headings[0], site_keys))
+    texts = {text for _, text in headline.headings}
+    if len(texts) == 1 and not (declared and _section_label(closest, declared)):
+        return _headline_part(strip_site_name(closest, site_keys))
     return declared
 
 
@@ -103,12 +127,6 @@ def _lost_characters(heading: str, declared: str) -> bool:
 def _title_element(tree: HtmlElement) -> str | None:
     element = next(tree.iter("title"), None)
     return _SPACES.sub(" ", element.text_content()).strip() or None if element is not None else None
-
-
-def _headings(tree: HtmlElement) -> list[str]:
-    """Texts of the <h1> outside navigation and page chrome (a logo or a menu title is no headline)."""
-    texts = (visible_text(h) for h in tree.iter("h1") if not in_chrome(h))
-    return [text for text in texts if text]
 
 
 def in_chrome(element: HtmlElement) -> bool:
