@@ -53,6 +53,12 @@ def test_person_shaped_and_acronym_places_are_retyped() -> None:
     assert found == [("Dean Kamen", "PERSON"), ("AI", "ORGANIZATION"), ("Boston", "LOCATION")]
 
 
+def test_a_person_shaped_organisation_people_work_at_stays_an_organisation() -> None:
+    text = "Analysts at Morgan Stanley said so. Inventor Dean Kamen spoke."
+    found = kept(text, ("Morgan Stanley", "ORG"), ("Dean Kamen", "ORG"))
+    assert found == [("Morgan Stanley", "ORGANIZATION"), ("Dean Kamen", "PERSON")]
+
+
 def test_two_compass_words_before_one_place_are_two_places() -> None:
     text = "Fire between North and South Korea. Trade between Bosnia and Herzegovina and North Macedonia."
     spans = model_spans(text, ("North and South Korea", "GPE"), ("Bosnia and Herzegovina", "GPE"),

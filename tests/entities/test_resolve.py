@@ -112,6 +112,14 @@ def test_known_places_and_people_inside_longer_names_are_nested_mentions(gazette
     assert nested == {("Andy Warhol", "Andy Warhol", "PERSON"), ("Texas", "Texas", "LOCATION")}
 
 
+def test_a_known_place_ending_a_longer_place_name_is_not_nested_in_it(gazetteer: Gazetteer) -> None:
+    """"York" (England) is no place inside "New York" or "New York Stock Exchange"; "Texas" in a university is."""
+    text = "Shares fell on the New York Stock Exchange. The University of Texas and New York agreed."
+    doc = spans(text, ("New York Stock Exchange", "ORG"), ("University of Texas", "ORG"), ("New York", "GPE"))
+    nested = {m.surface for m in resolve_body(text, doc, gazetteer) if m.source == "nested"}
+    assert nested == {"Texas"}
+
+
 def test_title_fragments_are_not_organisations(gazetteer: Gazetteer) -> None:
     text = "US Secretary of State Marco Rubio spoke, and the Secretary of State left."
     doc = spans(text, ("US", "GPE"), ("State", "ORG"), ("Marco Rubio", "PERSON"), ("State", "ORG"))

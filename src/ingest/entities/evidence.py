@@ -24,6 +24,9 @@ _PERSON_THEN_ARTICLE = re.compile(r"(?P<person>[\w'-]+) the (?=[A-Z])")
 _EVENT_HEADS = frozenset({"festival", "festivals", "championship", "championships", "tournament", "olympics",
                           "marathon", "carnival"})
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:the|The)\s+$")
+# "analysts at Morgan Stanley", "she works at Dean Witter": a person-shaped name the model calls an organisation is
+# one when people are "at" it (a firm named after its founders), as a person seldom is.
+_WORKPLACE_BEFORE = re.compile(r"(?:^|\W)at\s+$")
 
 
 def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
@@ -55,7 +58,8 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             if plausible is None:
                 continue
             span.type = plausible
-        if span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field]):
+        if (span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field])
+                and not _WORKPLACE_BEFORE.search(texts[span.field][max(0, span.start - 4):span.start])):
             span.type = "PERSON"
         elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
             span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing

@@ -39,7 +39,7 @@ from ingest.entities.trim import (
     initials,
 )
 
-RESOLVER_VERSION = "resolve-5"
+RESOLVER_VERSION = "resolve-6"  # 6: no place nested as the end of another place's name; "at" keeps a firm a firm
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -49,6 +49,10 @@ ENTITY_TYPES = tuple(dict.fromkeys(LABEL_TYPES.values()))
 
 _WORD_CHARS = re.compile(r"\w+")
 _NESTING_TYPES = ("ORGANIZATION", "LOCATION", "EVENT")
+# Words that open a place's name ("New York", "Fort Worth", "San Jose"): a known place right after one of them is
+# the end of another place's name. Not a compass word: "Southern California" and "East Africa" lie in the place.
+_PLACE_NAME_PREFIXES = frozenset({"New", "Little", "Saint", "St.", "St", "San", "Santa", "Los", "Las", "Fort",
+                                  "Port", "Mount", "Lake", "Palm", "Grand"})
 _INNER_POSSESSIVE = re.compile(r"'s\s")
 _COMPASS = frozenset({"north", "south", "east", "west"})
 # What may follow a one-word name in the full name it stands for ("Toyota Motor Corporation", "Harvard University"):
@@ -122,18 +126,25 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
                 result.remove(span)
             result.append(Span(field, match.start, match.end, first.label, first.type,
                                first.source if exact else "gazetteer", match.entry))
-        elif _nests_place(match, overlapping):
+        elif _nests_place(text, match, overlapping):
             result.append(Span(field, match.start, match.end, None, match.entry.type, "nested", match.entry))
     return sorted(result, key=lambda s: s.start)
 
 
-def _nests_place(match: GazetteerMatch, overlapping: list[Span]) -> bool:
+def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span]) -> bool:
     """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
-    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person)."""
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person); not the
+    tail of a longer place name the list lacks: "York" in "New York Stock Exchange", "Worth" in "Fort Worth Zoo"."""
     known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
     return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
-            and overlapping[0].start <= match.start and match.end <= overlapping[0].end)
+            and overlapping[0].start <= match.start and match.end <= overlapping[0].end
+            and not _after_place_prefix(text[overlapping[0].start:match.start]))
+
+
+def _after_place_prefix(before: str) -> bool:
+    words = before.split()
+    return bool(words) and words[-1] in _PLACE_NAME_PREFIXES
 
 
 def _standalone(text: str, start: int, end: int) -> bool:
