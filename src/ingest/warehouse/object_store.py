@@ -80,10 +80,11 @@ def explain(exc: duckdb.Error, settings: Settings) -> ObjectStoreError:
         cause = "refused the keys (HTTP 403): check INGEST_S3_ACCESS_KEY_ID and INGEST_S3_SECRET_ACCESS_KEY"
     elif "nosuchbucket" in lowered or "404" in text:
         cause = f"has no bucket {bucket(settings)!r} (HTTP 404): create it, or check INGEST_LAKE_DATA_PATH"
-    elif "could not connect" in lowered or "could not resolve" in lowered or "timeout" in lowered \
-            or "timed out" in lowered:
-        cause = (f"cannot be reached ({_first_line(text)}): check INGEST_S3_ENDPOINT and INGEST_S3_USE_SSL "
-                 f"(waited {settings.s3_timeout_seconds:g}s per try)")
+    elif "timeout" in lowered or "timed out" in lowered:
+        cause = (f"cannot be reached (no answer within INGEST_S3_TIMEOUT_SECONDS={settings.s3_timeout_seconds:g}, "
+                 f"three tries: {_first_line(text)}): check INGEST_S3_ENDPOINT")
+    elif "could not connect" in lowered or "could not resolve" in lowered:
+        cause = f"cannot be reached ({_first_line(text)}): check INGEST_S3_ENDPOINT and INGEST_S3_USE_SSL"
     else:
         cause = f"failed: {_first_line(text)}"
     return ObjectStoreError(f"{where} {cause}")
