@@ -197,3 +197,16 @@ def test_the_search_index_of_a_lake_in_a_bucket_is_a_local_file(
     """Built by the runs, in the directory they ran in (DuckDB's full-text index cannot live in the lake)."""
     assert search.index_path(s3_lake.settings) == Path("warehouse") / "news-lake.search.duckdb"
     assert (s3_lake.workdir / "warehouse" / "news-lake.search.duckdb").is_file()
+
+
+def test_each_connection_has_a_temporary_secret_scoped_to_the_bucket(
+        loaded: dict[str, dict[str, int]], s3_lake: S3Lake) -> None:
+    """In memory for the connection's life, never written to DuckDB's secret directory, used for this bucket only."""
+    con = warehouse.connect(s3_lake.settings, read_only=True)
+    try:
+        secrets = con.execute("select name, type, persistent, storage, scope, secret_string from duckdb_secrets()"
+                              ).fetchall()
+    finally:
+        con.close()
+    assert [row[:5] for row in secrets] == [("ingest_lake_s3", "s3", False, "memory", [f"s3://{BUCKET}"])]
+    assert s3_lake.env["INGEST_S3_SECRET_ACCESS_KEY"] not in secrets[0][5]  # redacted when listed
