@@ -78,7 +78,7 @@ def test_a_lake_data_path_is_a_directory_or_an_s3_prefix_with_its_store_from_the
     assert settings.lake_data_path == "s3://news/lake/" and settings.lake_on_object_store  # not Path's "s3:/news"
     assert (settings.s3_endpoint, settings.s3_region, settings.s3_access_key_id, settings.s3_use_ssl,
             settings.s3_url_style, settings.s3_timeout_seconds) == ("minio:9000", "eu-west-1", "ingest", False,
-                                                                    "vhost", 3.0)
+                                                                    "vhost", 3)
     assert settings.s3_secret_access_key.get_secret_value() == "very-secret"
     assert "very-secret" not in repr(settings) + str(settings) + settings.model_dump_json()
     assert Settings(lake_data_path="/srv/lake").lake_data_path == Path("/srv/lake")
@@ -91,6 +91,7 @@ def test_a_lake_data_path_is_a_directory_or_an_s3_prefix_with_its_store_from_the
     ("lake_data_path", "gs://news/lake/", "a directory or s3://bucket/prefix/"),
     ("s3_endpoint", "http://minio:9000", "without a scheme"),
     ("s3_url_style", "virtual", "path"),
+    ("s3_timeout_seconds", "0", "greater than or equal to 1"),
 ])
 def test_a_malformed_object_store_setting_is_refused(clean_environment: Path, field: str, value: str,
                                                      says: str) -> None:

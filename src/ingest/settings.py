@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     s3_url_style: Literal["path", "vhost"] = Field(
         default="path", description="path (http://endpoint/bucket/key: MinIO) or vhost (http://bucket.endpoint/key)")
     s3_use_ssl: bool = Field(default=True, description="https to the endpoint; false for a plain-http MinIO")
-    s3_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="an object store request silent this long fails (and is retried twice)")
+    s3_timeout_seconds: int = Field(  # whole seconds: DuckDB's http_timeout is an integer
+        default=10, ge=1, description="an object store request silent this long fails (and is retried twice)")
     batch_size: int = Field(default=200, ge=1, description="documents per extract/load batch")
     max_document_bytes: int = Field(default=10_000_000, ge=1, description="raw inputs larger than this are rejected")
     max_decompressed_bytes: int = Field(default=50_000_000, ge=1, description="cap on a decompressed .gz input")

@@ -40,7 +40,7 @@ def bucket(settings: Settings) -> str:
 def prepare(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Give `con` what reading and writing the lake's objects takes (see the module), then check it works."""
     load_packaged_extension(con, EXTENSION)
-    con.execute(statement("lake/s3_timeouts").format(seconds=float(settings.s3_timeout_seconds)))
+    con.execute(statement("lake/s3_timeouts").format(seconds=int(settings.s3_timeout_seconds)))
     con.execute(statement("lake/s3_secret").format(
         key_id=_literal(settings.s3_access_key_id),
         secret=_literal(settings.s3_secret_access_key.get_secret_value()),
@@ -81,7 +81,7 @@ def explain(exc: duckdb.Error, settings: Settings) -> ObjectStoreError:
     elif "nosuchbucket" in lowered or "404" in text:
         cause = f"has no bucket {bucket(settings)!r} (HTTP 404): create it, or check INGEST_LAKE_DATA_PATH"
     elif "timeout" in lowered or "timed out" in lowered:
-        cause = (f"cannot be reached (no answer within INGEST_S3_TIMEOUT_SECONDS={settings.s3_timeout_seconds:g}, "
+        cause = (f"cannot be reached (no answer within INGEST_S3_TIMEOUT_SECONDS={settings.s3_timeout_seconds}, "
                  f"three tries: {_first_line(text)}): check INGEST_S3_ENDPOINT")
     elif "could not connect" in lowered or "could not resolve" in lowered:
         cause = f"cannot be reached ({_first_line(text)}): check INGEST_S3_ENDPOINT and INGEST_S3_USE_SSL"
