@@ -16,6 +16,7 @@ import pytest
 from ingest.entities.ner import Enricher
 from ingest.settings import Settings
 from tests.support import enrichment, fetch_site, lakes, paths, prefect_server, soak, warehouses
+from tests.support import s3_server as s3_support
 from tests.support.fetch_site import Site
 
 
@@ -91,6 +92,13 @@ def new_lake(postgres: lakes.Cluster) -> Callable[[Path], Settings]:
         return postgres.new_lake(f"lake_{uuid.uuid4().hex[:8]}", directory / "lake-data", writer_timeout_seconds=60)
 
     return build
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[s3_support.S3Server]:
+    """moto's S3-compatible server, a separate process on a free loopback port, checking request signatures."""
+    with s3_support.s3_server() as running:
+        yield running
 
 
 @pytest.fixture

@@ -66,3 +66,34 @@ def test_settings_are_frozen_and_copied_with_changes(clean_environment: Path) ->
         settings.batch_size = 20  # type: ignore[misc]
     changed = settings.model_copy(update={"batch_size": 20})
     assert (settings.batch_size, changed.batch_size) == (10, 20)
+
+
+def test_a_lake_data_path_is_a_directory_or_an_s3_prefix_with_its_store_from_the_environment(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"LAKE_DATA_PATH": "S3://news/lake", "S3_ENDPOINT": "minio:9000", "S3_REGION": "eu-west-1",
+                        "S3_ACCESS_KEY_ID": "ingest", "S3_SECRET_ACCESS_KEY": "very-secret", "S3_USE_SSL": "false",
+                        "S3_URL_STYLE": "vhost", "S3_TIMEOUT_SECONDS": "3"}.items():
+        monkeypatch.setenv(f"INGEST_{name}", value)
+    settings = Settings()
+    assert settings.lake_data_path == "s3://news/lake/" and settings.lake_on_object_store  # not Path's "s3:/news"
+    assert (settings.s3_endpoint, settings.s3_region, settings.s3_access_key_id, settings.s3_use_ssl,
+            settings.s3_url_style, settings.s3_timeout_seconds) == ("minio:9000", "eu-west-1", "ingest", False,
+                                                                    "vhost", 3)
+    assert settings.s3_secret_access_key.get_secret_value() == "very-secret"
+    assert "very-secret" not in repr(settings) + str(settings) + settings.model_dump_json()
+    assert Settings(lake_data_path="/srv/lake").lake_data_path == Path("/srv/lake")
+    assert not Settings(lake_data_path="/srv/lake").lake_on_object_store
+    assert Settings(lake_data_path="").lake_data_path is None  # an unset variable of docker-compose
+
+
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("lake_data_path", "s3:///lake/", "names no bucket"),
+    ("lake_data_path", "gs://news/lake/", "a directory or s3://bucket/prefix/"),
+    ("s3_endpoint", "http://minio:9000", "without a scheme"),
+    ("s3_url_style", "virtual", "path"),
+    ("s3_timeout_seconds", "0", "greater than or equal to 1"),
+])
+def test_a_malformed_object_store_setting_is_refused(clean_environment: Path, field: str, value: str,
+                                                     says: str) -> None:
+    with pytest.raises(ValidationError, match=says):
+        Settings(**{field: value})  # type: ignore[arg-type]

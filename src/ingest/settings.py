@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER
@@ -17,7 +18,20 @@ class Settings(BaseSettings):
 
     warehouse: Path = Field(default=Path("warehouse/news.duckdb"),
                             description="DuckDB warehouse file, or a DuckLake: ducklake:postgres:dbname=... host=...")
-    lake_data_path: Path | None = Field(default=None, description="directory of a DuckLake warehouse's data files")
+    lake_data_path: Path | str | None = Field(
+        default=None, description="where a DuckLake warehouse keeps its data files: a directory, or an object store "
+        "prefix s3://bucket/prefix/ (kept as a string, ending in /) reached with the INGEST_S3_* settings")
+    # Object storage of a lake whose data path is s3://... (ingest.warehouse.lake: a temporary DuckDB secret per
+    # connection). S3 itself, or any S3-compatible server (MinIO) at `s3_endpoint`.
+    s3_endpoint: str = Field(default="", description="host:port of an S3-compatible server (MinIO); empty for AWS S3")
+    s3_region: str = Field(default="us-east-1", description="region the requests are signed for")
+    s3_access_key_id: str = Field(default="", description="access key id of the object store")
+    s3_secret_access_key: SecretStr = Field(default=SecretStr(""), description="secret key (never printed)")
+    s3_url_style: Literal["path", "vhost"] = Field(
+        default="path", description="path (http://endpoint/bucket/key: MinIO) or vhost (http://bucket.endpoint/key)")
+    s3_use_ssl: bool = Field(default=True, description="https to the endpoint; false for a plain-http MinIO")
+    s3_timeout_seconds: int = Field(  # whole seconds: DuckDB's http_timeout is an integer
+        default=10, ge=1, description="an object store request silent this long fails (and is retried twice)")
     batch_size: int = Field(default=200, ge=1, description="documents per extract/load batch")
     max_document_bytes: int = Field(default=10_000_000, ge=1, description="raw inputs larger than this are rejected")
     max_decompressed_bytes: int = Field(default=50_000_000, ge=1, description="cap on a decompressed .gz input")
@@ -90,6 +104,35 @@ class Settings(BaseSettings):
     quality_flag_factor: float = Field(
         default=2.0, gt=1, description="a quality figure this many times above or below its recent mean is flagged")
     quality_history_runs: int = Field(default=7, ge=1, description="earlier runs a quality figure is compared with")
+
+    @field_validator("lake_data_path", mode="before")
+    @classmethod
+    def _data_path(cls, value: object) -> object:
+        """`s3://bucket/prefix` stays a string (a Path would fold its `//`), ending in `/`; anything else is a
+        directory. An empty value (an unset variable in docker-compose) is no data path."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and value.lower().startswith("s3://"):
+            bucket = value[len("s3://"):].split("/", 1)[0]
+            if not bucket:
+                raise ValueError(f"{value!r} names no bucket: write s3://bucket/prefix/")
+            value = "s3://" + value[len("s3://"):]  # DuckDB knows the scheme in lower case only
+            return value if value.endswith("/") else value + "/"
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(f"{value!r}: a lake's data path is a directory or s3://bucket/prefix/")
+        return Path(value) if isinstance(value, str) else value
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if "://" in value:
+            raise ValueError(f"{value!r}: give host:port without a scheme (INGEST_S3_USE_SSL chooses http or https)")
+        return value.rstrip("/")
+
+    @property
+    def lake_on_object_store(self) -> bool:
+        """Whether a lake's data path is an `s3://` prefix rather than a directory."""
+        return isinstance(self.lake_data_path, str)
 
     @property
     def is_lake(self) -> bool:

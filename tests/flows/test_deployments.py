@@ -71,10 +71,12 @@ def test_prefect_yaml_declares_the_deployments_serve_builds(plan: ServePlan) -> 
         assert deployment["work_pool"]["name"] == "ingest"
 
 
-def _compose(*args: str, env_file: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "PREFECT_", "INGEST_"))}
-    return subprocess.run(["docker-compose", "--env-file", str(env_file), "-f", str(REPO_ROOT / "docker-compose.yml"),
-                           *args], capture_output=True, text=True, env=env, timeout=120)
+def _compose(*args: str, env_file: Path, files: tuple[str, ...] = ("docker-compose.yml",)
+             ) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "PREFECT_", "INGEST_", "MINIO_"))}
+    chosen = [option for name in files for option in ("-f", str(REPO_ROOT / name))]
+    return subprocess.run(["docker-compose", "--env-file", str(env_file), *chosen, *args], capture_output=True,
+                          text=True, env=env, timeout=120)
 
 
 def test_docker_compose_config_is_valid_with_the_example_environment() -> None:
@@ -111,8 +113,45 @@ def test_docker_compose_refuses_to_start_without_a_password(tmp_path: Path) -> N
     assert result.returncode != 0 and "POSTGRES_PASSWORD" in result.stderr
 
 
+LAKE_FILES = ("docker-compose.yml", "docker-compose.lake.yml")
+
+
+def test_the_lake_override_puts_the_warehouse_in_minio_for_the_ingest_and_worker_services() -> None:
+    """What `docker-compose -f docker-compose.yml -f docker-compose.lake.yml` runs (checked as config only: no
+    container engine here): MinIO, its bucket and key made by a one-shot mc, the catalog database made by a
+    one-shot psql, and ingest and worker settings that make a lake in the bucket."""
+    result = _compose("config", env_file=REPO_ROOT / ".env.example", files=LAKE_FILES)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert set(services) == {"postgres", "prefect-server", "ingest", "worker", "minio", "minio-init", "lake-catalog"}
+    assert services["minio-init"]["image"].startswith("minio/mc:")
+    assert "mc mb --ignore-existing" in services["minio-init"]["command"][0]
+    assert "LAKE_SECRET" in services["minio-init"]["command"][0]  # the key reaches mc through its environment only
+    example = dict(line.split("=", 1) for line in (REPO_ROOT / ".env.example").read_text().splitlines()
+                   if "=" in line and not line.startswith("#"))
+    assert example["INGEST_S3_SECRET_ACCESS_KEY"] not in services["minio-init"]["command"][0]
+    for name in ("ingest", "worker"):
+        service = services[name]
+        for prepared in ("minio-init", "lake-catalog"):
+            assert service["depends_on"][prepared]["condition"] == "service_completed_successfully"
+        environment = service["environment"]
+        fields = {key.removeprefix("INGEST_").lower(): value for key, value in environment.items()
+                  if key.startswith("INGEST_") and key.removeprefix("INGEST_").lower() in Settings.model_fields}
+        settings = Settings.model_validate(fields)  # what `ingest` in the container builds
+        assert settings.is_lake and settings.lake_data_path == "s3://news-lake/lake/"
+        assert (settings.s3_endpoint, settings.s3_use_ssl, settings.s3_url_style) == ("minio:9000", False, "path")
+        assert "password" not in str(settings.warehouse) and environment["PGPASSWORD"] == example["POSTGRES_PASSWORD"]
+
+
+def test_the_lake_override_refuses_to_start_without_its_keys(tmp_path: Path) -> None:
+    partial = tmp_path / "partial.env"
+    partial.write_text("POSTGRES_PASSWORD=x\nMINIO_ROOT_PASSWORD=y\n")
+    result = _compose("config", env_file=partial, files=LAKE_FILES)
+    assert result.returncode != 0 and "INGEST_S3_SECRET_ACCESS_KEY" in result.stderr
+
+
 def test_every_variable_the_compose_file_reads_is_in_the_example() -> None:
-    used = set(re.findall(r"\$\{([A-Z_]+)", (REPO_ROOT / "docker-compose.yml").read_text()))
+    used = {name for file in LAKE_FILES for name in re.findall(r"\$\{([A-Z0-9_]+)", (REPO_ROOT / file).read_text())}
     example = {line.split("=", 1)[0] for line in (REPO_ROOT / ".env.example").read_text().splitlines()
                if line and not line.startswith("#")}
     assert used <= example, used - example

@@ -1,8 +1,10 @@
 """The warehouse on DuckLake: the catalog in PostgreSQL, the data as Parquet files under a data path.
 
 `INGEST_WAREHOUSE=ducklake:postgres:dbname=news host=... port=... user=... password=...` (the string DuckDB users
-ATTACH) selects it, with the data path in `INGEST_LAKE_DATA_PATH`. A connection is an in-memory DuckDB with the lake
-attached as `lake` and made the default database, so every statement of the storage package runs unchanged.
+ATTACH) selects it, with the data path in `INGEST_LAKE_DATA_PATH`: a directory, or an `s3://bucket/prefix/` whose
+endpoint and keys are the `INGEST_S3_*` settings (`ingest.warehouse.object_store`). A connection is an in-memory
+DuckDB with the lake attached as `lake` and made the default database, so every statement of the storage package
+runs unchanged.
 The extensions come from their registry packages (`ingest.warehouse.extensions`), never downloaded.
 
 DuckLake refuses PRIMARY KEY, UNIQUE and CHECK constraints, indexes and sequences. The migrations stay the one
@@ -23,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import Settings
+from ingest.warehouse import object_store
 from ingest.warehouse.connection import WarehouseError, has_schema
 from ingest.warehouse.extensions import load_packaged_extension
 from ingest.warehouse.statements import statement
@@ -79,13 +82,12 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     catalog = str(settings.warehouse)
     if settings.lake_data_path is None:
         raise WarehouseError(f"warehouse {redacted(catalog)} is a DuckLake: set INGEST_LAKE_DATA_PATH to the "
-                             "directory that holds its data files")
-    data_path = settings.lake_data_path.absolute()
-    if not read_only:
-        data_path.mkdir(parents=True, exist_ok=True)
+                             "directory (or s3://bucket/prefix/) that holds its data files")
+    if not read_only and isinstance(settings.lake_data_path, Path):
+        settings.lake_data_path.absolute().mkdir(parents=True, exist_ok=True)
     for attempt in range(FIRST_USE_TRIES):
         try:
-            return _attached(catalog, data_path, read_only)
+            return _attached(settings, read_only)
         except duckdb.Error as exc:
             if attempt + 1 < FIRST_USE_TRIES and _lost_first_use_race(exc):
                 time.sleep(0.5)
@@ -94,6 +96,14 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
                 raise WarehouseMissing(f"no warehouse at {redacted(catalog)}: run `ingest run` first") from None
             raise WarehouseError(f"warehouse {redacted(catalog)}: {_one_line(redacted(str(exc)))}") from None
     raise AssertionError("unreachable: the last try returns or raises")
+
+
+def data_path(settings: Settings) -> str:
+    """Where the lake's data files are, as DuckDB takes it: an absolute directory or the `s3://` prefix, with `/`."""
+    assert settings.lake_data_path is not None  # `connect` refused the lake without it
+    if isinstance(settings.lake_data_path, str):
+        return settings.lake_data_path  # s3://bucket/prefix/, made to end in / by the settings
+    return str(settings.lake_data_path.absolute()) + "/"
 
 
 # Two processes meeting a new lake at once both create DuckLake's catalog tables (or the migrations ledger): the
@@ -111,13 +121,15 @@ def _never_created(exc: duckdb.Error) -> bool:
     return "creating a new ducklake is explicitly disabled" in str(exc).lower()
 
 
-def _attached(catalog: str, data_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _attached(settings: Settings, read_only: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     try:
         for name in EXTENSIONS:
             load_packaged_extension(con, name)
-        options = f"data_path {_literal(str(data_path) + '/')}" + (", read_only" if read_only else "")
-        con.execute(f"attach {_literal(catalog)} as {ALIAS} ({options})")  # ATTACH takes no parameters
+        if settings.lake_on_object_store:
+            object_store.prepare(con, settings)  # its own one-line errors (ObjectStoreError), before the catalog
+        options = f"data_path {_literal(data_path(settings))}" + (", read_only" if read_only else "")
+        con.execute(f"attach {_literal(str(settings.warehouse))} as {ALIAS} ({options})")  # no parameters here
         con.execute(f"use {ALIAS}")
         if not read_only:
             con.execute(statement("lake/create_migrations_table"))
@@ -128,11 +140,9 @@ def _attached(catalog: str, data_path: Path, read_only: bool) -> duckdb.DuckDBPy
 
 
 def allow_reading_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Keep the data directory readable once a query connection turns external access off: a lake's tables are
-    files there. (Writing files is refused by statement type in `connection.run_query`.)"""
-    assert settings.lake_data_path is not None  # `connect` refused the lake without it
-    directory = str(settings.lake_data_path.absolute()) + "/"
-    con.execute(f"set allowed_directories = [{_literal(directory)}]")  # SET takes no parameters
+    """Keep the data directory (or `s3://` prefix) readable once a query connection turns external access off: a
+    lake's tables are files there. (Writing files is refused by statement type in `connection.run_query`.)"""
+    con.execute(f"set allowed_directories = [{_literal(data_path(settings))}]")  # SET takes no parameters
 
 
 # What `is_lake_connection` found, per connection: the storage modules ask on every look-up, and the answer is

@@ -15,7 +15,7 @@ import duckdb
 
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
-from ingest.warehouse import lake
+from ingest.warehouse import lake, object_store
 from ingest.warehouse.statements import statement
 
 
@@ -42,10 +42,12 @@ def file_bytes(path: Path) -> int:
 
 
 def stored_bytes(settings: Settings) -> int:
-    """What the warehouse takes on disk: the file and its log, or every file under a lake's data path."""
+    """What the warehouse takes on disk: the file and its log, or every file (object) under a lake's data path."""
     if not settings.is_lake:
         return file_bytes(settings.warehouse)
-    assert settings.lake_data_path is not None  # a lake without one is refused when opened
+    if settings.lake_on_object_store:
+        return object_store.stored_bytes(settings)
+    assert isinstance(settings.lake_data_path, Path)  # a lake without one is refused when opened
     return sum(p.stat().st_size for p in settings.lake_data_path.rglob("*") if p.is_file())
 
 

@@ -77,8 +77,12 @@ class Refresh:
 def index_path(settings: Settings) -> Path:
     """`warehouse/news.duckdb` -> `warehouse/news.search.duckdb`. A lake's index is a local file beside its data path
     (`lake/` -> `lake.search.duckdb`): DuckDB cannot build a full-text index on a lake table, and DuckLake's file
-    clean-up would take a file inside the data path for an orphan."""
-    if settings.is_lake and settings.lake_data_path is not None:
+    clean-up would take a file inside the data path for an orphan. A lake in object storage (`s3://news/lake/`) has
+    its index in the local directory `warehouse/` (`warehouse/news-lake.search.duckdb`), as a file warehouse has."""
+    if settings.is_lake and isinstance(settings.lake_data_path, str):
+        name = "-".join(part for part in settings.lake_data_path[len("s3://"):].split("/") if part)
+        return Path("warehouse") / f"{name}.search.duckdb"
+    if settings.is_lake and isinstance(settings.lake_data_path, Path):
         return settings.lake_data_path.absolute().with_name(settings.lake_data_path.name + ".search.duckdb")
     return settings.warehouse.with_suffix(".search.duckdb")
 
