@@ -14,7 +14,7 @@ PostgreSQL cluster started here (see `LakeWarehouses`). Backends and sizes are m
 repeat, so a busy machine slows them alike. Prints wall and CPU seconds per batch (medians), links found, the
 seconds closing the warehouse takes after it (on a file, the checkpoint), RSS after the batch and peak RSS, then
 per backend the ratio of the largest size's cost to the smallest's (goal: at most 1.5x); `--profile` adds the
-seconds of each statement at the smallest and largest size.
+seconds of each statement at the smallest and largest size, and by how much it raised the peak RSS.
 """
 
 from __future__ import annotations
@@ -234,6 +234,7 @@ class Measurement:
     rss_mb: float  # the probe process's, after the batch
     peak_rss_mb: float  # the probe process's peak: opening the warehouse, loading and deduplicating one batch
     statements: dict[str, float]  # seconds per statement run (`--profile`), by statement name
+    statement_peaks: dict[str, float]  # MB each statement raised the process's peak RSS by (`--profile`), by name
 
 
 def _statement_names() -> list[tuple[str, str]]:
@@ -245,18 +246,23 @@ def _statement_names() -> list[tuple[str, str]]:
 
 
 class TimedConnection:
-    """A connection that adds up the seconds each statement's execution takes, by statement name (DuckDB runs a
-    query to its end in `execute`; fetching converts the rows already made)."""
+    """A connection that adds up, by statement name, the seconds each statement's execution takes (DuckDB runs a
+    query to its end in `execute`; fetching converts the rows already made) and how far it raised the process's
+    peak RSS: which statements make memory grow with the warehouse (a scan's column blocks stay in DuckDB's buffer
+    pool; a look-up or insert through a primary key loads that key's whole ART index)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con, self.seconds, self.names = con, defaultdict[str, float](float), _statement_names()
+        self.con, self.names = con, _statement_names()
+        self.seconds, self.peaks = defaultdict[str, float](float), defaultdict[str, float](float)
 
     def execute(self, sql: str, *args: Any) -> duckdb.DuckDBPyConnection:
-        started = time.perf_counter()
+        peak, started = peak_rss_mb(), time.perf_counter()
         result = self.con.execute(sql, *args)
         first_line = sql.lstrip().split("\n", 1)[0]
         name = next((n for prefix, n in self.names if first_line.startswith(prefix)), first_line[:40])
         self.seconds[name] += time.perf_counter() - started
+        # Linux syncs each thread's RSS counter lazily, so the peak read can step back by a fraction of a MB
+        self.peaks[name] += max(0.0, peak_rss_mb() - peak)
         return result
 
     def __getattr__(self, name: str) -> Any:
@@ -350,7 +356,7 @@ def measure_here(kind: str, settings: Settings, size: int, batch: list[CleanArti
         cpu = time.process_time() - cpu
         closing = time.perf_counter()
     return Measurement(load_seconds, dedupe_seconds, cpu, counts.exact + counts.near + counts.url,
-                       time.perf_counter() - closing, rss_mb(), peak_rss_mb(), dict(timed.seconds))
+                       time.perf_counter() - closing, rss_mb(), peak_rss_mb(), dict(timed.seconds), dict(timed.peaks))
 
 
 def build(warehouses: Warehouses, corpus: Corpus, sizes: list[int], real: int) -> None:
@@ -433,15 +439,17 @@ def report(results: dict[tuple[str, int], list[Measurement]], sizes: list[int]) 
 
 
 def report_statements(results: dict[tuple[str, int], list[Measurement]], sizes: list[int]) -> None:
-    """Median seconds per statement, smallest and largest size side by side, the most grown first."""
+    """Median seconds per statement and the MB it raised the peak RSS by, smallest and largest size side by side,
+    the most grown in seconds first."""
     for kind in dict.fromkeys(kind for kind, _ in results):
         small, big = results[(kind, sizes[0])], results[(kind, sizes[-1])]
         names = {name for run in small + big for name in run.statements}
-        rows = [(name, statistics.median(r.statements.get(name, 0.0) for r in small),
-                 statistics.median(r.statements.get(name, 0.0) for r in big)) for name in names]
-        print(f"{kind}: seconds per statement at {sizes[0]:,} and {sizes[-1]:,} (medians), most grown first")
-        for name, at_small, at_big in sorted(rows, key=lambda row: row[1] - row[2])[:12]:
-            print(f"  {name:<40} {at_small:>7.3f}s {at_big:>7.3f}s")
+        rows = [(name, *(statistics.median(getattr(r, field).get(name, 0.0) for r in runs)
+                         for field in ("statements", "statement_peaks") for runs in (small, big))) for name in names]
+        print(f"{kind}: seconds per statement at {sizes[0]:,} and {sizes[-1]:,}, and the MB it raised the peak RSS "
+              "by (medians), most grown first")
+        for name, at_small, at_big, peak_small, peak_big in sorted(rows, key=lambda row: row[1] - row[2])[:12]:
+            print(f"  {name:<40} {at_small:>7.3f}s {at_big:>7.3f}s {peak_small:>6.0f} MB {peak_big:>6.0f} MB")
 
 
 def median(runs: list[Measurement], field: str) -> float:

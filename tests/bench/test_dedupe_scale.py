@@ -24,6 +24,9 @@ def test_a_lake_kept_at_each_size_holds_that_size_and_a_probe_leaves_no_file_beh
 
     assert small.links == large.links >= 2
     assert small.statements == {} and any(name.startswith("dedupe/") for name in large.statements)
+    # ... and how far each raised the process's peak RSS: never below zero, together no more than the whole peak
+    assert small.statement_peaks == {} and large.statement_peaks.keys() == large.statements.keys()
+    assert min(large.statement_peaks.values()) >= 0 and sum(large.statement_peaks.values()) <= large.peak_rss_mb
     assert small.peak_rss_mb > 0 and large.peak_rss_mb > 0  # read in the probe's own process
     assert set(warehouses.data.rglob("*")) == files
     with warehouses.probe(80) as settings, warehouse.open_warehouse(settings, read_only=True) as con:
