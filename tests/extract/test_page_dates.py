@@ -294,11 +294,12 @@ def test_a_review_or_a_revision_declared_by_any_json_ld_entity_is_no_publication
 
 def test_a_blog_whose_h1_are_its_name_and_its_sections_reads_the_byline_under_the_site_name() -> None:
     """No <h1> shares a word with the declared title (the post's title is an <h2>): the headline found for the
-    title is no anchor for the byline, and the first <h1> (the blog's name above the post) is."""
+    title is no anchor for the byline, and the first <h1> outside the menu (the blog's name above the post) is."""
     sections = "".join(f"<h1>Day {day}</h1><p>{PARAGRAPHS[day % len(PARAGRAPHS)]}</p>" for day in range(7, 11))
     html = ("<html><head><meta property='og:title' content='Puzzle solutions, week two'>"
             "<meta property='og:site_name' content='Ana Lima Notebook'></head><body>"
-            "<div><h1><a href='/'>Ana Lima Notebook</a></h1></div>"
+            "<nav><h1>Menu</h1>" + "".join(f"<a href='/{n}'>Topic {n}</a>" for n in range(12)) + "</nav>"
+            "<div><h1>Ana Lima Notebook</h1></div>"
             "<div><h2>Puzzle solutions, week two</h2><p>20 December 2025</p>"
             f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:4])}{sections}</div></body></html>")
     found = read_page_metadata(lxml.html.fromstring(html), "https://notebook.example/2025/12/week-two").published

@@ -190,7 +190,8 @@ def _byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
     first <h1> outside the page chrome (or any): a blog's site name above its post, whose byline follows."""
     if headline.element is not None and headline.declared and word_overlap(headline.headings[0][1], headline.declared):
         return headline.element
-    return next((h for h in tree.iter("h1") if not in_chrome(h)), None) or next(tree.iter("h1"), None)
+    outside_chrome = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
+    return outside_chrome if outside_chrome is not None else next(tree.iter("h1"), None)  # an element is falsy
 
 
 def _earlier_byline(shown: _Shown, found: Published) -> Published:
