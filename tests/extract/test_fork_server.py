@@ -50,3 +50,16 @@ def test_workers_inherit_the_date_parsers_compiled_locales_instead_of_compiling_
     with fork_server_context().Pool(2) as pool:
         compiled = pool.map(_date_parser_patterns_compiled, [0, 1], chunksize=1)
     assert all(count > 100 for count in compiled)  # dateparser knows some 200 locales
+
+
+def _justext_stop_words_gathered(_: int) -> int:
+    from trafilatura import external
+
+    return len(external.JT_STOPLIST or ())  # read before this worker ran jusText on any page
+
+
+def test_workers_inherit_the_justext_stop_words_instead_of_gathering_them_on_a_page() -> None:
+    start_fork_server()
+    with fork_server_context().Pool(2) as pool:
+        gathered = pool.map(_justext_stop_words_gathered, [0, 1], chunksize=1)
+    assert all(count > 10_000 for count in gathered)  # stop words of some hundred languages
