@@ -1,5 +1,6 @@
-"""`ingest run --shards 3` on a real Prefect server with 3 real process workers loading one DuckDB file: the
-warehouse equals a one-process run's table by table, also after a worker is SIGKILLed mid-run (the server's
+"""`ingest run --shards 3` on a real Prefect server with 3 real process workers loading one DuckDB file, or one
+DuckLake (its catalog a database of a private PostgreSQL cluster, its data a temporary directory): the warehouse
+equals a one-process run's DuckDB file table by table, also after a worker is SIGKILLed mid-run (the server's
 heartbeat automation crashes its shard, the parent ends) and the run re-run."""
 
 from __future__ import annotations
@@ -9,16 +10,20 @@ import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from flows.server_watch import descendants
 from flows.sharded import SHARDED_COUNTS_ARTIFACT_KEY, SILENT_FOR, ZOMBIE_MESSAGE
 from flows.stages import CRASHED_MESSAGE
 from ingest.read.shards import shard_of
+from ingest.settings import Settings
+from ingest.warehouse import connection
 from tests.support.corpus import write_corpus
 from tests.support.paths import BIN
 from tests.support.prefect_server import PrefectServer
@@ -31,7 +36,7 @@ BATCH = 4
 # Small and CPU-light: one extraction and one NER process per run, three runs at once on a 2-core machine.
 LIGHT = {"INGEST_NER_PROCESSES": "1", "INGEST_EXTRACTION_WORKERS": "1"}
 
-Snapshot = Callable[[Path], dict[str, list[tuple[object, ...]]]]
+Snapshot = Callable[[Path | Settings], dict[str, list[tuple[object, ...]]]]
 
 
 @pytest.fixture(scope="module")
@@ -75,24 +80,48 @@ def clean(server: PrefectServer, corpus: Path, tmp_path_factory: pytest.TempPath
     return warehouse
 
 
+@pytest.fixture(params=["file", "lake"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Where the sharded run writes: a new DuckDB file, or a new DuckLake (`new_lake`: the PostgreSQL cluster
+    starts only for the lake variant). The test's own reads of a file do not wait for its writer lock."""
+    if request.param == "file":
+        return Settings(warehouse=tmp_path / "sharded.duckdb", lock_timeout_seconds=0)
+    new_lake: Callable[[Path], Settings] = request.getfixturevalue("new_lake")
+    return new_lake(tmp_path)
+
+
+def env_of(target: Settings) -> dict[str, str]:
+    """The settings every process of the run needs beyond `-w`: a lake's data path (the workers' shard runs too)."""
+    return {**LIGHT, **({"INGEST_LAKE_DATA_PATH": str(target.lake_data_path)} if target.lake_data_path else {})}
+
+
 @pytest.fixture
-def workers(server: PrefectServer, tmp_path: Path, start_worker: Callable[..., subprocess.Popen[bytes]],
+def workers(server: PrefectServer, target: Settings, tmp_path: Path,
+            start_worker: Callable[..., subprocess.Popen[bytes]],
             stop_process: Callable[..., None]) -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     with ExitStack() as stack:
         for number in range(SHARDS):
-            worker = start_worker(server, POOL, f"worker-{number}", tmp_path / f"worker-{number}.log", **LIGHT)
+            worker = start_worker(server, POOL, f"worker-{number}", tmp_path / f"worker-{number}.log",
+                                  **env_of(target))
             stack.callback(stop_process, worker)
             started.append(worker)
         yield started
 
 
-def sharded_run(server: PrefectServer, corpus: Path, warehouse: Path, log: Path) -> subprocess.Popen[bytes]:
-    args = [str(BIN / "ingest"), "run", str(corpus), "--shards", str(SHARDS), "--pool", POOL, "-w", str(warehouse),
-            "--batch-size", str(BATCH)]
+def sharded_run(server: PrefectServer, corpus: Path, target: Settings, log: Path) -> subprocess.Popen[bytes]:
+    args = [str(BIN / "ingest"), "run", str(corpus), "--shards", str(SHARDS), "--pool", POOL, "-w",
+            str(target.warehouse), "--batch-size", str(BATCH)]
     with log.open("ab") as out:
-        return subprocess.Popen(args, env=server.client_env(**LIGHT), stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen(args, env=server.client_env(**env_of(target)), stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def runs_since(api: httpx.Client, flow_runs_of: Callable[..., list[dict[str, Any]]], flow_name: str,
+               started: datetime) -> list[dict[str, Any]]:
+    """The flow's runs created since `started`: the server is the module's, so it also holds the other tests' runs
+    (the same test on the other warehouse among them)."""
+    return [r for r in flow_runs_of(api, flow_name) if datetime.fromisoformat(r["created"]) >= started]
 
 
 def finished(process: subprocess.Popen[bytes], log: Path, timeout: float = 600) -> str:
@@ -103,22 +132,24 @@ def finished(process: subprocess.Popen[bytes], log: Path, timeout: float = 600) 
 
 
 def test_three_workers_load_the_shards_into_the_warehouse_one_process_builds(
-    server: PrefectServer, corpus: Path, clean: Path, workers: list[subprocess.Popen[bytes]], tmp_path: Path,
-    snapshot: Snapshot, differences: Callable[..., dict[str, str]], flow_runs_of: Callable[..., list[dict[str, Any]]],
-    artifacts: Callable[..., dict[str, dict[str, Any]]], table_data: Callable[..., list[dict[str, Any]]],
+    server: PrefectServer, corpus: Path, clean: Path, target: Settings, workers: list[subprocess.Popen[bytes]],
+    tmp_path: Path, snapshot: Snapshot, differences: Callable[..., dict[str, str]],
+    flow_runs_of: Callable[..., list[dict[str, Any]]], artifacts: Callable[..., dict[str, dict[str, Any]]],
+    table_data: Callable[..., list[dict[str, Any]]],
 ) -> None:
-    warehouse = tmp_path / "sharded.duckdb"
-    output = finished(sharded_run(server, corpus, warehouse, tmp_path / "run.log"), tmp_path / "run.log")
+    started = datetime.now(UTC)
+    output = finished(sharded_run(server, corpus, target, tmp_path / "run.log"), tmp_path / "run.log")
     assert f"{SHARDS} shards on the work pool `{POOL}`" in output
     assert "Finished in state Completed('3 shards: loaded" in output
 
     expected = snapshot(clean)
     assert expected["entity_mentions"] and expected["article_duplicates"] and expected["article_versions"]
-    assert differences(links_as_pairs(expected), links_as_pairs(snapshot(warehouse))) == {}
+    assert differences(links_as_pairs(expected), links_as_pairs(snapshot(target))) == {}
 
     with server.api() as api:
-        parent = next(r for r in flow_runs_of(api, "ingest-sharded") if r["state_type"] == "COMPLETED")
-        children = [r for r in flow_runs_of(api, "ingest-files") if r["name"].startswith("shard-")]
+        parent = next(r for r in runs_since(api, flow_runs_of, "ingest-sharded", started)
+                      if r["state_type"] == "COMPLETED")
+        children = [r for r in runs_since(api, flow_runs_of, "ingest-files", started) if r["name"].startswith("shard-")]
         assert sorted(r["name"] for r in children) == [f"shard-{n}-of-3" for n in (1, 2, 3)]
         for child in children:  # each a child of the parent in the UI: its parent task run is in the parent run
             assert child["state_type"] == "COMPLETED"
@@ -142,25 +173,26 @@ def _kill_with_descendants(process: subprocess.Popen[bytes]) -> None:
     process.wait(30)
 
 
-def _loads(warehouse: Path) -> int:
-    with suppress(duckdb.Error), duckdb.connect(str(warehouse), read_only=True) as con:
-        return int(con.execute("select count(*) from loads").fetchone()[0])  # type: ignore[index]
+def _loads(target: Settings) -> int:
+    with suppress(duckdb.Error, connection.WarehouseError), connection.connect(target, read_only=True) as con:
+        row = con.execute("select count(*) from loads").fetchone()
+        return int(row[0]) if row else 0
     return 0
 
 
 def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_process_builds(
-    server: PrefectServer, corpus: Path, clean: Path, workers: list[subprocess.Popen[bytes]], tmp_path: Path,
-    snapshot: Snapshot, differences: Callable[..., dict[str, str]], wait_until: Callable[..., Any],
+    server: PrefectServer, corpus: Path, clean: Path, target: Settings, workers: list[subprocess.Popen[bytes]],
+    tmp_path: Path, snapshot: Snapshot, differences: Callable[..., dict[str, str]], wait_until: Callable[..., Any],
     start_worker: Callable[..., subprocess.Popen[bytes]], stop_process: Callable[..., None],
     flow_runs_of: Callable[..., list[dict[str, Any]]],
 ) -> None:
-    warehouse = tmp_path / "killed.duckdb"
     log = tmp_path / "first.log"
-    parent = sharded_run(server, corpus, warehouse, log)
+    started = datetime.now(UTC)
+    parent = sharded_run(server, corpus, target, log)
     try:
         victim = wait_until(lambda: next((w for w in workers if _running_flow(w)), None), 300,
                             "a worker running a shard", parent)
-        wait_until(lambda: _loads(warehouse) >= 1, 300, "a first committed batch", parent, interval=0.2)
+        wait_until(lambda: _loads(target) >= 1, 300, "a first committed batch", parent, interval=0.2)
         _kill_with_descendants(victim)  # the worker and the shard's flow run with it, mid-run
         # Nobody reports the shard's end: its heartbeat stops, the server's automation sets it Crashed, and the
         # parent, which was waiting for it, ends (three missed 30 s beats, plus the trigger's evaluation).
@@ -170,7 +202,7 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
             os.killpg(parent.pid, signal.SIGKILL)
     assert parent.returncode == 1, log.read_text(errors="replace")[-3000:]
     with server.api() as api:
-        crashed = [r for r in flow_runs_of(api, "ingest-files") if r["state_type"] == "CRASHED"]
+        crashed = [r for r in runs_since(api, flow_runs_of, "ingest-files", started) if r["state_type"] == "CRASHED"]
     # Crashed by the server's heartbeat automation, or, when another shard's run started on this machine after
     # the kill, by that run finding the dead process first (flows.stages.mark_flow_runs_crashed): either way the
     # parent hears it and ends without anyone stopping it.
@@ -182,12 +214,12 @@ def test_a_worker_killed_mid_run_then_the_run_again_leaves_the_warehouse_one_pro
     # What is missing now depends on how far the killed shard had got: when it had read all its files, a shard that
     # started after the kill already finished its dedupe and enrichment (stage state). The run re-run completes it.
 
-    replacement = start_worker(server, POOL, "worker-replacement", tmp_path / "replacement.log", **LIGHT)
+    replacement = start_worker(server, POOL, "worker-replacement", tmp_path / "replacement.log", **env_of(target))
     try:
-        finished(sharded_run(server, corpus, warehouse, tmp_path / "again.log"), tmp_path / "again.log")
+        finished(sharded_run(server, corpus, target, tmp_path / "again.log"), tmp_path / "again.log")
     finally:
         stop_process(replacement)
-    assert differences(links_as_pairs(snapshot(clean)), links_as_pairs(snapshot(warehouse))) == {}
+    assert differences(links_as_pairs(snapshot(clean)), links_as_pairs(snapshot(target))) == {}
 
 
 def test_without_a_prefect_server_shards_stop_with_one_line_naming_what_is_needed(

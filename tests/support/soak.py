@@ -15,8 +15,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
+from ingest.settings import Settings
+from ingest.warehouse import connection
 from tests.support.paths import BIN
 
 BOUNDARIES = ("after_load", "after_dedupe", "run_recorded", "after_enrich", "before_finish")  # the costliest first
@@ -88,14 +88,18 @@ def soak(corpus: Path, warehouse: Path, batch_size: int, kills: int, seed: int, 
     return log
 
 
-def snapshot(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every data table's rows, sorted, without run bookkeeping columns and timestamps."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def snapshot(warehouse: Path | Settings) -> dict[str, list[tuple[object, ...]]]:
+    """Every data table's rows, sorted, without run bookkeeping columns and timestamps: of a DuckDB file (a path)
+    or of any warehouse its settings name (a DuckLake too, so a lake compares with a file)."""
+    settings = warehouse if isinstance(warehouse, Settings) else Settings(warehouse=warehouse)
+    with connection.connect(settings, read_only=True) as con:
+        # A lake's connection also holds DuckDB's own in-memory catalog: only the warehouse's tables count.
         columns = con.execute(
             "select c.table_name, list(c.column_name order by c.ordinal_position) filter ("
             "where c.data_type not like 'TIMESTAMP%' and c.column_name not in (select unnest(?))) "
-            "from information_schema.columns c join information_schema.tables t using (table_schema, table_name) "
-            "where t.table_type = 'BASE TABLE' and t.table_schema = 'main' group by all",
+            "from information_schema.columns c join information_schema.tables t "
+            "using (table_catalog, table_schema, table_name) where t.table_type = 'BASE TABLE' "
+            "and t.table_schema = 'main' and t.table_catalog = current_database() group by all",
             [sorted(RUN_COLUMNS)]).fetchall()
         tables = {}
         for table, kept in sorted(columns):
