@@ -18,6 +18,7 @@ from ingest.ops.faults import CRASH_AT_ENV
 from tests.support.news_pages import TOPICS, write_articles
 from tests.support.paths import BIN
 from tests.support.prefect_server import wait_until
+from tests.support.processes import running
 
 # A command that starts a spawned pool whose workers watch it, prints a worker's pid, then dies by SIGKILL.
 COMMAND = """
@@ -31,14 +32,6 @@ print(pool.submit(os.getpid).result(), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
-
-def _running(pid: int) -> bool:
-    """A process that exists and is not a zombie (an orphan's exit status may wait for a reaper)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
 
 
 def _command_line(pid: int) -> str:
@@ -60,7 +53,7 @@ def _worker_of_a_killed_command(mode: str) -> int:
 
 def test_a_pool_worker_exits_when_the_command_that_started_it_is_killed() -> None:
     worker = _worker_of_a_killed_command("watch")
-    wait_until(lambda: not _running(worker), 30, "the worker of the killed command to exit")
+    wait_until(lambda: not running(worker), 30, "the worker of the killed command to exit")
 
 
 def test_without_the_watch_the_worker_of_a_killed_command_outlives_it() -> None:
@@ -68,7 +61,7 @@ def test_without_the_watch_the_worker_of_a_killed_command_outlives_it() -> None:
     worker = _worker_of_a_killed_command("none")
     try:
         time.sleep(3)  # what the watched worker above takes well under a second to do
-        assert _running(worker)
+        assert running(worker)
     finally:
         os.kill(worker, signal.SIGKILL)
 
@@ -91,8 +84,8 @@ def test_an_ingest_run_killed_outright_leaves_no_process_behind(tmp_path: Path) 
         assert run.returncode == -signal.SIGKILL, run.stderr.read().decode()[-3000:] if run.stderr else ""
         kinds = " ".join(seen.values())
         assert "forkserver" in kinds and "spawn_main" in kinds, kinds  # extraction and NER workers had started
-        wait_until(lambda: not [pid for pid in seen if _running(pid)], 60, "every process of the killed run to end")
+        wait_until(lambda: not [pid for pid in seen if running(pid)], 60, "every process of the killed run to end")
     finally:
         for pid in seen:  # whatever a failure left, so it does not outlive the test
-            if _running(pid):
+            if running(pid):
                 os.kill(pid, signal.SIGKILL)

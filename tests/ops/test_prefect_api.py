@@ -17,6 +17,7 @@ import pytest
 from ingest.ops.prefect_api import PrefectUnavailable, check_reachable, ensure_prefect_api, quiet_console_tracebacks
 from tests.support.fetch_site import Reply, Site
 from tests.support.prefect_server import wait_until
+from tests.support.processes import running
 
 
 def test_a_healthy_server_passes_the_check(site: Site) -> None:
@@ -119,14 +120,6 @@ def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp
     assert states == [("Completed",)]
 
 
-def _running(pid: int) -> bool:
-    """A process that exists and is not a zombie (an orphan's exit status may wait for a reaper that never comes)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
-
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel's parent-death signal is Linux's")
@@ -140,5 +133,5 @@ def test_a_command_killed_outright_leaves_no_temporary_server_behind(tmp_path: P
     done = _python(script, tmp_path / "home")
     assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
     server_pid = int(done.stdout.split()[0])
-    wait_until(lambda: not _running(server_pid), 60, "the orphaned temporary server to stop")
+    wait_until(lambda: not running(server_pid), 60, "the orphaned temporary server to stop")
 
