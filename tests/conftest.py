@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from ingest.entities.ner import Enricher
@@ -69,6 +72,19 @@ def free_port() -> Callable[[], int]:
     return prefect_server.free_port
 
 
+@pytest.fixture(scope="session")
+def flow_runs_of() -> Callable[[httpx.Client, str], list[dict[str, Any]]]:
+    """The flow runs of one flow name on a server's REST API (`server.api()`)."""
+    return prefect_server.flow_runs_of
+
+
+@pytest.fixture(scope="session")
+def prefect_client_of() -> Callable[[str], AbstractContextManager[None]]:
+    """`with prefect_client_of(server.api_url):` flows called in the test report to that server; its log and event
+    queues are drained on the way out, so pytest does not wait at exit for a server that has stopped."""
+    return prefect_server.client_of
+
+
 # Warehouses.
 
 @pytest.fixture(scope="session")
@@ -99,6 +115,12 @@ def s3_server() -> Iterator[s3_support.S3Server]:
     """moto's S3-compatible server, a separate process on a free loopback port, checking request signatures."""
     with s3_support.s3_server() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def start_s3_server() -> Callable[[], AbstractContextManager[s3_support.S3Server]]:
+    """`with start_s3_server() as store:` a moto server of the test's own, which it may stop half-way."""
+    return s3_support.s3_server
 
 
 @pytest.fixture

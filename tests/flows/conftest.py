@@ -96,10 +96,6 @@ def table_data() -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
     return servers.table_data
 
 
-@pytest.fixture(scope="session")
-def flow_runs_of() -> Callable[[httpx.Client, str], list[dict[str, Any]]]:
-    return servers.flow_runs_of
-
 
 @pytest.fixture(scope="session")
 def holding_writer_slot() -> Callable[..., AbstractContextManager[Holder]]:

@@ -19,7 +19,6 @@ from uuid import UUID
 
 import httpx
 import pytest
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.backfill import BACKFILL_COUNTS_ARTIFACT_KEY, INTERVAL_COLUMN, child_specs
 from flows.children import COUNTS_ARTIFACT_KEY, ChildRun
@@ -36,13 +35,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, prefect_home: Path,
            start_prefect_server: Callable[..., AbstractContextManager[PrefectServer]],
            create_process_pool: Callable[[PrefectServer, str], None],
            start_worker: Callable[..., subprocess.Popen[bytes]],
-           stop_process: Callable[..., None]) -> Iterator[PrefectServer]:
+           stop_process: Callable[..., None],
+           prefect_client_of: Callable[[str], AbstractContextManager[None]]) -> Iterator[PrefectServer]:
     """The server, the probe deployed to a pool one worker polls (one run at a time) and to a pool nobody polls."""
     workdir = tmp_path_factory.mktemp("backfill-prefect")
     with start_prefect_server(workdir) as running, ExitStack() as stack:
         for pool in (POOL, IDLE_POOL):
             create_process_pool(running, pool)
-        with temporary_settings(updates={PREFECT_API_URL: running.api_url}):
+        with prefect_client_of(running.api_url):
             backfill_probe.deploy(POOL, "worked")
             backfill_probe.deploy(IDLE_POOL, "unserved")
         worker = start_worker(running, POOL, "backfill-worker", workdir / "worker.log", PYTHONPATH=str(REPO_ROOT))

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from ingest.warehouse.writer_lock import Holder, guard_for
 from tests.support.paths import BIN
@@ -52,6 +55,19 @@ class PrefectServer:
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30)
+
+
+@contextmanager
+def client_of(api_url: str) -> Iterator[None]:
+    """Flows called in this process report to `api_url` while inside; on the way out the log and event queues are
+    sent before the server may stop. Without the drain, a queue still holding items for a server that has gone
+    makes pytest wait minutes at exit ("Still processing items")."""
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        APILogWorker.drain_all(timeout=30)
+        EventsWorker.drain_all(timeout=30)
 
 
 def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
