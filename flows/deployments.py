@@ -30,6 +30,7 @@ from flows.ingest_files import ingest_files
 from flows.ingest_sources import ingest_sources
 from flows.maintenance import maintenance_flow
 from ingest.settings import Settings
+from ingest.warehouse import connection as warehouse
 from ingest.warehouse.frontier import Source, read_sources_csv
 
 TAGS = ["news-ingest"]
@@ -82,17 +83,12 @@ def _deployment(plan: ServePlan, flow: Flow[..., Any], name: str, schedules: lis
     return cast(RunnerDeployment, flow.to_deployment(
         name=name,
         schedules=schedules,
-        parameters={"warehouse_path": _warehouse_parameter(plan.settings), **parameters},
+        parameters={"warehouse_path": warehouse.flow_parameter(plan.settings), **parameters},
         concurrency_limit=concurrency,
         description=description,
         tags=[*TAGS, "writer", *(tags or [])],
         paused=name in plan.paused,
     ))
-
-
-def _warehouse_parameter(settings: Settings) -> str:
-    """A file as an absolute path (a run may start in another directory); a lake's catalog string as written."""
-    return str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
 
 
 def serve_all(plan: ServePlan, limit: int | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER
-from ingest.settings import Settings
+from ingest.settings import Settings, without_password
 
 
 @pytest.fixture
@@ -97,3 +97,31 @@ def test_a_malformed_object_store_setting_is_refused(clean_environment: Path, fi
                                                      says: str) -> None:
     with pytest.raises(ValidationError, match=says):
         Settings(**{field: value})  # type: ignore[arg-type]
+
+
+LAKE = "ducklake:postgres:dbname=news host=db.internal port=5432 user=news"
+
+
+@pytest.mark.parametrize("password", ["s3cr3t", "'two words'"])
+def test_a_lake_without_its_password_takes_it_back_from_the_environment_of_the_same_lake(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch, password: str) -> None:
+    """A flow is given the catalog without its password (a Prefect parameter is stored and shown): where it runs,
+    INGEST_WAREHOUSE naming the same lake gives the password back."""
+    full = f"{LAKE} password={password}"
+    assert without_password(full) == LAKE and without_password(LAKE) == LAKE
+    assert without_password(f"ducklake:postgres:password={password} dbname=news") == "ducklake:postgres:dbname=news"
+    monkeypatch.setenv("INGEST_WAREHOUSE", full)
+    assert str(Settings(warehouse=LAKE).warehouse) == full
+    assert str(Settings(warehouse=Path(LAKE)).warehouse) == full
+
+
+def test_a_lake_without_a_password_stays_without_when_the_environment_names_another_lake(
+        clean_environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another lake's password is never lent (libpq then looks in PGPASSWORD and ~/.pgpass), and a file warehouse
+    or a catalog given its own password is kept as written."""
+    monkeypatch.setenv("INGEST_WAREHOUSE", LAKE.replace("dbname=news", "dbname=other") + " password=theirs")
+    assert str(Settings(warehouse=LAKE).warehouse) == LAKE
+    assert str(Settings(warehouse=f"{LAKE} password=mine").warehouse) == f"{LAKE} password=mine"
+    assert Settings(warehouse=Path("w.duckdb")).warehouse == Path("w.duckdb")
+    monkeypatch.setenv("INGEST_WAREHOUSE", LAKE)  # the same lake, without a password itself
+    assert str(Settings(warehouse=LAKE).warehouse) == LAKE

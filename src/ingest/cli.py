@@ -30,12 +30,28 @@ WarehouseOption = Annotated[
 
 
 def settings_for(warehouse_path: Path | None) -> Settings:
-    return Settings(warehouse=warehouse_path) if warehouse_path else Settings()
+    return _lake_password_kept(Settings(warehouse=warehouse_path) if warehouse_path else Settings())
+
+
+def _lake_password_kept(settings: Settings) -> Settings:
+    """The flows a command starts are given a lake's catalog without its password (a Prefect parameter is stored
+    and shown); they find it in this process's INGEST_WAREHOUSE, and so do the flow runs `ingest serve` starts."""
+    if settings.is_lake:
+        os.environ["INGEST_WAREHOUSE"] = str(settings.warehouse)
+    return settings
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def query_fault(exc: Exception, settings: Settings) -> str:
+    """The one line a reading command ends with: an operator's fault (a lake's object store gone, a corrupt or full
+    warehouse) explained with what to do; anything else, a query's own mistake included, DuckDB's first line."""
+    if isinstance(exc, duckdb.Error) and warehouse.is_operator_fault(exc, settings):
+        return str(warehouse.explain_for(exc, settings))
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 @contextmanager
@@ -50,12 +66,12 @@ def one_line_faults(settings: Settings) -> Iterator[None]:
         reporting_to = _choose_prefect_server(settings)
         ensure_prefect_api()
         console.print(reporting_to, style="dim", highlight=False)
-        quiet_console_tracebacks(warehouse.is_operator_fault)
+        quiet_console_tracebacks(lambda exc: warehouse.is_operator_fault(exc, settings))
         yield
     except (warehouse.WarehouseError, PrefectUnavailable) as exc:
         raise fail(str(exc)) from None
     except duckdb.Error as exc:
-        raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
+        raise fail(str(warehouse.explain_for(exc, settings))) from None
 
 
 class _ProgressHandler(logging.Handler):
@@ -111,11 +127,12 @@ def run(
         urls = [p for p in paths if p.startswith(("http://", "https://"))]
         files = [portable_path(p) for p in paths if p not in urls]  # flow parameters must be UTF-8
         try:
-            totals = ingest_files(files, str(settings.warehouse), batch_size) if files else {}
+            parameter = warehouse.flow_parameter(settings)
+            totals = ingest_files(files, parameter, batch_size) if files else {}
             if urls:
                 from flows.fetch_sources import fetch_urls
 
-                totals = _merged(totals, fetch_urls(urls, str(settings.warehouse)))
+                totals = _merged(totals, fetch_urls(urls, parameter))
         finally:
             logging.getLogger("prefect.flow_runs").removeHandler(handler)
     print_summary(totals, settings)
@@ -147,8 +164,8 @@ def _run_sharded(paths: list[str], settings: Settings, batch_size: int | None, e
                   style="dim", highlight=False, soft_wrap=True)
     # Absolute paths: the workers start in other directories, and a file's shard is a hash of its absolute path.
     files = [portable_path(os.path.abspath(path_from_uri(p))) for p in paths]
-    warehouse_parameter = str(settings.warehouse) if settings.is_lake else str(settings.warehouse.absolute())
-    state = ingest_sharded(files, shards, warehouse_parameter, batch_size, enrich, pool, return_state=True)
+    state = ingest_sharded(files, shards, warehouse.flow_parameter(settings), batch_size, enrich, pool,
+                           return_state=True)
     totals = state.result(raise_on_failure=False)
     print_summary(totals if isinstance(totals, dict) else {}, settings)
     if not state.is_completed():
@@ -245,7 +262,7 @@ def fetch(
     try:
         with one_line_faults(settings):
             _watch_server(settings)
-            totals = fetch_sources(source or None, str(settings.warehouse), refetch)
+            totals = fetch_sources(source or None, warehouse.flow_parameter(settings), refetch)
     except SourcesError as exc:
         raise fail(str(exc)) from None
     print_summary(totals, settings)
@@ -265,7 +282,8 @@ def enrich(
 
     with one_line_faults(settings):
         _watch_server(settings)
-        totals = enrich_articles(str(settings.warehouse), since.date().isoformat() if since else None, stale)
+        totals = enrich_articles(warehouse.flow_parameter(settings), since.date().isoformat() if since else None,
+                                 stale)
     print_summary(totals, settings)
 
 
@@ -282,11 +300,11 @@ def sql(
     try:
         con = warehouse.connect_for_queries(settings, prepare=lambda c: _attach_search_index(c, settings))
     except (warehouse.WarehouseError, duckdb.Error) as exc:
-        raise fail(str(exc).splitlines()[0]) from None
+        raise fail(query_fault(exc, settings)) from None
     try:
         columns, rows = warehouse.run_query(con, query)
     except (warehouse.WarehouseError, duckdb.Error) as exc:
-        raise fail(str(exc).splitlines()[0]) from None
+        raise fail(query_fault(exc, settings)) from None
     finally:
         con.close()
     sys.stdout.write(format_rows(columns, rows, output))
@@ -371,7 +389,7 @@ def serve(
     from flows.deployments import ServePlan, serve_all
 
     overrides = {k: v for k, v in {"warehouse": warehouse_path, "inbox": inbox, "export_dir": export_dir}.items() if v}
-    plan = ServePlan(Settings(**overrides), inbox_every=timedelta(seconds=inbox_every),  # type: ignore[arg-type]
+    plan = ServePlan(_lake_password_kept(Settings(**overrides)), inbox_every=timedelta(seconds=inbox_every),  # type: ignore[arg-type]
                      maintenance_cron=maintenance_cron, paused=frozenset(pause or ()))
     serve_all(plan, limit=limit)
 
@@ -403,7 +421,7 @@ def backfill(
         check_deployment(deployment)
     except BackfillError as exc:
         raise fail(str(exc)) from None
-    extra = {"warehouse_path": str(warehouse_path.absolute())} if warehouse_path else {}
+    extra = {"warehouse_path": warehouse.flow_parameter(settings_for(warehouse_path))} if warehouse_path else {}
     console.print(f"{len(intervals)} runs of {deployment}, at most {max_active} at once")
     state = ingest_backfill(deployment, intervals, {"source_ids": source, **extra}, "-".join(source), max_active,
                             pickup_timeout, return_state=True)
@@ -472,10 +490,11 @@ def export(
 
     if output_format not in exporter.FORMATS:
         raise fail(f"--format must be one of {', '.join(exporter.FORMATS)}", 2)
+    settings = settings_for(warehouse_path)
     try:
-        results = exporter.export_parquet(settings_for(warehouse_path), out_dir)
+        results = exporter.export_parquet(settings, out_dir)
     except (warehouse.WarehouseError, duckdb.Error) as exc:
-        raise fail(str(exc).splitlines()[0]) from None
+        raise fail(query_fault(exc, settings)) from None
     print_rows(Console(), f"Exported to {out_dir}", [{"table": r.table, "rows": r.rows, "path": str(r.path)}
                                                       for r in results])
 
@@ -513,7 +532,7 @@ def migrate(warehouse_path: WarehouseOption = None) -> None:
     except warehouse.WarehouseError as exc:
         raise fail(str(exc)) from None
     except duckdb.Error as exc:
-        raise fail(str(warehouse.explain(exc, settings.warehouse))) from None
+        raise fail(str(warehouse.explain_for(exc, settings))) from None
     name = warehouse.display_name(settings)
     typer.echo(f"{name}: applied {', '.join(applied)}" if applied else f"{name}: schema up to date")
 
@@ -551,7 +570,7 @@ def search_articles(
     except (fulltext.SearchIndexError, ExtensionMissing) as exc:
         raise fail(str(exc)) from None
     except duckdb.Error as exc:
-        raise fail(str(exc).splitlines()[0]) from None
+        raise fail(query_fault(exc, settings)) from None
     finally:
         con.close()
     if not rows:

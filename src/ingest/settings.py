@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +11,16 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.entities.gazetteer import PACKAGED_GAZETTEER
+
+# The password of a DuckLake catalog string (`... user=news password=secret`), quoted or not.
+PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s'\"]+)", re.IGNORECASE)
+LAKE_PREFIX = "ducklake:"
+
+
+def without_password(catalog: str) -> str:
+    """A lake's catalog string with its password taken out: what may travel as a Prefect flow parameter (stored
+    by the server and shown in its UI). The password is found again where the run executes (see `Settings`)."""
+    return re.sub(r"password\s*=\s*(?:'[^']*'|[^\s'\"]+)\s*", "", catalog, flags=re.IGNORECASE).strip()
 
 
 class Settings(BaseSettings):
@@ -122,6 +134,18 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r}: a lake's data path is a directory or s3://bucket/prefix/")
         return Path(value) if isinstance(value, str) else value
 
+    @field_validator("warehouse")
+    @classmethod
+    def _catalog_password(cls, value: Path) -> Path:
+        """A lake named without its password (a flow parameter: see `without_password`) takes it back from
+        INGEST_WAREHOUSE when that names the same lake. Else libpq finds one in PGPASSWORD or ~/.pgpass."""
+        written = str(value)
+        environment = os.environ.get("INGEST_WAREHOUSE", "")
+        if (written.startswith(LAKE_PREFIX) and not PASSWORD.search(written) and PASSWORD.search(environment)
+                and without_password(environment) == without_password(written)):
+            return Path(environment)
+        return value
+
     @field_validator("s3_endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
@@ -137,4 +161,4 @@ class Settings(BaseSettings):
     @property
     def is_lake(self) -> bool:
         """Whether `warehouse` names a DuckLake (`ducklake:...`, kept as written) rather than a DuckDB file."""
-        return str(self.warehouse).startswith("ducklake:")
+        return str(self.warehouse).startswith(LAKE_PREFIX)

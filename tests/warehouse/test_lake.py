@@ -14,19 +14,21 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import httpx
 import pytest
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.maintenance import maintenance_flow
 from ingest.fetch.client import FetchResult
 from ingest.fetch.discover import Discovered
 from ingest.fetch.validators import HostTrust
-from ingest.settings import Settings
+from ingest.settings import Settings, without_password
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import frontier, lake, maintenance, search
 from tests.support.fetch_site import Reply, Site, html_page
@@ -131,6 +133,17 @@ def test_a_lake_without_a_data_path_is_refused_in_one_line() -> None:
     with pytest.raises(warehouse.WarehouseError, match="INGEST_LAKE_DATA_PATH") as raised:
         warehouse.connect(settings)
     assert "secret" not in str(raised.value)
+
+
+def test_a_lake_named_with_or_without_its_password_is_one_lock_and_one_parameter() -> None:
+    """A run holds the lock under the catalog it was given (with the password), a flow run under the parameter
+    (without): both must be the same lake's one lock. Messages show the password as ***."""
+    full = "ducklake:postgres:dbname=news host=db port=5432 user=u password='a b'"
+    bare = "ducklake:postgres:dbname=news host=db port=5432 user=u"
+    assert lake.lock_key(full) == lake.lock_key(bare) != lake.lock_key(bare.replace("news", "other"))
+    assert lake.redacted(full) == bare + " password=***"
+    assert warehouse.flow_parameter(Settings(warehouse=Path(full))) == bare
+    assert warehouse.flow_parameter(Settings(warehouse=Path("w.duckdb"))) == str(Path("w.duckdb").absolute())
 
 
 def test_an_unreachable_catalog_is_one_line_without_the_password(tmp_path: Path) -> None:
@@ -478,7 +491,8 @@ def _small_files_and_an_orphan(settings: Settings) -> Path:
 
 
 def test_the_maintenance_flow_compacts_a_lake_and_keeps_every_row(
-        twins: Twins, server: PrefectServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        twins: Twins, server: PrefectServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        prefect_client_of: Callable[[str], AbstractContextManager[None]]) -> None:
     """Merge small files, expire every snapshot but the latest, delete the files let go and the orphan: every row
     stays. (Retention 0 here; by default a week of snapshots and a day's grace for files.)"""
     orphan = _small_files_and_an_orphan(twins.lake)
@@ -490,7 +504,7 @@ def test_the_maintenance_flow_compacts_a_lake_and_keeps_every_row(
     for key, value in {"LAKE_DATA_PATH": str(twins.lake.lake_data_path), "LAKE_SNAPSHOT_DAYS": "0",
                        "LAKE_FILE_GRACE_HOURS": "0"}.items():
         monkeypatch.setenv(f"INGEST_{key}", value)
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
+    with prefect_client_of(server.api_url):
         summary = maintenance_flow(str(twins.lake.warehouse), str(tmp_path / "export"))
     assert _rows(twins.lake, tables) == before
     assert not orphan.exists() and len(list(notes.iterdir())) == 1  # four files merged into one, old ones deleted
@@ -504,3 +518,23 @@ def test_the_maintenance_flow_compacts_a_lake_and_keeps_every_row(
         assert maintenance.lake_upkeep(con, twins.lake) == maintenance.LakeUpkeep(0, 0, 0)  # nothing left to do
     finally:
         con.close()
+
+
+def test_runs_on_a_lake_show_prefect_its_catalog_without_the_password(
+        twins: Twins, server: PrefectServer,
+        flow_runs_of: Callable[[httpx.Client, str], list[dict[str, Any]]]) -> None:
+    """A flow run's parameters are stored by the Prefect server and shown in its UI: the lake's catalog reaches
+    them without its password (the run's process takes it from INGEST_WAREHOUSE), and no log line has it."""
+    catalog = str(twins.lake.warehouse)
+    assert "password=not-checked" in catalog  # the test's lakes carry one, so its absence below means something
+    with server.api() as api:
+        runs = [run for run in flow_runs_of(api, "ingest-files")
+                if run["parameters"].get("warehouse_path", "").startswith("ducklake:")]
+        assert not [run for run in runs if "password" in run["parameters"]["warehouse_path"]]
+        runs = [run for run in runs if run["parameters"]["warehouse_path"] == without_password(catalog)]
+        assert len(runs) == 2  # the twins' two runs on this lake
+        response = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run["id"] for run in runs]}},
+                                                  "limit": 200})
+        response.raise_for_status()
+        messages = [log["message"] for log in response.json()]
+    assert messages and not any("not-checked" in message for message in messages)

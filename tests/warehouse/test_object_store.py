@@ -8,17 +8,20 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.maintenance import maintenance_flow
 from ingest.settings import Settings
 from ingest.warehouse import connection as warehouse
 from ingest.warehouse import lake, maintenance, object_store, search
+from tests.support.corpus import write_corpus
 from tests.support.lakes import Cluster
 from tests.support.paths import SEEDS
 from tests.support.prefect_server import PrefectServer, prefect_server
@@ -132,7 +135,7 @@ def test_status_and_export_read_the_lake_in_the_bucket(
 
 def test_the_maintenance_flow_compacts_the_lake_in_the_bucket_and_keeps_every_row(
         loaded: dict[str, dict[str, int]], s3_lake: S3Lake, s3_server: S3Server, server: PrefectServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, prefect_client_of: Callable[[str], AbstractContextManager[None]]) -> None:
     """Two runs left two loads' files per table; maintenance (retention 0) merges them and deletes the objects let
     go from the bucket. Its size figures are the bucket's."""
     before_keys = set(s3_server.keys(BUCKET, "lake/"))
@@ -141,7 +144,7 @@ def test_the_maintenance_flow_compacts_the_lake_in_the_bucket_and_keeps_every_ro
     assert maintenance.stored_bytes(s3_lake.settings) == bucket_bytes
     for key, value in {**s3_lake.env, "INGEST_LAKE_SNAPSHOT_DAYS": "0", "INGEST_LAKE_FILE_GRACE_HOURS": "0"}.items():
         monkeypatch.setenv(key, value)
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
+    with prefect_client_of(server.api_url):
         summary = maintenance_flow(s3_lake.env["INGEST_WAREHOUSE"])
     assert summary["bytes_before"] == bucket_bytes
     assert _counts(s3_lake.settings) == loaded["second"]
@@ -210,3 +213,73 @@ def test_each_connection_has_a_temporary_secret_scoped_to_the_bucket(
         con.close()
     assert [row[:5] for row in secrets] == [("ingest_lake_s3", "s3", False, "memory", [f"s3://{BUCKET}"])]
     assert s3_lake.env["INGEST_S3_SECRET_ACCESS_KEY"] not in secrets[0][5]  # redacted when listed
+
+
+def test_the_store_failing_after_connect_is_the_object_stores_one_line(
+        postgres: Cluster, start_s3_server: Callable[[], AbstractContextManager[S3Server]]) -> None:
+    """The connect-time probe passed; then the store went away and a write of the lake's data fails. The error is
+    the object store's one line (which store, what to check), counted an operator's fault, without the catalog's
+    password."""
+    postgres.create_database("dying_store")
+    with start_s3_server() as store:
+        store.create_bucket(BUCKET)
+        env = {"INGEST_WAREHOUSE": postgres.catalog("dying_store"), "INGEST_LAKE_DATA_PATH": f"s3://{BUCKET}/lake/",
+               **store.settings_env()}
+        settings = _settings(env)
+        con = warehouse.connect(settings)
+        con.execute("create table probe_rows (x integer)")
+    try:
+        with pytest.raises(duckdb.Error) as raised:
+            # More rows than DuckLake inlines into the catalog: they must go to a Parquet file in the store.
+            con.execute("insert into probe_rows select range from range(100000)")
+    finally:
+        con.close()
+    explained = warehouse.explain_for(raised.value, settings)
+    assert isinstance(explained, object_store.ObjectStoreError)
+    assert str(explained).startswith(f"object store s3://{BUCKET}/lake/ at {store.endpoint} cannot be reached")
+    assert "INGEST_S3_ENDPOINT" in str(explained) and "not-checked" not in str(explained)
+    assert warehouse.is_operator_fault(raised.value, settings)
+    assert not warehouse.is_operator_fault(raised.value)  # without the settings, the store is not known
+
+
+def test_ingest_run_whose_store_dies_mid_run_ends_in_one_line(
+        postgres: Cluster, server: PrefectServer, tmp_path: Path,
+        start_s3_server: Callable[[], AbstractContextManager[S3Server]]) -> None:
+    """The store stops answering after the first batch has loaded: the run ends with the object store's one line,
+    no traceback and no password (before, the last line was DuckDB's, naming the catalog with its password)."""
+    postgres.create_database("store_dies")
+    write_corpus(tmp_path / "corpus", stories=150, seed=23)
+    with start_s3_server() as store:
+        store.create_bucket(BUCKET)
+        env = server.client_env(**{"INGEST_WAREHOUSE": postgres.catalog("store_dies"), "INGEST_ENRICH": "false",
+                                   "INGEST_LAKE_DATA_PATH": f"s3://{BUCKET}/lake/", "INGEST_BATCH_SIZE": "10",
+                                   "INGEST_S3_TIMEOUT_SECONDS": "2", **store.settings_env()})
+        out, err = tmp_path / "out.log", tmp_path / "err.log"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            run = subprocess.Popen([INGEST, "run", str(tmp_path / "corpus")], env=env, cwd=tmp_path,
+                                   stdout=stdout, stderr=stderr)
+        try:
+            _wait_for_text((out, err), "batch 1:", run)
+        except BaseException:
+            run.kill()
+            raise
+    try:
+        run.wait(timeout=600)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    stderr_text = err.read_text()
+    last = stderr_text.strip().splitlines()[-1]
+    assert run.returncode != 0
+    assert last.startswith(f"error: object store s3://{BUCKET}/lake/ at {store.endpoint}"), last
+    assert "Traceback" not in stderr_text and "not-checked" not in stderr_text + out.read_text()
+
+
+def _wait_for_text(logs: tuple[Path, ...], text: str, process: subprocess.Popen[bytes], seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(text in log.read_text(errors="replace") for log in logs):
+            return
+        assert process.poll() is None, f"the run ended before {text!r}: {logs[1].read_text()[-2000:]}"
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} within {seconds:g}s")

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.models import BatchResult, utc_now
-from ingest.settings import Settings
+from ingest.settings import Settings, without_password
 from ingest.warehouse.serialised import serialised
 from ingest.warehouse.stage_state import this_process
 from ingest.warehouse.statements import statement
@@ -52,25 +52,45 @@ def is_lock_conflict(exc: duckdb.Error) -> bool:
     return "could not set lock" in text or "conflicting lock" in text
 
 
-def is_operator_fault(exc: BaseException) -> bool:
-    """A fault of the machine or the file (a full disk, a corrupt or locked warehouse), not of the code: retrying
-    it does not help, and its one-line explanation says all there is to say."""
+def is_operator_fault(exc: BaseException, settings: Settings | None = None) -> bool:
+    """A fault of the machine or the file (a full disk, a corrupt or locked warehouse, a lake's object store gone),
+    not of the code: retrying it does not help, and its one-line explanation says all there is to say."""
     if isinstance(exc, WarehouseError):
         return True
-    return isinstance(exc, duckdb.Error) and isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
+    if not isinstance(exc, duckdb.Error):
+        return False
+    if settings is not None and settings.lake_on_object_store:
+        from ingest.warehouse import object_store  # imports this module
+
+        if object_store.concerns(exc, settings):
+            return True
+    return isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
 
 
-def explain(exc: duckdb.Error, path: Path) -> WarehouseError:
-    """A DuckDB error as one line naming its cause and what to do, for the faults an operator can meet."""
+def explain(exc: duckdb.Error, where: str | Path) -> WarehouseError:
+    """A DuckDB error as one line naming its cause and what to do, for the faults an operator can meet. `where`
+    names the warehouse as a message may (a lake's catalog without its password: see `explain_for`)."""
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     text = str(exc).lower()
     if "corrupt" in text or "checksum" in text:
-        return WarehouseCorrupt(f"warehouse {path} is corrupt ({first}); restore it from a backup or export, or load "
+        return WarehouseCorrupt(f"warehouse {where} is corrupt ({first}); restore it from a backup or export, or load "
                                 "into a new file with --warehouse")
     if "no space left" in text or "disk is full" in text or "enospc" in text:
-        return DiskFull(f"no space left on the device of warehouse {path} ({first}); free space and run again: "
+        return DiskFull(f"no space left on the device of warehouse {where} ({first}); free space and run again: "
                         "batches already committed are kept")
-    return WarehouseError(f"warehouse {path}: {first}")
+    return WarehouseError(f"warehouse {where}: {first}")
+
+
+def explain_for(exc: duckdb.Error, settings: Settings) -> WarehouseError:
+    """`explain` for the warehouse of `settings`: an error of a lake's object store (which can die mid-run, long
+    after the connect-time check) is the object store's one line; any other names the warehouse with the catalog's
+    password hidden."""
+    if settings.lake_on_object_store:
+        from ingest.warehouse import object_store  # imports this module
+
+        if object_store.concerns(exc, settings):
+            return object_store.explain(exc, settings)
+    return explain(exc, display_name(settings))
 
 
 @dataclass(frozen=True)
@@ -125,6 +145,15 @@ def display_name(settings: Settings) -> str:
 
         return lake.redacted(str(settings.warehouse))
     return str(settings.warehouse)
+
+
+def flow_parameter(settings: Settings) -> str:
+    """The warehouse as a flow run's parameter, which Prefect's server stores and its UI shows: a file as an
+    absolute path (a run may start in another directory), a lake's catalog string without its password (the
+    process running the flow takes it from INGEST_WAREHOUSE, PGPASSWORD or ~/.pgpass: see `Settings`)."""
+    if settings.is_lake:
+        return without_password(str(settings.warehouse))
+    return str(settings.warehouse.absolute())
 
 
 def warehouse_exists(settings: Settings) -> bool:

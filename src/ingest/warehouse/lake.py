@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import Settings
+from ingest.settings import PASSWORD, Settings, without_password
 from ingest.warehouse import object_store
 from ingest.warehouse.connection import WarehouseError, has_schema
 from ingest.warehouse.extensions import load_packaged_extension
@@ -42,12 +42,13 @@ def is_lake(warehouse: str | Path) -> bool:
 
 def redacted(catalog: str) -> str:
     """The catalog string fit for a message or a log: its password replaced."""
-    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s'\"]+)", r"\1***", catalog, flags=re.IGNORECASE)
+    return PASSWORD.sub(r"\1***", catalog)
 
 
 def lock_key(catalog: str) -> str:
-    """A short name for one lake, the same for every process on every machine (the password is no part of it)."""
-    return hashlib.sha256(redacted(catalog).encode()).hexdigest()[:16]
+    """A short name for one lake, the same for every process on every machine (the password is no part of it, so
+    a run given the catalog with it and a flow given it without share one lock)."""
+    return hashlib.sha256(without_password(catalog).encode()).hexdigest()[:16]
 
 
 # Lakes this process has seen created: a lake, once made, is not unmade under a run, and asking costs an opening

@@ -90,6 +90,16 @@ def explain(exc: duckdb.Error, settings: Settings) -> ObjectStoreError:
     return ObjectStoreError(f"{where} {cause}")
 
 
+def concerns(exc: duckdb.Error, settings: Settings) -> bool:
+    """Whether a DuckDB error is the lake's object store failing: it names the bucket's objects, or is an HTTP error
+    of the store's endpoint (a store that stopped answering mid-run fails a write, not the connect-time probe)."""
+    if not settings.lake_on_object_store:
+        return False
+    text = str(exc)
+    endpoint = settings.s3_endpoint or AWS_ENDPOINT
+    return f"s3://{bucket(settings)}/" in text or ("HTTP" in text and endpoint in text)
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "no detail"
 
