@@ -9,7 +9,7 @@ import lxml.html
 from ingest.extract.html import extract
 from ingest.extract.page_metadata import byline_name, read_page_metadata, searched_byline
 from ingest.models import ExtractedArticle, RawDocument
-from tests.support.pages import article_html
+from tests.support.pages import PARAGRAPHS, article_html
 
 
 def _ld(**fields: object) -> str:
@@ -274,3 +274,15 @@ def test_co_authors_linked_in_the_byline_of_the_one_author_found_but_not_other_r
     html = html.replace("<h1>Best laptops</h1>", f"<h1>Best laptops</h1>{byline}")
     page = read_page_metadata(lxml.html.fromstring(html), "https://www.reviewed.com/laptops/best")
     assert page.authors == ("Adrien Ramirez", "Joanna Nelius")
+
+
+def test_a_page_without_h1_reads_the_byline_under_the_element_that_shows_its_title() -> None:
+    """A block of other stories before the title carries their bylines: the page's is the one under its title."""
+    def page(title: str) -> lxml.html.HtmlElement:
+        body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        return lxml.html.fromstring(
+            f"<html><head><meta property='og:title' content='{title}'></head><body>"
+            "<div class='teasers'><p>Buses run late again</p><p>By Jon Doe</p></div>"
+            f"<div class='heading'>{title}</div><p>By Ana Lima</p>{body}</body></html>")
+    assert read_page_metadata(page("Council approves tram extension"), None).authors == ("Ana Lima",)
+    assert read_page_metadata(page("Tram vote"), None).authors == ("Jon Doe",)  # < 12 characters: no anchor

@@ -23,12 +23,14 @@ from trafilatura.metadata import extract_author
 from ingest.extract.page_dates import Published, find_published, parse_timestamp
 from ingest.extract.page_titles import (
     INLINE_TAGS,
+    Headline,
     choose_title,
     compact,
     find_headline,
     in_chrome,
     is_site_name,
     repaired,
+    shown_title,
     site_keys_of,
     visible_text,
 )
@@ -107,7 +109,7 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     title = choose_title(headline, site_keys)
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys),
+        authors=_authors(tree, found, site_keys, headline),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -246,7 +248,7 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
 
 
-def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
+def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline) -> tuple[str, ...]:
     """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
     declared = found.article.get("author") or found.article.get("creator")
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
@@ -255,10 +257,10 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = _searched_authors(tree)
+        names = _searched_authors(tree, headline)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
-        names = _labelled_byline(tree) or names
+        names = _labelled_byline(tree, headline) or names
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
@@ -302,9 +304,9 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     return []
 
 
-def _searched_authors(tree: HtmlElement) -> list[str]:
+def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
     """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
-    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree)
+    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree, headline)
             or _author_markup(tree))
 
 
@@ -360,12 +362,15 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
     return names
 
 
-def _labelled_byline(tree: HtmlElement) -> list[str]:
+def _labelled_byline(tree: HtmlElement, headline: Headline) -> list[str]:
     """A visible byline: the first after the headline ('By' / 'Written by' alone in one element and the name in the
-    next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
-    byline search looks for author classes, which many sites lack."""
+    next, or 'By Name' on one line; on a page without an <h1>, after the element that shows the declared title),
+    else an author box anywhere in the article ('Written by Name'): trafilatura's byline search looks for author
+    classes, which many sites lack."""
     heading = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
     scope = _byline_scope(tree)
+    if heading is None:  # no <h1>: the element that shows the declared title, if one does
+        heading = shown_title(tree, headline)
     if heading is None:  # the headline is no <h1> (or only a dialog's is): the byline is near the article's start
         return _first_byline(islice(scope.iter(), _BYLINE_START), _BYLINE_LABEL)
     following = heading.itersiblings() if heading.getparent() is None else _after(heading)
