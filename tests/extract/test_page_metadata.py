@@ -286,3 +286,32 @@ def test_a_page_without_h1_reads_the_byline_under_the_element_that_shows_its_tit
             f"<div class='heading'>{title}</div><p>By Ana Lima</p>{body}</body></html>")
     assert read_page_metadata(page("Council approves tram extension"), None).authors == ("Ana Lima",)
     assert read_page_metadata(page("Tram vote"), None).authors == ("Jon Doe",)  # < 12 characters: no anchor
+
+
+def _blog_post(after_body: str, under_title: str = "") -> lxml.html.HtmlElement:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return lxml.html.fromstring(f"<html><body><div class='post'><h1>Council approves tram extension</h1>"
+                                f"{under_title}{body}{after_body}</div></body></html>")
+
+
+def test_an_author_box_that_says_article_by_or_posted_by_gives_the_author() -> None:
+    further_down = "<p>The vote was close.</p>" * 60  # out of the byline's reach under the headline
+    for box in ("<p>Article by Ana Lima</p>", "<div class='signature'><span>Posted by Ana Lima</span></div>"):
+        assert read_page_metadata(_blog_post(further_down + box), None).authors == ("Ana Lima",), box
+
+
+def test_a_posted_by_line_loses_the_time_of_the_post() -> None:
+    assert byline_name("Posted by Jane Doe at 10:42 AM") == "Jane Doe"
+    assert byline_name("Jane Doe at December 16") == "Jane Doe"
+    assert byline_name("Jane Doe at Large") == "Jane Doe at Large"  # no time after 'at': part of the name
+    line = "<p><span class='posted'>Posted by Jane Doe at December 16, 2025 11:15 AM<br></span></p>"
+    assert read_page_metadata(_blog_post(line), None).authors == ("Jane Doe",)
+
+
+def test_a_name_in_the_comment_thread_is_never_the_byline() -> None:
+    for thread in ("<div class='comments-area'><p><span>Posted by: John Roe at 5:48 PM</span></p></div>",
+                   "<div id='disqus_thread'><p>Written by Mary Major</p></div>",
+                   "<ol class='commentlist'><li><span itemprop='author'>John Roe</span> said</li></ol>"):
+        assert read_page_metadata(_blog_post(thread), None).authors == (), thread
+    signed = _blog_post("<div class='comments-area'><p>Posted by: John Roe</p></div>", "<p>Posted by Ana Lima</p>")
+    assert read_page_metadata(signed, None).authors == ("Ana Lima",)

@@ -6,6 +6,7 @@ heuristics of trafilatura/htmldate (byline search, date search in the text) run 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,9 @@ from ingest.extract.page_titles import (
     compact,
     find_headline,
     in_chrome,
+    in_comments,
     is_site_name,
+    marks_comments,
     repaired,
     shown_title,
     site_keys_of,
@@ -66,7 +69,7 @@ _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-
 _BYLINE_WORDS = 12
 _OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
 # An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
-_WRITTEN_BY = re.compile(r"(?:written|authored) by:?|authors?:|contributors?:", re.IGNORECASE)
+_WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
@@ -306,8 +309,23 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
 
 def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
     """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
-    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree, headline)
+    return (searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or _labelled_byline(tree, headline)
             or _author_markup(tree))
+
+
+def _without_comments(scope: HtmlElement) -> HtmlElement:
+    """A copy of the scope without its comment threads: trafilatura's byline search would take a commenter's name
+    marked `itemprop="author"` for the page's."""
+    if not _comment_threads(scope):
+        return scope
+    pruned = copy.deepcopy(scope)
+    for element in _comment_threads(pruned):
+        element.drop_tree()
+    return pruned
+
+
+def _comment_threads(scope: HtmlElement) -> list[HtmlElement]:
+    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
@@ -350,7 +368,7 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
     text. Only in the article holding the headline (sidebars carry other people's names)."""
     names: list[str] = []
     for element in _byline_scope(tree).iterfind('.//*[@itemprop="author"]'):
-        if in_chrome(element):
+        if in_chrome(element) or in_comments(element):  # a commenter's microdata is no byline
             continue
         named = element.find('.//*[@itemprop="name"]')
         if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
@@ -390,12 +408,13 @@ def _author_markup(tree: HtmlElement) -> list[str]:
             continue
         text = visible_text(element)
         if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
-                and _slug_spells(element, text) and not in_chrome(element):
+                and _slug_spells(element, text) and not in_chrome(element) and not in_comments(element):
             return [text]
     for element in tree.iter("div", "span", "p", "section"):
         if _AUTHOR_CARD.search(element.get("class") or ""):
             first = next((t.strip() for t in element.itertext() if t.strip()), "")
-            if len(first.split()) in (2, 3) and _looks_like_name(first) and not in_chrome(element):
+            if len(first.split()) in (2, 3) and _looks_like_name(first) and not in_chrome(element) \
+                    and not in_comments(element):
                 return [first]
     return []
 
@@ -425,7 +444,7 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
             continue
-        if in_chrome(element):  # checked last: walking the ancestors of every element was most of the cost
+        if in_chrome(element) or in_comments(element):  # last: walking the ancestors of every element costs most
             continue
         cleaned = byline_name(name) if name else None
         if cleaned and _looks_like_name(cleaned):
@@ -440,8 +459,12 @@ def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _inline_only(element: HtmlElement) -> bool:
-    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more."""
-    return all(child.tag in INLINE_TAGS for child in element if isinstance(child.tag, str))
+    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more (a <br> that ends
+    the element, nothing after it, still leaves one line)."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if children and children[-1].tag == "br" and not (children[-1].tail or "").strip():
+        children.pop()
+    return all(child.tag in INLINE_TAGS for child in children)
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
@@ -537,13 +560,17 @@ _ROLE_LEADS = frozenset({"former", "certified", "licensed", "registered", "board
 _CREDENTIALS = frozenset(re.findall(r"\w+", """rn bsn msn md phd dvm vmd cpa cfp mba jd esq lcsw np rd ma msc
     mph dds pharmd"""))
 _BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
+# 'Posted by Jane Doe at 10:42 AM', '... at December 16, 2025 11:15 AM': the time (or day) of the post, not a place.
+_AT_TIME = re.compile(r"\s+at\s+(?:\d{1,2}(?:[:.]\d{2}|\s*[ap]\.?m\b)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                      r"dec)[a-z]*\.?\s+\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                      r"|\d{4}-\d{2}-\d{2}).*$", re.IGNORECASE)
 
 
 def byline_name(found: str) -> str | None:
     """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
     a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
     Declared names are left alone: this noise comes from the page text."""
-    line = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip()))
+    line = _AT_TIME.sub("", _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())))
     other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
     tokens = _without_initials((line[:other.start()] if other else line).split())
     words = [t.strip(".,:;()").lower() for t in tokens]

@@ -24,6 +24,11 @@ _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript"
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# A class or id token of a comment thread or one comment; not a state of the post ('comments-open', 'no-comments')
+# nor a link to the thread ('comments-link', 'comment-count').
+_COMMENT_MARK = re.compile(r"(?:[\w-]*[_-])?(?:comments?|commentlist|respond|disqus)(?:[_-][\w-]*)?", re.IGNORECASE)
+_NOT_A_THREAD = re.compile(r"(?:^|[_-])(?:open|closed|link|links|count|number|icon|button|btn|toggle|has|no|"
+                           r"enabled|disabled|off|on|status)(?:$|[_-])", re.IGNORECASE)
 # UTF-8 bytes read as Latin-1 somewhere upstream of the page: 'â\x80\x99' for '’', 'Ã©' for 'é'.
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
@@ -156,6 +161,25 @@ def in_chrome(element: HtmlElement) -> bool:
         return True
     return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
                for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def in_comments(element: HtmlElement) -> bool:
+    """The element sits in a comment thread: it or an ancestor (below <body>) has a class or id that marks comments
+    ('comment', 'comments', 'comment-author', 'respond', 'disqus_thread'). A name there is a reader's, not a byline."""
+    for node in (element, *element.iterancestors()):
+        if not isinstance(node.tag, str) or node.tag in ("body", "html"):
+            break
+        if marks_comments(node):
+            return True
+    return False
+
+
+def marks_comments(element: HtmlElement) -> bool:
+    """The element's own class or id marks a comment thread or one comment (see `in_comments`)."""
+    marks = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    if "comment" not in marks and "respond" not in marks and "disqus" not in marks:  # cheap before the pattern
+        return False
+    return any(_COMMENT_MARK.fullmatch(t) and not _NOT_A_THREAD.search(t) for t in marks.split())
 
 
 def visible_text(element: HtmlElement) -> str:
