@@ -22,6 +22,7 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
 from ingest.extract.page_dates import Published, find_published, parse_timestamp
+from ingest.extract.page_names import NOT_A_NAME, byline_name, full_name, looks_like_name
 from ingest.extract.page_titles import (
     INLINE_TAGS,
     Headline,
@@ -49,14 +50,7 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
-                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
-                         r"staff|by)$",
-                         re.IGNORECASE)
 _MAX_NAME_CHARS = 120
-_MAX_NAME_WORDS = 8
-_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
-                             "and", "&", "y", "e"})
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
@@ -67,7 +61,6 @@ _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|prof
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
-_OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
 # An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
 _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
@@ -276,7 +269,7 @@ def _writers_linked(byline: HtmlElement) -> list[str]:
     credited_other = False
     for link in byline.iter("a"):
         text = visible_text(link)
-        if not text or not _looks_like_name(text) or not _slug_spells(link, text):
+        if not text or not looks_like_name(text) or not _slug_spells(link, text):
             continue
         before = link.xpath("preceding::text()[normalize-space()][1]")
         lead = str(before[0]).strip().lower() if before else ""
@@ -346,14 +339,8 @@ def searched_byline(found: str | None) -> list[str]:
     """trafilatura's byline search joins what it found with ';': the name and what follows it on the line
     ('Jane Roe; Trial Attorney; Morgan'). The first is the author; a later part counts only as a further name."""
     names = [n for n in map(byline_name, _clean_names(found)) if n]
-    return names[:1] + [n for n in names[1:] if _full_name(n)]
+    return names[:1] + [n for n in names[1:] if full_name(n)]
 
-
-def _full_name(text: str) -> bool:
-    """Two or three capitalised words, none a job or a field ('Ana Lima', not 'Trial Attorney' or 'Privacy')."""
-    words = text.split()
-    return 2 <= len(words) <= 3 and _looks_like_name(text) and not any(
-        w.lower().strip(".,") in _ROLE_WORDS or w.lower().strip(".,") in _FIELD_WORDS for w in words)
 
 def _labelled_meta(meta: dict[str, str]) -> list[str]:
     """The `twitter:labelN` / `twitter:dataN` pairs that SEO plugins write for link previews ('Written by': name)."""
@@ -372,11 +359,11 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
             continue
         named = element.find('.//*[@itemprop="name"]')
         if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
-            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if _looks_like_name(n)]
+            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if looks_like_name(n)]
             continue
         text = element.get("content") or visible_text(element)
         if not _OTHER_ROLE.match(text):
-            names += [n for n in map(byline_name, _clean_names(text)) if n and _looks_like_name(n)]
+            names += [n for n in map(byline_name, _clean_names(text)) if n and looks_like_name(n)]
     return names
 
 
@@ -407,13 +394,13 @@ def _author_markup(tree: HtmlElement) -> list[str]:
         if not _names_author(element) or len(element) > 2:  # the attributes first: cheap, and rarely there
             continue
         text = visible_text(element)
-        if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
+        if text and len(text.split()) <= 4 and looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
                 and _slug_spells(element, text) and not in_chrome(element) and not in_comments(element):
             return [text]
     for element in tree.iter("div", "span", "p", "section"):
         if _AUTHOR_CARD.search(element.get("class") or ""):
             first = next((t.strip() for t in element.itertext() if t.strip()), "")
-            if len(first.split()) in (2, 3) and _looks_like_name(first) and not in_chrome(element) \
+            if len(first.split()) in (2, 3) and looks_like_name(first) and not in_chrome(element) \
                     and not in_comments(element):
                 return [first]
     return []
@@ -447,7 +434,7 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
         if in_chrome(element) or in_comments(element):  # last: walking the ancestors of every element costs most
             continue
         cleaned = byline_name(name) if name else None
-        if cleaned and _looks_like_name(cleaned):
+        if cleaned and looks_like_name(cleaned):
             return [cleaned]
     return []
 
@@ -495,7 +482,7 @@ def _author_names(entities: list[dict[str, Any]], declared: Any) -> list[str]:
             names += _clean_names(item)
         elif isinstance(item, dict):
             names += _clean_names(_text(_by_id(entities, item).get("name")))
-    persons = [n for n in names if _looks_like_name(n)]
+    persons = [n for n in names if looks_like_name(n)]
     return persons if len(names) > 1 and persons else names
 
 
@@ -509,7 +496,7 @@ def _clean_names(value: str | None) -> list[str]:
         if part.strip().startswith(","):  # ', USA TODAY': the name before the publication was left empty
             continue
         name = _BY_PREFIX.sub("", _SPACES.sub(" ", part)).strip(" ,|-")
-        if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
+        if name and len(name) <= _MAX_NAME_CHARS and not NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
 
@@ -533,62 +520,3 @@ def _next_text(label: HtmlElement) -> str | None:
         if parent is not None and parent.tag not in ("script", "style", "noscript"):
             return str(text).strip()
     return None
-
-
-def _looks_like_name(text: str) -> bool:
-    """Capitalised words (particles and joins aside), no digits: 'Sofia Gonzalez', 'Marna van der Merwe'."""
-    words = text.replace(",", " ").split()
-    return 1 <= len(words) <= _MAX_NAME_WORDS and len(text) <= 80 and not re.search(r"\d", text) and all(
-        w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and any(w[:1].isupper() for w in words)
-
-_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
-                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
-_DATE_WORDS = frozenset(re.findall(r"\w+", """
-    january february march april may june july august september october november december jan feb mar apr jun jul
-    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
-    sat sun updated published posted last on"""))
-_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
-    correspondent journalist columnist expert ceo attorney lawyer director manager head specialist reviewer analyst
-    strategist producer photographer"""))
-# Words of a job title or a beat that a byline search returns as if they were a second name.
-_FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
-    digital community marketing content communications operations research news sports business health science
-    technology politics travel food opinion certified licensed registered"""))
-# Words that open a description after the name ('Liz Kenny Former McKinsey', 'Ana Lima Certified Coach') and
-# degrees or licences written after it ('Cara Dumaplin RN'), each only from the name's third word on.
-_ROLE_LEADS = frozenset({"former", "certified", "licensed", "registered", "board-certified"})
-_CREDENTIALS = frozenset(re.findall(r"\w+", """rn bsn msn md phd dvm vmd cpa cfp mba jd esq lcsw np rd ma msc
-    mph dds pharmd"""))
-_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
-# 'Posted by Jane Doe at 10:42 AM', '... at December 16, 2025 11:15 AM': the time (or day) of the post, not a place.
-_AT_TIME = re.compile(r"\s+at\s+(?:\d{1,2}(?:[:.]\d{2}|\s*[ap]\.?m\b)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
-                      r"dec)[a-z]*\.?\s+\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-                      r"|\d{4}-\d{2}-\d{2}).*$", re.IGNORECASE)
-
-
-def byline_name(found: str) -> str | None:
-    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
-    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
-    Declared names are left alone: this noise comes from the page text."""
-    line = _AT_TIME.sub("", _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())))
-    other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
-    tokens = _without_initials((line[:other.start()] if other else line).split())
-    words = [t.strip(".,:;()").lower() for t in tokens]
-    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
-        return None
-    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
-    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and (w in _ROLE_WORDS or w in _ROLE_LEADS or (
-        w in _CREDENTIALS and tokens[i][:1].isupper()))), cut)
-    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
-        role -= 1
-    name = " ".join(tokens[:role]).strip(" ,|-•")
-    return name if name and not _NOT_A_NAME.search(name) else None
-
-
-def _without_initials(tokens: list[str]) -> list[str]:
-    """The name without the avatar a byline draws from its initials before it ('CM Craig McCarthy')."""
-    lead = tokens[0] if tokens else ""
-    spelled = "".join(t[:1] for t in tokens[1:1 + len(lead)]).upper()
-    if 2 <= len(lead) <= 3 and lead.isalpha() and lead.isupper() and len(tokens) > len(lead) and lead == spelled:
-        return tokens[1:]
-    return tokens
