@@ -151,7 +151,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date.
     `headline` is the page's, as `page_titles.find_headline` found it for the title (found here when not given)."""
-    shown = _Shown(_byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
+    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
@@ -188,7 +188,7 @@ class _Shown:
         return parsed[0] if parsed else None
 
 
-def _byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
+def byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
     """The <h1> the byline sits under: the headline's when it shares a word with the declared title; else the
     first <h1> outside the page chrome: a blog's site name above its post, whose byline follows. A page with no
     <h1> there: the element whose text is the declared title, else any <h1>."""
@@ -275,8 +275,8 @@ def _revision_near_headline(heading: HtmlElement) -> str | None:
     for number, text in enumerate(texts):
         line = text[:_BYLINE_LINE_CHARS]
         labelled = _revision_label_before(texts, number) or (
-            (label := _REVISION.search(line)) is not None and _day_in(line[:label.start()]) is None)
-        if labelled and (day := _day_in(line)) is not None:
+            (label := _REVISION.search(line)) is not None and day_in(line[:label.start()]) is None)
+        if labelled and (day := day_in(line)) is not None:
             return day.isoformat()
     return None
 
@@ -300,7 +300,7 @@ def _texts(heading: HtmlElement, path: str) -> list[str]:
 def _revision_text(text: str) -> str:
     """A text the markup calls a revision: blank when it is the revised day itself, else a label for the day
     after it ('<span class="updated-label">Latest update</span> <time>3 Oct 2025</time>')."""
-    return "" if _day_in(text) is not None else _MARKED
+    return "" if day_in(text) is not None else _MARKED
 
 
 _MARKED = "(updated)"  # stands for a text the markup calls a revision: it labels the day after it as one too
@@ -355,15 +355,16 @@ def _published_day_in(text: str) -> date | None:
     updated 1 March 2025'), the day before the revision word or after the publication word; else none."""
     revision = _REVISION.search(text)
     if revision is None:
-        return _day_in(text)
-    before = _day_in(text[:revision.start()])
+        return day_in(text)
+    before = day_in(text[:revision.start()])
     if before is not None:
         return before
     publication = _PUBLICATION.search(text, revision.end())
-    return _day_in(text[publication.end():]) if publication else None
+    return day_in(text[publication.end():]) if publication else None
 
 
-def _day_in(text: str) -> date | None:
+def day_in(text: str) -> date | None:
+    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17'), else None."""
     found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
     if found and (day := written_day(found[0])):
         return day

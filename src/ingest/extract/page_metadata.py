@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
-from ingest.extract.page_dates import Published, find_published, parse_timestamp
+from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
 from ingest.extract.page_names import NOT_A_NAME, byline_name, full_name, looks_like_name
 from ingest.extract.page_titles import (
     INLINE_TAGS,
@@ -64,6 +64,10 @@ _BYLINE_WORDS = 12
 # An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
 _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
+_LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
+_DAY_LINE_CHARS = 80
+# A name alone on its line: words, no '&', ',' or '/' (a section 'Strategy & Market', a place 'Atlanta, United States').
+_PLAIN_NAME = re.compile(r"[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*)+")
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
@@ -253,7 +257,7 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = _searched_authors(tree, headline)
+        names = _searched_authors(tree, headline) or _name_by_day(tree, headline)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = _labelled_byline(tree, headline) or names
@@ -304,6 +308,37 @@ def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
     """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
     return (searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or _labelled_byline(tree, headline)
             or _author_markup(tree))
+
+
+def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
+    """A byline without a label: under the headline, a full name one or two lines from the line holding the
+    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's."""
+    anchor = byline_anchor(tree, headline)
+    if anchor is None:
+        return []
+    lines = [(str(t).strip(), t.getparent()) for t in anchor.xpath(_LINES_AFTER)
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+    day_line = next((i for i, (text, _) in enumerate(lines) if day_in(text[:_DAY_LINE_CHARS])), None)
+    if day_line is None:
+        return []
+    for number in (day_line - 1, day_line + 1, day_line - 2, day_line + 2):
+        if not 0 <= number < len(lines):
+            continue
+        text, parent = lines[number]
+        if _PLAIN_NAME.fullmatch(text) and byline_name(text) == text and full_name(text) and not _a_link(parent) \
+                and not in_chrome(parent) and not in_comments(parent):
+            return [text]
+    return []
+
+
+def _a_link(element: HtmlElement) -> bool:
+    """A button or a link somewhere (a category, a tag, a topic: 'Nonessential Thoughts', 'Fintech'), unless it
+    leads to the author's page; an <a> without an address is no link."""
+    link = next((e for e in (element, *element.iterancestors("a", "button")) if e.tag in ("a", "button")), None)
+    if link is None or link.tag == "button":
+        return link is not None
+    href = link.get("href") or ""
+    return bool(href.strip()) and not _AUTHOR_PAGE.search(href)
 
 
 def _without_comments(scope: HtmlElement) -> HtmlElement:
