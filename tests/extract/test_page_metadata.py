@@ -319,13 +319,18 @@ def test_a_name_in_the_comment_thread_is_never_the_byline() -> None:
 
 def test_a_full_name_next_to_the_byline_day_under_the_headline_is_the_author() -> None:
     for byline in ("<p>Ana Lima</p><p>Feb 16, 2026</p>", "<p><span>2025-12-17</span> · <a title='x'>Ana Lima</a></p>",
-                   "<p>16 February 2026</p><p>6 min read</p><p>Ana Lima</p>"):
+                   "<p>16 February 2026</p><p>6 min read</p><p>Ana Lima</p>",
+                   "<ul class='meta'><li>Ana Lima</li><li>Feb 16, 2026</li></ul>"):
         assert read_page_metadata(_blog_post("", byline), None).authors == ("Ana Lima",), byline
 
 
 def test_a_section_a_place_or_a_far_name_by_the_byline_day_is_no_author() -> None:
     for byline in ("<p><a href='/category/nonessential-thoughts/'>Nonessential Thoughts</a></p><p>Feb 16, 2026</p>",
-                   "<p>Feb 16, 2026</p><button>Garden Design</button>", "<p>Strategy &amp; Market</p><p>Feb 16, 2026</p>",
+                   "<p>Feb 16, 2026</p><button>Garden Design</button>",
+                   "<p>Strategy &amp; Market</p><p>Feb 16, 2026</p>",
                    "<p>Atlanta, United States</p><p>Feb 16, 2026</p>", "<p>Updated January</p><p>Feb 16, 2026</p>",
-                   "<p>Ana Lima</p><p>Photo desk</p><p>Tram news</p><p>Feb 16, 2026</p>"):
+                   "<p>Ana Lima</p><p>Photo desk</p><p>Tram news</p><p>Feb 16, 2026</p>",
+                   "<p>Feb 16, 2026</p><p>In this article:</p><ul><li><a>General Tips</a></li></ul>",
+                   "<h3>Related Topics</h3><p>16.02.2026</p>", "<p>16.02.2026</p><p>Zitat von</p>",
+                   "<p>Intro</p>" * 6 + "<p>Ana Lima</p><p>Feb 16, 2026</p>"):
         assert read_page_metadata(_blog_post("", byline), None).authors == (), byline

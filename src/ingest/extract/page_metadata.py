@@ -66,6 +66,8 @@ _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|co
 _BYLINE_START = 400
 _LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
 _DAY_LINE_CHARS = 80
+_DAY_LINE_REACH = 6  # the byline's day among the first lines under the headline
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # A name alone on its line: words, no '&', ',' or '/' (a section 'Strategy & Market', a place 'Atlanta, United States').
 _PLAIN_NAME = re.compile(r"[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*)+")
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
@@ -311,24 +313,34 @@ def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
 
 
 def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
-    """A byline without a label: under the headline, a full name one or two lines from the line holding the
+    """A byline without a label: right under the headline, a full name one or two lines from the line holding the
     byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's."""
     anchor = byline_anchor(tree, headline)
     if anchor is None:
         return []
     lines = [(str(t).strip(), t.getparent()) for t in anchor.xpath(_LINES_AFTER)
              if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
-    day_line = next((i for i, (text, _) in enumerate(lines) if day_in(text[:_DAY_LINE_CHARS])), None)
+    day_line = next((i for i, (text, _) in enumerate(lines[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
+                    None)
     if day_line is None:
         return []
     for number in (day_line - 1, day_line + 1, day_line - 2, day_line + 2):
-        if not 0 <= number < len(lines):
-            continue
-        text, parent = lines[number]
-        if _PLAIN_NAME.fullmatch(text) and byline_name(text) == text and full_name(text) and not _a_link(parent) \
-                and not in_chrome(parent) and not in_comments(parent):
-            return [text]
+        if 0 <= number < len(lines) and _name_line(*lines[number], day=lines[day_line][1]):
+            return [lines[number][0]]
     return []
+
+
+def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> bool:
+    """A full name alone on its line ('Zitat von', ending on a particle, is none), not a heading ('Related
+    Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of contents)."""
+    if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
+            and full_name(text)):
+        return False
+    context = [element, *element.iterancestors()]
+    if any(e.tag in _HEADINGS for e in context) or _a_link(element) or in_chrome(element) or in_comments(element):
+        return False
+    listed = next((e for e in context if e.tag in ("ul", "ol")), None)
+    return listed is None or any(e is listed for e in day.iterancestors())
 
 
 def _a_link(element: HtmlElement) -> bool:
