@@ -13,10 +13,12 @@ from ingest.entities.name_signals import (
     _east_asian_given_names,
     _given_names,
     _name_detector,
+    _region_codes,
     acronym,
     after_article,
     common_noun_acronyms,
     defined_acronyms,
+    general_acronym,
     is_given_name,
     join_adjacent,
     load_name_lists,
@@ -50,9 +52,28 @@ def test_a_span_across_a_line_break_becomes_one_candidate_per_line() -> None:
     ("Hong Kong", "LOCATION", False),
     ("Army", "ORGANIZATION", False),
     ("MS", "LOCATION", False),  # Mississippi, not "Ms"
+    ("AI", "ORGANIZATION", True),  # general vocabulary, whatever the type
+    ("A.I.", "PERSON", True),
+    ("APIs", "PRODUCT", True),
+    ("SEO", "ORGANIZATION", True),
+    ("NATO", "ORGANIZATION", False),
+    ("FBI", "ORGANIZATION", False),
+    ("AI Act", "LAW", False),  # inside a longer name it stays
 ])
 def test_spans_that_are_not_names(surface: str, entity_type: str, rejected: bool) -> None:
     assert not_a_name(surface, entity_type) is rejected
+
+
+def test_general_acronyms_are_no_bodies_places_or_region_codes() -> None:
+    from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+
+    gazetteer = Gazetteer.from_csv(PACKAGED_GAZETTEER)
+    listed = [w for w in ("AI", "URL", "CPU", "FAQ", "USB", "RAM", "FYI") if general_acronym(w)]
+    assert listed == ["AI", "URL", "CPU", "FAQ", "USB", "RAM", "FYI"]
+    assert not any(general_acronym(w) for w in ("UN", "EU", "NATO", "FBI", "US", "UK", "MA", "NY"))
+    from ingest.entities.name_signals import GENERAL_ACRONYMS
+    assert not GENERAL_ACRONYMS & _region_codes()
+    assert [a for a in sorted(GENERAL_ACRONYMS) if gazetteer.lookup(a) is not None] == []
 
 
 def test_a_name_headed_by_an_article_is_not_a_person_but_one_qualifying_a_noun_says_nothing() -> None:

@@ -330,12 +330,18 @@ def test_the_gazetteer_finds_the_longest_name_at_each_capitalised_word(gazetteer
 
 
 def test_an_acronym_the_model_calls_an_organisation_is_no_surname_of_a_person_span(gazetteer: Gazetteer) -> None:
-    text = "Generative AI is new. AI tools spread, and AI firms grow. Andy Warhol painted; Warhol smiled."
-    doc = spans(text, ("Generative AI", "PERSON"), ("AI", "ORG"), ("AI", "ORG"), ("Andy Warhol", "PERSON"),
+    text = "Generative NKX is new. NKX tools spread, and NKX firms grow. Andy Warhol painted; Warhol smiled."
+    doc = spans(text, ("Generative NKX", "PERSON"), ("NKX", "ORG"), ("NKX", "ORG"), ("Andy Warhol", "PERSON"),
                 ("Warhol", "ORG"))
     types = {(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)}
-    assert ("AI", "PERSON") not in types and ("AI", "ORGANIZATION") in types
+    assert ("NKX", "PERSON") not in types and ("NKX", "ORGANIZATION") in types
     assert ("Warhol", "PERSON") in types  # a surname written as a name still joins the full name
+
+
+def test_an_acronym_of_the_general_vocabulary_is_no_name(gazetteer: Gazetteer) -> None:
+    text = "Our AI team fixed the API and the SEO, NATO said."
+    doc = spans(text, ("AI", "ORG"), ("API", "PRODUCT"), ("SEO", "GPE"), ("NATO", "ORG"))
+    assert [m.surface for m in resolve_body(text, doc, gazetteer)] == ["NATO"]
 
 
 def test_a_people_or_language_the_model_names_is_no_surname(gazetteer: Gazetteer) -> None:

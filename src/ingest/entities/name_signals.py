@@ -52,6 +52,15 @@ video credit file images photos videos share print email comment comments click 
 more login sign up menu search home next previous related tags follow listen watch download advertisements sponsored
 """
 _PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
+# Acronyms of the general vocabulary: things, trades and roles any text abbreviates, never an organisation, place
+# or person ("AI", "SEO", "API"). Not bodies or places (UN, EU, NATO, FBI, US, UK), nor US or Canadian region codes.
+_GENERAL_ACRONYM_LIST = """
+AI AGI ML LLM NLP API SDK SEO SEM SaaS CRM ERP ROI KPI CTA UI UX URL URLs HTML CSS HTTP HTTPS PDF FAQ FAQs FYI ASAP
+DIY RSVP TBA TBD ETA AKA USB CPU GPU RAM ROM SSD HDD LCD LED OLED HDR GPS VPN DNS ISP SSL TLS SMS MMS SIM
+PIN ATM PC PCs IoT NFT NFTs QR CEO CEOs CFO CTO COO CMO HR IT B2B B2C DM DMs PS PDFs APIs GIF JPEG PNG MP3 RSS
+JSON XML SQL CMS VR XR EV EVs SUV SUVs DNA RNA MRI ICU PTSD ADHD IQ BBQ TV OS CV FOMO LOL OMG IMO
+"""
+GENERAL_ACRONYMS = frozenset(_GENERAL_ACRONYM_LIST.split())
 
 
 @cache
@@ -189,7 +198,14 @@ def not_a_name(surface: str, entity_type: str) -> bool:
         return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
     if all(w.strip(".,:;'\"").casefold() in _PAGE_WORDS for w in words):
         return True  # "Image", "Share", "Read More": the page's furniture, not a name
+    if len(words) == 1 and general_acronym(words[0]):
+        return True  # "AI", "SEO", "USB": a thing of the general vocabulary, not a name
     return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def general_acronym(word: str) -> bool:
+    """"AI", "A.I.", "APIs": an acronym of the general vocabulary (`GENERAL_ACRONYMS`), dots ignored."""
+    return word.strip(".,:;'\"").replace(".", "") in GENERAL_ACRONYMS
 
 
 def trailing_caption_cut(surface: str) -> int:
