@@ -55,6 +55,8 @@ def test_a_span_across_a_line_break_becomes_one_candidate_per_line() -> None:
     ("AI", "ORGANIZATION", True),  # general vocabulary, whatever the type
     ("A.I.", "PERSON", True),
     ("APIs", "PRODUCT", True),
+    ("UI/UX", "ORGANIZATION", True),
+    ("AI/NATO", "ORGANIZATION", False),
     ("SEO", "ORGANIZATION", True),
     ("NATO", "ORGANIZATION", False),
     ("FBI", "ORGANIZATION", False),

@@ -204,8 +204,8 @@ def not_a_name(surface: str, entity_type: str) -> bool:
 
 
 def general_acronym(word: str) -> bool:
-    """"AI", "A.I.", "APIs": an acronym of the general vocabulary (`GENERAL_ACRONYMS`), dots ignored."""
-    return word.strip(".,:;'\"").replace(".", "") in GENERAL_ACRONYMS
+    """"AI", "A.I.", "APIs", "UI/UX": acronyms of the general vocabulary (`GENERAL_ACRONYMS`), dots ignored."""
+    return all(part in GENERAL_ACRONYMS for part in word.strip(".,:;'\"").replace(".", "").split("/"))
 
 
 def trailing_caption_cut(surface: str) -> int:
