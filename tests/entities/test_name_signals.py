@@ -25,6 +25,7 @@ from ingest.entities.name_signals import (
     looks_like_person,
     not_a_name,
     occurs_as_word,
+    software_shaped,
     split_lines,
     surname_first,
     surname_of,
@@ -76,6 +77,17 @@ def test_general_acronyms_are_no_bodies_places_or_region_codes() -> None:
     from ingest.entities.name_signals import GENERAL_ACRONYMS
     assert not GENERAL_ACRONYMS & _region_codes()
     assert [a for a in sorted(GENERAL_ACRONYMS) if gazetteer.lookup(a) is not None] == []
+
+
+@pytest.mark.parametrize(("surface", "expected"), [
+    ("Node.js", True), ("Amazon.com", True), ("C++", True), ("C#", True), ("Disney+", True),
+    ("PostgreSQL", True), ("YouTube", True), ("iPhone", True), ("Visual Studio Code", False),
+    ("U.S.", False), ("St. Louis", False), ("Washington, D.C.", False), ("McAllen", False), ("DeKalb", False),
+    ("LaGuardia Airport", False), ("MacArthur Park", False), ("O'Neill", False), ("New York", False),
+    ("SoCal", False), ("SoHo", False), ("NoSQL", True),
+])
+def test_names_written_as_software_is(surface: str, expected: bool) -> None:
+    assert software_shaped(surface) is expected
 
 
 def test_a_name_headed_by_an_article_is_not_a_person_but_one_qualifying_a_noun_says_nothing() -> None:

@@ -344,6 +344,14 @@ def test_an_acronym_of_the_general_vocabulary_is_no_name(gazetteer: Gazetteer) -
     assert [m.surface for m in resolve_body(text, doc, gazetteer)] == ["NATO"]
 
 
+def test_a_name_written_as_software_is_no_place(gazetteer: Gazetteer) -> None:
+    text = "We moved from Node.js and PostgreSQL to C++ in Lyon, near DeKalb."
+    doc = spans(text, ("Node.js", "GPE"), ("PostgreSQL", "LOC"), ("C++", "GPE"), ("Lyon", "GPE"), ("DeKalb", "GPE"))
+    assert [(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)] == [
+        ("Node.js", "ORGANIZATION"), ("PostgreSQL", "ORGANIZATION"), ("C++", "ORGANIZATION"), ("Lyon", "LOCATION"),
+        ("DeKalb", "LOCATION")]
+
+
 def test_a_people_or_language_the_model_names_is_no_surname(gazetteer: Gazetteer) -> None:
     text = "Clara French teaches. Her French lessons and French songs are popular."
     doc = spans(text, ("Clara French", "PERSON"), ("French", "NORP"), ("French", "NORP"))

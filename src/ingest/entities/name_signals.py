@@ -208,6 +208,23 @@ def general_acronym(word: str) -> bool:
     return all(part in GENERAL_ACRONYMS for part in word.strip(".,:;'\"").replace(".", "").split("/"))
 
 
+# Software's way of writing names: "Node.js", "Amazon.com" (a dot before lower-case letters inside a word), "C++",
+# "C#", "Disney+" (a trailing plus or sharp), "PostgreSQL", "YouTube", "iPhone" (a capital after a lower-case
+# letter), but not a surname's "McAllen", "DeKalb", "LaGuardia", "MacArthur", "O'Neill", nor a compass-clipped
+# place ("SoCal", "NorCal", "SoHo").
+_DOTTED_WORD = re.compile(r"[^\W_]\.[a-z]{2,}")
+_PLUS_OR_SHARP = re.compile(r"\w[+#]+(?!\w)")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_NAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)[A-Z]|(?:So|No|Nor)[A-Z][a-z]+$")
+
+
+def software_shaped(surface: str) -> bool:
+    """A name written as software, sites and gadgets are ("Node.js", "C++", "PostgreSQL"), as no place is."""
+    if _DOTTED_WORD.search(surface) or _PLUS_OR_SHARP.search(surface):
+        return True
+    return any(_INNER_CAPITAL.search(word) and not _NAME_PREFIX.match(word) for word in surface.split())
+
+
 def trailing_caption_cut(surface: str) -> int:
     """Where a name ends when a caption word the page put after it runs into the span: "International Space
     Station Image" is "International Space Station" ("Getty Images", plural, is a name and stays)."""
