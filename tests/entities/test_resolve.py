@@ -120,6 +120,18 @@ def test_a_known_place_ending_a_longer_place_name_is_not_nested_in_it(gazetteer:
     assert nested == {"Texas"}
 
 
+def test_a_city_named_like_a_common_word_is_not_nested_in_a_longer_name(gazetteer: Gazetteer) -> None:
+    """"Mobile" and "Buffalo" (cities of the long list) are the words inside "Mobile App" and "Buffalo Bayou",
+    whether found by the gazetteer or by the name standing alone elsewhere; "Arlington" stays nested."""
+    text = ("The Mobile App Awards went to Buffalo Bayou Partners and the University of Texas Arlington. "
+            "Mobile is a city in Alabama.")
+    doc = spans(text, ("Mobile App Awards", "ORG"), ("Buffalo Bayou Partners", "ORG"),
+                ("University of Texas Arlington", "ORG"), ("Mobile", "GPE"), ("Alabama", "GPE"))
+    mentions = resolve_body(text, doc, gazetteer)
+    assert {m.surface for m in mentions if m.source == "nested"} == {"Texas", "Arlington"}
+    assert [m.type for m in mentions if m.surface == "Mobile"] == ["LOCATION"]  # standing alone, it is the city
+
+
 def test_title_fragments_are_not_organisations(gazetteer: Gazetteer) -> None:
     text = "US Secretary of State Marco Rubio spoke, and the Secretary of State left."
     doc = spans(text, ("US", "GPE"), ("State", "ORG"), ("Marco Rubio", "PERSON"), ("State", "ORG"))

@@ -29,6 +29,7 @@ from ingest.entities.name_signals import (
     surname_of,
 )
 from ingest.entities.place_chains import extend_place_chains
+from ingest.entities.plausibility import common_word
 from ingest.entities.trim import (
     ARTICLE,
     CONNECTORS,
@@ -133,13 +134,21 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
 
 def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span]) -> bool:
     """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
-    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person); not the
-    tail of a longer place name the list lacks: "York" in "New York Stock Exchange", "Worth" in "Fort Worth Zoo"."""
-    known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person or like
+    a common word); not the tail of a longer place name the list lacks: "York" in "New York Stock Exchange",
+    "Worth" in "Fort Worth Zoo"."""
+    known = match.entry.rescue or not (is_given_name(match.entry.name.split()[0]) or weak_common_place(match.entry))
     return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
             and overlapping[0].start <= match.start and match.end <= overlapping[0].end
             and not _after_place_prefix(text[overlapping[0].start:match.start]))
+
+
+def weak_common_place(entry: GazetteerEntry) -> bool:
+    """A city of the long list named like a common word ("Mobile", "Buffalo", "Independence"): inside a longer
+    name ("Mobile App", "Buffalo Bayou", "Independence Pet Insurance") it is mostly the word, not the city. Not a
+    name of several words ("Cape Town"): together they name the place."""
+    return not entry.rescue and " " not in entry.name and common_word(entry.name)
 
 
 def _after_place_prefix(before: str) -> bool:
@@ -503,8 +512,10 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
         return " " in surface
     if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None
                                                           and not BODY_WORDS & set(surface.casefold().split())) or (
-            model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
-        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
+            model.gazetteer is not None and not model.gazetteer.rescue
+            and (model.type != model.gazetteer.type or weak_common_place(model.gazetteer))):
+        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none, and
+        # a city named like a common word ("Mobile") is the word inside a longer name ("Mobile App")
     before = text[min(s.start for s in covering):start].split()
     if before:
         return before[-1].casefold() in CONNECTORS
