@@ -23,11 +23,13 @@ from ingest.entities.name_signals import (
     SURNAME_FIRST_SURNAMES,
     all_capitals,
     defined_acronyms,
+    general_acronym,
     is_given_name,
     occurs_as_word,
     surname_first,
     surname_of,
 )
+from ingest.entities.openers import PositionalCapitals
 from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.plausibility import common_word
 from ingest.entities.trim import (
@@ -428,8 +430,10 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     forms: dict[str, Span] = {}
     for span in spans:
         forms.setdefault(POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
-        if span.type == "PERSON" and " " in span.name and surnames[surname_of(span.name.split())] == 1:
-            forms.setdefault(surname_of(span.name.split()), span)
+        surname = surname_of(span.name.split()) if span.type == "PERSON" and " " in span.name else ""
+        if surname and surnames[surname] == 1 and not general_acronym(surname):
+            forms.setdefault(surname, span)  # not "AI" of a "Watson Studio AI" the model calls a person
+    capitals = PositionalCapitals(texts)
     added: list[Span] = []
     lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
@@ -441,6 +445,9 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             for start, end in _standalone_matches(surface, text):
                 if " " not in surface and _inside_surname_first_name(text, start, end):
                     continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
+                if not (model.gazetteer and model.gazetteer.rescue) and capitals.only_positional(
+                        fld, start, end, model.type):
+                    continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
                 if _overlaps(taken[fld], start, end):
                     if not _nests(model, surface, text, [*spans, *added], fld, start, end):
