@@ -61,3 +61,9 @@ def test_a_name_is_not_propagated_onto_a_heading_of_common_words(gazetteer: Gaze
     text = "House Renovation Costs\nThe House passed the bill, and the House adjourned."
     mentions = resolved(text, gazetteer, ("House", "ORG"), ("House", "ORG"))
     assert [m.start for m in mentions] == [text.index("The House") + 4, text.rindex("House")]
+
+
+def test_a_line_continuing_the_one_before_is_no_heading(gazetteer: Gazetteer) -> None:
+    text = "Harbor Books\nIt was released by\nHarbor Books\nPublisher:\nHarbor Books\nShips soon."
+    mentions = resolved(text, gazetteer, ("Harbor Books", "ORG"), ("Harbor Books", "ORG"), ("Harbor Books", "ORG"))
+    assert [m.start for m in mentions] == [text.index("by\n") + 3, text.index(":\n") + 2]

@@ -356,6 +356,13 @@ def test_an_acronym_of_the_general_vocabulary_is_no_name(gazetteer: Gazetteer) -
     assert [m.surface for m in resolve_body(text, doc, gazetteer)] == ["NATO"]
 
 
+def test_a_general_acronym_ending_a_person_span_is_not_propagated_as_a_surname(gazetteer: Gazetteer) -> None:
+    text = "Watson Studio AI won a chess match. AI tools spread, said Ada Lovelace; Lovelace smiled."
+    doc = spans(text, ("Watson Studio AI", "PERSON"), ("Ada Lovelace", "PERSON"))
+    surfaces = [m.surface for m in resolve_body(text, doc, gazetteer)]
+    assert "AI" not in surfaces and "Lovelace" in surfaces
+
+
 def test_a_name_written_as_software_is_no_place(gazetteer: Gazetteer) -> None:
     text = "We moved from Node.js and PostgreSQL to C++ in Lyon, near DeKalb."
     doc = spans(text, ("Node.js", "GPE"), ("PostgreSQL", "LOC"), ("C++", "GPE"), ("Lyon", "GPE"), ("DeKalb", "GPE"))

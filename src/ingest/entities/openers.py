@@ -8,8 +8,9 @@ takes many of them for names. A span is dropped when the same document shows its
   learning");
 - an organisation or place on a heading line made only of common words ("Customer Service", "Mobile Apps").
 
-A heading line is a short line of its own, not a sentence (no full stop ends it), a list item or a table row
-("| Mobile | Yes |"); the title is one. A name the gazetteer knows for sure (its strong entries) always stays.
+A heading line is a short line of its own, not a sentence (no full stop ends it), a list item, a table row
+("| Mobile | Yes |") nor the value or continuation of the line before ("Publisher:", "Released by"); the title
+is one. A name the gazetteer knows for sure (its strong entries) always stays.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ HEADING_MAX_WORDS = 10
 _WORD = re.compile(r"\w+")
 _LINE_LEAD = re.compile(r"^[\s\"'\u201c\u2018(\[*\u2022#>]*(?:\d+[.)]\s+)?$")  # quotes, a bullet, "39. "
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+$")
+# A line after one ending in a colon or a linking word is that line's value or continuation, not a heading:
+# "Published by\nKensington Books", "Publisher:\nKensington Books".
+_CONTINUED = re.compile(r"(?::|\b(?:by|of|from|at|in|on|for|to|with|and|or|the|a|an))[ \t]*\n[ \t]*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u2013]\s|\d+[.)]\s)")
 
 
@@ -91,9 +95,10 @@ def _heading_line(texts: dict[str, str], field: str, start: int, end: int) -> st
     text = texts[field]
     if field == "title":
         return text
-    line = text[text.rfind("\n", 0, start) + 1:_line_end(text, end)].strip()
+    line_start = text.rfind("\n", 0, start) + 1
+    line = text[line_start:_line_end(text, end)].strip()
     if (not line or "|" in line or line[-1] in ".,;" or _LIST_ITEM.match(line)
-            or len(line.split()) > HEADING_MAX_WORDS):
+            or len(line.split()) > HEADING_MAX_WORDS or _CONTINUED.search(text[max(0, line_start - 40):line_start])):
         return ""
     return line
 
