@@ -42,7 +42,8 @@ from ingest.entities.trim import (
     initials,
 )
 
-RESOLVER_VERSION = "resolve-6"  # 6: no place nested as the end of another place's name; "at" keeps a firm a firm
+RESOLVER_VERSION = "resolve-7"  # 7: general acronyms, software-shaped names, capitals of place (openers), no
+# common-word city nested; 6: no place nested as the end of another place's name; "at" keeps a firm a firm
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
