@@ -67,3 +67,13 @@ def test_a_line_continuing_the_one_before_is_no_heading(gazetteer: Gazetteer) ->
     text = "Harbor Books\nIt was released by\nHarbor Books\nPublisher:\nHarbor Books\nShips soon."
     mentions = resolved(text, gazetteer, ("Harbor Books", "ORG"), ("Harbor Books", "ORG"), ("Harbor Books", "ORG"))
     assert [m.start for m in mentions] == [text.index("by\n") + 3, text.index(":\n") + 2]
+
+
+def test_a_heading_name_stays_where_a_sentence_names_it_or_the_gazetteer_knows_it(gazetteer: Gazetteer) -> None:
+    text = ("Harbor Books Reviews\nWe ordered from Harbor Books last year.\nRust\nTeams adopt Rust quickly.\n"
+            "Cleaning Costs in New Orleans\nPrices vary.")
+    mentions = resolved(text, gazetteer, ("Harbor Books", "ORG"), ("Harbor Books", "ORG"), ("Rust", "ORG"),
+                        ("Rust", "ORG"), ("New Orleans", "GPE"))
+    assert [(m.surface, m.start) for m in mentions] == [
+        ("Harbor Books", 0), ("Harbor Books", text.index("Harbor Books last")), ("Rust", text.index("Rust\n")),
+        ("Rust", text.index("Rust quickly")), ("New Orleans", text.index("New Orleans"))]

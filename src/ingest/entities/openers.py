@@ -42,24 +42,43 @@ class PositionalCapitals:
         self.words = set().union(*(_WORD.findall(text) for text in texts.values()))
         self.joined = "\n".join(texts.values())
 
-    def only_positional(self, field: str, start: int, end: int, entity_type: str) -> bool:
+    def only_positional(self, field: str, start: int, end: int, entity_type: str, linked: bool = False) -> bool:
+        """`linked`: the gazetteer knows the name, if only from the long city list (then headings keep it)."""
         text = self.texts[field]
         surface = text[start:end]
-        heading = _heading_line(self.texts, field, start, end)
         if " " not in surface and _opening_common_word(self.texts, field, start, surface, self.words):
             return True  # "Read" opening a sentence, "read" elsewhere
-        if heading and " " in surface and _title_case(heading) and _written_lower(self.joined, surface):
+        heading = _heading_line(self.texts, field, start, end)
+        if not heading or linked:
+            return False
+        if " " in surface and _title_case(heading) and _written_lower(self.joined, surface):
             return True  # "Machine Learning" in a heading "Machine Learning Basics", "machine learning" elsewhere
             # (not "Lantern Festival" in "Lantern Festival in Taipei lights up the night": capitals mid-line)
-        return bool(heading) and entity_type in ("ORGANIZATION", "LOCATION") and _common_words_only(heading)
-        # "Customer Service" as a heading
+        # one word names itself only as the whole heading ("Rust"; not "House" of "House Renovation Costs")
+        named = (" " in surface or heading.strip(" :?!") == surface) and self._named_in_running_text(surface)
+        return entity_type in ("ORGANIZATION", "LOCATION") and _common_words_only(heading) and not named
+        # "Customer Service" as a heading; not "H&R Block" where a sentence says "their H&R Block locations"
+
+    def _named_in_running_text(self, surface: str) -> bool:
+        """Whether a sentence of the body (a line ending in a full stop, or a long one; no table row) writes
+        `surface` with capitals its place does not give: anywhere for several words ("Longevity Lab is
+        dedicated"), away from a sentence's opening for one ("developers using Rust")."""
+        text = self.texts.get("body", "")
+        for start in _word_starts(text, surface):
+            line = text[text.rfind("\n", 0, start) + 1:_line_end(text, start)].strip()
+            if ("|" in line or not (line[-1:] in ".!?" or len(line.split()) > HEADING_MAX_WORDS)
+                    or _heading_line(self.texts, "body", start, start + len(surface))):
+                continue
+            if " " in surface or not _at_opening(text, start):
+                return True
+        return False
 
 
 def drop_positional_capitals(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """The spans less those whose capitals only their place in a line, sentence or heading gives them."""
     capitals = PositionalCapitals(texts)
     return [s for s in spans if (s.gazetteer is not None and s.gazetteer.rescue)
-            or not capitals.only_positional(s.field, s.start, s.end, s.type)]
+            or not capitals.only_positional(s.field, s.start, s.end, s.type, s.gazetteer is not None)]
 
 
 def _opening_common_word(texts: dict[str, str], field: str, start: int, surface: str, words: set[str]) -> bool:

@@ -31,7 +31,7 @@ from ingest.entities.name_signals import (
 )
 from ingest.entities.openers import PositionalCapitals
 from ingest.entities.place_chains import extend_place_chains
-from ingest.entities.plausibility import common_word
+from ingest.entities.plausibility import common_word_city, weak_common_place
 from ingest.entities.trim import (
     ARTICLE,
     CONNECTORS,
@@ -130,28 +130,22 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
                 result.remove(span)
             result.append(Span(field, match.start, match.end, first.label, first.type,
                                first.source if exact else "gazetteer", match.entry))
-        elif _nests_place(text, match, overlapping):
+        elif _nests_place(text, match, overlapping, gazetteer):
             result.append(Span(field, match.start, match.end, None, match.entry.type, "nested", match.entry))
     return sorted(result, key=lambda s: s.start)
 
 
-def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span]) -> bool:
+def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span], gazetteer: Gazetteer) -> bool:
     """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
-    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person or like
-    a common word); not the tail of a longer place name the list lacks: "York" in "New York Stock Exchange",
-    "Worth" in "Fort Worth Zoo"."""
-    known = match.entry.rescue or not (is_given_name(match.entry.name.split()[0]) or weak_common_place(match.entry))
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person, or like
+    a common word away from what places it: "Mobile App" but "Downtown Phoenix", "Mesa Arizona"); not the tail
+    of a longer place name the list lacks: "York" in "New York Stock Exchange", "Worth" in "Fort Worth Zoo"."""
+    known = match.entry.rescue or not (is_given_name(match.entry.name.split()[0])
+                                       or common_word_city(text, match.start, match.end, match.entry, gazetteer))
     return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
             and overlapping[0].start <= match.start and match.end <= overlapping[0].end
             and not _after_place_prefix(text[overlapping[0].start:match.start]))
-
-
-def weak_common_place(entry: GazetteerEntry) -> bool:
-    """A city of the long list named like a common word ("Mobile", "Buffalo", "Independence"): inside a longer
-    name ("Mobile App", "Buffalo Bayou", "Independence Pet Insurance") it is mostly the word, not the city. Not a
-    name of several words ("Cape Town"): together they name the place."""
-    return not entry.rescue and " " not in entry.name and common_word(entry.name)
 
 
 def _after_place_prefix(before: str) -> bool:
@@ -447,7 +441,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                 if " " not in surface and _inside_surname_first_name(text, start, end):
                     continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
                 if not (model.gazetteer and model.gazetteer.rescue) and capitals.only_positional(
-                        fld, start, end, model.type):
+                        fld, start, end, model.type, model.gazetteer is not None):
                     continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
                 if _overlaps(taken[fld], start, end):
