@@ -13,16 +13,19 @@ from ingest.entities.name_signals import (
     _east_asian_given_names,
     _given_names,
     _name_detector,
+    _region_codes,
     acronym,
     after_article,
     common_noun_acronyms,
     defined_acronyms,
+    general_acronym,
     is_given_name,
     join_adjacent,
     load_name_lists,
     looks_like_person,
     not_a_name,
     occurs_as_word,
+    software_shaped,
     split_lines,
     surname_first,
     surname_of,
@@ -50,9 +53,41 @@ def test_a_span_across_a_line_break_becomes_one_candidate_per_line() -> None:
     ("Hong Kong", "LOCATION", False),
     ("Army", "ORGANIZATION", False),
     ("MS", "LOCATION", False),  # Mississippi, not "Ms"
+    ("AI", "ORGANIZATION", True),  # general vocabulary, whatever the type
+    ("A.I.", "PERSON", True),
+    ("APIs", "PRODUCT", True),
+    ("UI/UX", "ORGANIZATION", True),
+    ("AI/NATO", "ORGANIZATION", False),
+    ("SEO", "ORGANIZATION", True),
+    ("NATO", "ORGANIZATION", False),
+    ("FBI", "ORGANIZATION", False),
+    ("AI Act", "LAW", False),  # inside a longer name it stays
 ])
 def test_spans_that_are_not_names(surface: str, entity_type: str, rejected: bool) -> None:
     assert not_a_name(surface, entity_type) is rejected
+
+
+def test_general_acronyms_are_no_bodies_places_or_region_codes() -> None:
+    from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer
+
+    gazetteer = Gazetteer.from_csv(PACKAGED_GAZETTEER)
+    listed = [w for w in ("AI", "URL", "CPU", "FAQ", "USB", "RAM", "FYI") if general_acronym(w)]
+    assert listed == ["AI", "URL", "CPU", "FAQ", "USB", "RAM", "FYI"]
+    assert not any(general_acronym(w) for w in ("UN", "EU", "NATO", "FBI", "US", "UK", "MA", "NY"))
+    from ingest.entities.name_signals import GENERAL_ACRONYMS
+    assert not GENERAL_ACRONYMS & _region_codes()
+    assert [a for a in sorted(GENERAL_ACRONYMS) if gazetteer.lookup(a) is not None] == []
+
+
+@pytest.mark.parametrize(("surface", "expected"), [
+    ("Node.js", True), ("Amazon.com", True), ("C++", True), ("C#", True), ("Disney+", True),
+    ("PostgreSQL", True), ("YouTube", True), ("iPhone", True), ("Visual Studio Code", False),
+    ("U.S.", False), ("St. Louis", False), ("Washington, D.C.", False), ("McAllen", False), ("DeKalb", False),
+    ("LaGuardia Airport", False), ("MacArthur Park", False), ("O'Neill", False), ("New York", False),
+    ("SoCal", False), ("SoHo", False), ("NoSQL", True),
+])
+def test_names_written_as_software_is(surface: str, expected: bool) -> None:
+    assert software_shaped(surface) is expected
 
 
 def test_a_name_headed_by_an_article_is_not_a_person_but_one_qualifying_a_noun_says_nothing() -> None:

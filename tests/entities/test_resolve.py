@@ -120,6 +120,20 @@ def test_a_known_place_ending_a_longer_place_name_is_not_nested_in_it(gazetteer:
     assert nested == {"Texas"}
 
 
+def test_a_city_named_like_a_common_word_is_not_nested_in_a_longer_name(gazetteer: Gazetteer) -> None:
+    """"Mobile" and "Buffalo" (cities of the long list) are the words inside "Mobile App" and "Buffalo Bayou",
+    whether found by the gazetteer or by the name standing alone elsewhere; "Arlington" stays nested."""
+    text = ("The Mobile App Awards went to Buffalo Bayou Partners and the University of Texas Arlington. "
+            "Mobile is a city in Alabama. The Downtown Phoenix Partnership and the Mesa Arizona Tourism Board met.")
+    doc = spans(text, ("Mobile App Awards", "ORG"), ("Buffalo Bayou Partners", "ORG"),
+                ("University of Texas Arlington", "ORG"), ("Mobile", "GPE"), ("Alabama", "GPE"),
+                ("Downtown Phoenix Partnership", "ORG"), ("Mesa Arizona Tourism Board", "ORG"))
+    mentions = resolve_body(text, doc, gazetteer)
+    nested = {m.surface for m in mentions if m.source == "nested"}
+    assert nested == {"Texas", "Arlington", "Phoenix", "Mesa", "Arizona"}  # a qualifier or a state places a city
+    assert [m.type for m in mentions if m.surface == "Mobile"] == ["LOCATION"]  # standing alone, it is the city
+
+
 def test_title_fragments_are_not_organisations(gazetteer: Gazetteer) -> None:
     text = "US Secretary of State Marco Rubio spoke, and the Secretary of State left."
     doc = spans(text, ("US", "GPE"), ("State", "ORG"), ("Marco Rubio", "PERSON"), ("State", "ORG"))
@@ -330,12 +344,33 @@ def test_the_gazetteer_finds_the_longest_name_at_each_capitalised_word(gazetteer
 
 
 def test_an_acronym_the_model_calls_an_organisation_is_no_surname_of_a_person_span(gazetteer: Gazetteer) -> None:
-    text = "Generative AI is new. AI tools spread, and AI firms grow. Andy Warhol painted; Warhol smiled."
-    doc = spans(text, ("Generative AI", "PERSON"), ("AI", "ORG"), ("AI", "ORG"), ("Andy Warhol", "PERSON"),
+    text = "Generative NKX is new. NKX tools spread, and NKX firms grow. Andy Warhol painted; Warhol smiled."
+    doc = spans(text, ("Generative NKX", "PERSON"), ("NKX", "ORG"), ("NKX", "ORG"), ("Andy Warhol", "PERSON"),
                 ("Warhol", "ORG"))
     types = {(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)}
-    assert ("AI", "PERSON") not in types and ("AI", "ORGANIZATION") in types
+    assert ("NKX", "PERSON") not in types and ("NKX", "ORGANIZATION") in types
     assert ("Warhol", "PERSON") in types  # a surname written as a name still joins the full name
+
+
+def test_an_acronym_of_the_general_vocabulary_is_no_name(gazetteer: Gazetteer) -> None:
+    text = "Our AI team fixed the API and the SEO, NATO said."
+    doc = spans(text, ("AI", "ORG"), ("API", "PRODUCT"), ("SEO", "GPE"), ("NATO", "ORG"))
+    assert [m.surface for m in resolve_body(text, doc, gazetteer)] == ["NATO"]
+
+
+def test_a_general_acronym_ending_a_person_span_is_not_propagated_as_a_surname(gazetteer: Gazetteer) -> None:
+    text = "Watson Studio AI won a chess match. AI tools spread, said Ada Lovelace; Lovelace smiled."
+    doc = spans(text, ("Watson Studio AI", "PERSON"), ("Ada Lovelace", "PERSON"))
+    surfaces = [m.surface for m in resolve_body(text, doc, gazetteer)]
+    assert "AI" not in surfaces and "Lovelace" in surfaces
+
+
+def test_a_name_written_as_software_is_no_place(gazetteer: Gazetteer) -> None:
+    text = "We moved from Node.js and PostgreSQL to C++ in Lyon, near DeKalb."
+    doc = spans(text, ("Node.js", "GPE"), ("PostgreSQL", "LOC"), ("C++", "GPE"), ("Lyon", "GPE"), ("DeKalb", "GPE"))
+    assert [(m.surface, m.type) for m in resolve_body(text, doc, gazetteer)] == [
+        ("Node.js", "ORGANIZATION"), ("PostgreSQL", "ORGANIZATION"), ("C++", "ORGANIZATION"), ("Lyon", "LOCATION"),
+        ("DeKalb", "LOCATION")]
 
 
 def test_a_people_or_language_the_model_names_is_no_surname(gazetteer: Gazetteer) -> None:

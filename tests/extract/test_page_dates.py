@@ -304,3 +304,28 @@ def test_a_blog_whose_h1_are_its_name_and_its_sections_reads_the_byline_under_th
             f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[:4])}{sections}</div></body></html>")
     found = read_page_metadata(lxml.html.fromstring(html), "https://notebook.example/2025/12/week-two").published
     assert found is not None and (found.day, found.source) == (date(2025, 12, 20), "byline")
+
+
+def test_microdata_last_reviewed_is_a_revision_not_a_publication() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    article = f"{further_down}<p>Checked <time datetime='2025-09-28'>28 September 2025</time></p>"
+    reviewed = _page("<meta itemprop='lastReviewed' content='2025-09-28T08:00:00Z'>", article)
+    assert _published(reviewed) is None
+    assert _published(_page(article=article)) is not None  # the same page without the review mark
+
+
+def _no_h1_page(title: str, shown: str) -> lxml.html.HtmlElement:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return lxml.html.fromstring(
+        f"<html><head><title>{title} | Tram Times</title></head><body><nav>Home</nav>"
+        "<aside><p>Popular</p><p>Other story, 2 January 2019</p></aside>"
+        f"<div class='hero'><div class='heading'>{shown}</div><p>Ana Lima</p><p>Feb 16, 2026</p></div>"
+        f"{body}</body></html>")
+
+
+def test_a_page_without_h1_reads_the_byline_day_under_the_element_that_shows_its_title() -> None:
+    tree = _no_h1_page("Council approves tram extension", "Council approves tram extension")
+    found = read_page_metadata(tree, None).published
+    assert found is not None and (found.day, found.source) == (date(2026, 2, 16), "byline")
+    short = read_page_metadata(_no_h1_page("Tram vote", "Tram vote"), None).published  # < 12 characters: no anchor
+    assert short is None or short.source != "byline"

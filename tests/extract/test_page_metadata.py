@@ -9,7 +9,7 @@ import lxml.html
 from ingest.extract.html import extract
 from ingest.extract.page_metadata import byline_name, read_page_metadata, searched_byline
 from ingest.models import ExtractedArticle, RawDocument
-from tests.support.pages import article_html
+from tests.support.pages import PARAGRAPHS, article_html
 
 
 def _ld(**fields: object) -> str:
@@ -274,3 +274,63 @@ def test_co_authors_linked_in_the_byline_of_the_one_author_found_but_not_other_r
     html = html.replace("<h1>Best laptops</h1>", f"<h1>Best laptops</h1>{byline}")
     page = read_page_metadata(lxml.html.fromstring(html), "https://www.reviewed.com/laptops/best")
     assert page.authors == ("Adrien Ramirez", "Joanna Nelius")
+
+
+def test_a_page_without_h1_reads_the_byline_under_the_element_that_shows_its_title() -> None:
+    """A block of other stories before the title carries their bylines: the page's is the one under its title."""
+    def page(title: str) -> lxml.html.HtmlElement:
+        body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        return lxml.html.fromstring(
+            f"<html><head><meta property='og:title' content='{title}'></head><body>"
+            "<div class='teasers'><p>Buses run late again</p><p>By Jon Doe</p></div>"
+            f"<div class='heading'>{title}</div><p>By Ana Lima</p>{body}</body></html>")
+    assert read_page_metadata(page("Council approves tram extension"), None).authors == ("Ana Lima",)
+    assert read_page_metadata(page("Tram vote"), None).authors == ("Jon Doe",)  # < 12 characters: no anchor
+
+
+def _blog_post(after_body: str, under_title: str = "") -> lxml.html.HtmlElement:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return lxml.html.fromstring(f"<html><body><div class='post'><h1>Council approves tram extension</h1>"
+                                f"{under_title}{body}{after_body}</div></body></html>")
+
+
+def test_an_author_box_that_says_article_by_or_posted_by_gives_the_author() -> None:
+    further_down = "<p>The vote was close.</p>" * 60  # out of the byline's reach under the headline
+    for box in ("<p>Article by Ana Lima</p>", "<div class='signature'><span>Posted by Ana Lima</span></div>"):
+        assert read_page_metadata(_blog_post(further_down + box), None).authors == ("Ana Lima",), box
+
+
+def test_a_posted_by_line_loses_the_time_of_the_post() -> None:
+    assert byline_name("Posted by Jane Doe at 10:42 AM") == "Jane Doe"
+    assert byline_name("Jane Doe at December 16") == "Jane Doe"
+    assert byline_name("Jane Doe at Large") == "Jane Doe at Large"  # no time after 'at': part of the name
+    line = "<p><span class='posted'>Posted by Jane Doe at December 16, 2025 11:15 AM<br></span></p>"
+    assert read_page_metadata(_blog_post(line), None).authors == ("Jane Doe",)
+
+
+def test_a_name_in_the_comment_thread_is_never_the_byline() -> None:
+    for thread in ("<div class='comments-area'><p><span>Posted by: John Roe at 5:48 PM</span></p></div>",
+                   "<div id='disqus_thread'><p>Written by Mary Major</p></div>",
+                   "<ol class='commentlist'><li><span itemprop='author'>John Roe</span> said</li></ol>"):
+        assert read_page_metadata(_blog_post(thread), None).authors == (), thread
+    signed = _blog_post("<div class='comments-area'><p>Posted by: John Roe</p></div>", "<p>Posted by Ana Lima</p>")
+    assert read_page_metadata(signed, None).authors == ("Ana Lima",)
+
+
+def test_a_full_name_next_to_the_byline_day_under_the_headline_is_the_author() -> None:
+    for byline in ("<p>Ana Lima</p><p>Feb 16, 2026</p>", "<p><span>2025-12-17</span> · <a title='x'>Ana Lima</a></p>",
+                   "<p>16 February 2026</p><p>6 min read</p><p>Ana Lima</p>",
+                   "<ul class='meta'><li>Ana Lima</li><li>Feb 16, 2026</li></ul>"):
+        assert read_page_metadata(_blog_post("", byline), None).authors == ("Ana Lima",), byline
+
+
+def test_a_section_a_place_or_a_far_name_by_the_byline_day_is_no_author() -> None:
+    for byline in ("<p><a href='/category/nonessential-thoughts/'>Nonessential Thoughts</a></p><p>Feb 16, 2026</p>",
+                   "<p>Feb 16, 2026</p><button>Garden Design</button>",
+                   "<p>Strategy &amp; Market</p><p>Feb 16, 2026</p>",
+                   "<p>Atlanta, United States</p><p>Feb 16, 2026</p>", "<p>Updated January</p><p>Feb 16, 2026</p>",
+                   "<p>Ana Lima</p><p>Photo desk</p><p>Tram news</p><p>Feb 16, 2026</p>",
+                   "<p>Feb 16, 2026</p><p>In this article:</p><ul><li><a>General Tips</a></li></ul>",
+                   "<h3>Related Topics</h3><p>16.02.2026</p>", "<p>16.02.2026</p><p>Zitat von</p>",
+                   "<p>Intro</p>" * 6 + "<p>Ana Lima</p><p>Feb 16, 2026</p>"):
+        assert read_page_metadata(_blog_post("", byline), None).authors == (), byline

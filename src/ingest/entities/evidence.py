@@ -11,6 +11,7 @@ from ingest.entities.name_signals import (
     common_noun_acronyms,
     is_given_name,
     looks_like_person,
+    software_shaped,
     surname_first,
 )
 from ingest.entities.plausibility import full_name_surnames, person_plausible
@@ -32,7 +33,8 @@ _WORKPLACE_BEFORE = re.compile(r"(?:^|\W)at\s+$")
 def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """A span named like a person ("Dean Kamen" typed ORG) is a person; a single word the model calls a person
     but the text calls "the X" anywhere ("the Hajj") is none, nor a group "the X" that names no people ("the
-    Zeitgeist"); an acronym no gazetteer knows as a place ("AI") is not one; a person span opening with the
+    Zeitgeist"); an acronym no gazetteer knows as a place ("IE") is not one, nor a name written as software is
+    ("Node.js", "C++", "PostgreSQL"); a person span opening with the
     surname of a person the article names in full is that person ("Warhol Polaroid" -> "Warhol"), and an
     organisation run on from such a surname starts after it ("Rathbun the Scientology"); a person span of
     common words ("Cloud Computing") is none (ingest.entities.plausibility), nor an acronym the article spells
@@ -61,8 +63,9 @@ def retype_by_evidence(texts: dict[str, str], spans: list[Span]) -> list[Span]:
         if (span.type in ("ORGANIZATION", "LOCATION") and unlinked and looks_like_person(surface, texts[span.field])
                 and not _WORKPLACE_BEFORE.search(texts[span.field][max(0, span.start - 4):span.start])):
             span.type = "PERSON"
-        elif span.type == "LOCATION" and span.gazetteer is None and acronym(surface):
-            span.type = "ORGANIZATION"  # "AI", "IE" typed GPE: an unknown acronym is an organisation or a thing
+        elif span.type == "LOCATION" and span.gazetteer is None and (acronym(surface) or software_shaped(surface)):
+            span.type = "ORGANIZATION"  # "IE" typed GPE: an unknown acronym is an organisation or a thing, and so
+            # is a name written as software is ("Node.js", "C++", "PostgreSQL")
         elif span.type == "PERSON" and unlinked:
             span.end = _hyphenated_given_name_end(texts[span.field], span.start, span.end)
             span.end = span.start + _surname_led_length(texts[span.field][span.start:span.end], surnames)

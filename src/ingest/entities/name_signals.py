@@ -52,6 +52,15 @@ video credit file images photos videos share print email comment comments click 
 more login sign up menu search home next previous related tags follow listen watch download advertisements sponsored
 """
 _PAGE_WORDS = _CAPTION_WORDS | frozenset(_PAGE_WORD_LIST.split())
+# Acronyms of the general vocabulary: things, trades and roles any text abbreviates, never an organisation, place
+# or person ("AI", "SEO", "API"). Not bodies or places (UN, EU, NATO, FBI, US, UK), nor US or Canadian region codes.
+_GENERAL_ACRONYM_LIST = """
+AI AGI ML LLM NLP API SDK SEO SEM SaaS CRM ERP ROI KPI CTA UI UX URL URLs HTML CSS HTTP HTTPS PDF FAQ FAQs FYI ASAP
+DIY RSVP TBA TBD ETA AKA USB CPU GPU RAM ROM SSD HDD LCD LED OLED HDR GPS VPN DNS ISP SSL TLS SMS MMS SIM
+PIN ATM PC PCs IoT NFT NFTs QR CEO CEOs CFO CTO COO CMO HR IT B2B B2C DM DMs PS PDFs APIs GIF JPEG PNG MP3 RSS
+JSON XML SQL CMS VR XR EV EVs SUV SUVs DNA RNA MRI ICU PTSD ADHD IQ BBQ TV OS CV FOMO LOL OMG IMO
+"""
+GENERAL_ACRONYMS = frozenset(_GENERAL_ACRONYM_LIST.split())
 
 
 @cache
@@ -189,7 +198,31 @@ def not_a_name(surface: str, entity_type: str) -> bool:
         return True  # "IE6", "Windows 10"-like product codes are neither persons nor places
     if all(w.strip(".,:;'\"").casefold() in _PAGE_WORDS for w in words):
         return True  # "Image", "Share", "Read More": the page's furniture, not a name
+    if len(words) == 1 and general_acronym(words[0]):
+        return True  # "AI", "SEO", "USB": a thing of the general vocabulary, not a name
     return len(words) == 1 and _is_role(words[0])  # "Sheriff", "Emeritus"
+
+
+def general_acronym(word: str) -> bool:
+    """"AI", "A.I.", "APIs", "UI/UX": acronyms of the general vocabulary (`GENERAL_ACRONYMS`), dots ignored."""
+    return all(part in GENERAL_ACRONYMS for part in word.strip(".,:;'\"").replace(".", "").split("/"))
+
+
+# Software's way of writing names: "Node.js", "Amazon.com" (a dot before lower-case letters inside a word), "C++",
+# "C#", "Disney+" (a trailing plus or sharp), "PostgreSQL", "YouTube", "iPhone" (a capital after a lower-case
+# letter), but not a surname's "McAllen", "DeKalb", "LaGuardia", "MacArthur", "O'Neill", nor a compass-clipped
+# place ("SoCal", "NorCal", "SoHo").
+_DOTTED_WORD = re.compile(r"[^\W_]\.[a-z]{2,}")
+_PLUS_OR_SHARP = re.compile(r"\w[+#]+(?!\w)")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_NAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)[A-Z]|(?:So|No|Nor)[A-Z][a-z]+$")
+
+
+def software_shaped(surface: str) -> bool:
+    """A name written as software, sites and gadgets are ("Node.js", "C++", "PostgreSQL"), as no place is."""
+    if _DOTTED_WORD.search(surface) or _PLUS_OR_SHARP.search(surface):
+        return True
+    return any(_INNER_CAPITAL.search(word) and not _NAME_PREFIX.match(word) for word in surface.split())
 
 
 def trailing_caption_cut(surface: str) -> int:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from ingest.entities.evidence import retype_by_evidence, split_coordinated_places
 from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.name_signals import join_adjacent, load_name_lists
+from ingest.entities.openers import drop_positional_capitals
 from ingest.entities.plausibility import load_word_lists
 from ingest.entities.resolve import (
     LABEL_TYPES,
@@ -493,7 +494,8 @@ class _ResultBuilder:
 
 
 def resolve_article(texts: dict[str, str], docs: dict[str, DocSpans], gazetteer: Gazetteer) -> list[Resolved]:
-    """Model spans -> trimmed, gazetteer-checked spans -> resolved mentions. Title-only names must be linked."""
+    """Model spans -> trimmed, gazetteer-checked spans, less capitals only a line, sentence or heading gives
+    (ingest.entities.openers) -> resolved mentions. Title-only names must be linked."""
     spans: list[Span] = []
     for field, doc in docs.items():
         text = texts[field]
@@ -504,6 +506,7 @@ def resolve_article(texts: dict[str, str], docs: dict[str, DocSpans], gazetteer:
             if entity_type and trimmed:
                 model_spans.append(Span(field, trimmed[0], trimmed[1], label, entity_type, "model"))
         spans.extend(merge_gazetteer(text, field, _drop_title_fragments(text, model_spans), gazetteer))
+    spans = drop_positional_capitals(texts, spans)
     resolved = resolve(texts, retype_by_evidence(texts, split_coordinated_places(texts, spans)), gazetteer)
     in_body = {m.entity_id for m in resolved if m.field == "body"}
     # A headline in Title Case makes every word look like a name: keep title names the body or gazetteer confirms.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head, surname_of
 
 if TYPE_CHECKING:
+    from ingest.entities.gazetteer import Gazetteer, GazetteerEntry
     from ingest.entities.resolve import Span
 
 COMMON_ZIPF = 3.0
@@ -121,3 +122,32 @@ def full_name_surnames(texts: dict[str, str], spans: Sequence[Span], strict: boo
             surnames.add(surname_of(words).strip(".,'’"))  # "Leung" for "Leung Chun-ying"
             surnames.add("".join(w[0] for w in words if w[:1].isupper()))  # "JFK" for "John F. Kennedy"
     return surnames
+
+
+# Words that place a city named like a common word: "Downtown Phoenix", "Greater Buffalo".
+_CITY_QUALIFIERS = frozenset({"downtown", "uptown", "midtown", "greater", "metro", "central", "city"})
+
+
+def weak_common_place(entry: GazetteerEntry) -> bool:
+    """A city of the long list named like a common word ("Mobile", "Buffalo", "Independence"): inside a longer
+    name ("Mobile App", "Buffalo Bayou", "Independence Pet Insurance") it is mostly the word, not the city. Not a
+    name of several words ("Cape Town"): together they name the place."""
+    return not entry.rescue and " " not in entry.name and common_word(entry.name)
+
+
+def common_word_city(text: str, start: int, end: int, entry: GazetteerEntry, gazetteer: Gazetteer) -> bool:
+    """A city named like a common word (`weak_common_place`) that nothing beside it places: not "Downtown
+    Phoenix", "Mesa Arizona", "Colorado Boulder", "Buffalo, New York" (a qualifier, or a state or country the
+    gazetteer knows for sure, next to it)."""
+    if not weak_common_place(entry):
+        return False
+    before = text[max(0, start - 40):start].split()
+    after = text[end:end + 40].split()
+    neighbours = [" ".join(w.strip(",.") for w in words) for words in (before[-1:], before[-2:], after[:1], after[:2])]
+    if before and before[-1].casefold() in _CITY_QUALIFIERS:
+        return False
+    for name in neighbours:
+        place = gazetteer.lookup(name) if name else None
+        if place is not None and place.rescue and place.type == "LOCATION":
+            return False
+    return True

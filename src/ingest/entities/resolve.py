@@ -23,12 +23,15 @@ from ingest.entities.name_signals import (
     SURNAME_FIRST_SURNAMES,
     all_capitals,
     defined_acronyms,
+    general_acronym,
     is_given_name,
     occurs_as_word,
     surname_first,
     surname_of,
 )
+from ingest.entities.openers import PositionalCapitals
 from ingest.entities.place_chains import extend_place_chains
+from ingest.entities.plausibility import common_word_city, weak_common_place
 from ingest.entities.trim import (
     ARTICLE,
     CONNECTORS,
@@ -39,7 +42,8 @@ from ingest.entities.trim import (
     initials,
 )
 
-RESOLVER_VERSION = "resolve-6"  # 6: no place nested as the end of another place's name; "at" keeps a firm a firm
+RESOLVER_VERSION = "resolve-7"  # 7: general acronyms, software-shaped names, capitals of place (openers), no
+# common-word city nested; 6: no place nested as the end of another place's name; "at" keeps a firm a firm
 
 LABEL_TYPES = {
     "PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -126,16 +130,18 @@ def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazette
                 result.remove(span)
             result.append(Span(field, match.start, match.end, first.label, first.type,
                                first.source if exact else "gazetteer", match.entry))
-        elif _nests_place(text, match, overlapping):
+        elif _nests_place(text, match, overlapping, gazetteer):
             result.append(Span(field, match.start, match.end, None, match.entry.type, "nested", match.entry))
     return sorted(result, key=lambda s: s.start)
 
 
-def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span]) -> bool:
+def _nests_place(text: str, match: GazetteerMatch, overlapping: list[Span], gazetteer: Gazetteer) -> bool:
     """A known place inside an organisation's, place's or event's name: "Texas" in "University of Texas",
-    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person); not the
-    tail of a longer place name the list lacks: "York" in "New York Stock Exchange", "Worth" in "Fort Worth Zoo"."""
-    known = match.entry.rescue or not is_given_name(match.entry.name.split()[0])
+    "Arlington" in "University of Texas Arlington" (a city of the long list, unless named like a person, or like
+    a common word away from what places it: "Mobile App" but "Downtown Phoenix", "Mesa Arizona"); not the tail
+    of a longer place name the list lacks: "York" in "New York Stock Exchange", "Worth" in "Fort Worth Zoo"."""
+    known = match.entry.rescue or not (is_given_name(match.entry.name.split()[0])
+                                       or common_word_city(text, match.start, match.end, match.entry, gazetteer))
     return (match.entry.type == "LOCATION" and known and len(overlapping) == 1
             and overlapping[0].type in _NESTING_TYPES
             and overlapping[0].start <= match.start and match.end <= overlapping[0].end
@@ -419,8 +425,10 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     forms: dict[str, Span] = {}
     for span in spans:
         forms.setdefault(POSSESSIVE.sub("", texts[span.field][span.start:span.end]), span)
-        if span.type == "PERSON" and " " in span.name and surnames[surname_of(span.name.split())] == 1:
-            forms.setdefault(surname_of(span.name.split()), span)
+        surname = surname_of(span.name.split()) if span.type == "PERSON" and " " in span.name else ""
+        if surname and surnames[surname] == 1 and not general_acronym(surname):
+            forms.setdefault(surname, span)  # not "AI" of a "Watson Studio AI" the model calls a person
+    capitals = PositionalCapitals(texts)
     added: list[Span] = []
     lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
@@ -432,6 +440,9 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             for start, end in _standalone_matches(surface, text):
                 if " " not in surface and _inside_surname_first_name(text, start, end):
                     continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
+                if not (model.gazetteer and model.gazetteer.rescue) and capitals.only_positional(
+                        fld, start, end, model.type, model.gazetteer is not None):
+                    continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
                 if _overlaps(taken[fld], start, end):
                     if not _nests(model, surface, text, [*spans, *added], fld, start, end):
@@ -503,8 +514,10 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
         return " " in surface
     if model.type not in ("ORGANIZATION", "LOCATION") or (" " in surface and model.gazetteer is None
                                                           and not BODY_WORDS & set(surface.casefold().split())) or (
-            model.gazetteer is not None and not model.gazetteer.rescue and model.type != model.gazetteer.type):
-        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none
+            model.gazetteer is not None and not model.gazetteer.rescue
+            and (model.type != model.gazetteer.type or weak_common_place(model.gazetteer))):
+        return False  # an unknown phrase the model called an organisation ("Social Media") is too often none, and
+        # a city named like a common word ("Mobile") is the word inside a longer name ("Mobile App")
     before = text[min(s.start for s in covering):start].split()
     if before:
         return before[-1].casefold() in CONNECTORS

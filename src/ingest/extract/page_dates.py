@@ -8,8 +8,9 @@ values, then generic <meta> dates, and htmldate's extensive search through the t
 around the headline (a page's footer or comments carry other dates), or through the whole page when it has no
 <article> or <main> (what plain trafilatura does on every page); that search runs only on a page that declares
 itself an article. A byline day counts only near the start of its line (a day deep in a sentence is the story's).
-The headline is the <h1> closest to the declared title (a logo or a list of other stories may be <h1> too); a
-<time> there gives its machine-readable day, and a dotted day ('17.05.2021') is read day first.
+The headline is the <h1> closest to the declared title (a logo or a list of other stories may be <h1> too; on a
+page without one, the element whose text is the declared title); a <time> there gives its machine-readable day,
+and a dotted day ('17.05.2021') is read day first.
 Modification dates (`dateModified`, `article:modified_time`, a <time> the markup calls `updated` or `changed`,
 "Updated ..." however its label is set apart) are never taken for the publication, with one exception: a page
 that states no publication anywhere gives the update its byline shows, as the last resort (`byline:revision`).
@@ -38,7 +39,7 @@ from urllib.parse import urlsplit
 from htmldate import find_date
 from lxml.html import HtmlElement
 
-from ingest.extract.page_titles import Headline, find_headline, in_chrome, word_overlap
+from ingest.extract.page_titles import Headline, find_headline, in_chrome, shown_title, word_overlap
 
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)
 CLOCK_SLACK = timedelta(days=1)
@@ -68,9 +69,11 @@ _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
 _REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
-_MODIFIED_MICRODATA = '//*[@itemprop="dateModified"]'
-# Revision marks in markup: schema.org `dateModified`, an `updated` class, Drupal's `field--name-changed`.
-_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|name-changed", re.IGNORECASE)
+_MODIFIED_MICRODATA = '//*[@itemprop="dateModified" or @itemprop="lastReviewed"]'
+# Revision marks in markup: schema.org `dateModified` or `lastReviewed`, an `updated` class, Drupal's
+# `field--name-changed`.
+_REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|last-?reviewed|name-changed",
+                            re.IGNORECASE)
 _PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
                           r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
@@ -148,7 +151,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date.
     `headline` is the page's, as `page_titles.find_headline` found it for the title (found here when not given)."""
-    shown = _Shown(_byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
+    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
@@ -185,13 +188,17 @@ class _Shown:
         return parsed[0] if parsed else None
 
 
-def _byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
+def byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
     """The <h1> the byline sits under: the headline's when it shares a word with the declared title; else the
-    first <h1> outside the page chrome (or any): a blog's site name above its post, whose byline follows."""
+    first <h1> outside the page chrome: a blog's site name above its post, whose byline follows. A page with no
+    <h1> there: the element whose text is the declared title, else any <h1>."""
     if headline.element is not None and headline.declared and word_overlap(headline.headings[0][1], headline.declared):
         return headline.element
     outside_chrome = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
-    return outside_chrome if outside_chrome is not None else next(tree.iter("h1"), None)  # an element is falsy
+    if outside_chrome is not None:  # an element is falsy: compared with None
+        return outside_chrome
+    shown = shown_title(tree, headline)  # no <h1>: the byline sits under the element that shows the title
+    return shown if shown is not None else next(tree.iter("h1"), None)
 
 
 def _earlier_byline(shown: _Shown, found: Published) -> Published:
@@ -211,7 +218,7 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
                         meta: Mapping[str, str]) -> set[date]:
     """The days the page declares it was modified or reviewed (JSON-LD `dateModified` or `lastReviewed` of any
     entity: a WebPage often carries what its Article leaves out; `article:modified_time`, microdata
-    `itemprop="dateModified"`, a <time> the markup calls a revision, ...)."""
+    `itemprop="dateModified"` or `"lastReviewed"`, a <time> the markup calls a revision, ...)."""
     values = [_first_string(entity.get(key)) for entity in [article, *entities] for key in _REVISION_KEYS]
     values += [meta.get(key) for key in MODIFIED_META]
     # XPath walks the tree in C; ElementPath's predicate would visit every element in Python.
@@ -268,8 +275,8 @@ def _revision_near_headline(heading: HtmlElement) -> str | None:
     for number, text in enumerate(texts):
         line = text[:_BYLINE_LINE_CHARS]
         labelled = _revision_label_before(texts, number) or (
-            (label := _REVISION.search(line)) is not None and _day_in(line[:label.start()]) is None)
-        if labelled and (day := _day_in(line)) is not None:
+            (label := _REVISION.search(line)) is not None and day_in(line[:label.start()]) is None)
+        if labelled and (day := day_in(line)) is not None:
             return day.isoformat()
     return None
 
@@ -293,7 +300,7 @@ def _texts(heading: HtmlElement, path: str) -> list[str]:
 def _revision_text(text: str) -> str:
     """A text the markup calls a revision: blank when it is the revised day itself, else a label for the day
     after it ('<span class="updated-label">Latest update</span> <time>3 Oct 2025</time>')."""
-    return "" if _day_in(text) is not None else _MARKED
+    return "" if day_in(text) is not None else _MARKED
 
 
 _MARKED = "(updated)"  # stands for a text the markup calls a revision: it labels the day after it as one too
@@ -348,15 +355,16 @@ def _published_day_in(text: str) -> date | None:
     updated 1 March 2025'), the day before the revision word or after the publication word; else none."""
     revision = _REVISION.search(text)
     if revision is None:
-        return _day_in(text)
-    before = _day_in(text[:revision.start()])
+        return day_in(text)
+    before = day_in(text[:revision.start()])
     if before is not None:
         return before
     publication = _PUBLICATION.search(text, revision.end())
-    return _day_in(text[publication.end():]) if publication else None
+    return day_in(text[publication.end():]) if publication else None
 
 
-def _day_in(text: str) -> date | None:
+def day_in(text: str) -> date | None:
+    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17'), else None."""
     found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
     if found and (day := written_day(found[0])):
         return day

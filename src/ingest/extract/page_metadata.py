@@ -6,6 +6,7 @@ heuristics of trafilatura/htmldate (byline search, date search in the text) run 
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -20,15 +21,20 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
-from ingest.extract.page_dates import Published, find_published, parse_timestamp
+from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
+from ingest.extract.page_names import NOT_A_NAME, byline_name, full_name, looks_like_name
 from ingest.extract.page_titles import (
     INLINE_TAGS,
+    Headline,
     choose_title,
     compact,
     find_headline,
     in_chrome,
+    in_comments,
     is_site_name,
+    marks_comments,
     repaired,
+    shown_title,
     site_keys_of,
     visible_text,
 )
@@ -44,14 +50,7 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
-                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
-                         r"staff|by)$",
-                         re.IGNORECASE)
 _MAX_NAME_CHARS = 120
-_MAX_NAME_WORDS = 8
-_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
-                             "and", "&", "y", "e"})
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
@@ -62,10 +61,15 @@ _AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|prof
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
-_OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
 # An author box anywhere in the article: "Written by" or "Author:" / "Contributors:" before the name.
-_WRITTEN_BY = re.compile(r"(?:written|authored) by:?|authors?:|contributors?:", re.IGNORECASE)
+_WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
+_LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
+_DAY_LINE_CHARS = 80
+_DAY_LINE_REACH = 6  # the byline's day among the first lines under the headline
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# A name alone on its line: words, no '&', ',' or '/' (a section 'Strategy & Market', a place 'Atlanta, United States').
+_PLAIN_NAME = re.compile(r"[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*)+")
 _BYLINE_TAIL = re.compile(r"\s*(?:,|\||•|·|–|—| - | on | in ).*$")
 # People credited next to the author who did not write the piece.
 _OTHER_ROLE = re.compile(r"\s*(?:updated|reviewed|medically reviewed|edited|fact[- ]checked|illustrated|photographed)"
@@ -107,7 +111,7 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     title = choose_title(headline, site_keys)
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys),
+        authors=_authors(tree, found, site_keys, headline),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -246,7 +250,7 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
 
 
-def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tuple[str, ...]:
+def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline) -> tuple[str, ...]:
     """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
     declared = found.article.get("author") or found.article.get("creator")
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
@@ -255,10 +259,10 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str]) -> tu
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = _searched_authors(tree)
+        names = _searched_authors(tree, headline) or _name_by_day(tree, headline)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
-        names = _labelled_byline(tree) or names
+        names = _labelled_byline(tree, headline) or names
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
@@ -271,7 +275,7 @@ def _writers_linked(byline: HtmlElement) -> list[str]:
     credited_other = False
     for link in byline.iter("a"):
         text = visible_text(link)
-        if not text or not _looks_like_name(text) or not _slug_spells(link, text):
+        if not text or not looks_like_name(text) or not _slug_spells(link, text):
             continue
         before = link.xpath("preceding::text()[normalize-space()][1]")
         lead = str(before[0]).strip().lower() if before else ""
@@ -302,10 +306,66 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     return []
 
 
-def _searched_authors(tree: HtmlElement) -> list[str]:
+def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
     """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
-    return (searched_byline(extract_author(_byline_scope(tree))) or _labelled_byline(tree)
+    return (searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or _labelled_byline(tree, headline)
             or _author_markup(tree))
+
+
+def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
+    """A byline without a label: right under the headline, a full name one or two lines from the line holding the
+    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's."""
+    anchor = byline_anchor(tree, headline)
+    if anchor is None:
+        return []
+    lines = [(str(t).strip(), t.getparent()) for t in anchor.xpath(_LINES_AFTER)
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+    day_line = next((i for i, (text, _) in enumerate(lines[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
+                    None)
+    if day_line is None:
+        return []
+    for number in (day_line - 1, day_line + 1, day_line - 2, day_line + 2):
+        if 0 <= number < len(lines) and _name_line(*lines[number], day=lines[day_line][1]):
+            return [lines[number][0]]
+    return []
+
+
+def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> bool:
+    """A full name alone on its line ('Zitat von', ending on a particle, is none), not a heading ('Related
+    Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of contents)."""
+    if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
+            and full_name(text)):
+        return False
+    context = [element, *element.iterancestors()]
+    if any(e.tag in _HEADINGS for e in context) or _a_link(element) or in_chrome(element) or in_comments(element):
+        return False
+    listed = next((e for e in context if e.tag in ("ul", "ol")), None)
+    return listed is None or any(e is listed for e in day.iterancestors())
+
+
+def _a_link(element: HtmlElement) -> bool:
+    """A button or a link somewhere (a category, a tag, a topic: 'Nonessential Thoughts', 'Fintech'), unless it
+    leads to the author's page; an <a> without an address is no link."""
+    link = next((e for e in (element, *element.iterancestors("a", "button")) if e.tag in ("a", "button")), None)
+    if link is None or link.tag == "button":
+        return link is not None
+    href = link.get("href") or ""
+    return bool(href.strip()) and not _AUTHOR_PAGE.search(href)
+
+
+def _without_comments(scope: HtmlElement) -> HtmlElement:
+    """A copy of the scope without its comment threads: trafilatura's byline search would take a commenter's name
+    marked `itemprop="author"` for the page's."""
+    if not _comment_threads(scope):
+        return scope
+    pruned = copy.deepcopy(scope)
+    for element in _comment_threads(pruned):
+        element.drop_tree()
+    return pruned
+
+
+def _comment_threads(scope: HtmlElement) -> list[HtmlElement]:
+    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
@@ -326,14 +386,8 @@ def searched_byline(found: str | None) -> list[str]:
     """trafilatura's byline search joins what it found with ';': the name and what follows it on the line
     ('Jane Roe; Trial Attorney; Morgan'). The first is the author; a later part counts only as a further name."""
     names = [n for n in map(byline_name, _clean_names(found)) if n]
-    return names[:1] + [n for n in names[1:] if _full_name(n)]
+    return names[:1] + [n for n in names[1:] if full_name(n)]
 
-
-def _full_name(text: str) -> bool:
-    """Two or three capitalised words, none a job or a field ('Ana Lima', not 'Trial Attorney' or 'Privacy')."""
-    words = text.split()
-    return 2 <= len(words) <= 3 and _looks_like_name(text) and not any(
-        w.lower().strip(".,") in _ROLE_WORDS or w.lower().strip(".,") in _FIELD_WORDS for w in words)
 
 def _labelled_meta(meta: dict[str, str]) -> list[str]:
     """The `twitter:labelN` / `twitter:dataN` pairs that SEO plugins write for link previews ('Written by': name)."""
@@ -348,24 +402,27 @@ def _microdata_authors(tree: HtmlElement) -> list[str]:
     text. Only in the article holding the headline (sidebars carry other people's names)."""
     names: list[str] = []
     for element in _byline_scope(tree).iterfind('.//*[@itemprop="author"]'):
-        if in_chrome(element):
+        if in_chrome(element) or in_comments(element):  # a commenter's microdata is no byline
             continue
         named = element.find('.//*[@itemprop="name"]')
         if named is not None:  # a declared name: no byline noise around it to take off ('Tom May' keeps 'May')
-            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if _looks_like_name(n)]
+            names += [n for n in _clean_names(named.get("content") or visible_text(named)) if looks_like_name(n)]
             continue
         text = element.get("content") or visible_text(element)
         if not _OTHER_ROLE.match(text):
-            names += [n for n in map(byline_name, _clean_names(text)) if n and _looks_like_name(n)]
+            names += [n for n in map(byline_name, _clean_names(text)) if n and looks_like_name(n)]
     return names
 
 
-def _labelled_byline(tree: HtmlElement) -> list[str]:
+def _labelled_byline(tree: HtmlElement, headline: Headline) -> list[str]:
     """A visible byline: the first after the headline ('By' / 'Written by' alone in one element and the name in the
-    next, or 'By Name' on one line), else an author box anywhere in the article ('Written by Name'): trafilatura's
-    byline search looks for author classes, which many sites lack."""
+    next, or 'By Name' on one line; on a page without an <h1>, after the element that shows the declared title),
+    else an author box anywhere in the article ('Written by Name'): trafilatura's byline search looks for author
+    classes, which many sites lack."""
     heading = next((h for h in tree.iter("h1") if not in_chrome(h)), None)
     scope = _byline_scope(tree)
+    if heading is None:  # no <h1>: the element that shows the declared title, if one does
+        heading = shown_title(tree, headline)
     if heading is None:  # the headline is no <h1> (or only a dialog's is): the byline is near the article's start
         return _first_byline(islice(scope.iter(), _BYLINE_START), _BYLINE_LABEL)
     following = heading.itersiblings() if heading.getparent() is None else _after(heading)
@@ -384,13 +441,14 @@ def _author_markup(tree: HtmlElement) -> list[str]:
         if not _names_author(element) or len(element) > 2:  # the attributes first: cheap, and rarely there
             continue
         text = visible_text(element)
-        if text and len(text.split()) <= 4 and _looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
-                and _slug_spells(element, text) and not in_chrome(element):
+        if text and len(text.split()) <= 4 and looks_like_name(text) and not _BYLINE_LABEL.fullmatch(text) \
+                and _slug_spells(element, text) and not in_chrome(element) and not in_comments(element):
             return [text]
     for element in tree.iter("div", "span", "p", "section"):
         if _AUTHOR_CARD.search(element.get("class") or ""):
             first = next((t.strip() for t in element.itertext() if t.strip()), "")
-            if len(first.split()) in (2, 3) and _looks_like_name(first) and not in_chrome(element):
+            if len(first.split()) in (2, 3) and looks_like_name(first) and not in_chrome(element) \
+                    and not in_comments(element):
                 return [first]
     return []
 
@@ -420,10 +478,10 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
             continue
-        if in_chrome(element):  # checked last: walking the ancestors of every element was most of the cost
+        if in_chrome(element) or in_comments(element):  # last: walking the ancestors of every element costs most
             continue
         cleaned = byline_name(name) if name else None
-        if cleaned and _looks_like_name(cleaned):
+        if cleaned and looks_like_name(cleaned):
             return [cleaned]
     return []
 
@@ -435,8 +493,12 @@ def _label_lead(label: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _inline_only(element: HtmlElement) -> bool:
-    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more."""
-    return all(child.tag in INLINE_TAGS for child in element if isinstance(child.tag, str))
+    """One line of text: 'By <strong>Name</strong>', not a block that holds a byline and more (a <br> that ends
+    the element, nothing after it, still leaves one line)."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if children and children[-1].tag == "br" and not (children[-1].tail or "").strip():
+        children.pop()
+    return all(child.tag in INLINE_TAGS for child in children)
 
 
 def _byline_scope(tree: HtmlElement) -> HtmlElement:
@@ -467,7 +529,7 @@ def _author_names(entities: list[dict[str, Any]], declared: Any) -> list[str]:
             names += _clean_names(item)
         elif isinstance(item, dict):
             names += _clean_names(_text(_by_id(entities, item).get("name")))
-    persons = [n for n in names if _looks_like_name(n)]
+    persons = [n for n in names if looks_like_name(n)]
     return persons if len(names) > 1 and persons else names
 
 
@@ -481,7 +543,7 @@ def _clean_names(value: str | None) -> list[str]:
         if part.strip().startswith(","):  # ', USA TODAY': the name before the publication was left empty
             continue
         name = _BY_PREFIX.sub("", _SPACES.sub(" ", part)).strip(" ,|-")
-        if name and len(name) <= _MAX_NAME_CHARS and not _NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
+        if name and len(name) <= _MAX_NAME_CHARS and not NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
 
@@ -505,58 +567,3 @@ def _next_text(label: HtmlElement) -> str | None:
         if parent is not None and parent.tag not in ("script", "style", "noscript"):
             return str(text).strip()
     return None
-
-
-def _looks_like_name(text: str) -> bool:
-    """Capitalised words (particles and joins aside), no digits: 'Sofia Gonzalez', 'Marna van der Merwe'."""
-    words = text.replace(",", " ").split()
-    return 1 <= len(words) <= _MAX_NAME_WORDS and len(text) <= 80 and not re.search(r"\d", text) and all(
-        w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and any(w[:1].isupper() for w in words)
-
-_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
-                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
-_DATE_WORDS = frozenset(re.findall(r"\w+", """
-    january february march april may june july august september october november december jan feb mar apr jun jul
-    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
-    sat sun updated published posted last on"""))
-_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
-    correspondent journalist columnist expert ceo attorney lawyer director manager head specialist reviewer analyst
-    strategist producer photographer"""))
-# Words of a job title or a beat that a byline search returns as if they were a second name.
-_FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
-    digital community marketing content communications operations research news sports business health science
-    technology politics travel food opinion certified licensed registered"""))
-# Words that open a description after the name ('Liz Kenny Former McKinsey', 'Ana Lima Certified Coach') and
-# degrees or licences written after it ('Cara Dumaplin RN'), each only from the name's third word on.
-_ROLE_LEADS = frozenset({"former", "certified", "licensed", "registered", "board-certified"})
-_CREDENTIALS = frozenset(re.findall(r"\w+", """rn bsn msn md phd dvm vmd cpa cfp mba jd esq lcsw np rd ma msc
-    mph dds pharmd"""))
-_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
-
-
-def byline_name(found: str) -> str | None:
-    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
-    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
-    Declared names are left alone: this noise comes from the page text."""
-    line = _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip()))
-    other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
-    tokens = _without_initials((line[:other.start()] if other else line).split())
-    words = [t.strip(".,:;()").lower() for t in tokens]
-    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
-        return None
-    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
-    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and (w in _ROLE_WORDS or w in _ROLE_LEADS or (
-        w in _CREDENTIALS and tokens[i][:1].isupper()))), cut)
-    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
-        role -= 1
-    name = " ".join(tokens[:role]).strip(" ,|-•")
-    return name if name and not _NOT_A_NAME.search(name) else None
-
-
-def _without_initials(tokens: list[str]) -> list[str]:
-    """The name without the avatar a byline draws from its initials before it ('CM Craig McCarthy')."""
-    lead = tokens[0] if tokens else ""
-    spelled = "".join(t[:1] for t in tokens[1:1 + len(lead)]).upper()
-    if 2 <= len(lead) <= 3 and lead.isalpha() and lead.isupper() and len(tokens) > len(lead) and lead == spelled:
-        return tokens[1:]
-    return tokens

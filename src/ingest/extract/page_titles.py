@@ -19,10 +19,16 @@ _KICKER_WORDS = 4
 _LABEL_WORDS = 3
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _HEADLINE_WORDS = (2, 30)
+_SHOWN_TITLE_CHARS = 12
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# A class or id token of a comment thread or one comment; not a state of the post ('comments-open', 'no-comments')
+# nor a link to the thread ('comments-link', 'comment-count').
+_COMMENT_MARK = re.compile(r"(?:[\w-]*[_-])?(?:comments?|commentlist|respond|disqus)(?:[_-][\w-]*)?", re.IGNORECASE)
+_NOT_A_THREAD = re.compile(r"(?:^|[_-])(?:open|closed|link|links|count|number|icon|button|btn|toggle|has|no|"
+                           r"enabled|disabled|off|on|status)(?:$|[_-])", re.IGNORECASE)
 # UTF-8 bytes read as Latin-1 somewhere upstream of the page: 'â\x80\x99' for '’', 'Ã©' for 'é'.
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong",
@@ -36,6 +42,7 @@ class Headline:
 
     declared: str | None
     headings: tuple[tuple[HtmlElement, str], ...]  # (element, visible text), closest to `declared` first
+    titles: tuple[str, ...] = ()  # the titles the page declares as written (og:title, <title>, JSON-LD headline)
 
     @property
     def element(self) -> HtmlElement | None:
@@ -46,13 +53,33 @@ def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[s
                   site_keys: set[str]) -> Headline:
     """A page may hold several <h1> (logo, menu, list of other stories, the article): they are ranked by how many
     words they share with the declared title; `sorted` keeps the page's order among equals."""
-    declared = next((v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
-                                 _title_element(tree)) if v), None)
-    declared = _headline_part(strip_site_name(declared, site_keys)) if declared else None
+    titles = tuple(v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
+                               _title_element(tree)) if v)
+    declared = _headline_part(strip_site_name(titles[0], site_keys)) if titles else None
     headings = [(h, text) for h in tree.iter("h1") if not in_chrome(h)
                 if (text := visible_text(h)) and _plausible_headline(text, site_keys)]
     ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
-    return Headline(declared, tuple(ranked))
+    return Headline(declared, tuple(ranked), titles)
+
+
+def shown_title(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
+    """Where a page without an <h1> shows its title: the first element outside the page chrome whose text is a
+    title the page declares (as written or without the site name). Only a title of 12 characters or more: a
+    short one ('Blog', 'News') is also a menu entry or a section label."""
+    keys = {compact(t) for t in (*headline.titles, headline.declared or "") if len(t.strip()) >= _SHOWN_TITLE_CHARS}
+    keys.discard("")
+    if not keys:
+        return None
+    shortest, longest = min(map(len, keys)), max(map(len, keys))
+    body = tree.find("body")
+    for element in (body if body is not None else tree).iter():
+        if not isinstance(element.tag, str) or element.tag in ("title", "script", "style", "noscript"):
+            continue
+        text = element.text_content()
+        # A cheap bound first: most elements hold far more (or less) text than a title.
+        if shortest <= len(text) <= 4 * longest + 200 and compact(text) in keys and not in_chrome(element):
+            return element
+    return None
 
 
 def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
@@ -134,6 +161,25 @@ def in_chrome(element: HtmlElement) -> bool:
         return True
     return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
                for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def in_comments(element: HtmlElement) -> bool:
+    """The element sits in a comment thread: it or an ancestor (below <body>) has a class or id that marks comments
+    ('comment', 'comments', 'comment-author', 'respond', 'disqus_thread'). A name there is a reader's, not a byline."""
+    for node in (element, *element.iterancestors()):
+        if not isinstance(node.tag, str) or node.tag in ("body", "html"):
+            break
+        if marks_comments(node):
+            return True
+    return False
+
+
+def marks_comments(element: HtmlElement) -> bool:
+    """The element's own class or id marks a comment thread or one comment (see `in_comments`)."""
+    marks = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    if "comment" not in marks and "respond" not in marks and "disqus" not in marks:  # cheap before the pattern
+        return False
+    return any(_COMMENT_MARK.fullmatch(t) and not _NOT_A_THREAD.search(t) for t in marks.split())
 
 
 def visible_text(element: HtmlElement) -> str:

@@ -1,0 +1,84 @@
+"""Whether a text is a person's name, and a name found in a page's byline without what sits next to it there.
+
+Split from page_metadata (which finds where a page names its authors).
+"""
+
+from __future__ import annotations
+
+import re
+
+NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
+                        r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
+                        r"staff|by)$",
+                        re.IGNORECASE)
+_MAX_NAME_WORDS = 8
+_NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "dos", "del", "la", "le", "bin", "al",
+                             "and", "&", "y", "e"})
+_OTHER_ROLE_INSIDE = re.compile(r"\s(?:updated|reviewed|medically reviewed|edited|fact[- ]checked) by\b", re.IGNORECASE)
+
+
+def full_name(text: str) -> bool:
+    """Two or three capitalised words, none a job or a field ('Ana Lima', not 'Trial Attorney' or 'Privacy')."""
+    words = text.split()
+    return 2 <= len(words) <= 3 and looks_like_name(text) and not any(
+        w.lower().strip(".,") in _ROLE_WORDS or w.lower().strip(".,") in _FIELD_WORDS for w in words)
+
+
+def looks_like_name(text: str) -> bool:
+    """Capitalised words (particles and joins aside), no digits: 'Sofia Gonzalez', 'Marna van der Merwe'."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= _MAX_NAME_WORDS and len(text) <= 80 and not re.search(r"\d", text) and all(
+        w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and any(w[:1].isupper() for w in words)
+
+
+_BYLINE_PREFIX = re.compile(r"^(?:(?:this (?:post|article) was )?(?:written|posted|article|recipe|words|story|"
+                            r"reviewed) by|read more about|by)\s+", re.IGNORECASE)
+_DATE_WORDS = frozenset(re.findall(r"\w+", """
+    january february march april may june july august september october november december jan feb mar apr jun jul
+    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
+    sat sun updated published posted last on"""))
+_ROLE_WORDS = frozenset(re.findall(r"[\w-]+", """writer reporter editor founder co-founder consultant contributor
+    correspondent journalist columnist expert ceo attorney lawyer director manager head specialist reviewer analyst
+    strategist producer photographer"""))
+# Words of a job title or a beat that a byline search returns as if they were a second name.
+_FIELD_WORDS = frozenset(re.findall(r"\w+", """senior junior staff chief lead former development security privacy
+    digital community marketing content communications operations research news sports business health science
+    technology politics travel food opinion certified licensed registered"""))
+# Words that open a description after the name ('Liz Kenny Former McKinsey', 'Ana Lima Certified Coach') and
+# degrees or licences written after it ('Cara Dumaplin RN'), each only from the name's third word on.
+_ROLE_LEADS = frozenset({"former", "certified", "licensed", "registered", "board-certified"})
+_CREDENTIALS = frozenset(re.findall(r"\w+", """rn bsn msn md phd dvm vmd cpa cfp mba jd esq lcsw np rd ma msc
+    mph dds pharmd"""))
+_BYLINE_BREAK = re.compile(r"\s+[•|·–—]\s+.*$")
+# 'Posted by Jane Doe at 10:42 AM', '... at December 16, 2025 11:15 AM': the time (or day) of the post, not a place.
+_AT_TIME = re.compile(r"\s+at\s+(?:\d{1,2}(?:[:.]\d{2}|\s*[ap]\.?m\b)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                      r"dec)[a-z]*\.?\s+\d|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                      r"|\d{4}-\d{2}-\d{2}).*$", re.IGNORECASE)
+
+
+def byline_name(found: str) -> str | None:
+    """A name found by searching the page's byline, without what sits next to it there: a 'By'/'Written by' lead,
+    a date ('Luke Kim December 3', 'Updated January'), a job title after the name ('Jane Roe Tech Reporter').
+    Declared names are left alone: this noise comes from the page text."""
+    line = _AT_TIME.sub("", _BYLINE_BREAK.sub("", _BYLINE_PREFIX.sub("", found.strip())))
+    other = _OTHER_ROLE_INSIDE.search(line)  # 'Shelby Loos, DVM Reviewed by Molly Price': the reviewer goes
+    tokens = _without_initials((line[:other.start()] if other else line).split())
+    words = [t.strip(".,:;()").lower() for t in tokens]
+    if not words or all(w in _DATE_WORDS or w in _ROLE_WORDS or w.isdigit() for w in words):
+        return None
+    cut = next((i for i, w in enumerate(words) if i >= 1 and (w in _DATE_WORDS or w[:1].isdigit())), len(words))
+    role = next((i for i, w in enumerate(words[:cut]) if i >= 2 and (w in _ROLE_WORDS or w in _ROLE_LEADS or (
+        w in _CREDENTIALS and tokens[i][:1].isupper()))), cut)
+    while role > 2 and words[role - 1] in ("former", "senior", "contributing", "staff", "tech", "lead", "chief"):
+        role -= 1
+    name = " ".join(tokens[:role]).strip(" ,|-•")
+    return name if name and not NOT_A_NAME.search(name) else None
+
+
+def _without_initials(tokens: list[str]) -> list[str]:
+    """The name without the avatar a byline draws from its initials before it ('CM Craig McCarthy')."""
+    lead = tokens[0] if tokens else ""
+    spelled = "".join(t[:1] for t in tokens[1:1 + len(lead)]).upper()
+    if 2 <= len(lead) <= 3 and lead.isalpha() and lead.isupper() and len(tokens) > len(lead) and lead == spelled:
+        return tokens[1:]
+    return tokens
