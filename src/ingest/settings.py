@@ -14,13 +14,14 @@ from ingest.entities.gazetteer import PACKAGED_GAZETTEER
 
 # The password of a DuckLake catalog string (`... user=news password=secret`), quoted or not.
 PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s'\"]+)", re.IGNORECASE)
+_PASSWORD_AND_SPACE = re.compile(PASSWORD.pattern + r"\s*", re.IGNORECASE)
 LAKE_PREFIX = "ducklake:"
 
 
 def without_password(catalog: str) -> str:
     """A lake's catalog string with its password taken out: what may travel as a Prefect flow parameter (stored
     by the server and shown in its UI). The password is found again where the run executes (see `Settings`)."""
-    return re.sub(r"password\s*=\s*(?:'[^']*'|[^\s'\"]+)\s*", "", catalog, flags=re.IGNORECASE).strip()
+    return _PASSWORD_AND_SPACE.sub("", catalog).strip()
 
 
 class Settings(BaseSettings):

@@ -73,12 +73,18 @@ class PositionalCapitals:
                 return True
         return False
 
+    def drops(self, span: Span, field: str, start: int, end: int) -> bool:
+        """Whether `span`'s kind of name at `field[start:end]` is only capitals of place; a name the gazetteer
+        knows for sure (a strong entry) never is."""
+        if span.gazetteer is not None and span.gazetteer.rescue:
+            return False
+        return self.only_positional(field, start, end, span.type, span.gazetteer is not None)
+
 
 def drop_positional_capitals(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """The spans less those whose capitals only their place in a line, sentence or heading gives them."""
     capitals = PositionalCapitals(texts)
-    return [s for s in spans if (s.gazetteer is not None and s.gazetteer.rescue)
-            or not capitals.only_positional(s.field, s.start, s.end, s.type, s.gazetteer is not None)]
+    return [s for s in spans if not capitals.drops(s, s.field, s.start, s.end)]
 
 
 def _opening_common_word(texts: dict[str, str], field: str, start: int, surface: str, words: set[str]) -> bool:

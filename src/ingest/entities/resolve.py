@@ -440,8 +440,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             for start, end in _standalone_matches(surface, text):
                 if " " not in surface and _inside_surname_first_name(text, start, end):
                     continue  # "Yiu" (of "Edward Yiu") in "Leung Yiu-chung", "Leung" in "Leung Kwok-hung"
-                if not (model.gazetteer and model.gazetteer.rescue) and capitals.only_positional(
-                        fld, start, end, model.type, model.gazetteer is not None):
+                if capitals.drops(model, fld, start, end):
                     continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
                 if _overlaps(taken[fld], start, end):

@@ -59,12 +59,8 @@ def is_operator_fault(exc: BaseException, settings: Settings | None = None) -> b
         return True
     if not isinstance(exc, duckdb.Error):
         return False
-    if settings is not None and settings.lake_on_object_store:
-        from ingest.warehouse import object_store  # imports this module
-
-        if object_store.concerns(exc, settings):
-            return True
-    return isinstance(explain(exc, Path()), WarehouseCorrupt | DiskFull)
+    explained = explain_for(exc, settings) if settings is not None else explain(exc, Path())
+    return type(explained) is not WarehouseError  # the plain one is `explain`'s line for a fault it cannot name
 
 
 def explain(exc: duckdb.Error, where: str | Path) -> WarehouseError:

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import PASSWORD, Settings, without_password
+from ingest.settings import LAKE_PREFIX, PASSWORD, Settings, without_password
 from ingest.warehouse import object_store
 from ingest.warehouse.connection import WarehouseError, has_schema
 from ingest.warehouse.extensions import load_packaged_extension
 from ingest.warehouse.statements import statement
 
-PREFIX = "ducklake:"
+PREFIX = LAKE_PREFIX
 ALIAS = "lake"
 EXTENSIONS = ("ducklake", "postgres_scanner")
 
