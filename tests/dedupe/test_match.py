@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -166,6 +167,34 @@ def test_pending_articles_are_deduplicated_by_the_backfill(settings: Settings) -
         counts = dedupe.dedupe_pending(con, settings, loaded.load_id, batch_size=2)
         assert (counts.articles, counts.near, counts.new_stories) == (3, 1, 2)
         assert dedupe.dedupe_pending(con, settings, loaded.load_id) == dedupe.DedupeCounts()
+
+
+def test_the_original_is_the_copy_published_first_then_loaded_first_whichever_dedupe_runs_first(
+        settings: Settings) -> None:
+    """Two writers racing: the one that loaded its copy first may run its dedupe step last. And a backfill loads an
+    article published before its copy already stored. Either way the link points at the copy `articles_unique`
+    keeps, not at the one deduplicated first."""
+    def article(number: int, paragraphs: tuple[str, ...], published: date | None = None) -> CleanArticle:
+        body = "\n\n".join(paragraphs)
+        return CleanArticle(article_id=f"{number:032x}", document_id=f"d{number}", source_uri=f"mem://{number}",
+                            url=f"https://site{number}.example/a", canonical_url=None, title="t", author=None,
+                            published_at=published, language="en", site_name=None, description=None, tags=(),
+                            body_text=body, word_count=len(body.split()), extractor_version="test")
+
+    def load(*articles: CleanArticle) -> str:
+        return warehouse.load_batch(con, BatchResult(documents=(), articles=articles, rejects=()), "r").load_id
+
+    with warehouse.open_warehouse(settings) as con:
+        loaded_first, loaded_second = load(article(2, FLOOD)), load(article(1, FLOOD))  # undated exact copies
+        dedupe.dedupe_articles(con, [f"{1:032x}"], settings, loaded_second)  # the later writer's step runs first
+        dedupe.dedupe_articles(con, [f"{2:032x}"], settings, loaded_first)
+        stored = load(article(4, SCHOOL, date(2024, 5, 3)))
+        dedupe.dedupe_articles(con, [f"{4:032x}"], settings, stored)
+        backfilled = load(article(3, SCHOOL, date(2024, 5, 1)))
+        dedupe.dedupe_articles(con, [f"{3:032x}"], settings, backfilled)
+    links = query(settings, "select article_id[-1:], duplicate_of[-1:], method from article_duplicates order by 1")
+    assert links == [("1", "2", "exact"), ("4", "3", "exact")]
+    assert query(settings, "select article_id[-1:] from articles_unique order by 1") == [("2",), ("3",)]
 
 
 def test_containment_finds_a_short_article_inside_a_longer_one() -> None:

@@ -63,6 +63,16 @@ def test_a_failing_load_leaves_nothing_of_its_batch(tmp_path: Path) -> None:
         assert con.execute("select count(*) from loads").fetchone() == (0,)
 
 
+def test_the_same_bytes_from_two_places_in_one_batch_are_one_document_stored_with_the_least_place(
+        tmp_path: Path) -> None:
+    places = [f"{name}/page.html" for name in ("wire", "desk", "mirror", "archive")]
+    batch = tuple(RawDocument(source_uri=place, media_type="text/html", content=b"<p>x</p>") for place in places)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        assert warehouse.load_batch(con, BatchResult(documents=batch, articles=(), rejects=()), "run").documents == 1
+        assert con.execute("select source_uri from documents").fetchall() == [("archive/page.html",)]
+
+
 def test_rejects_carry_rejected_at_a_column_name_sql_can_sort_by_unquoted(tmp_path: Path) -> None:
     reject = Reject(input="a.html", stage="read", reason="empty", detail="x")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ TRAM = ("The city council voted on Tuesday to expand the tram network across the
         "about how to connect the northern districts with the old town centre and the station.")
 
 
-def _article(article_id: str, body: str, url: str) -> CleanArticle:
+def _article(article_id: str, body: str, url: str, published: date | None = None) -> CleanArticle:
     return CleanArticle(article_id=article_id, document_id=f"d-{article_id}", source_uri=f"mem://{article_id}",
-                        url=url, canonical_url=None, title="t", author=None, published_at=None, language="en",
+                        url=url, canonical_url=None, title="t", author=None, published_at=published, language="en",
                         site_name=None, description=None, tags=(), body_text=body, word_count=len(body.split()),
                         extractor_version="test")
 
@@ -41,7 +42,7 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
         warehouse.migrate(connection)
         articles = (_article("a", FLOOD, "https://x.example/flood"), _article("b", FLOOD, "https://x.example/flood"),
-                    _article("c", TRAM, "https://y.example/tram"))
+                    _article("c", TRAM, "https://y.example/tram", date(2024, 5, 1)))
         warehouse.load_batch(connection, BatchResult(documents=(), articles=articles, rejects=()), "run")
         yield connection
 
@@ -106,10 +107,11 @@ def test_id_lookups_go_in_chunks_and_quote_their_literals(con: duckdb.DuckDBPyCo
 Rows = list[tuple[object, ...]]
 
 
-def _lookups(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[Rows, Rows]:
-    loaded: Rows = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text)
+def _lookups(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[Rows, Rows, Rows]:
+    loaded: Rows = [(a.article_id, a.url, a.canonical_url, a.title, a.body_text, a.published_at)
                     for a in store.loaded_articles(con, ids)]
-    return loaded, sorted(store.article_texts(con, ids))
+    orders: Rows = sorted((i, *order[:2]) for i, order in store.copy_orders(con, ids).items())  # load times differ
+    return loaded, sorted(store.article_texts(con, ids)), orders
 
 
 def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.DuckDBPyConnection,
@@ -117,7 +119,7 @@ def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.Duc
     """On a lake the text lookups go by row id (`_articles_for_ids`): the same rows as on a file, in chunks, from
     several loads' files, and inside a transaction its own new and changed rows."""
     first = (_article("a", FLOOD, "https://x.example/flood"), _article("b", FLOOD, "https://x.example/flood"),
-             _article("c", TRAM, "https://y.example/tram"))  # what the file fixture holds
+             _article("c", TRAM, "https://y.example/tram", date(2024, 5, 1)))  # what the file fixture holds
     later = (_article("d", TRAM + " Later.", "https://y.example/tram-2"), _article("it's", FLOOD, "https://z.example/q"))
     ids = [f"missing-{n}" for n in range(2500)] + ["it's", "a", "c", "d", "e"]
     lake_con = warehouse.connect(lake_settings)
@@ -129,6 +131,7 @@ def test_a_lake_finds_by_row_id_the_articles_a_file_finds_by_key(con: duckdb.Duc
                 warehouse.load_batch(connection, BatchResult(documents=(), articles=articles, rejects=()), "run")
         assert _lookups(lake_con, ids) == _lookups(con, ids)
         assert [row[0] for row in _lookups(lake_con, ids)[0]] == ["a", "c", "d", "it's"]
+        assert [row[0] for row in _lookups(lake_con, ids)[2]] == ["a", "c", "d", "it's"]
         for connection in (con, lake_con):
             with warehouse.transaction(connection):
                 connection.execute("update articles set body_text = 'changed' where article_id = 'a'")

@@ -175,7 +175,7 @@ def _loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
                      load_id: str | None = None) -> list[_Article]:
     """The given loaded articles, fingerprinted from their current text, in article_id order."""
     return [_Article(a.article_id, article_key(a.article_id), a.url, canonical_url_for(a.url, a.canonical_url),
-                     a.ingested_at, fingerprint(a.title, a.body_text))
+                     a.ingested_at, fingerprint(a.title, a.body_text), a.published_at)
             for a in store.loaded_articles(con, article_ids, load_id)]
 
 
@@ -252,9 +252,9 @@ def _cluster(con: duckdb.DuckDBPyConnection, batch: list[_Article], links: list[
     for link in links:
         by_article[link.article_id].append(link)
     recorded: list[_Link] = []
-    # first ingested first (article_id order within one load), so a same-batch link is taken from its later
-    # end and points at the earlier copy, also when a reprocess redoes articles of several loads together
-    position = {a.article_id: (a.ingested_at, a.article_id) for a in batch}
+    # originals first (store.copy_order), so a same-batch link is taken from its later end and points at the earlier
+    # copy, also when a reprocess redoes articles of several loads together
+    position = {a.article_id: a.copy_order for a in batch}
     for article in sorted(batch, key=lambda a: position[a.article_id]):
         ordered = sorted(by_article[article.article_id],
                          key=lambda k: (_METHOD_RANK[k.method], -k.similarity.jaccard, k.other_id))
@@ -266,12 +266,26 @@ def _cluster(con: duckdb.DuckDBPyConnection, batch: list[_Article], links: list[
     old_stories = sorted({link.other_node for link in links if not link.other_in_batch})
     merges = {old: forest.find(old) for old in old_stories if forest.find(old) != old}
     stories = {a.article_id: forest.find(a.article_id) for a in batch}
-    store.write_stories(con, stories, merges, [
-        store.DuplicateLink(k.article_id, k.other_id, k.method, round(k.similarity.jaccard, 4),
-                            round(k.similarity.containment, 4)) for k in recorded], load_id)
+    store.write_stories(con, stories, merges, _oriented(con, recorded, position), load_id)
     surviving = {forest.find(old) for old in old_stories}
     new = len(set(stories.values()) - surviving)
     return _StoryOutcome(recorded=recorded, new=new, merged=len(old_stories) - len(surviving))
+
+
+def _oriented(con: duckdb.DuckDBPyConnection, recorded: list[_Link],
+              position: dict[str, store.CopyOrder]) -> list[store.DuplicateLink]:
+    """The links as rows, each from the copy to its original by `store.copy_order`: an earlier article found only
+    now (a backfill, or a writer whose dedupe step ran after another's) is the original of the one stored before."""
+    earlier = store.copy_orders(con, [k.other_id for k in recorded if not k.other_in_batch])
+    order = {**earlier, **position}
+    rows = []
+    for k in recorded:
+        copy, original = (k.article_id, k.other_id)
+        if k.other_id in order and order[k.other_id] > order[k.article_id]:
+            copy, original = original, copy
+        rows.append(store.DuplicateLink(copy, original, k.method, round(k.similarity.jaccard, 4),
+                                        round(k.similarity.containment, 4)))
+    return rows
 
 
 def text_hash_of(title: str | None, body: str) -> str:

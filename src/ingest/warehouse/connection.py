@@ -431,6 +431,11 @@ _KEYS = {
 }
 
 
+# Which of a batch's rows sharing a key is kept: the same bytes read from two places in one batch are one document,
+# stored with the least of the places (every place is an article's source_uri), whatever order the batch came in.
+_FIRST_OF_A_KEY = {"documents": ("source_uri",)}
+
+
 def _lock_keys(tables: dict[str, pa.Table]) -> set[str]:
     """The keys a batch load inserts if absent, one per row (embeds and furniture share their article's key)."""
     keys: set[str] = set()
@@ -460,9 +465,10 @@ def _insert_new(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> i
     try:
         match = " and ".join(f"t.{k} = i.{k}" for k in keys)
         columns = ", ".join(f'"{c}"' for c in table.column_names)
+        first = ", ".join((*keys, *_FIRST_OF_A_KEY.get(name, ())))
         row = con.execute(
             f"insert into {name} ({columns}) select distinct on ({', '.join(keys)}) {columns} from incoming i "
-            f"where not exists (select 1 from {name} t where {match})"
+            f"where not exists (select 1 from {name} t where {match}) order by {first}"
         ).fetchone()
     finally:
         con.unregister("incoming")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -42,6 +42,7 @@ class StoredArticle:
     title: str | None
     body_text: str
     ingested_at: datetime
+    published_at: date | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,22 @@ class FingerprintedArticle:
     url_canonical: str | None
     ingested_at: datetime
     fingerprint: Fingerprint
+    published_at: date | None = None
+
+    @property
+    def copy_order(self) -> CopyOrder:
+        return copy_order(self.article_id, self.published_at, self.ingested_at)
+
+
+CopyOrder = tuple[bool, date, datetime, str]
+
+
+def copy_order(article_id: str, published_at: date | None, ingested_at: datetime) -> CopyOrder:
+    """Which of two copies is the original: the one published first, undated ones after dated ones, then the one
+    loaded first, then the least id. The same order as `article_copies` ranks a story's members by, so a link and
+    `articles_unique` name the same original; and an order of the articles themselves, not of which writer's
+    dedupe step ran first, so writers racing each other record the links one writer would."""
+    return published_at is None, published_at or date.min, ingested_at, article_id
 
 
 @dataclass(frozen=True)
@@ -101,7 +118,8 @@ def _articles_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[s
         return _rows_for_ids(con, name, ids)
     rowids = _article_rowids(con, ids, load_id)
     by_rowid = {"dedupe/loaded_articles": "dedupe/loaded_articles_by_rowid",
-                "dedupe/article_texts": "dedupe/article_texts_by_rowid"}[name]
+                "dedupe/article_texts": "dedupe/article_texts_by_rowid",
+                "dedupe/copy_orders": "dedupe/copy_orders_by_rowid"}[name]
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(rowids), _ID_LOOKUP_CHUNK):
         chunk = rowids[start:start + _ID_LOOKUP_CHUNK]
@@ -162,6 +180,12 @@ def loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
     speeds up finding them on a lake (see `_article_rowids`)."""
     rows = _articles_for_ids(con, "dedupe/loaded_articles", sorted(set(article_ids)), load_id)
     return [StoredArticle(*row) for row in sorted(rows)]
+
+
+def copy_orders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, CopyOrder]:
+    """The `copy_order` of each given loaded article."""
+    rows = _articles_for_ids(con, "dedupe/copy_orders", sorted(set(article_ids)))
+    return {i: copy_order(i, published_at, ingested_at) for i, published_at, ingested_at in rows}
 
 
 def article_texts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[tuple[str, str | None, str]]:

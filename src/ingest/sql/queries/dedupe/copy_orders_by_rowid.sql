@@ -1,0 +1,3 @@
+-- On a lake, what orders copies (dedupe_store.copy_order) of the articles at the listed row ids ({rowids}: integer
+-- literals; {ranges}: the `rowid between` ranges they fall in, which DuckLake prunes its files by).
+select article_id, published_at, ingested_at from articles where rowid in ({rowids}) and ({ranges})
