@@ -22,7 +22,13 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
 from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
-from ingest.extract.page_names import NOT_A_NAME, byline_name, full_name, looks_like_name
+from ingest.extract.page_names import (
+    NOT_A_NAME,
+    byline_name,
+    full_name,
+    looks_like_name,
+    site_owner,
+)
 from ingest.extract.page_titles import (
     INLINE_TAGS,
     Headline,
@@ -65,6 +71,8 @@ _BYLINE_WORDS = 12
 _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
 _LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
+_LINES_BEFORE = "preceding::text()[normalize-space()][position() <= 6]"
+_DAY_ABOVE_REACH = 3  # a day above the headline is the post's among the last lines before it
 _DAY_LINE_CHARS = 80
 _DAY_LINE_REACH = 6  # the byline's day among the first lines under the headline
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -111,7 +119,7 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     title = choose_title(headline, site_keys)
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys, headline),
+        authors=_authors(tree, found, site_keys, headline) or site_owner(tree, site_name, url),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -314,33 +322,47 @@ def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
 
 def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
     """A byline without a label: right under the headline, a full name one or two lines from the line holding the
-    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's."""
+    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's. Else
+    the same just above the headline, around the day nearest it: some themes put the post's meta first."""
     anchor = byline_anchor(tree, headline)
     if anchor is None:
         return []
-    lines = [(str(t).strip(), t.getparent()) for t in anchor.xpath(_LINES_AFTER)
-             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
-    day_line = next((i for i, (text, _) in enumerate(lines[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
+    after = _lines(anchor.xpath(_LINES_AFTER))
+    day_line = next((i for i, (text, _) in enumerate(after[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
                     None)
-    if day_line is None:
-        return []
+    if day_line is not None:
+        return _name_around(after, day_line)
+    before = _lines(anchor.xpath(_LINES_BEFORE))
+    day_line = next((i for i in range(len(before) - 1, max(len(before) - _DAY_ABOVE_REACH, 0) - 1, -1)
+                     if day_in(before[i][0][:_DAY_LINE_CHARS])), None)
+    return _name_around(before, day_line) if day_line is not None else []
+
+
+def _lines(texts: list[Any]) -> list[tuple[str, HtmlElement]]:
+    return [(str(t).strip(), t.getparent()) for t in texts
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _name_around(lines: list[tuple[str, HtmlElement]], day_line: int) -> list[str]:
     for number in (day_line - 1, day_line + 1, day_line - 2, day_line + 2):
-        if 0 <= number < len(lines) and _name_line(*lines[number], day=lines[day_line][1]):
-            return [lines[number][0]]
+        if 0 <= number < len(lines) and (name := _name_line(*lines[number], day=lines[day_line][1])):
+            return [name]
     return []
 
 
-def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> bool:
-    """A full name alone on its line ('Zitat von', ending on a particle, is none), not a heading ('Related
-    Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of contents)."""
+def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> str | None:
+    """A full name alone on its line, or after a 'by' ('Zitat von', ending on a particle, is none), not a heading
+    ('Related Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of
+    contents)."""
+    text = _BY_PREFIX.sub("", text)
     if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
             and full_name(text)):
-        return False
+        return None
     context = [element, *element.iterancestors()]
     if any(e.tag in _HEADINGS for e in context) or _a_link(element) or in_chrome(element) or in_comments(element):
-        return False
+        return None
     listed = next((e for e in context if e.tag in ("ul", "ol")), None)
-    return listed is None or any(e is listed for e in day.iterancestors())
+    return text if listed is None or any(e is listed for e in day.iterancestors()) else None
 
 
 def _a_link(element: HtmlElement) -> bool:
