@@ -377,3 +377,12 @@ def test_a_byline_day_and_name_just_above_the_headline_name_the_author() -> None
         page = lxml.html.fromstring(f"<html><body><div class='post'>{meta}<h1>Council approves tram extension</h1>"
                                     f"{body}</div></body></html>")
         assert read_page_metadata(page, None).authors == (), meta
+
+
+def test_every_citation_author_of_a_scholarly_page_counts_as_written() -> None:
+    head = ('<meta name="DC.Creator" content="Jennifer Huberty">' + "".join(
+        f'<meta name="{key}" content="{name}">' for key, name in (
+            ("citation_author", "Jennifer Huberty"), ("citation_author", "Kaufman, Jeff T."),
+            ("citation_authors", "Jeni Green"), ("citation_author", "null"))))
+    page = read_page_metadata(lxml.html.fromstring(article_html(extra_head=head)), None)
+    assert page.authors == ("Jennifer Huberty", "Kaufman, Jeff T.", "Jeni Green")

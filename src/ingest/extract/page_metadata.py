@@ -25,6 +25,7 @@ from ingest.extract.page_dates import Published, byline_anchor, day_in, find_pub
 from ingest.extract.page_names import (
     NOT_A_NAME,
     byline_name,
+    cited_authors,
     full_name,
     looks_like_name,
     site_owner,
@@ -52,7 +53,7 @@ ARTICLE_TYPES = frozenset({
 })
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-                "byl", "citation_author")
+                "byl")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
@@ -263,7 +264,8 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     declared = found.article.get("author") or found.article.get("creator")
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
-        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
+        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
+        names = names or _labelled_meta(found.meta)
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:

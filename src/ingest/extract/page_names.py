@@ -145,3 +145,14 @@ def owner_candidates(site_name: str | None, title: str | None, footer_texts: lis
     # The holder ends at a sentence's end: '© 2025 Toby Hede. All rights reserved.'
     found += [re.split(r"\.\s", m[1])[0] for text in footer_texts for m in _COPYRIGHT.finditer(text)]
     return found
+
+
+_CITATION_KEYS = frozenset({"citation_author", "citation_authors"})
+
+
+def cited_authors(tree: HtmlElement) -> list[str]:
+    """Every `citation_author` of a scholarly page, one tag an author (the Highwire Press convention Google Scholar
+    reads), each as written ('Kaufman, Jeff T.' stays so: the page shows it that way)."""
+    names = (" ".join((e.get("content") or "").split()) for e in tree.iter("meta")
+             if (e.get("name") or "").strip().lower() in _CITATION_KEYS)
+    return [n for n in dict.fromkeys(names) if n and not NOT_A_NAME.search(n)]
