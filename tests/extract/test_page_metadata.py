@@ -386,3 +386,12 @@ def test_every_citation_author_of_a_scholarly_page_counts_as_written() -> None:
             ("citation_authors", "Jeni Green"), ("citation_author", "null"))))
     page = read_page_metadata(lxml.html.fromstring(article_html(extra_head=head)), None)
     assert page.authors == ("Jennifer Huberty", "Kaufman, Jeff T.", "Jeni Green")
+
+
+def test_a_declared_author_the_page_never_shows_gives_way_to_the_byline_under_the_headline() -> None:
+    html = article_html(extra_head=_ld(author={"@type": "Person", "name": "KatieS"}))
+    with_byline = html.replace("</h1>", "</h1><p>By Aoife O'Riordan</p>", 1)
+    assert read_page_metadata(lxml.html.fromstring(with_byline), None).authors == ("Aoife O'Riordan",)
+    assert read_page_metadata(lxml.html.fromstring(html), None).authors == ("KatieS",)  # no byline: it stands
+    shown_too = with_byline.replace("<footer>", "<footer>Posted by katies ", 1)
+    assert read_page_metadata(lxml.html.fromstring(shown_too), None).authors == ("KatieS",)

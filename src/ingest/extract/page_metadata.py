@@ -24,6 +24,7 @@ from trafilatura.metadata import extract_author
 from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
 from ingest.extract.page_names import (
     NOT_A_NAME,
+    any_shown,
     byline_name,
     cited_authors,
     full_name,
@@ -266,6 +267,10 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
         names = names or _labelled_meta(found.meta)
+    if names and not any_shown(tree, names):
+        # Declared but never shown: the account that posted it (a login, a guest post's editor); the byline under
+        # the headline names who wrote it.
+        names = _labelled_byline(tree, headline) or names
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:

@@ -110,8 +110,19 @@ def site_owner(tree: HtmlElement, site_name: str | None, url: str | None) -> tup
     title = next((visible_text(t) for t in tree.iter("title")), None)
     folder = parts.path.split("/")[1] if "/" in parts.path else ""
     owner = owner_in(owner_candidates(site_name, title, _COPYRIGHT_TEXT(tree)[:5]), f"{parts.hostname or ''}/{folder}",
-                     " ".join(_BODY_TEXT(tree)))
+                     page_text(tree))
     return (owner,) if owner else ()
+
+
+def page_text(tree: HtmlElement) -> str:
+    """The text of the page's body, scripts and styles aside, as one string."""
+    return " ".join(_BODY_TEXT(tree))
+
+
+def any_shown(tree: HtmlElement, names: list[str]) -> bool:
+    """One of the names is written on the page, whatever the case and spacing ('KIM LEE' for 'Kim Lee')."""
+    text = " ".join(page_text(tree).split()).casefold()
+    return any(" ".join(name.split()).casefold() in text for name in names)
 
 
 def owner_in(candidates: list[str], address: str, page_text: str) -> str | None:
