@@ -395,3 +395,10 @@ def test_a_declared_author_the_page_never_shows_gives_way_to_the_byline_under_th
     assert read_page_metadata(lxml.html.fromstring(html), None).authors == ("KatieS",)  # no byline: it stands
     shown_too = with_byline.replace("<footer>", "<footer>Posted by katies ", 1)
     assert read_page_metadata(lxml.html.fromstring(shown_too), None).authors == ("KatieS",)
+
+
+def test_a_name_before_the_in_of_its_section_by_the_byline_day_is_the_author() -> None:
+    byline = "<p>Dec 26, 2025 <span>•</span> Ana Lima   in <a href='/blog/transport'>Transport</a></p>"
+    assert read_page_metadata(_blog_post("", byline), None).authors == ("Ana Lima",)
+    signed_in = "<p>Dec 26, 2025 <span>•</span> Signed in <a href='/account'>Account</a></p>"
+    assert read_page_metadata(_blog_post("", signed_in), None).authors == ()

@@ -74,6 +74,7 @@ _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|co
 _BYLINE_START = 400
 _LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
 _LINES_BEFORE = "preceding::text()[normalize-space()][position() <= 6]"
+_IN_SECTION = re.compile(r"\s+in$")
 _DAY_ABOVE_REACH = 3  # a day above the headline is the post's among the last lines before it
 _DAY_LINE_CHARS = 80
 _DAY_LINE_REACH = 6  # the byline's day among the first lines under the headline
@@ -358,10 +359,11 @@ def _name_around(lines: list[tuple[str, HtmlElement]], day_line: int) -> list[st
 
 
 def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> str | None:
-    """A full name alone on its line, or after a 'by' ('Zitat von', ending on a particle, is none), not a heading
+    """A full name alone on its line, or after a 'by', or before the 'in' of its section ('Mahua Das in' / <a>Project
+    Management</a>) ('Zitat von', ending on a particle, is none), not a heading
     ('Related Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of
     contents)."""
-    text = _BY_PREFIX.sub("", text)
+    text = _IN_SECTION.sub("", _BY_PREFIX.sub("", _SPACES.sub(" ", text)))
     if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
             and full_name(text)):
         return None
@@ -408,7 +410,6 @@ def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
         elif head.strip(" ,"):
             kept.append(head.strip(" ,"))
     return kept
-
 
 
 def searched_byline(found: str | None) -> list[str]:
@@ -575,7 +576,6 @@ def _clean_names(value: str | None) -> list[str]:
         if name and len(name) <= _MAX_NAME_CHARS and not NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
-
 
 
 def _after(element: HtmlElement) -> list[HtmlElement]:
