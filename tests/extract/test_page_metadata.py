@@ -402,3 +402,12 @@ def test_a_name_before_the_in_of_its_section_by_the_byline_day_is_the_author() -
     assert read_page_metadata(_blog_post("", byline), None).authors == ("Ana Lima",)
     signed_in = "<p>Dec 26, 2025 <span>•</span> Signed in <a href='/account'>Account</a></p>"
     assert read_page_metadata(_blog_post("", signed_in), None).authors == ()
+
+
+def test_an_author_card_names_the_author_its_profile_link_spells() -> None:
+    card = ("<div class='card'><div><p>Ana Lima</p><p>Tech Writer</p></div>"
+            "<a href='/blog/authors/ana-lima'>Articles by this author</a></div>")
+    assert read_page_metadata(_blog_post(card), None).authors == ("Ana Lima",)
+    other = ("<div class='card'><div><p>Rui Costa</p><p>Tech Writer</p></div>"
+             "<a href='/blog/authors/ana-lima'>Articles by this author</a></div>")
+    assert read_page_metadata(_blog_post(other), None).authors == ()

@@ -23,12 +23,14 @@ from trafilatura.metadata import extract_author
 
 from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
 from ingest.extract.page_names import (
+    AUTHOR_PAGE,
     NOT_A_NAME,
     any_shown,
     byline_name,
     cited_authors,
     full_name,
     looks_like_name,
+    named_by_author_link,
     site_owner,
 )
 from ingest.extract.page_titles import (
@@ -65,7 +67,6 @@ _BYLINE_REACH = 60
 _MAX_CO_AUTHORS = 6
 _OTHER_ROLE_LEAD = re.compile(r"(?:checked|tested|reviewed|edited|illustrated|photographed|updated|produced)\s+by"
                               r"\s*:?$")
-_AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
@@ -309,7 +310,7 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     ('Written by <a href="/authors/adrien-ramirez">Adrien Ramirez</a>, ... <a href="/authors/joanna-nelius">
     Joanna Nelius</a>'): a page or its declaration often names only the first."""
     key = compact(author)
-    link = next((a for a in _byline_scope(tree).iter("a") if _AUTHOR_PAGE.search(a.get("href") or "")
+    link = next((a for a in _byline_scope(tree).iter("a") if AUTHOR_PAGE.search(a.get("href") or "")
                  and compact(visible_text(a)) == key), None)
     byline = link.getparent() if link is not None else None
     for _ in range(2):
@@ -381,7 +382,7 @@ def _a_link(element: HtmlElement) -> bool:
     if link is None or link.tag == "button":
         return link is not None
     href = link.get("href") or ""
-    return bool(href.strip()) and not _AUTHOR_PAGE.search(href)
+    return bool(href.strip()) and not AUTHOR_PAGE.search(href)
 
 
 def _without_comments(scope: HtmlElement) -> HtmlElement:
@@ -480,12 +481,12 @@ def _author_markup(tree: HtmlElement) -> list[str]:
             if len(first.split()) in (2, 3) and looks_like_name(first) and not in_chrome(element) \
                     and not in_comments(element):
                 return [first]
-    return []
+    return named_by_author_link(tree)
 
 
 def _names_author(element: HtmlElement) -> bool:
     if element.tag == "a":
-        return bool(_AUTHOR_PAGE.search(element.get("href") or ""))
+        return bool(AUTHOR_PAGE.search(element.get("href") or ""))
     return bool(_AUTHOR_CLASS.search(element.get("class") or ""))
 
 
@@ -493,7 +494,7 @@ def _slug_spells(element: HtmlElement, text: str) -> bool:
     """A link's last path segment is the name written as a slug ('chris-toy' for 'Chris Toy')."""
     if element.tag != "a":
         return True
-    match = _AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
+    match = AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
     return match is not None and compact(match[1]) == compact(text)
 
 

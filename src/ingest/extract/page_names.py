@@ -13,8 +13,9 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ingest.entities.name_signals import any_first_name, occurs_as_word
-from ingest.extract.page_titles import visible_text
+from ingest.extract.page_titles import compact, in_chrome, in_comments, visible_text
 
+AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
                         r"staff|by)$",
@@ -167,3 +168,22 @@ def cited_authors(tree: HtmlElement) -> list[str]:
     names = (" ".join((e.get("content") or "").split()) for e in tree.iter("meta")
              if (e.get("name") or "").strip().lower() in _CITATION_KEYS)
     return [n for n in dict.fromkeys(names) if n and not NOT_A_NAME.search(n)]
+
+
+def named_by_author_link(tree: HtmlElement) -> list[str]:
+    """An author card whose link to the author's page says something else ('Articles by ...', 'View profile'): the
+    name beside it that the link's address spells ('Juliette Carreiro' / 'Tech Writer' / <a href=
+    "/blog/authors/juliette-carreiro">)."""
+    for link in tree.iter("a"):
+        slug = AUTHOR_PAGE.search(urlsplit(link.get("href") or "").path)
+        if slug is None or compact(visible_text(link)) == compact(slug[1]) or in_chrome(link) or in_comments(link):
+            continue
+        card = link.getparent()
+        for _ in range(2):
+            if card is None:
+                break
+            name = next((" ".join(t.split()) for t in card.itertext() if compact(t) == compact(slug[1])), None)
+            if name and full_name(name):
+                return [name]
+            card = card.getparent()
+    return []
