@@ -334,3 +334,80 @@ def test_a_section_a_place_or_a_far_name_by_the_byline_day_is_no_author() -> Non
                    "<h3>Related Topics</h3><p>16.02.2026</p>", "<p>16.02.2026</p><p>Zitat von</p>",
                    "<p>Intro</p>" * 6 + "<p>Ana Lima</p><p>Feb 16, 2026</p>"):
         assert read_page_metadata(_blog_post("", byline), None).authors == (), byline
+
+
+def _personal_site(title: str, site_name: str = "", footer: str = "", under_title: str = "") -> lxml.html.HtmlElement:
+    head = f"<title>{title}</title>" + (f'<meta property="og:site_name" content="{site_name}">' if site_name else "")
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return lxml.html.fromstring(f"<html><head>{head}</head><body><article><h1>Self-hosting a database</h1>"
+                                f"{under_title}{body}</article><footer>{footer}</footer></body></html>")
+
+
+def test_a_personal_site_without_a_byline_is_written_by_the_person_it_is_named_after() -> None:
+    for page, url in ((_personal_site("Self-hosting | Pierce Freeman"), "https://pierce.dev/notes/db"),
+                      (_personal_site("Self-hosting", site_name="Pierce Freeman's blog"), "https://pierce.dev/n"),
+                      (_personal_site("Self-hosting", footer="© 2019–2025 Pierce Freeman. All rights reserved."),
+                       "https://www.example.org/~pfreeman/db.html")):
+        assert read_page_metadata(page, url).authors == ("Pierce Freeman",), url
+
+
+def test_a_site_name_that_reads_like_a_name_is_no_owner_unless_the_address_and_the_page_agree() -> None:
+    hardware = "<p>We sell hardware and tools.</p>"
+    for page, url in ((_personal_site("Self-hosting | Pierce Freeman"), "https://example.org/notes/db"),
+                      (_personal_site("Tools | Austin Hardware", under_title=hardware), "https://austinhardware.com/a"),
+                      (_personal_site("Self-hosting | The Writing Center"), "https://writingcenter.edu/a"),
+                      (_personal_site("Self-hosting | Pierce Freeman"), None)):
+        assert read_page_metadata(page, url).authors == (), url
+
+
+def test_a_byline_wins_over_the_owner_of_the_site() -> None:
+    page = _personal_site("Self-hosting | Pierce Freeman", under_title="<p>By Ana Lima</p>")
+    assert read_page_metadata(page, "https://pierce.dev/notes/db").authors == ("Ana Lima",)
+
+
+def test_a_byline_day_and_name_just_above_the_headline_name_the_author() -> None:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    for meta in ("<span>Dec 17, 2025</span><span>Julian K. Arni</span>",
+                 "<div><span>Published August 7, 2023</span> <span>by Ana Lima</span></div>"):
+        page = lxml.html.fromstring(f"<html><body><div class='post'>{meta}<h1>Council approves tram extension</h1>"
+                                    f"{body}</div></body></html>")
+        assert read_page_metadata(page, None).authors in (("Julian K. Arni",), ("Ana Lima",)), meta
+    for meta in ("<p><a href='/topics/garden-design'>Garden Design</a></p><p>Dec 17, 2025</p>",
+                 "<p>Ana Lima</p><p>Dec 17, 2025</p><p>Read more</p><p>More news</p><p>Other</p><p>Tram</p>"):
+        page = lxml.html.fromstring(f"<html><body><div class='post'>{meta}<h1>Council approves tram extension</h1>"
+                                    f"{body}</div></body></html>")
+        assert read_page_metadata(page, None).authors == (), meta
+
+
+def test_every_citation_author_of_a_scholarly_page_counts_as_written() -> None:
+    head = ('<meta name="DC.Creator" content="Jennifer Huberty">' + "".join(
+        f'<meta name="{key}" content="{name}">' for key, name in (
+            ("citation_author", "Jennifer Huberty"), ("citation_author", "Kaufman, Jeff T."),
+            ("citation_authors", "Jeni Green"), ("citation_author", "null"))))
+    page = read_page_metadata(lxml.html.fromstring(article_html(extra_head=head)), None)
+    assert page.authors == ("Jennifer Huberty", "Kaufman, Jeff T.", "Jeni Green")
+
+
+def test_a_declared_author_the_page_never_shows_gives_way_to_the_byline_under_the_headline() -> None:
+    html = article_html(extra_head=_ld(author={"@type": "Person", "name": "KatieS"}))
+    with_byline = html.replace("</h1>", "</h1><p>By Aoife O'Riordan</p>", 1)
+    assert read_page_metadata(lxml.html.fromstring(with_byline), None).authors == ("Aoife O'Riordan",)
+    assert read_page_metadata(lxml.html.fromstring(html), None).authors == ("KatieS",)  # no byline: it stands
+    shown_too = with_byline.replace("<footer>", "<footer>Posted by katies ", 1)
+    assert read_page_metadata(lxml.html.fromstring(shown_too), None).authors == ("KatieS",)
+
+
+def test_a_name_before_the_in_of_its_section_by_the_byline_day_is_the_author() -> None:
+    byline = "<p>Dec 26, 2025 <span>•</span> Ana Lima   in <a href='/blog/transport'>Transport</a></p>"
+    assert read_page_metadata(_blog_post("", byline), None).authors == ("Ana Lima",)
+    signed_in = "<p>Dec 26, 2025 <span>•</span> Signed in <a href='/account'>Account</a></p>"
+    assert read_page_metadata(_blog_post("", signed_in), None).authors == ()
+
+
+def test_an_author_card_names_the_author_its_profile_link_spells() -> None:
+    card = ("<div class='card'><div><p>Ana Lima</p><p>Tech Writer</p></div>"
+            "<a href='/blog/authors/ana-lima'>Articles by this author</a></div>")
+    assert read_page_metadata(_blog_post(card), None).authors == ("Ana Lima",)
+    other = ("<div class='card'><div><p>Rui Costa</p><p>Tech Writer</p></div>"
+             "<a href='/blog/authors/ana-lima'>Articles by this author</a></div>")
+    assert read_page_metadata(_blog_post(other), None).authors == ()

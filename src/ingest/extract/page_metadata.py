@@ -22,7 +22,17 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
 from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
-from ingest.extract.page_names import NOT_A_NAME, byline_name, full_name, looks_like_name
+from ingest.extract.page_names import (
+    AUTHOR_PAGE,
+    NOT_A_NAME,
+    any_shown,
+    byline_name,
+    cited_authors,
+    full_name,
+    looks_like_name,
+    named_by_author_link,
+    site_owner,
+)
 from ingest.extract.page_titles import (
     INLINE_TAGS,
     Headline,
@@ -46,7 +56,7 @@ ARTICLE_TYPES = frozenset({
 })
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-                "byl", "citation_author")
+                "byl")
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
@@ -57,7 +67,6 @@ _BYLINE_REACH = 60
 _MAX_CO_AUTHORS = 6
 _OTHER_ROLE_LEAD = re.compile(r"(?:checked|tested|reviewed|edited|illustrated|photographed|updated|produced)\s+by"
                               r"\s*:?$")
-_AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 _AUTHOR_CARD = re.compile(r"(?:^|[\s_-])author[_-]?(?:info|text|details|card|box)(?:$|[\s_-])", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])author[_-]?name(?:$|[\s_-])|\bbyline[_-]?name\b", re.IGNORECASE)
 _BYLINE_WORDS = 12
@@ -65,6 +74,9 @@ _BYLINE_WORDS = 12
 _WRITTEN_BY = re.compile(r"(?:written|authored|posted|article) by:?|authors?:|contributors?:", re.IGNORECASE)
 _BYLINE_START = 400
 _LINES_AFTER = "following::text()[normalize-space()][position() <= 12]"  # the byline's reach, as for its day
+_LINES_BEFORE = "preceding::text()[normalize-space()][position() <= 6]"
+_IN_SECTION = re.compile(r"\s+in$")
+_DAY_ABOVE_REACH = 3  # a day above the headline is the post's among the last lines before it
 _DAY_LINE_CHARS = 80
 _DAY_LINE_REACH = 6  # the byline's day among the first lines under the headline
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -111,7 +123,7 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     title = choose_title(headline, site_keys)
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys, headline),
+        authors=_authors(tree, found, site_keys, headline) or site_owner(tree, site_name, url),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -255,7 +267,12 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     declared = found.article.get("author") or found.article.get("creator")
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
-        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] or _labelled_meta(found.meta)
+        names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
+        names = names or _labelled_meta(found.meta)
+    if names and not any_shown(tree, names):
+        # Declared but never shown: the account that posted it (a login, a guest post's editor); the byline under
+        # the headline names who wrote it.
+        names = _labelled_byline(tree, headline) or names
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
@@ -293,7 +310,7 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     ('Written by <a href="/authors/adrien-ramirez">Adrien Ramirez</a>, ... <a href="/authors/joanna-nelius">
     Joanna Nelius</a>'): a page or its declaration often names only the first."""
     key = compact(author)
-    link = next((a for a in _byline_scope(tree).iter("a") if _AUTHOR_PAGE.search(a.get("href") or "")
+    link = next((a for a in _byline_scope(tree).iter("a") if AUTHOR_PAGE.search(a.get("href") or "")
                  and compact(visible_text(a)) == key), None)
     byline = link.getparent() if link is not None else None
     for _ in range(2):
@@ -314,33 +331,48 @@ def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
 
 def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
     """A byline without a label: right under the headline, a full name one or two lines from the line holding the
-    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's."""
+    byline's day ('Ana Lima' / 'Feb 16, 2026'). Only around the first day there: a later one is the story's. Else
+    the same just above the headline, around the day nearest it: some themes put the post's meta first."""
     anchor = byline_anchor(tree, headline)
     if anchor is None:
         return []
-    lines = [(str(t).strip(), t.getparent()) for t in anchor.xpath(_LINES_AFTER)
-             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
-    day_line = next((i for i, (text, _) in enumerate(lines[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
+    after = _lines(anchor.xpath(_LINES_AFTER))
+    day_line = next((i for i, (text, _) in enumerate(after[:_DAY_LINE_REACH]) if day_in(text[:_DAY_LINE_CHARS])),
                     None)
-    if day_line is None:
-        return []
+    if day_line is not None:
+        return _name_around(after, day_line)
+    before = _lines(anchor.xpath(_LINES_BEFORE))
+    day_line = next((i for i in range(len(before) - 1, max(len(before) - _DAY_ABOVE_REACH, 0) - 1, -1)
+                     if day_in(before[i][0][:_DAY_LINE_CHARS])), None)
+    return _name_around(before, day_line) if day_line is not None else []
+
+
+def _lines(texts: list[Any]) -> list[tuple[str, HtmlElement]]:
+    return [(str(t).strip(), t.getparent()) for t in texts
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+
+
+def _name_around(lines: list[tuple[str, HtmlElement]], day_line: int) -> list[str]:
     for number in (day_line - 1, day_line + 1, day_line - 2, day_line + 2):
-        if 0 <= number < len(lines) and _name_line(*lines[number], day=lines[day_line][1]):
-            return [lines[number][0]]
+        if 0 <= number < len(lines) and (name := _name_line(*lines[number], day=lines[day_line][1])):
+            return [name]
     return []
 
 
-def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> bool:
-    """A full name alone on its line ('Zitat von', ending on a particle, is none), not a heading ('Related
-    Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of contents)."""
+def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> str | None:
+    """A full name alone on its line, or after a 'by', or before the 'in' of its section ('Mahua Das in' / <a>Project
+    Management</a>) ('Zitat von', ending on a particle, is none), not a heading
+    ('Related Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of
+    contents)."""
+    text = _IN_SECTION.sub("", _BY_PREFIX.sub("", _SPACES.sub(" ", text)))
     if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
             and full_name(text)):
-        return False
+        return None
     context = [element, *element.iterancestors()]
     if any(e.tag in _HEADINGS for e in context) or _a_link(element) or in_chrome(element) or in_comments(element):
-        return False
+        return None
     listed = next((e for e in context if e.tag in ("ul", "ol")), None)
-    return listed is None or any(e is listed for e in day.iterancestors())
+    return text if listed is None or any(e is listed for e in day.iterancestors()) else None
 
 
 def _a_link(element: HtmlElement) -> bool:
@@ -350,7 +382,7 @@ def _a_link(element: HtmlElement) -> bool:
     if link is None or link.tag == "button":
         return link is not None
     href = link.get("href") or ""
-    return bool(href.strip()) and not _AUTHOR_PAGE.search(href)
+    return bool(href.strip()) and not AUTHOR_PAGE.search(href)
 
 
 def _without_comments(scope: HtmlElement) -> HtmlElement:
@@ -379,7 +411,6 @@ def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
         elif head.strip(" ,"):
             kept.append(head.strip(" ,"))
     return kept
-
 
 
 def searched_byline(found: str | None) -> list[str]:
@@ -450,12 +481,12 @@ def _author_markup(tree: HtmlElement) -> list[str]:
             if len(first.split()) in (2, 3) and looks_like_name(first) and not in_chrome(element) \
                     and not in_comments(element):
                 return [first]
-    return []
+    return named_by_author_link(tree)
 
 
 def _names_author(element: HtmlElement) -> bool:
     if element.tag == "a":
-        return bool(_AUTHOR_PAGE.search(element.get("href") or ""))
+        return bool(AUTHOR_PAGE.search(element.get("href") or ""))
     return bool(_AUTHOR_CLASS.search(element.get("class") or ""))
 
 
@@ -463,7 +494,7 @@ def _slug_spells(element: HtmlElement, text: str) -> bool:
     """A link's last path segment is the name written as a slug ('chris-toy' for 'Chris Toy')."""
     if element.tag != "a":
         return True
-    match = _AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
+    match = AUTHOR_PAGE.search(urlsplit(element.get("href") or "").path)
     return match is not None and compact(match[1]) == compact(text)
 
 
@@ -546,7 +577,6 @@ def _clean_names(value: str | None) -> list[str]:
         if name and len(name) <= _MAX_NAME_CHARS and not NOT_A_NAME.search(name) and re.search(r"[^\W\d_]", name):
             names.append(name)
     return names
-
 
 
 def _after(element: HtmlElement) -> list[HtmlElement]:

@@ -1,4 +1,5 @@
-"""Whether a text is a person's name, and a name found in a page's byline without what sits next to it there.
+"""Whether a text is a person's name, a name found in a page's byline without what sits next to it there, and the
+owner a personal site is named after.
 
 Split from page_metadata (which finds where a page names its authors).
 """
@@ -6,7 +7,15 @@ Split from page_metadata (which finds where a page names its authors).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from ingest.entities.name_signals import any_first_name, occurs_as_word
+from ingest.extract.page_titles import compact, in_chrome, in_comments, visible_text
+
+AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^(?:https?:|www\.|@|\S+@\S+\.\w+$)|^\w+(?:\.\w+){2,}$|"
                         r"^(?:undefined|null|none|admin|administrator|webmaster|author|name|written by|the author|"
                         r"staff|by)$",
@@ -82,3 +91,99 @@ def _without_initials(tokens: list[str]) -> list[str]:
     if 2 <= len(lead) <= 3 and lead.isalpha() and lead.isupper() and len(tokens) > len(lead) and lead == spelled:
         return tokens[1:]
     return tokens
+
+
+# '© 2025 Toby Hede. All rights reserved.', 'Copyright (c) 2019-2025 Jane Roe': the holder after the sign and years.
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:©|\(c\))\s*)?(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?[,.]?\s*"
+                        r"([^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){1,2})", re.IGNORECASE)
+_COPYRIGHT_TEXT = XPath("//body//text()[contains(., '©') or contains(., 'opyright')]", smart_strings=False)
+_BODY_TEXT = XPath("//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
+_OWNED = re.compile(r"(?:'s|’s)\s+(?:blog|site|website|weblog|notes|journal)$", re.IGNORECASE)
+_TITLE_PARTS = re.compile(r"\s*[|•]\s*|\s+[–—·-]\s+")
+_OWNER_STEM = 5  # 'cassidoo.co' is Cassidy's: a name word's first letters in the address count
+
+
+def site_owner(tree: HtmlElement, site_name: str | None, url: str | None) -> tuple[str, ...]:
+    """No byline: the owner of a personal site (see `owner_in`), whose address is its host and first folder."""
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    title = next((visible_text(t) for t in tree.iter("title")), None)
+    folder = parts.path.split("/")[1] if "/" in parts.path else ""
+    owner = owner_in(owner_candidates(site_name, title, _COPYRIGHT_TEXT(tree)[:5]), f"{parts.hostname or ''}/{folder}",
+                     page_text(tree))
+    return (owner,) if owner else ()
+
+
+def page_text(tree: HtmlElement) -> str:
+    """The text of the page's body, scripts and styles aside, as one string."""
+    return " ".join(_BODY_TEXT(tree))
+
+
+def any_shown(tree: HtmlElement, names: list[str]) -> bool:
+    """One of the names is written on the page, whatever the case and spacing ('KIM LEE' for 'Kim Lee')."""
+    text = " ".join(page_text(tree).split()).casefold()
+    return any(" ".join(name.split()).casefold() in text for name in names)
+
+
+def owner_in(candidates: list[str], address: str, page_text: str) -> str | None:
+    """A personal site's owner, the author of its posts when no byline names one: a person's full name that the
+    site is named after ('Owain Brennan' as og:site_name, "Colin Watson's blog", the holder of '© 2025 Toby Hede'),
+    when one of its words (or that word's first letters) is in the site's address ('owain.bearblog.dev',
+    '/~cjwatson/'). The address check keeps a company or a blog title that reads like a name ('Model Remodel') out."""
+    where = address.lower()
+    for candidate in candidates:
+        name = _OWNED.sub("", candidate.strip(" .,"))
+        if not full_name(name) or NOT_A_NAME.search(name) or not _personal(name, page_text):
+            continue
+        stems = [w.lower()[:_OWNER_STEM] for w in re.findall(r"[^\W\d_]{4,}", name)]
+        if any(stem.isascii() and stem in where for stem in stems):
+            return name
+    return None
+
+
+def _personal(name: str, page_text: str) -> bool:
+    """A person's name, not a business's: it opens with a first name and none of its words is one the page uses
+    in lower case ('The Writing Center' writes 'the', 'Austin Hardware' 'hardware'; 'Hede' is only a surname)."""
+    words = [w.strip(".,") for w in name.split()]
+    return any_first_name(words[0]) and not any(occurs_as_word(page_text, w.lower()) for w in words)
+
+
+def owner_candidates(site_name: str | None, title: str | None, footer_texts: list[str]) -> list[str]:
+    """Where a personal site names its owner: the site name, a part of the <title> ('Post | Pierce Freeman'), the
+    holder of a copyright line."""
+    found = [site_name] if site_name else []
+    found += _TITLE_PARTS.split(title or "")[1:]
+    # The holder ends at a sentence's end: '© 2025 Toby Hede. All rights reserved.'
+    found += [re.split(r"\.\s", m[1])[0] for text in footer_texts for m in _COPYRIGHT.finditer(text)]
+    return found
+
+
+_CITATION_KEYS = frozenset({"citation_author", "citation_authors"})
+
+
+def cited_authors(tree: HtmlElement) -> list[str]:
+    """Every `citation_author` of a scholarly page, one tag an author (the Highwire Press convention Google Scholar
+    reads), each as written ('Kaufman, Jeff T.' stays so: the page shows it that way)."""
+    names = (" ".join((e.get("content") or "").split()) for e in tree.iter("meta")
+             if (e.get("name") or "").strip().lower() in _CITATION_KEYS)
+    return [n for n in dict.fromkeys(names) if n and not NOT_A_NAME.search(n)]
+
+
+def named_by_author_link(tree: HtmlElement) -> list[str]:
+    """An author card whose link to the author's page says something else ('Articles by ...', 'View profile'): the
+    name beside it that the link's address spells ('Juliette Carreiro' / 'Tech Writer' / <a href=
+    "/blog/authors/juliette-carreiro">)."""
+    for link in tree.iter("a"):
+        slug = AUTHOR_PAGE.search(urlsplit(link.get("href") or "").path)
+        if slug is None or compact(visible_text(link)) == compact(slug[1]) or in_chrome(link) or in_comments(link):
+            continue
+        card = link.getparent()
+        for _ in range(2):
+            if card is None:
+                break
+            name = next((" ".join(t.split()) for t in card.itertext() if compact(t) == compact(slug[1])), None)
+            if name and full_name(name):
+                return [name]
+            card = card.getparent()
+    return []
