@@ -41,3 +41,60 @@ def test_a_heading_whose_characters_a_conversion_turned_into_question_marks_give
     # A real question in the heading stays the heading's, the declared variant wording notwithstanding.
     assert _title("Why do trams win? A look at the numbers", "Why trams win: the numbers") == \
         "Why do trams win? A look at the numbers"
+
+
+def _page_title(head: str, body: str, url: str = "https://www.example.com/guides/x") -> str | None:
+    html = f"<html><head>{head}</head><body>{body}<p>Text.</p></body></html>"
+    return read_page_metadata(lxml.html.fromstring(html), url).title
+
+
+def test_a_headline_that_starts_with_a_word_of_the_host_is_not_taken_for_the_site_name() -> None:
+    url = "https://gardening.cals.cornell.edu/guidance/gww/"
+    head = "<title>Gardening in a Warming World | Cornell Garden-Based Learning</title>"
+    assert _page_title(head, "<article><h1>Gardening in a Warming World</h1></article>", url) == \
+        "Gardening in a Warming World"
+    # A headline naming the site is still the page's <h1>, not a logo.
+    head = ("<meta property='og:site_name' content='SELF'>"
+            "<meta property='og:title' content='The Best Oral Care Products for a Healthier Smile'>")
+    h1 = "The 2024 SELF Healthy Beauty Awards: The Best Oral Care Products for a Healthier Smile"
+    assert _page_title(head, f"<article><h1>{h1}</h1></article>", "https://www.self.com/story/x") == h1
+
+
+def test_a_short_title_part_holding_the_site_key_is_still_the_site_name() -> None:
+    head = "<title>Tax changes and your guide to filing in 2026 - Intuit TurboTax Blog</title>"
+    assert _page_title(head, "<div>No heading here.</div>", "https://blog.turbotax.intuit.com/x/") == \
+        "Tax changes and your guide to filing in 2026"
+    head = "<title>Night trams return to the centre | Example</title>"
+    assert _page_title(head, "<header><h1>Example News</h1></header>", "https://example.com/x") == \
+        "Night trams return to the centre"
+
+
+def test_a_heading_that_holds_the_declared_title_beside_other_parts_gives_the_declared_title() -> None:
+    head = "<meta property='og:title' content='Tax 101: Understanding the basics'>"
+    dek = "<h1><div><p>Tax 101: Understanding the basics</p><h4>A guide to the taxes Americans pay</h4></div></h1>"
+    assert _page_title(head, dek) == "Tax 101: Understanding the basics"
+    head = "<meta property='og:title' content='Stanford Grads Find Their Degrees No Longer Guarantee Jobs'>"
+    source = ("<h1><span><a href='/s'>Stanford Grads Find Their Degrees No Longer Guarantee Jobs</a> "
+              "<span><a href='https://latimes.com/x'>(latimes.com)</a></span></span> <span><a>87</a></span></h1>")
+    assert _page_title(head, source) == "Stanford Grads Find Their Degrees No Longer Guarantee Jobs"
+    head = "<meta property='og:title' content='Top Strategies to Optimize Blockchain Security'>"
+    byline = ("<h1>Top Strategies to Optimize Blockchain Security<div></div>"
+              "<h3>Posted on July 1, 2024 by infuy</h3></h1>")
+    assert _page_title(head, byline) == "Top Strategies to Optimize Blockchain Security"
+
+
+def test_a_heading_that_only_extends_the_declared_title_in_its_own_words_stays_the_title() -> None:
+    head = "<meta property='og:title' content='Best High School Tutors in 2025'>"
+    assert _page_title(head, "<h1>Best High School Tutors in 2025, Reviewed by a Student</h1>") == \
+        "Best High School Tutors in 2025, Reviewed by a Student"
+
+
+def test_a_declared_title_that_adds_a_count_or_a_year_to_the_heading_wins() -> None:
+    head = "<meta property='og:title' content='8 Recent Trends in Photography'>"
+    assert _page_title(head, "<h1>Recent Trends in Photography</h1>") == "8 Recent Trends in Photography"
+    head = "<meta property='og:title' content='15 Best Online Tutoring Platforms 2025'>"
+    assert _page_title(head, "<h1>15 Best Online Tutoring Platforms</h1>") == "15 Best Online Tutoring Platforms 2025"
+    # Added words, not only numbers: the heading stays.
+    head = "<meta property='og:title' content='15 Critical Cybersecurity Tips for Small Businesses'>"
+    assert _page_title(head, "<h1>Cybersecurity Tips for Small Businesses</h1>") == \
+        "Cybersecurity Tips for Small Businesses"

@@ -17,6 +17,7 @@ from lxml.html import HtmlElement
 _BAR = re.compile(r"\s+\|\s+")
 _KICKER_WORDS = 4
 _LABEL_WORDS = 3
+_SITE_PART_WORDS = 3
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _HEADLINE_WORDS = (2, 30)
 _SHOWN_TITLE_CHARS = 12
@@ -91,9 +92,11 @@ def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
     declared = headline.declared
     if not headline.headings:
         return declared
-    closest = headline.headings[0][1]
+    element, closest = headline.headings[0]
+    if declared and _holds_declared(element, closest, declared):
+        return declared
     if declared and word_overlap(closest, declared) >= 0.3:
-        if _kicker_before(closest, declared) or _lost_characters(closest, declared):
+        if _kicker_before(closest, declared) or _lost_characters(closest, declared) or _numbered(closest, declared):
             return declared
         return _headline_part(strip_site_name(closest, site_keys))
     texts = {text for _, text in headline.headings}
@@ -142,6 +145,30 @@ def _kicker_before(heading: str, declared: str) -> bool:
     return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
 
 
+def _holds_declared(element: HtmlElement, heading: str, declared: str) -> bool:
+    """The <h1> holds the declared title as one of its parts, next to others: a line before a <br> or a block
+    (a dek, 'Posted on ... by ...'), or an element beside a source link and a comment count. The declared title
+    is the headline; the rest of the <h1> is not."""
+    key = compact(declared)
+    if not key or compact(heading) == key:
+        return False
+    parts = (visible_text(part) for part in element.iterdescendants() if isinstance(part.tag, str))
+    return any(compact(text) == key for text in (*text_lines(element), *parts))
+
+
+def _numbered(heading: str, declared: str) -> bool:
+    """The declared title is the <h1> with a count or a year added ('8 Recent Trends in Photography' for 'Recent
+    Trends in Photography', 'Best Tutoring Platforms 2025'): the number is part of the headline, the <h1> dropped it."""
+    words, added = iter(re.findall(r"\w+", heading.lower())), []
+    pending = next(words, None)
+    for word in re.findall(r"\w+", declared.lower()):
+        if word == pending:
+            pending = next(words, None)
+        else:
+            added.append(word)
+    return pending is None and bool(added) and all(w.isdigit() for w in added)
+
+
 def _lost_characters(heading: str, declared: str) -> bool:
     """The <h1> is the declared title with characters a charset conversion replaced by '?' or U+FFFD
     ('Beginner? Guide' for "Beginner's Guide"): the declaration kept them."""
@@ -185,27 +212,34 @@ def marks_comments(element: HtmlElement) -> bool:
 def visible_text(element: HtmlElement) -> str:
     """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
     parts: list[str] = []
-    _render(element, parts)
+    _render(element, parts, " ")
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 
-def _render(element: HtmlElement, parts: list[str]) -> None:
+def text_lines(element: HtmlElement) -> list[str]:
+    """The element's rendered lines: its text broken at each <br> and block boundary, blank lines left out."""
+    parts: list[str] = []
+    _render(element, parts, "\n")
+    return [line for line in (_SPACES.sub(" ", t).strip() for t in "".join(parts).split("\n")) if line]
+
+
+def _render(element: HtmlElement, parts: list[str], gap: str) -> None:
     if element.text:
         parts.append(element.text)
     for child in element:
         is_element = isinstance(child.tag, str)
         if is_element:
             block = child.tag not in INLINE_TAGS
-            parts.append(" " if block else "")
-            _render(child, parts)
-            parts.append(" " if block else "")
+            parts.append(gap if block else "")
+            _render(child, parts, gap)
+            parts.append(gap if block else "")
         if child.tail:
             parts.append(child.tail)
 
 
 def _plausible_headline(text: str, site_keys: set[str]) -> bool:
     words = len(re.findall(r"\w+", text))
-    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not is_site_name(text, site_keys)
+    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not _names_site(text, site_keys)
 
 
 def word_overlap(a: str, b: str) -> float:
@@ -228,14 +262,24 @@ def is_site_name(segment: str, site_keys: set[str]) -> bool:
     return not key or any(key == s or (len(key) >= 4 and (key in s or s in key)) for s in site_keys)
 
 
+def _names_site(segment: str, site_keys: set[str]) -> bool:
+    """`is_site_name` for a part of a title or an <h1>: a site key inside a longer part only makes it the site
+    name when the part is short ('Intuit TurboTax Blog', 'Rust Blog'); a headline may name the site or start with
+    a word of its host ('Gardening in a Warming World' on gardening.cals.cornell.edu, 'The 2024 SELF Awards: ...')."""
+    key = compact(segment)
+    short = len(re.findall(r"\w+", segment)) <= _SITE_PART_WORDS
+    return not key or any(key == s or (len(key) >= 4 and (key in s or (s in key and (short or 2 * len(s) >= len(key)))))
+                          for s in site_keys)
+
+
 def strip_site_name(title: str, site_keys: set[str]) -> str:
     """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
     parts = _TITLE_SEPARATOR.split(title.strip())
     separators = _TITLE_SEPARATOR.findall(title.strip())
-    while len(parts) > 1 and is_site_name(parts[-1], site_keys):
+    while len(parts) > 1 and _names_site(parts[-1], site_keys):
         parts.pop()
         separators.pop()
-    while len(parts) > 1 and is_site_name(parts[0], site_keys):
+    while len(parts) > 1 and _names_site(parts[0], site_keys):
         parts.pop(0)
         separators.pop(0)
     return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
