@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 
 from ingest.extract.page_metadata import read_page_metadata
-from ingest.extract.page_titles import repaired
+from ingest.extract.page_titles import repaired, text_lines
 
 
 def test_a_title_whose_utf8_was_read_as_latin1_is_decoded_back() -> None:
@@ -98,3 +98,56 @@ def test_a_declared_title_that_adds_a_count_or_a_year_to_the_heading_wins() -> N
     head = "<meta property='og:title' content='15 Critical Cybersecurity Tips for Small Businesses'>"
     assert _page_title(head, "<h1>Cybersecurity Tips for Small Businesses</h1>") == \
         "Cybersecurity Tips for Small Businesses"
+
+
+def test_a_heading_in_an_article_that_an_unclosed_menu_swallowed_is_the_headline() -> None:
+    head = "<meta property='og:title' content='Best 5 Website Builders for 2026: My Tried and Tested Picks'>"
+    body = ("<nav class='main-navigation'><ul><li><a href='/a'>Builders</a></li></ul>"
+            "<article><header><h1>Best Website Builders for 2026: Our Top 5</h1></header></article></nav>")
+    assert _page_title(head, body) == "Best Website Builders for 2026: Our Top 5"
+    # A heading in a menu that holds no article stays the menu's.
+    menu = "<nav><h1>Website builders we reviewed this year</h1></nav>"
+    assert _page_title(head, menu) == "Best 5 Website Builders for 2026: My Tried and Tested Picks"
+
+
+def test_a_heading_that_links_to_the_home_page_is_the_site_name() -> None:
+    head = "<title>Enchufla Figuren - Salsa-Figuren - Rueda in Berlin</title>"
+    logo = "<h1><a href='/'><span>Salsa-Figuren - Rueda in Berlin</span></a></h1>"
+    assert _page_title(head, logo, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren - Salsa-Figuren"
+    linked = "<h1><a href='/enchufla'>Enchufla Figuren in der Rueda</a></h1>"
+    assert _page_title(head, linked, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren in der Rueda"
+
+
+def test_a_style_inside_a_heading_is_not_part_of_its_text() -> None:
+    head = "<title>Sesiona IV Pleno del Comité Central | Cubadebate</title>"
+    body = ("<h1><style>.alogo{display: block;width: 330px;}</style> <a class='alogo' href='/'>Cubadebate</a></h1>"
+            "<article><h2>Sesiona IV Pleno</h2></article>")
+    assert _page_title(head, body, "http://www.cubadebate.cu/x") == "Sesiona IV Pleno del Comité Central"
+
+
+def test_a_short_heading_is_a_section_label_counting_a_word_like_m_and_a_once() -> None:
+    head = "<meta property='og:title' content='Cybersecurity Sector Update–Fall 2025'>"
+    assert _page_title(head, "<h1>M&amp;A Updates</h1>") == "Cybersecurity Sector Update–Fall 2025"
+
+
+def test_a_host_name_before_the_headline_is_the_site_name() -> None:
+    assert _page_title("<title>davidbau.com Vibe Coding</title>", "<div>Text.</div>",
+                       "https://davidbau.com/archives/2025/12/16/vibe_coding.html") == "Vibe Coding"
+    # Another site's host in the headline stays.
+    assert _page_title("<title>Amazon.com raises its prices</title>", "<div>Text.</div>",
+                       "https://davidbau.com/x") == "Amazon.com raises its prices"
+
+
+def test_the_declared_title_a_heading_holds_loses_what_it_adds_after_a_bar() -> None:
+    head = "<meta property='og:title' content='Letters: Coddling criminals | Undermining road | Tax dollars'>"
+    body = ("<h1><div class='entry-section'><a href='/opinion/letters/'>Letters to the Editor | </a></div>"
+            "<span>Letters: Coddling criminals | Undermining road | Tax dollars</span></h1>")
+    assert _page_title(head, body) == "Letters: Coddling criminals"
+
+
+def test_a_heading_breaks_into_lines_at_br_and_blocks_not_at_the_source_line_breaks() -> None:
+    spread = lxml.html.fragment_fromstring("<h1>\n <span>Interne Unterlagen</span>\n <span>Daten gehackt</span>\n</h1>")
+    assert text_lines(spread) == ["Interne Unterlagen Daten gehackt"]
+    stacked = lxml.html.fragment_fromstring("<h1><small>Einheit der Woche</small><br/>Lagen-Pyramide <div>Dek</div>"
+                                            "</h1>")
+    assert text_lines(stacked) == ["Einheit der Woche", "Lagen-Pyramide", "Dek"]

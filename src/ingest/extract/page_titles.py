@@ -25,6 +25,10 @@ _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript"
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_LINE_BREAK = "\x00"  # where `text_lines` breaks: no character of a page's text
+_UNRENDERED = frozenset({"script", "style", "noscript", "template"})
+# A word as a reader counts it: 'M&A', 'Wi-Fi' and "Jan's" are one word each.
+_WORD = re.compile(r"\w+(?:[&'’-]\w+)*")
 # A class or id token of a comment thread or one comment; not a state of the post ('comments-open', 'no-comments')
 # nor a link to the thread ('comments-link', 'comment-count').
 _COMMENT_MARK = re.compile(r"(?:[\w-]*[_-])?(?:comments?|commentlist|respond|disqus)(?:[_-][\w-]*)?", re.IGNORECASE)
@@ -57,7 +61,7 @@ def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[s
     titles = tuple(v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
                                _title_element(tree)) if v)
     declared = _headline_part(strip_site_name(titles[0], site_keys)) if titles else None
-    headings = [(h, text) for h in tree.iter("h1") if not in_chrome(h)
+    headings = [(h, text) for h in tree.iter("h1") if not _in_page_chrome(h) and not _links_home(h)
                 if (text := visible_text(h)) and _plausible_headline(text, site_keys)]
     ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
     return Headline(declared, tuple(ranked), titles)
@@ -93,8 +97,8 @@ def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
     if not headline.headings:
         return declared
     element, closest = headline.headings[0]
-    if declared and _holds_declared(element, closest, declared):
-        return declared
+    if part := _declared_part(element, closest, headline, site_keys):
+        return part
     if declared and word_overlap(closest, declared) >= 0.3:
         if _kicker_before(closest, declared) or _lost_characters(closest, declared) or _numbered(closest, declared):
             return declared
@@ -125,8 +129,8 @@ def _headline(article: Mapping[str, Any]) -> str | None:
 def _section_label(heading: str, declared: str) -> bool:
     """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
     Service Recommendations and Comparison') names the section the page sits in, not the article."""
-    words = len(re.findall(r"\w+", heading))
-    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
+    words = len(_WORD.findall(heading))
+    return words <= _LABEL_WORDS and len(_WORD.findall(declared)) >= 2 * words
 
 
 def _headline_part(title: str) -> str:
@@ -145,15 +149,21 @@ def _kicker_before(heading: str, declared: str) -> bool:
     return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
 
 
-def _holds_declared(element: HtmlElement, heading: str, declared: str) -> bool:
-    """The <h1> holds the declared title as one of its parts, next to others: a line before a <br> or a block
-    (a dek, 'Posted on ... by ...'), or an element beside a source link and a comment count. The declared title
-    is the headline; the rest of the <h1> is not."""
-    key = compact(declared)
-    if not key or compact(heading) == key:
-        return False
+def _declared_part(element: HtmlElement, heading: str, headline: Headline, site_keys: set[str]) -> str | None:
+    """The declared title the <h1> holds as one of its parts, next to others: a line before a <br> or a block
+    (a dek, 'Posted on ... by ...'), or an element beside a source link and a comment count ('<span>Kicker</span>
+    <br>Headline' with the headline in JSON-LD). That part is the headline; the rest of the <h1> is not. None
+    when the whole <h1> is a declared title (as written or without the site name)."""
+    forms: dict[str, str] = {}
+    for title in (headline.declared or "", *headline.titles):
+        stripped = strip_site_name(title, site_keys)
+        for form in (stripped, _headline_part(stripped)):
+            forms.setdefault(compact(form), _headline_part(stripped))
+    forms.pop("", None)
+    if not forms or compact(heading) in forms:
+        return None
     parts = (visible_text(part) for part in element.iterdescendants() if isinstance(part.tag, str))
-    return any(compact(text) == key for text in (*text_lines(element), *parts))
+    return next((forms[key] for text in (*text_lines(element), *parts) if (key := compact(text)) in forms), None)
 
 
 def _numbered(heading: str, declared: str) -> bool:
@@ -186,8 +196,33 @@ def _title_element(tree: HtmlElement) -> str | None:
 def in_chrome(element: HtmlElement) -> bool:
     if _HIDDEN_CLASS.search(element.get("class") or ""):
         return True
-    return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
-               for a in element.iterancestors() if isinstance(a.tag, str))
+    return any(_is_chrome(a) for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def _is_chrome(element: HtmlElement) -> bool:
+    return element.tag in _CHROME_TAGS or (element.get("role") or "").lower() in _CHROME_ROLES
+
+
+def _links_home(heading: HtmlElement) -> bool:
+    """The <h1> is a link to the site's home page ('<h1><a href="/">Salsa-Figuren - Rueda in Berlin</a></h1>'):
+    the site's name or logo, however its words read."""
+    links = [a for a in heading.iter("a") if compact(a.text_content()) == compact(heading.text_content())]
+    enclosing = next((a for a in heading.iterancestors("a")), None)
+    return any(urlsplit(a.get("href") or "").path in ("", "/") and a.get("href") is not None
+               for a in (*links, *([enclosing] if enclosing is not None else [])))
+
+
+def _in_page_chrome(heading: HtmlElement) -> bool:
+    """`in_chrome` for a headline, but an <h1> inside an <article> or <main> that itself sits in a <nav> or <aside>
+    belongs to the article: a tag the page left open (a menu, a pop-up) swallowed the rest of the page."""
+    if _HIDDEN_CLASS.search(heading.get("class") or ""):
+        return True
+    for ancestor in heading.iterancestors():
+        if ancestor.tag in ("article", "main") or (ancestor.get("role") or "").lower() == "main":
+            return False
+        if _is_chrome(ancestor):
+            return True
+    return False
 
 
 def in_comments(element: HtmlElement) -> bool:
@@ -217,10 +252,11 @@ def visible_text(element: HtmlElement) -> str:
 
 
 def text_lines(element: HtmlElement) -> list[str]:
-    """The element's rendered lines: its text broken at each <br> and block boundary, blank lines left out."""
+    """The element's rendered lines: its text broken at each <br> and block boundary (not at the source's own
+    line breaks, which render as spaces), blank lines left out."""
     parts: list[str] = []
-    _render(element, parts, "\n")
-    return [line for line in (_SPACES.sub(" ", t).strip() for t in "".join(parts).split("\n")) if line]
+    _render(element, parts, _LINE_BREAK)
+    return [line for line in (_SPACES.sub(" ", t).strip() for t in "".join(parts).split(_LINE_BREAK)) if line]
 
 
 def _render(element: HtmlElement, parts: list[str], gap: str) -> None:
@@ -228,7 +264,9 @@ def _render(element: HtmlElement, parts: list[str], gap: str) -> None:
         parts.append(element.text)
     for child in element:
         is_element = isinstance(child.tag, str)
-        if is_element:
+        if is_element and child.tag in _UNRENDERED:
+            pass  # a <style> or <script> inside a heading shows nothing
+        elif is_element:
             block = child.tag not in INLINE_TAGS
             parts.append(gap if block else "")
             _render(child, parts, gap)
@@ -273,7 +311,7 @@ def _names_site(segment: str, site_keys: set[str]) -> bool:
 
 
 def strip_site_name(title: str, site_keys: set[str]) -> str:
-    """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
+    """'Headline | Site', 'Site - Headline' and 'site.com Headline' lose the site part; other separated parts stay."""
     parts = _TITLE_SEPARATOR.split(title.strip())
     separators = _TITLE_SEPARATOR.findall(title.strip())
     while len(parts) > 1 and _names_site(parts[-1], site_keys):
@@ -282,4 +320,7 @@ def strip_site_name(title: str, site_keys: set[str]) -> str:
     while len(parts) > 1 and _names_site(parts[0], site_keys):
         parts.pop(0)
         separators.pop(0)
-    return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
+    stripped = (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
+    host, _, rest = stripped.partition(" ")
+    # 'example.com Headline': a host name before the headline with no separator between them.
+    return rest.strip() if "." in host.strip(".") and rest.strip() and compact(host) in site_keys else stripped
