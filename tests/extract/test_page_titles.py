@@ -151,3 +151,19 @@ def test_a_heading_breaks_into_lines_at_br_and_blocks_not_at_the_source_line_bre
     stacked = lxml.html.fragment_fromstring("<h1><small>Einheit der Woche</small><br/>Lagen-Pyramide <div>Dek</div>"
                                             "</h1>")
     assert text_lines(stacked) == ["Einheit der Woche", "Lagen-Pyramide", "Dek"]
+
+
+def test_a_heading_in_capitals_gives_the_declared_title_in_its_own_case() -> None:
+    head = "<meta property='og:title' content='Best Drip Coffee Maker 2026: Buying Tips From Coffee Pros'>"
+    assert _page_title(head, "<h1>BEST DRIP COFFEE MAKER IN 2026: BUYING TIPS FROM COFFEE PROS</h1>") == \
+        "Best Drip Coffee Maker 2026: Buying Tips From Coffee Pros"
+    head = "<meta property='og:title' content='EU AI ACT TAKES EFFECT'>"  # declared in capitals too: the <h1>
+    assert _page_title(head, "<h1>EU AI ACT TAKES EFFECT TODAY</h1>") == "EU AI ACT TAKES EFFECT TODAY"
+
+
+def test_a_long_heading_that_names_the_site_and_shares_nothing_with_the_declared_title_is_no_headline() -> None:
+    head = ("<meta property='og:site_name' content='SiliconANGLE'>"
+            "<meta property='og:title' content='How Google Cloud runs AI inference at production scale'>")
+    promo = "<div class='promo'><h1>A message from John Furrier, co-founder of SiliconANGLE:</h1></div>"
+    assert _page_title(head, promo, "https://siliconangle.com/x") == \
+        "How Google Cloud runs AI inference at production scale"

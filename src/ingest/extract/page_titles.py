@@ -18,6 +18,7 @@ _BAR = re.compile(r"\s+\|\s+")
 _KICKER_WORDS = 4
 _LABEL_WORDS = 3
 _SITE_PART_WORDS = 3
+_SAME_TITLE = 0.3  # the words an <h1> shares with the declared title when both name the same article
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _HEADLINE_WORDS = (2, 30)
 _SHOWN_TITLE_CHARS = 12
@@ -62,7 +63,7 @@ def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[s
                                _title_element(tree)) if v)
     declared = _headline_part(strip_site_name(titles[0], site_keys)) if titles else None
     headings = [(h, text) for h in tree.iter("h1") if not _in_page_chrome(h) and not _links_home(h)
-                if (text := visible_text(h)) and _plausible_headline(text, site_keys)]
+                if (text := visible_text(h)) and _plausible_headline(text, site_keys, declared)]
     ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
     return Headline(declared, tuple(ranked), titles)
 
@@ -99,8 +100,9 @@ def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
     element, closest = headline.headings[0]
     if part := _declared_part(element, closest, headline, site_keys):
         return part
-    if declared and word_overlap(closest, declared) >= 0.3:
-        if _kicker_before(closest, declared) or _lost_characters(closest, declared) or _numbered(closest, declared):
+    if declared and word_overlap(closest, declared) >= _SAME_TITLE:
+        if (_kicker_before(closest, declared) or _lost_characters(closest, declared) or _numbered(closest, declared)
+                or _shouted(closest, declared)):
             return declared
         return _headline_part(strip_site_name(closest, site_keys))
     texts = {text for _, text in headline.headings}
@@ -164,6 +166,12 @@ def _declared_part(element: HtmlElement, heading: str, headline: Headline, site_
         return None
     parts = (visible_text(part) for part in element.iterdescendants() if isinstance(part.tag, str))
     return next((forms[key] for text in (*text_lines(element), *parts) if (key := compact(text)) in forms), None)
+
+
+def _shouted(heading: str, declared: str) -> bool:
+    """An <h1> in capitals ('BEST DRIP COFFEE MAKER IN 2026') lost its case to a style written into the page; the
+    declared title says the same in the words' own case."""
+    return heading.isupper() and not declared.isupper()
 
 
 def _numbered(heading: str, declared: str) -> bool:
@@ -275,9 +283,14 @@ def _render(element: HtmlElement, parts: list[str], gap: str) -> None:
             parts.append(child.tail)
 
 
-def _plausible_headline(text: str, site_keys: set[str]) -> bool:
+def _plausible_headline(text: str, site_keys: set[str], declared: str | None) -> bool:
+    """2 to 30 words, and not the site's name. A longer <h1> holding a site key is the site's only when it is
+    also unlike the declared title: a logo with a slogan ('ProNATs e.V. Verein zur ...'), a promotion ('A message
+    from the co-founder of SiliconANGLE'); one like it is the headline ('The 2024 SELF Healthy Beauty Awards')."""
     words = len(re.findall(r"\w+", text))
-    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not _names_site(text, site_keys)
+    if not _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] or _names_site(text, site_keys):
+        return False
+    return not is_site_name(text, site_keys) or word_overlap(text, declared or "") >= _SAME_TITLE
 
 
 def word_overlap(a: str, b: str) -> float:
