@@ -18,6 +18,8 @@ _BAR = re.compile(r"\s+\|\s+")
 _KICKER_WORDS = 4
 _LABEL_WORDS = 3
 _SITE_PART_WORDS = 3
+# A full stop after a word ends a sentence, not a headline ('... travel hacks .'); 'U.S.' and '...' do not.
+_SENTENCE = re.compile(r"[^\W\d_]{2}\s?\.$")
 _SAME_TITLE = 0.3  # the words an <h1> shares with the declared title when both name the same article
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _HEADLINE_WORDS = (2, 30)
@@ -61,11 +63,25 @@ def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[s
     words they share with the declared title; `sorted` keeps the page's order among equals."""
     titles = tuple(v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
                                _title_element(tree)) if v)
-    declared = _headline_part(strip_site_name(titles[0], site_keys)) if titles else None
+    chosen = _not_a_teaser(titles) if titles else None
+    declared = _headline_part(strip_site_name(chosen, site_keys)) if chosen else None
+    teaser = compact(titles[0]) if chosen and chosen != titles[0] else None  # an <h1> that repeats it is no headline
     headings = [(h, text) for h in tree.iter("h1") if not _in_page_chrome(h) and not _links_home(h)
-                if (text := visible_text(h)) and _plausible_headline(text, site_keys, declared)]
+                if (text := visible_text(h)) and _plausible_headline(text, site_keys, declared)
+                and compact(text) != teaser]
     ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
     return Headline(declared, tuple(ranked), titles)
+
+
+def _not_a_teaser(titles: tuple[str, ...]) -> str:
+    """The first declared title, unless it is a sentence (a teaser: 'Here are the six types of HR outsourcing.')
+    and another title says something else in 2 or more words: then that one. The same sentence with the site
+    name after it ('Laufen im Winter: ... in 12 Monaten. › Nordish by Nature') is no other title."""
+    first = titles[0]
+    if not _SENTENCE.search(first):
+        return first
+    others = (t for t in titles[1:] if not _SENTENCE.search(t) and not compact(t).startswith(compact(first)))
+    return next((t for t in others if len(re.findall(r"\w+", t)) >= _HEADLINE_WORDS[0]), first)
 
 
 def shown_title(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
