@@ -188,3 +188,12 @@ def test_a_headline_ending_in_a_full_stop_stays_when_no_other_title_says_somethi
             "<title>Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues. l KBS WORLD</title>")
     assert _page_title(head, "<div>Text.</div>", "https://world.kbs.co.kr/x") == \
         "Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues."
+
+
+def test_a_heading_linking_nowhere_is_no_home_link() -> None:
+    head = "<title>Enchufla Figuren | Rueda in Berlin</title>"
+    for href in ("#", "", "#top"):
+        body = f"<h1><a href='{href}'>Enchufla Figuren in der Rueda</a></h1>"
+        assert _page_title(head, body, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren in der Rueda"
+    body = "<h1><a href='http://rueda.wikidot.com'>Enchufla Figuren in der Rueda</a></h1>"
+    assert _page_title(head, body, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren"

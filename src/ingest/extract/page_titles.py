@@ -230,10 +230,16 @@ def _is_chrome(element: HtmlElement) -> bool:
 def _links_home(heading: HtmlElement) -> bool:
     """The <h1> is a link to the site's home page ('<h1><a href="/">Salsa-Figuren - Rueda in Berlin</a></h1>'):
     the site's name or logo, however its words read."""
-    links = [a for a in heading.iter("a") if compact(a.text_content()) == compact(heading.text_content())]
-    enclosing = next((a for a in heading.iterancestors("a")), None)
-    return any(urlsplit(a.get("href") or "").path in ("", "/") and a.get("href") is not None
-               for a in (*links, *([enclosing] if enclosing is not None else [])))
+    whole = compact(heading.text_content())
+    links = [a for a in heading.iter("a") if compact(a.text_content()) == whole]
+    links.extend(heading.iterancestors("a"))
+    return any(_home_link(a.get("href") or "") for a in links)
+
+
+def _home_link(href: str) -> bool:
+    """'/', '/?lang=de', 'https://example.com/': not '#' nor '' (a link going nowhere)."""
+    parts = urlsplit(href.strip())
+    return parts.path == "/" or (bool(parts.netloc) and not parts.path)
 
 
 def _in_page_chrome(heading: HtmlElement) -> bool:
