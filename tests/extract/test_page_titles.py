@@ -197,3 +197,9 @@ def test_a_heading_linking_nowhere_is_no_home_link() -> None:
         assert _page_title(head, body, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren in der Rueda"
     body = "<h1><a href='http://rueda.wikidot.com'>Enchufla Figuren in der Rueda</a></h1>"
     assert _page_title(head, body, "http://rueda.wikidot.com/enchufla") == "Enchufla Figuren"
+
+
+def test_a_one_word_declared_title_is_not_taken_for_the_headline_a_heading_holds() -> None:
+    head = "<title>News | Example</title>"
+    body = "<h1><span>News</span> Night trams return to the city centre</h1>"
+    assert _page_title(head, body, "https://example.com/x") == "News Night trams return to the city centre"

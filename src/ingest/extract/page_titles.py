@@ -177,7 +177,8 @@ def _declared_part(element: HtmlElement, heading: str, headline: Headline, site_
         stripped = strip_site_name(title, site_keys)
         for form in (stripped, _headline_part(stripped)):
             forms.setdefault(compact(form), _headline_part(stripped))
-    forms.pop("", None)
+    # A one-word title ('News', 'Blog') may be the heading's section label rather than its headline.
+    forms = {key: form for key, form in forms.items() if len(re.findall(r"\w+", form)) >= _HEADLINE_WORDS[0]}
     if not forms or compact(heading) in forms:
         return None
     parts = (visible_text(part) for part in element.iterdescendants() if isinstance(part.tag, str))
