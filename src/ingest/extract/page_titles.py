@@ -17,6 +17,10 @@ from lxml.html import HtmlElement
 _BAR = re.compile(r"\s+\|\s+")
 _KICKER_WORDS = 4
 _LABEL_WORDS = 3
+_SITE_PART_WORDS = 3
+# A full stop after a word ends a sentence, not a headline ('... travel hacks .'); 'U.S.' and '...' do not.
+_SENTENCE = re.compile(r"[^\W\d_]{2}\s?\.$")
+_SAME_TITLE = 0.3  # the words an <h1> shares with the declared title when both name the same article
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—•·»:/]{1,2}\s+|\s*\|\s*")
 _HEADLINE_WORDS = (2, 30)
 _SHOWN_TITLE_CHARS = 12
@@ -24,6 +28,10 @@ _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript"
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_LINE_BREAK = "\x00"  # where `text_lines` breaks: no character of a page's text
+_UNRENDERED = frozenset({"script", "style", "noscript", "template"})
+# A word as a reader counts it: 'M&A', 'Wi-Fi' and "Jan's" are one word each.
+_WORD = re.compile(r"\w+(?:[&'’-]\w+)*")
 # A class or id token of a comment thread or one comment; not a state of the post ('comments-open', 'no-comments')
 # nor a link to the thread ('comments-link', 'comment-count').
 _COMMENT_MARK = re.compile(r"(?:[\w-]*[_-])?(?:comments?|commentlist|respond|disqus)(?:[_-][\w-]*)?", re.IGNORECASE)
@@ -55,11 +63,25 @@ def find_headline(tree: HtmlElement, meta: Mapping[str, str], article: Mapping[s
     words they share with the declared title; `sorted` keeps the page's order among equals."""
     titles = tuple(v for v in (meta.get("og:title"), meta.get("twitter:title"), _headline(article),
                                _title_element(tree)) if v)
-    declared = _headline_part(strip_site_name(titles[0], site_keys)) if titles else None
-    headings = [(h, text) for h in tree.iter("h1") if not in_chrome(h)
-                if (text := visible_text(h)) and _plausible_headline(text, site_keys)]
+    chosen = _not_a_teaser(titles) if titles else None
+    declared = _headline_part(strip_site_name(chosen, site_keys)) if chosen else None
+    teaser = compact(titles[0]) if chosen and chosen != titles[0] else None  # an <h1> that repeats it is no headline
+    headings = [(h, text) for h in tree.iter("h1") if not _in_page_chrome(h) and not _links_home(h)
+                if (text := visible_text(h)) and _plausible_headline(text, site_keys, declared)
+                and compact(text) != teaser]
     ranked = sorted(headings, key=lambda pair: -word_overlap(pair[1], declared or ""))
     return Headline(declared, tuple(ranked), titles)
+
+
+def _not_a_teaser(titles: tuple[str, ...]) -> str:
+    """The first declared title, unless it is a sentence (a teaser: 'Here are the six types of HR outsourcing.')
+    and another title says something else in 2 or more words: then that one. The same sentence with the site
+    name after it ('Laufen im Winter: ... in 12 Monaten. › Nordish by Nature') is no other title."""
+    first = titles[0]
+    if not _SENTENCE.search(first):
+        return first
+    others = (t for t in titles[1:] if not _SENTENCE.search(t) and not compact(t).startswith(compact(first)))
+    return next((t for t in others if len(re.findall(r"\w+", t)) >= _HEADLINE_WORDS[0]), first)
 
 
 def shown_title(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
@@ -91,9 +113,12 @@ def choose_title(headline: Headline, site_keys: set[str]) -> str | None:
     declared = headline.declared
     if not headline.headings:
         return declared
-    closest = headline.headings[0][1]
-    if declared and word_overlap(closest, declared) >= 0.3:
-        if _kicker_before(closest, declared) or _lost_characters(closest, declared):
+    element, closest = headline.headings[0]
+    if part := _declared_part(element, closest, headline, site_keys):
+        return part
+    if declared and word_overlap(closest, declared) >= _SAME_TITLE:
+        if (_kicker_before(closest, declared) or _lost_characters(closest, declared) or _numbered(closest, declared)
+                or _shouted(closest, declared)):
             return declared
         return _headline_part(strip_site_name(closest, site_keys))
     texts = {text for _, text in headline.headings}
@@ -122,8 +147,8 @@ def _headline(article: Mapping[str, Any]) -> str | None:
 def _section_label(heading: str, declared: str) -> bool:
     """A short <h1> that shares little with a much longer declared title ('VPN Services' against 'Private VPN
     Service Recommendations and Comparison') names the section the page sits in, not the article."""
-    words = len(re.findall(r"\w+", heading))
-    return words <= _LABEL_WORDS and len(re.findall(r"\w+", declared)) >= 2 * words
+    words = len(_WORD.findall(heading))
+    return words <= _LABEL_WORDS and len(_WORD.findall(declared)) >= 2 * words
 
 
 def _headline_part(title: str) -> str:
@@ -140,6 +165,43 @@ def _kicker_before(heading: str, declared: str) -> bool:
     words, title_words = re.findall(r"\w+", heading.lower()), re.findall(r"\w+", declared.lower())
     extra = len(words) - len(title_words)
     return 0 < extra <= _KICKER_WORDS and len(title_words) >= 3 and words[extra:] == title_words
+
+
+def _declared_part(element: HtmlElement, heading: str, headline: Headline, site_keys: set[str]) -> str | None:
+    """The declared title the <h1> holds as one of its parts, next to others: a line before a <br> or a block
+    (a dek, 'Posted on ... by ...'), or an element beside a source link and a comment count ('<span>Kicker</span>
+    <br>Headline' with the headline in JSON-LD). That part is the headline; the rest of the <h1> is not. None
+    when the whole <h1> is a declared title (as written or without the site name)."""
+    forms: dict[str, str] = {}
+    for title in (headline.declared or "", *headline.titles):
+        stripped = strip_site_name(title, site_keys)
+        for form in (stripped, _headline_part(stripped)):
+            forms.setdefault(compact(form), _headline_part(stripped))
+    # A one-word title ('News', 'Blog') may be the heading's section label rather than its headline.
+    forms = {key: form for key, form in forms.items() if len(re.findall(r"\w+", form)) >= _HEADLINE_WORDS[0]}
+    if not forms or compact(heading) in forms:
+        return None
+    parts = (visible_text(part) for part in element.iterdescendants() if isinstance(part.tag, str))
+    return next((forms[key] for text in (*text_lines(element), *parts) if (key := compact(text)) in forms), None)
+
+
+def _shouted(heading: str, declared: str) -> bool:
+    """An <h1> in capitals ('BEST DRIP COFFEE MAKER IN 2026') lost its case to a style written into the page; the
+    declared title says the same in the words' own case."""
+    return heading.isupper() and not declared.isupper()
+
+
+def _numbered(heading: str, declared: str) -> bool:
+    """The declared title is the <h1> with a count or a year added ('8 Recent Trends in Photography' for 'Recent
+    Trends in Photography', 'Best Tutoring Platforms 2025'): the number is part of the headline, the <h1> dropped it."""
+    words, added = iter(re.findall(r"\w+", heading.lower())), []
+    pending = next(words, None)
+    for word in re.findall(r"\w+", declared.lower()):
+        if word == pending:
+            pending = next(words, None)
+        else:
+            added.append(word)
+    return pending is None and bool(added) and all(w.isdigit() for w in added)
 
 
 def _lost_characters(heading: str, declared: str) -> bool:
@@ -159,8 +221,39 @@ def _title_element(tree: HtmlElement) -> str | None:
 def in_chrome(element: HtmlElement) -> bool:
     if _HIDDEN_CLASS.search(element.get("class") or ""):
         return True
-    return any(a.tag in _CHROME_TAGS or (a.get("role") or "").lower() in _CHROME_ROLES
-               for a in element.iterancestors() if isinstance(a.tag, str))
+    return any(_is_chrome(a) for a in element.iterancestors() if isinstance(a.tag, str))
+
+
+def _is_chrome(element: HtmlElement) -> bool:
+    return element.tag in _CHROME_TAGS or (element.get("role") or "").lower() in _CHROME_ROLES
+
+
+def _links_home(heading: HtmlElement) -> bool:
+    """The <h1> is a link to the site's home page ('<h1><a href="/">Salsa-Figuren - Rueda in Berlin</a></h1>'):
+    the site's name or logo, however its words read."""
+    whole = compact(heading.text_content())
+    links = [a for a in heading.iter("a") if compact(a.text_content()) == whole]
+    links.extend(heading.iterancestors("a"))
+    return any(_home_link(a.get("href") or "") for a in links)
+
+
+def _home_link(href: str) -> bool:
+    """'/', '/?lang=de', 'https://example.com/': not '#' nor '' (a link going nowhere)."""
+    parts = urlsplit(href.strip())
+    return parts.path == "/" or (bool(parts.netloc) and not parts.path)
+
+
+def _in_page_chrome(heading: HtmlElement) -> bool:
+    """`in_chrome` for a headline, but an <h1> inside an <article> or <main> that itself sits in a <nav> or <aside>
+    belongs to the article: a tag the page left open (a menu, a pop-up) swallowed the rest of the page."""
+    if _HIDDEN_CLASS.search(heading.get("class") or ""):
+        return True
+    for ancestor in heading.iterancestors():
+        if ancestor.tag in ("article", "main") or (ancestor.get("role") or "").lower() == "main":
+            return False
+        if _is_chrome(ancestor):
+            return True
+    return False
 
 
 def in_comments(element: HtmlElement) -> bool:
@@ -185,27 +278,42 @@ def marks_comments(element: HtmlElement) -> bool:
 def visible_text(element: HtmlElement) -> str:
     """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
     parts: list[str] = []
-    _render(element, parts)
+    _render(element, parts, " ")
     return _SPACES.sub(" ", "".join(parts)).strip()
 
 
-def _render(element: HtmlElement, parts: list[str]) -> None:
+def text_lines(element: HtmlElement) -> list[str]:
+    """The element's rendered lines: its text broken at each <br> and block boundary (not at the source's own
+    line breaks, which render as spaces), blank lines left out."""
+    parts: list[str] = []
+    _render(element, parts, _LINE_BREAK)
+    return [line for line in (_SPACES.sub(" ", t).strip() for t in "".join(parts).split(_LINE_BREAK)) if line]
+
+
+def _render(element: HtmlElement, parts: list[str], gap: str) -> None:
     if element.text:
         parts.append(element.text)
     for child in element:
         is_element = isinstance(child.tag, str)
-        if is_element:
+        if is_element and child.tag in _UNRENDERED:
+            pass  # a <style> or <script> inside a heading shows nothing
+        elif is_element:
             block = child.tag not in INLINE_TAGS
-            parts.append(" " if block else "")
-            _render(child, parts)
-            parts.append(" " if block else "")
+            parts.append(gap if block else "")
+            _render(child, parts, gap)
+            parts.append(gap if block else "")
         if child.tail:
             parts.append(child.tail)
 
 
-def _plausible_headline(text: str, site_keys: set[str]) -> bool:
+def _plausible_headline(text: str, site_keys: set[str], declared: str | None) -> bool:
+    """2 to 30 words, and not the site's name. A longer <h1> holding a site key is the site's only when it is
+    also unlike the declared title: a logo with a slogan ('ProNATs e.V. Verein zur ...'), a promotion ('A message
+    from the co-founder of SiliconANGLE'); one like it is the headline ('The 2024 SELF Healthy Beauty Awards')."""
     words = len(re.findall(r"\w+", text))
-    return _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] and not is_site_name(text, site_keys)
+    if not _HEADLINE_WORDS[0] <= words <= _HEADLINE_WORDS[1] or _names_site(text, site_keys):
+        return False
+    return not is_site_name(text, site_keys) or word_overlap(text, declared or "") >= _SAME_TITLE
 
 
 def word_overlap(a: str, b: str) -> float:
@@ -228,14 +336,27 @@ def is_site_name(segment: str, site_keys: set[str]) -> bool:
     return not key or any(key == s or (len(key) >= 4 and (key in s or s in key)) for s in site_keys)
 
 
+def _names_site(segment: str, site_keys: set[str]) -> bool:
+    """`is_site_name` for a part of a title or an <h1>: a site key inside a longer part only makes it the site
+    name when the part is short ('Intuit TurboTax Blog', 'Rust Blog'); a headline may name the site or start with
+    a word of its host ('Gardening in a Warming World' on gardening.cals.cornell.edu, 'The 2024 SELF Awards: ...')."""
+    key = compact(segment)
+    short = len(re.findall(r"\w+", segment)) <= _SITE_PART_WORDS
+    return not key or any(key == s or (len(key) >= 4 and (key in s or (s in key and (short or 2 * len(s) >= len(key)))))
+                          for s in site_keys)
+
+
 def strip_site_name(title: str, site_keys: set[str]) -> str:
-    """'Headline | Site' and 'Site - Headline' lose the site part; other separated parts stay."""
+    """'Headline | Site', 'Site - Headline' and 'site.com Headline' lose the site part; other separated parts stay."""
     parts = _TITLE_SEPARATOR.split(title.strip())
     separators = _TITLE_SEPARATOR.findall(title.strip())
-    while len(parts) > 1 and is_site_name(parts[-1], site_keys):
+    while len(parts) > 1 and _names_site(parts[-1], site_keys):
         parts.pop()
         separators.pop()
-    while len(parts) > 1 and is_site_name(parts[0], site_keys):
+    while len(parts) > 1 and _names_site(parts[0], site_keys):
         parts.pop(0)
         separators.pop(0)
-    return (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
+    stripped = (parts[0] + "".join(s + p for s, p in zip(separators, parts[1:], strict=True))).strip()
+    host, _, rest = stripped.partition(" ")
+    # 'example.com Headline': a host name before the headline with no separator between them.
+    return rest.strip() if "." in host.strip(".") and rest.strip() and compact(host) in site_keys else stripped
