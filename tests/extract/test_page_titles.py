@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from ingest.extract.page_metadata import read_page_metadata
-from ingest.extract.page_titles import repaired, text_lines
+from ingest.extract.page_titles import hidden_by_class, in_chrome, repaired, text_lines
 
 
 def test_a_title_whose_utf8_was_read_as_latin1_is_decoded_back() -> None:
@@ -203,3 +204,13 @@ def test_a_one_word_declared_title_is_not_taken_for_the_headline_a_heading_holds
     head = "<title>News | Example</title>"
     body = "<h1><span>News</span> Night trams return to the city centre</h1>"
     assert _page_title(head, body, "https://example.com/x") == "News Night trams return to the city centre"
+
+
+@pytest.mark.parametrize(("classes", "hidden"), [
+    ("sr-only", True), ("entry-title screen-reader-text", True), ("hidden", True), ("Visually-Hidden", True),
+    ("flex overflow-hidden rounded", False), ("text-lg md:hidden", False), ("hidden md:block", False),
+    ("hidden-xs", False), ("", False)])
+def test_a_class_hides_an_element_only_as_a_whole_class_shown_on_a_wide_screen(classes: str, hidden: bool) -> None:
+    element = lxml.html.fromstring(f'<div><p class="{classes}">Jane Roe</p></div>').find("p")
+    assert hidden_by_class(element) is hidden
+    assert in_chrome(element) is hidden

@@ -26,7 +26,9 @@ _HEADLINE_WORDS = (2, 30)
 _SHOWN_TITLE_CHARS = 12
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "menu", "dialog", "noscript", "template"})
 _CHROME_ROLES = frozenset({"navigation", "dialog", "search", "menu", "menubar", "complementary", "contentinfo"})
-_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|screen-reader-text|visually-hidden|visuallyhidden|hidden)\b", re.IGNORECASE)
+_HIDDEN_CLASSES = frozenset({"sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden"})
+# 'hidden md:block' (Tailwind): hidden on a phone, shown from a breakpoint up, so shown as a desktop reader sees it
+_SHOWN_FROM = re.compile(r"^[\w-]+:(?:block|flex|inline|inline-block|inline-flex|grid|table|contents)$")
 _SPACES = re.compile(r"\s+")
 _LINE_BREAK = "\x00"  # where `text_lines` breaks: no character of a page's text
 _UNRENDERED = frozenset({"script", "style", "noscript", "template"})
@@ -218,8 +220,17 @@ def _title_element(tree: HtmlElement) -> str | None:
     return _SPACES.sub(" ", element.text_content()).strip() or None if element is not None else None
 
 
+def hidden_by_class(element: HtmlElement) -> bool:
+    """A class that hides the element, as a whole class ('hidden', 'sr-only'), not a part of one: 'overflow-hidden'
+    clips, 'md:hidden' hides on wide screens only, and 'hidden md:block' shows from a breakpoint up."""
+    classes = (element.get("class") or "").lower().split()
+    if any(_SHOWN_FROM.match(c) for c in classes):
+        classes = [c for c in classes if c != "hidden"]
+    return any(c in _HIDDEN_CLASSES for c in classes)
+
+
 def in_chrome(element: HtmlElement) -> bool:
-    if _HIDDEN_CLASS.search(element.get("class") or ""):
+    if hidden_by_class(element):
         return True
     return any(_is_chrome(a) for a in element.iterancestors() if isinstance(a.tag, str))
 
@@ -246,7 +257,7 @@ def _home_link(href: str) -> bool:
 def _in_page_chrome(heading: HtmlElement) -> bool:
     """`in_chrome` for a headline, but an <h1> inside an <article> or <main> that itself sits in a <nav> or <aside>
     belongs to the article: a tag the page left open (a menu, a pop-up) swallowed the rest of the page."""
-    if _HIDDEN_CLASS.search(heading.get("class") or ""):
+    if hidden_by_class(heading):
         return True
     for ancestor in heading.iterancestors():
         if ancestor.tag in ("article", "main") or (ancestor.get("role") or "").lower() == "main":
