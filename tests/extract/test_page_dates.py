@@ -193,6 +193,14 @@ def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_wri
     assert month_only is None
 
 
+def test_a_day_the_text_search_reads_only_in_a_link_address_is_the_linked_story_not_the_publication() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    link = '<p>See <a href="https://other.example.com/2013/04/24/how-trams-changed-cities">how trams changed</a>.</p>'
+    assert _published(_page(article=f"{further_down}{link}")) is None
+    written = _published(_page(article=f"{further_down}<p>Filed on 24 April 2013 by the desk.</p>{link}"))
+    assert written is not None and (written.day, written.source) == (date(2013, 4, 24), "htmldate:article_text")
+
+
 def test_a_byline_day_the_markup_calls_a_revision_is_passed_over_but_not_wordpress_published_updated() -> None:
     marked = _byline_day("<span class='icon-clock'></span><time itemprop='dateModified'>1 March 2025</time>")
     assert marked is None

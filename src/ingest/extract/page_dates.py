@@ -387,11 +387,26 @@ def _htmldate(search: Callable[[], str | None]) -> str | None:
 
 def _day_stated(value: str | None, scope: HtmlElement) -> str | None:
     """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day,
-    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024')."""
-    if value is None or not value.endswith("-01"):
-        return value
+    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024').
+    Nor is a day it reads only in the address of a link ('.../2013/04/24/...'): that is the linked story's."""
     parsed = parse_timestamp(value)
-    return value if parsed and _writes_first_of_month(scope.text_content(), parsed[0]) else None
+    if value is None or parsed is None:
+        return value
+    if _only_in_links(scope, parsed[0]):
+        return None
+    if not value.endswith("-01"):
+        return value
+    return value if _writes_first_of_month(scope.text_content(), parsed[0]) else None
+
+
+def _only_in_links(scope: HtmlElement, day: date) -> bool:
+    """The day is in the address of a link in the scope and written nowhere in its text."""
+    in_address = re.compile(rf"{day.year}[/-]?{day.month:02d}[/-]?{day.day:02d}(?!\d)")
+    if not any(in_address.search(href) for href in scope.xpath(".//a/@href")):
+        return False
+    text = scope.text_content()
+    written = (_MONTH_DAY_YEAR, _DAY_MONTH_YEAR, _DOTTED_DAY, _ISO_IN_TEXT)
+    return not any(day_in(match[0]) == day for pattern in written for match in pattern.finditer(text))
 
 
 def _writes_first_of_month(text: str, day: date) -> bool:
