@@ -175,6 +175,22 @@ def _byline_day(byline: str) -> Published | None:
     return find_published(tree, {}, [], {}, None, tree.find(".//article/p[2]"), now=NOW)
 
 
+def _under_headline(block: str) -> Published | None:
+    html = f"<html><body><main><h1>Jan's workshop</h1>{block}<p>More below.</p></main></body></html>"
+    tree = lxml.html.fromstring(html)
+    return find_published(tree, {}, [], {}, None, tree.find(".//main"), now=NOW, declares_article=False)
+
+
+def test_a_list_of_dated_items_under_the_headline_is_no_byline_but_a_byline_set_out_as_a_list_is() -> None:
+    posts = ("<ul><li><a href='/joints/'>First wooden finger joint</a> <span>Sunday, 31 March 2019</span></li>"
+             "<li><a href='/saw/'>Bought a saw</a> <span>Friday, 15 March 2019</span></li></ul>")
+    assert _under_headline(posts) is None  # a blog's front page: each post's day, none of them the page's
+    byline = ("<ul class='meta'><li>by <a href='/jan/'>Jan</a></li><li>Published 3 May 2019</li>"
+              "<li>Updated 1 March 2025</li></ul>")
+    found = _under_headline(byline)
+    assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline")
+
+
 def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:
     for line in ("Published 3 May 2019 · Updated 1 March 2025", "Last update: 1 March 2025, first published 3 May 2019",
                  "3 May 2019 (revised 1 March 2025)"):

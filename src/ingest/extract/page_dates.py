@@ -294,7 +294,19 @@ def _texts(heading: HtmlElement, path: str) -> list[str]:
     markup calls a revision is blanked (a day) or stands as a revision label (its words)."""
     return [_revision_text(str(t)) if _marked_revision(t.getparent()) else _machine_day(t.getparent()) or str(t)
             for t in heading.xpath(path)
-            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")
+            and not _in_dated_list(t.getparent())]
+
+
+def _in_dated_list(element: HtmlElement) -> bool:
+    """The text is an item of a list whose items each carry a day (other posts, events, comments under a blog's
+    or a calendar's headline): a byline is one line, never one of several dated items. A byline set out as a
+    list ('<li>Published 3 May</li><li>Updated 1 June</li>') has one item that states a publication."""
+    item = next(iter(element.xpath("ancestor-or-self::li[1]")), None)
+    if item is None or (items := item.getparent()) is None:
+        return False
+    lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
+    return sum(_published_day_in(line) is not None for line in lines) >= 2
 
 
 def _revision_text(text: str) -> str:
