@@ -8,7 +8,7 @@ from typing import Any
 
 import lxml.html
 
-from ingest.extract.page_dates import Published, find_published, parse_timestamp, plausible
+from ingest.extract.page_dates import Published, day_in, find_published, parse_timestamp, plausible
 from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
 from tests.support.pages import PARAGRAPHS
 
@@ -189,6 +189,27 @@ def test_a_list_of_dated_items_under_the_headline_is_no_byline_but_a_byline_set_
               "<li>Updated 1 March 2025</li></ul>")
     found = _under_headline(byline)
     assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline")
+
+
+def test_a_day_htmldate_finds_that_the_page_labels_an_update_anywhere_is_no_publication() -> None:
+    def found(stamp: str) -> Published | None:
+        further_down = "<p>Brush twice a day.</p>" * 14  # out of the byline's reach under the headline
+        html = (f"<html><body><main><h1>Oral health</h1>{further_down}</main>"
+                f"<footer><div>{stamp}<time datetime='2025-04-14T12:00:00Z'>April 2025</time></div></footer>"
+                "</body></html>")
+        tree = lxml.html.fromstring(html)
+        return find_published(tree, {}, [], {}, None, tree.find(".//main"), now=NOW, declares_article=False)
+
+    plain = found("Filed ")
+    assert plain is not None and (plain.day, plain.source) == (date(2025, 4, 14), "htmldate")
+    assert found("Date Last Reviewed: ") is None  # the page's maintenance stamp, far from the headline
+
+
+def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:
+    assert day_in("Updated: 10/31/2024") == date(2024, 10, 31)
+    assert day_in("Publié le 31/10/2024") == date(2024, 10, 31)
+    assert day_in("Updated: 6/2/2025") is None  # June or February only by the site's convention
+    assert day_in("Updated: 10/31/2024") is not None and day_in("version 1/31/20245") is None
 
 
 def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:

@@ -14,6 +14,10 @@ and a dotted day ('17.05.2021') is read day first.
 Modification dates (`dateModified`, `article:modified_time`, a <time> the markup calls `updated` or `changed`,
 "Updated ..." however its label is set apart) are never taken for the publication, with one exception: a page
 that states no publication anywhere gives the update its byline shows, as the last resort (`byline:revision`).
+htmldate's day is passed over when the page labels it an update anywhere (a footer's 'Date Last Reviewed', an
+editor's note 'We updated this article on ...', the 'Updated' line of a related story's card), and its text search's
+day when it is only in a link's address (the linked story's). A list of dated items under the headline (a blog's
+posts, a calendar's events) is no byline. A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
 ISO 8601.
@@ -151,15 +155,15 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date.
     `headline` is the page's, as `page_titles.find_headline` found it for the title (found here when not given)."""
-    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
+    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())), tree)
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
-        if parsed is not None and source.startswith("htmldate") and (parsed[0] in revised
-                                                                    or parsed[0] == shown.revision_day):
+        if parsed is not None and source.startswith("htmldate") and (
+                parsed[0] in revised or parsed[0] == shown.revision_day or parsed[0] in shown.labelled_revisions):
             continue  # htmldate fell back to the declared (or shown) revision: the day the page changed
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
@@ -168,11 +172,17 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
 
 
 class _Shown:
-    """The days the byline around the headline shows: the publication's and, labelled so, the last update's.
-    Each is read when first asked for: most pages declare their publication and need neither."""
+    """The days the byline around the headline shows: the publication's and, labelled so, the last update's; and
+    the days the whole page labels as updates. Each is read when first asked for: most pages declare their
+    publication and need none."""
 
-    def __init__(self, heading: HtmlElement | None) -> None:
+    def __init__(self, heading: HtmlElement | None, tree: HtmlElement) -> None:
         self.heading = heading
+        self.tree = tree
+
+    @cached_property
+    def labelled_revisions(self) -> set[date]:
+        return _labelled_revisions(self.tree)
 
     @cached_property
     def published(self) -> str | None:
@@ -186,6 +196,36 @@ class _Shown:
     def revision_day(self) -> date | None:
         parsed = parse_timestamp(self.revision)
         return parsed[0] if parsed else None
+
+
+# A day written in digits either way round ('6/2/2025', '09/10/2025'): htmldate may read it either way.
+_NUMERIC_DAY = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})(?![\d/])")
+_AFTER_LABEL_CHARS = 40
+
+
+def _labelled_revisions(tree: HtmlElement) -> set[date]:
+    """The days the page shows anywhere under a revision label ('Updated: 6/2/2025', 'Date Last Reviewed:
+    <time datetime="2025-04-14">April 2025</time>', 'We updated this article on February 2, 2026'): htmldate
+    takes such a day for the publication on a page that states none; a digits-only day counts read either way."""
+    texts = [_machine_day(t.getparent()) or str(t) for t in tree.xpath("//body//text()[normalize-space()]")
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
+    text = " ".join(" ".join(texts).split())
+    days: set[date] = set()
+    for label in _REVISION.finditer(text):
+        after = text[label.end():label.end() + _AFTER_LABEL_CHARS]
+        if (day := day_in(after)) is not None:
+            days.add(day)
+        if numeric := _NUMERIC_DAY.search(after):
+            first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+            days |= {d for month, mday in ((first, second), (second, first)) if (d := _valid_day(year, month, mday))}
+    return days
+
+
+def _valid_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
@@ -376,7 +416,8 @@ def _published_day_in(text: str) -> date | None:
 
 
 def day_in(text: str) -> date | None:
-    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17'), else None."""
+    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17', '10/31/2024' but not
+    '6/2/2025'), else None."""
     found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
     if found and (day := written_day(found[0])):
         return day
@@ -387,7 +428,18 @@ def day_in(text: str) -> date | None:
             return None
     if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
         return parsed[0]
+    if (numeric := _NUMERIC_DAY.search(text)) and (day := _unambiguous_day(numeric)):
+        return day
     return None
+
+
+def _unambiguous_day(numeric: re.Match[str]) -> date | None:
+    """'10/31/2024' or '31/10/2024': the part above 12 is the day; '6/2/2025' is June or February only by the
+    site's convention, and is no day."""
+    first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+    if (first > 12) == (second > 12):
+        return None
+    return _valid_day(year, second, first) if first > 12 else _valid_day(year, first, second)
 
 
 def _htmldate(search: Callable[[], str | None]) -> str | None:
