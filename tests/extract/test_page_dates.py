@@ -212,6 +212,21 @@ def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:
     assert day_in("Updated: 10/31/2024") is not None and day_in("version 1/31/20245") is None
 
 
+def test_a_bare_web_page_stamp_the_page_never_shows_is_no_publication() -> None:
+    def found(text: str, *others: dict[str, Any]) -> Published | None:
+        page = {"@type": "WebPage", "datePublished": "2021-11-04T10:00:00+00:00"}
+        tree = lxml.html.fromstring(f"<html><body><main><h1>Graphic design courses</h1><p>{text}</p>"
+                                    f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</main></body></html>")
+        return find_published(tree, page, [page, *others], {}, None, tree.find(".//main"), now=NOW,
+                              declares_article=False)
+
+    assert found("Enrol in any of our courses.") is None  # a service page's creation day, shown nowhere
+    shown = found("Our catalogue for the year, as of 4 November 2021, lists twelve courses.")
+    assert shown is not None and (shown.day, shown.source) == (date(2021, 11, 4), "jsonld:datePublished")
+    person = found("Enrol in any of our courses.", {"@type": "Person", "name": "Ana Lima"})
+    assert person is not None and person.day == date(2021, 11, 4)
+
+
 def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:
     for line in ("Published 3 May 2019 · Updated 1 March 2025", "Last update: 1 March 2025, first published 3 May 2019",
                  "3 May 2019 (revised 1 March 2025)"):

@@ -17,7 +17,8 @@ that states no publication anywhere gives the update its byline shows, as the la
 htmldate's day is passed over when the page labels it an update anywhere (a footer's 'Date Last Reviewed', an
 editor's note 'We updated this article on ...', the 'Updated' line of a related story's card), and its text search's
 day when it is only in a link's address (the linked story's). A list of dated items under the headline (a blog's
-posts, a calendar's events) is no byline. A day in digits is read when its order is plain ('10/31/2024').
+posts, a calendar's events) is no byline. A bare `WebPage` entity's `datePublished` (no Article entity, no
+author, no Person) counts only when the page writes that day: SEO plugins stamp every page with its creation day. A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
 ISO 8601.
@@ -201,6 +202,8 @@ class _Shown:
 # A day written in digits either way round ('6/2/2025', '09/10/2025'): htmldate may read it either way.
 _NUMERIC_DAY = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})(?![\d/])")
 _AFTER_LABEL_CHARS = 40
+# schema.org's page types (page_metadata.PAGE_TYPES, which imports from here): a page, not an article.
+_PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 
 
 def _labelled_revisions(tree: HtmlElement) -> set[date]:
@@ -286,14 +289,14 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
                 search_text: bool = True) -> Iterator[tuple[str, str | None]]:
     """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
     declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
-    yield "jsonld:datePublished", _first_string(article.get("datePublished"))
+    yield "jsonld:datePublished", _entity_published(tree, article, entities)
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
     yield "byline", shown.published
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
-            yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
+            yield "jsonld:datePublished", _entity_published(tree, entity, entities)
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
     search_text = search_text and shown.revision is None  # a shown revision is what the text would give again
@@ -304,6 +307,36 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
     yield "byline:revision", shown.revision
+
+
+def _entity_published(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> str | None:
+    """An entity's `datePublished`, unless it is a bare page's stamp the page never shows: an SEO plugin gives every
+    page a `WebPage` with the day it was created, a guide or a service page as much as a story; a story has an
+    Article entity, a named author (a Person) or its day in its text, and that stamp alone is no publication."""
+    value = _first_string(entity.get("datePublished"))
+    if value is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
+        return value
+    if entity.get("author") or any("person" in _types(other) for other in entities):
+        return value
+    parsed = parse_timestamp(value)
+    return value if parsed is None or _writes_day(tree, parsed[0]) else None
+
+
+def _types(entity: Mapping[str, Any]) -> set[str]:
+    kind = entity.get("@type")
+    return {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+
+
+def _writes_day(tree: HtmlElement, day: date) -> bool:
+    """The page's visible text writes the day in a form day_in reads."""
+    text = " ".join(str(t) for t in tree.xpath("//body//text()[normalize-space()]")
+                    if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript"))
+    return _text_writes_day(text, day)
+
+
+def _text_writes_day(text: str, day: date) -> bool:
+    written = (_MONTH_DAY_YEAR, _DAY_MONTH_YEAR, _DOTTED_DAY, _ISO_IN_TEXT, _NUMERIC_DAY)
+    return any(day_in(match[0]) == day for pattern in written for match in pattern.finditer(text))
 
 
 def _revision_near_headline(heading: HtmlElement) -> str | None:
@@ -468,9 +501,7 @@ def _only_in_links(scope: HtmlElement, day: date) -> bool:
     in_address = re.compile(rf"{day.year}[/-]?{day.month:02d}[/-]?{day.day:02d}(?!\d)")
     if not any(in_address.search(href) for href in scope.xpath(".//a/@href")):
         return False
-    text = scope.text_content()
-    written = (_MONTH_DAY_YEAR, _DAY_MONTH_YEAR, _DOTTED_DAY, _ISO_IN_TEXT)
-    return not any(day_in(match[0]) == day for pattern in written for match in pattern.finditer(text))
+    return not _text_writes_day(scope.text_content(), day)
 
 
 def _writes_first_of_month(text: str, day: date) -> bool:
