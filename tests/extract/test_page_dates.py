@@ -215,8 +215,9 @@ def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:
 def test_a_bare_web_page_stamp_the_page_never_shows_is_no_publication() -> None:
     def found(text: str, *others: dict[str, Any]) -> Published | None:
         page = {"@type": "WebPage", "datePublished": "2021-11-04T10:00:00+00:00"}
-        tree = lxml.html.fromstring(f"<html><body><main><h1>Graphic design courses</h1><p>{text}</p>"
-                                    f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</main></body></html>")
+        head = f'<script type="application/ld+json">{json.dumps(page)}</script>'  # htmldate reads it too
+        tree = lxml.html.fromstring(f"<html><head>{head}</head><body><main><h1>Graphic design courses</h1>"
+                                    f"<p>{text}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</main></body></html>")
         return find_published(tree, page, [page, *others], {}, None, tree.find(".//main"), now=NOW,
                               declares_article=False)
 

@@ -18,7 +18,8 @@ htmldate's day is passed over when the page labels it an update anywhere (a foot
 editor's note 'We updated this article on ...', the 'Updated' line of a related story's card), and its text search's
 day when it is only in a link's address (the linked story's). A list of dated items under the headline (a blog's
 posts, a calendar's events) is no byline. A bare `WebPage` entity's `datePublished` (no Article entity, no
-author, no Person) counts only when the page writes that day: SEO plugins stamp every page with its creation day. A day in digits is read when its order is plain ('10/31/2024').
+author, no Person) counts only when the page writes that day: SEO plugins stamp every page with its creation day.
+A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
 ISO 8601.
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,6 +160,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())), tree)
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
+    page_stamps = cache(lambda: {day for entity in entities if (day := _bare_page_stamp(tree, entity, entities))})
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
@@ -166,6 +168,8 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
         if parsed is not None and source.startswith("htmldate") and (
                 parsed[0] in revised or parsed[0] == shown.revision_day or parsed[0] in shown.labelled_revisions):
             continue  # htmldate fell back to the declared (or shown) revision: the day the page changed
+        if parsed is not None and source.startswith("htmldate") and parsed[0] in page_stamps():
+            continue  # htmldate read the bare page stamp passed over above
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
             return _earlier_byline(shown, found)
@@ -310,16 +314,22 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
 
 
 def _entity_published(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> str | None:
-    """An entity's `datePublished`, unless it is a bare page's stamp the page never shows: an SEO plugin gives every
-    page a `WebPage` with the day it was created, a guide or a service page as much as a story; a story has an
-    Article entity, a named author (a Person) or its day in its text, and that stamp alone is no publication."""
+    """An entity's `datePublished`, unless it is a bare page's stamp the page never shows (`_bare_page_stamp`)."""
     value = _first_string(entity.get("datePublished"))
-    if value is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
-        return value
+    return None if value is not None and _bare_page_stamp(tree, entity, entities) else value
+
+
+def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
+    """The day of a page entity's `datePublished` the page never shows: an SEO plugin gives every page a `WebPage`
+    with the day it was created, a guide or a service page as much as a story; a story has an Article entity, a
+    named author (a Person) or its day in its text, and that stamp alone is no publication (nor is it when
+    htmldate reads it)."""
+    parsed = parse_timestamp(_first_string(entity.get("datePublished")))
+    if parsed is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
+        return None
     if entity.get("author") or any("person" in _types(other) for other in entities):
-        return value
-    parsed = parse_timestamp(value)
-    return value if parsed is None or _writes_day(tree, parsed[0]) else None
+        return None
+    return None if _writes_day(tree, parsed[0]) else parsed[0]
 
 
 def _types(entity: Mapping[str, Any]) -> set[str]:
