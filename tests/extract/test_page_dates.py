@@ -213,8 +213,8 @@ def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:
 
 
 def test_a_bare_web_page_stamp_the_page_never_shows_is_no_publication() -> None:
-    def found(text: str, *others: dict[str, Any]) -> Published | None:
-        page = {"@type": "WebPage", "datePublished": "2021-11-04T10:00:00+00:00"}
+    def found(text: str, *others: dict[str, Any], author: object = None) -> Published | None:
+        page = {"@type": "WebPage", "datePublished": "2021-11-04T10:00:00+00:00", "author": author}
         head = f'<script type="application/ld+json">{json.dumps(page)}</script>'  # htmldate reads it too
         tree = lxml.html.fromstring(f"<html><head>{head}</head><body><main><h1>Graphic design courses</h1>"
                                     f"<p>{text}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</main></body></html>")
@@ -226,6 +226,9 @@ def test_a_bare_web_page_stamp_the_page_never_shows_is_no_publication() -> None:
     assert shown is not None and (shown.day, shown.source) == (date(2021, 11, 4), "jsonld:datePublished")
     person = found("Enrol in any of our courses.", {"@type": "Person", "name": "Ana Lima"})
     assert person is not None and person.day == date(2021, 11, 4)
+    named = found("Enrol in any of our courses.", author={"@type": "Person", "name": "Ana Lima"})
+    assert named is not None and named.day == date(2021, 11, 4)
+    assert found("Enrol in any of our courses.", author={"@type": "Organization", "name": "Tech U"}) is None
 
 
 def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:

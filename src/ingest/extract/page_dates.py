@@ -322,12 +322,17 @@ def _entity_published(tree: HtmlElement, entity: Mapping[str, Any], entities: li
 def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
     """The day of a page entity's `datePublished` the page never shows: an SEO plugin gives every page a `WebPage`
     with the day it was created, a guide or a service page as much as a story; a story has an Article entity, a
-    named author (a Person) or its day in its text, and that stamp alone is no publication (nor is it when
-    htmldate reads it)."""
+    named author (a Person, not the site's Organization) or its day in its text, and that stamp alone is no
+    publication (nor is it when htmldate reads it)."""
     parsed = parse_timestamp(_first_string(entity.get("datePublished")))
     if parsed is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
         return None
-    if entity.get("author") or any("person" in _types(other) for other in entities):
+    authors = entity.get("author")
+    named = [a for a in (authors if isinstance(authors, list) else [authors]) if a]
+    # An author that is the site itself (an Organization) names no one: the page is the site's.
+    if any(not isinstance(a, dict) or "organization" not in _types(a) for a in named):
+        return None
+    if any("person" in _types(other) for other in entities):
         return None
     return None if _writes_day(tree, parsed[0]) else parsed[0]
 
