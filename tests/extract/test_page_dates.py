@@ -203,6 +203,17 @@ def test_a_day_htmldate_finds_that_the_page_labels_an_update_anywhere_is_no_publ
     plain = found("Filed ")
     assert plain is not None and (plain.day, plain.source) == (date(2025, 4, 14), "htmldate")
     assert found("Date Last Reviewed: ") is None  # the page's maintenance stamp, far from the headline
+    same_day = found("Created 14 April 2025. Edited ")  # a wiki's page, edited the day it was made
+    assert same_day is not None and same_day.day == date(2025, 4, 14)
+    assert found("Corona-Update ") is not None  # a menu link's compound word labels no day
+
+
+def test_a_dateline_after_a_menu_link_ending_in_update_is_read() -> None:
+    tree = lxml.html.fromstring("<html><body><nav><a>Liveticker</a><a>Corona-Update</a></nav><header><small>"
+                                "31.01.2022 2. HBL</small><h1>Neuer Cheftrainer</h1></header><p>Der Verein meldet."
+                                "</p></body></html>")
+    found = find_published(tree, {}, [], {}, None, tree, now=NOW, declares_article=False)
+    assert found is not None and (found.day, found.source) == (date(2022, 1, 31), "byline")
 
 
 def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:

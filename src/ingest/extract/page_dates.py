@@ -73,7 +73,8 @@ _LABEL_REACH = 3
 _DOTTED_DAY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?![\d.]\d)")
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
-_REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
+# Not the tail of a hyphenated compound: a 'Corona-Update' menu link labels no day.
+_REVISION = re.compile(r"(?<!-)\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
 _MODIFIED_MICRODATA = '//*[@itemprop="dateModified" or @itemprop="lastReviewed"]'
 # Revision marks in markup: schema.org `dateModified` or `lastReviewed`, an `updated` class, Drupal's
@@ -166,7 +167,8 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
         if parsed is not None and source.startswith("htmldate") and (
-                parsed[0] in revised or parsed[0] == shown.revision_day or parsed[0] in shown.labelled_revisions):
+                parsed[0] in revised or parsed[0] == shown.revision_day
+                or (parsed[0] in shown.labelled_revisions and parsed[0] != _url_day(url))):
             continue  # htmldate fell back to the declared (or shown) revision: the day the page changed
         if parsed is not None and source.startswith("htmldate") and parsed[0] in page_stamps():
             continue  # htmldate read the bare page stamp passed over above
@@ -206,6 +208,7 @@ class _Shown:
 # A day written in digits either way round ('6/2/2025', '09/10/2025'): htmldate may read it either way.
 _NUMERIC_DAY = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})(?![\d/])")
 _AFTER_LABEL_CHARS = 40
+_CREATION = re.compile(rf"{_PUBLICATION.pattern}|\bcreated\b|\berstellt\b|\bcréé\b", re.IGNORECASE)
 # schema.org's page types (page_metadata.PAGE_TYPES, which imports from here): a page, not an article.
 _PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 
@@ -217,8 +220,14 @@ def _labelled_revisions(tree: HtmlElement) -> set[date]:
     texts = [_machine_day(t.getparent()) or str(t) for t in tree.xpath("//body//text()[normalize-space()]")
              if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
     text = " ".join(" ".join(texts).split())
+    # A day the page also labels as its publication ('Created 18 Oct · Edited 18 Oct') is the publication still.
+    return _days_after(_REVISION, text) - _days_after(_CREATION, text)
+
+
+def _days_after(labels: re.Pattern[str], text: str) -> set[date]:
+    """The days written just after each label in the text; a digits-only day read either way round."""
     days: set[date] = set()
-    for label in _REVISION.finditer(text):
+    for label in labels.finditer(text):
         after = text[label.end():label.end() + _AFTER_LABEL_CHARS]
         if (day := day_in(after)) is not None:
             days.add(day)
@@ -278,14 +287,13 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
 def _local_day(day: date, value: str, url: str | None) -> date:
     """The day in the site's own zone when a timestamp and the URL's date disagree by one day: a story filed late
     in the evening in New York is stamped the next day in UTC, and the URL (and the page) keep the local day."""
-    match = _URL_DAY.search(urlsplit(url).path) if url and len(value) > 10 else None
-    if match is None:
-        return day
-    try:
-        url_day = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return day
-    return url_day if abs((url_day - day).days) == 1 else day
+    url_day = _url_day(url) if len(value) > 10 else None
+    return url_day if url_day is not None and abs((url_day - day).days) == 1 else day
+
+
+def _url_day(url: str | None) -> date | None:
+    match = _URL_DAY.search(urlsplit(url).path) if url else None
+    return _valid_day(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
