@@ -15,10 +15,11 @@ Modification dates (`dateModified`, `article:modified_time`, a <time> the markup
 "Updated ..." however its label is set apart) are never taken for the publication, with one exception: a page
 that states no publication anywhere gives the update its byline shows, as the last resort (`byline:revision`).
 htmldate's day is passed over when the page labels it an update anywhere (a footer's 'Date Last Reviewed', an
-editor's note 'We updated this article on ...', the 'Updated' line of a related story's card), and its text search's
-day when it is only in a link's address (the linked story's). A list of dated items under the headline (a blog's
-posts, a calendar's events) is no byline. A bare `WebPage` entity's `datePublished` (no Article entity, no
-author, no Person) counts only when the page writes that day: SEO plugins stamp every page with its creation day.
+editor's note 'We updated this article on ...', the 'Updated' line of a related story's card; not a day also
+labelled 'Created' or 'Published', nor the URL's), and its text search's day when it is only in a link's address
+(the linked story's). A list of dated items under the headline (a blog's posts, a calendar's events) is no byline.
+A bare `WebPage` entity's `datePublished` (no Article entity, no author, no Person) counts only when the page
+writes that day: SEO plugins stamp every page with its creation day.
 A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
