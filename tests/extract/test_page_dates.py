@@ -8,7 +8,7 @@ from typing import Any
 
 import lxml.html
 
-from ingest.extract.page_dates import Published, find_published, parse_timestamp, plausible
+from ingest.extract.page_dates import Published, day_in, find_published, parse_timestamp, plausible
 from ingest.extract.page_metadata import json_ld_entities, meta_tags, read_page_metadata
 from tests.support.pages import PARAGRAPHS
 
@@ -175,6 +175,73 @@ def _byline_day(byline: str) -> Published | None:
     return find_published(tree, {}, [], {}, None, tree.find(".//article/p[2]"), now=NOW)
 
 
+def _under_headline(block: str) -> Published | None:
+    html = f"<html><body><main><h1>Jan's workshop</h1>{block}<p>More below.</p></main></body></html>"
+    tree = lxml.html.fromstring(html)
+    return find_published(tree, {}, [], {}, None, tree.find(".//main"), now=NOW, declares_article=False)
+
+
+def test_a_list_of_dated_items_under_the_headline_is_no_byline_but_a_byline_set_out_as_a_list_is() -> None:
+    posts = ("<ul><li><a href='/joints/'>First wooden finger joint</a> <span>Sunday, 31 March 2019</span></li>"
+             "<li><a href='/saw/'>Bought a saw</a> <span>Friday, 15 March 2019</span></li></ul>")
+    assert _under_headline(posts) is None  # a blog's front page: each post's day, none of them the page's
+    byline = ("<ul class='meta'><li>by <a href='/jan/'>Jan</a></li><li>Published 3 May 2019</li>"
+              "<li>Updated 1 March 2025</li></ul>")
+    found = _under_headline(byline)
+    assert found is not None and (found.day, found.source) == (date(2019, 5, 3), "byline")
+
+
+def test_a_day_htmldate_finds_that_the_page_labels_an_update_anywhere_is_no_publication() -> None:
+    def found(stamp: str) -> Published | None:
+        further_down = "<p>Brush twice a day.</p>" * 14  # out of the byline's reach under the headline
+        html = (f"<html><body><main><h1>Oral health</h1>{further_down}</main>"
+                f"<footer><div>{stamp}<time datetime='2025-04-14T12:00:00Z'>April 2025</time></div></footer>"
+                "</body></html>")
+        tree = lxml.html.fromstring(html)
+        return find_published(tree, {}, [], {}, None, tree.find(".//main"), now=NOW, declares_article=False)
+
+    plain = found("Filed ")
+    assert plain is not None and (plain.day, plain.source) == (date(2025, 4, 14), "htmldate")
+    assert found("Date Last Reviewed: ") is None  # the page's maintenance stamp, far from the headline
+    same_day = found("Created 14 April 2025. Edited ")  # a wiki's page, edited the day it was made
+    assert same_day is not None and same_day.day == date(2025, 4, 14)
+    assert found("Corona-Update ") is not None  # a menu link's compound word labels no day
+
+
+def test_a_dateline_after_a_menu_link_ending_in_update_is_read() -> None:
+    tree = lxml.html.fromstring("<html><body><nav><a>Liveticker</a><a>Corona-Update</a></nav><header><small>"
+                                "31.01.2022 2. HBL</small><h1>Neuer Cheftrainer</h1></header><p>Der Verein meldet."
+                                "</p></body></html>")
+    found = find_published(tree, {}, [], {}, None, tree, now=NOW, declares_article=False)
+    assert found is not None and (found.day, found.source) == (date(2022, 1, 31), "byline")
+
+
+def test_a_day_in_digits_is_read_only_when_the_order_is_unambiguous() -> None:
+    assert day_in("Updated: 10/31/2024") == date(2024, 10, 31)
+    assert day_in("Publié le 31/10/2024") == date(2024, 10, 31)
+    assert day_in("Updated: 6/2/2025") is None  # June or February only by the site's convention
+    assert day_in("Updated: 10/31/2024") is not None and day_in("version 1/31/20245") is None
+
+
+def test_a_bare_web_page_stamp_the_page_never_shows_is_no_publication() -> None:
+    def found(text: str, *others: dict[str, Any], author: object = None) -> Published | None:
+        page = {"@type": "WebPage", "datePublished": "2021-11-04T10:00:00+00:00", "author": author}
+        head = f'<script type="application/ld+json">{json.dumps(page)}</script>'  # htmldate reads it too
+        tree = lxml.html.fromstring(f"<html><head>{head}</head><body><main><h1>Graphic design courses</h1>"
+                                    f"<p>{text}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</main></body></html>")
+        return find_published(tree, page, [page, *others], {}, None, tree.find(".//main"), now=NOW,
+                              declares_article=False)
+
+    assert found("Enrol in any of our courses.") is None  # a service page's creation day, shown nowhere
+    shown = found("Our catalogue for the year, as of 4 November 2021, lists twelve courses.")
+    assert shown is not None and (shown.day, shown.source) == (date(2021, 11, 4), "jsonld:datePublished")
+    person = found("Enrol in any of our courses.", {"@type": "Person", "name": "Ana Lima"})
+    assert person is not None and person.day == date(2021, 11, 4)
+    named = found("Enrol in any of our courses.", author={"@type": "Person", "name": "Ana Lima"})
+    assert named is not None and named.day == date(2021, 11, 4)
+    assert found("Enrol in any of our courses.", author={"@type": "Organization", "name": "Tech U"}) is None
+
+
 def test_a_byline_that_names_both_days_gives_the_publication_not_the_revision() -> None:
     for line in ("Published 3 May 2019 · Updated 1 March 2025", "Last update: 1 March 2025, first published 3 May 2019",
                  "3 May 2019 (revised 1 March 2025)"):
@@ -191,6 +258,14 @@ def test_the_first_of_a_month_from_the_text_search_counts_only_when_the_text_wri
     assert stated is not None and (stated.day, stated.source) == (date(2024, 3, 1), "htmldate:article_text")
     month_only = _published(_page(article=f"{further_down}<p>Jane Roe reported this in March 2024.</p>"))
     assert month_only is None
+
+
+def test_a_day_the_text_search_reads_only_in_a_link_address_is_the_linked_story_not_the_publication() -> None:
+    further_down = "<p>The vote was close.</p>" * 14  # out of the byline's reach under the headline
+    link = '<p>See <a href="https://other.example.com/2013/04/24/how-trams-changed-cities">how trams changed</a>.</p>'
+    assert _published(_page(article=f"{further_down}{link}")) is None
+    written = _published(_page(article=f"{further_down}<p>Filed on 24 April 2013 by the desk.</p>{link}"))
+    assert written is not None and (written.day, written.source) == (date(2013, 4, 24), "htmldate:article_text")
 
 
 def test_a_byline_day_the_markup_calls_a_revision_is_passed_over_but_not_wordpress_published_updated() -> None:

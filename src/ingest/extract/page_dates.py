@@ -14,6 +14,13 @@ and a dotted day ('17.05.2021') is read day first.
 Modification dates (`dateModified`, `article:modified_time`, a <time> the markup calls `updated` or `changed`,
 "Updated ..." however its label is set apart) are never taken for the publication, with one exception: a page
 that states no publication anywhere gives the update its byline shows, as the last resort (`byline:revision`).
+htmldate's day is passed over when the page labels it an update anywhere (a footer's 'Date Last Reviewed', an
+editor's note 'We updated this article on ...', the 'Updated' line of a related story's card; not a day also
+labelled 'Created' or 'Published', nor the URL's), and its text search's day when it is only in a link's address
+(the linked story's). A list of dated items under the headline (a blog's posts, a calendar's events) is no byline.
+A bare `WebPage` entity's `datePublished` (no Article entity, no author, no Person) counts only when the page
+writes that day: SEO plugins stamp every page with its creation day.
+A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
 ISO 8601.
@@ -32,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,7 +74,8 @@ _LABEL_REACH = 3
 _DOTTED_DAY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?![\d.]\d)")
 _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Words that introduce a revision rather than the publication, in the languages the pipeline meets most.
-_REVISION = re.compile(r"\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
+# Not the tail of a hyphenated compound: a 'Corona-Update' menu link labels no day.
+_REVISION = re.compile(r"(?<!-)\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
 _MODIFIED_MICRODATA = '//*[@itemprop="dateModified" or @itemprop="lastReviewed"]'
 # Revision marks in markup: schema.org `dateModified` or `lastReviewed`, an `updated` class, Drupal's
@@ -151,16 +159,20 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     article): a landing, product or catalogue page that states no date near its headline has no publication
     date, and a day deep in its text is a copyright line, an event or a price list's date.
     `headline` is the page's, as `page_titles.find_headline` found it for the title (found here when not given)."""
-    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())))
+    shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())), tree)
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
+    page_stamps = cache(lambda: {day for entity in entities if (day := _bare_page_stamp(tree, entity, entities))})
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
             parsed = (day, None)
-        if parsed is not None and source.startswith("htmldate") and (parsed[0] in revised
-                                                                    or parsed[0] == shown.revision_day):
+        if parsed is not None and source.startswith("htmldate") and (
+                parsed[0] in revised or parsed[0] == shown.revision_day
+                or (parsed[0] in shown.labelled_revisions and parsed[0] != _url_day(url))):
             continue  # htmldate fell back to the declared (or shown) revision: the day the page changed
+        if parsed is not None and source.startswith("htmldate") and parsed[0] in page_stamps():
+            continue  # htmldate read the bare page stamp passed over above
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
             return _earlier_byline(shown, found)
@@ -168,11 +180,17 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
 
 
 class _Shown:
-    """The days the byline around the headline shows: the publication's and, labelled so, the last update's.
-    Each is read when first asked for: most pages declare their publication and need neither."""
+    """The days the byline around the headline shows: the publication's and, labelled so, the last update's; and
+    the days the whole page labels as updates. Each is read when first asked for: most pages declare their
+    publication and need none."""
 
-    def __init__(self, heading: HtmlElement | None) -> None:
+    def __init__(self, heading: HtmlElement | None, tree: HtmlElement) -> None:
         self.heading = heading
+        self.tree = tree
+
+    @cached_property
+    def labelled_revisions(self) -> set[date]:
+        return _labelled_revisions(self.tree)
 
     @cached_property
     def published(self) -> str | None:
@@ -186,6 +204,45 @@ class _Shown:
     def revision_day(self) -> date | None:
         parsed = parse_timestamp(self.revision)
         return parsed[0] if parsed else None
+
+
+# A day written in digits either way round ('6/2/2025', '09/10/2025'): htmldate may read it either way.
+_NUMERIC_DAY = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})(?![\d/])")
+_AFTER_LABEL_CHARS = 40
+_CREATION = re.compile(rf"{_PUBLICATION.pattern}|\bcreated\b|\berstellt\b|\bcréé\b", re.IGNORECASE)
+# schema.org's page types (page_metadata.PAGE_TYPES, which imports from here): a page, not an article.
+_PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
+
+
+def _labelled_revisions(tree: HtmlElement) -> set[date]:
+    """The days the page shows anywhere under a revision label ('Updated: 6/2/2025', 'Date Last Reviewed:
+    <time datetime="2025-04-14">April 2025</time>', 'We updated this article on February 2, 2026'): htmldate
+    takes such a day for the publication on a page that states none; a digits-only day counts read either way."""
+    texts = [_machine_day(t.getparent()) or str(t) for t in tree.xpath("//body//text()[normalize-space()]")
+             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
+    text = " ".join(" ".join(texts).split())
+    # A day the page also labels as its publication ('Created 18 Oct · Edited 18 Oct') is the publication still.
+    return _days_after(_REVISION, text) - _days_after(_CREATION, text)
+
+
+def _days_after(labels: re.Pattern[str], text: str) -> set[date]:
+    """The days written just after each label in the text; a digits-only day read either way round."""
+    days: set[date] = set()
+    for label in labels.finditer(text):
+        after = text[label.end():label.end() + _AFTER_LABEL_CHARS]
+        if (day := day_in(after)) is not None:
+            days.add(day)
+        if numeric := _NUMERIC_DAY.search(after):
+            first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+            days |= {d for month, mday in ((first, second), (second, first)) if (d := _valid_day(year, month, mday))}
+    return days
+
+
+def _valid_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def byline_anchor(tree: HtmlElement, headline: Headline) -> HtmlElement | None:
@@ -231,14 +288,13 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
 def _local_day(day: date, value: str, url: str | None) -> date:
     """The day in the site's own zone when a timestamp and the URL's date disagree by one day: a story filed late
     in the evening in New York is stamped the next day in UTC, and the URL (and the page) keep the local day."""
-    match = _URL_DAY.search(urlsplit(url).path) if url and len(value) > 10 else None
-    if match is None:
-        return day
-    try:
-        url_day = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return day
-    return url_day if abs((url_day - day).days) == 1 else day
+    url_day = _url_day(url) if len(value) > 10 else None
+    return url_day if url_day is not None and abs((url_day - day).days) == 1 else day
+
+
+def _url_day(url: str | None) -> date | None:
+    match = _URL_DAY.search(urlsplit(url).path) if url else None
+    return _valid_day(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
@@ -246,14 +302,14 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
                 search_text: bool = True) -> Iterator[tuple[str, str | None]]:
     """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
     declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
-    yield "jsonld:datePublished", _first_string(article.get("datePublished"))
+    yield "jsonld:datePublished", _entity_published(tree, article, entities)
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
     yield "byline", shown.published
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
-            yield "jsonld:datePublished", _first_string(entity.get("datePublished"))
+            yield "jsonld:datePublished", _entity_published(tree, entity, entities)
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
     search_text = search_text and shown.revision is None  # a shown revision is what the text would give again
@@ -264,6 +320,47 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
         yield "htmldate:page_text", _day_stated(_htmldate(
             lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
     yield "byline:revision", shown.revision
+
+
+def _entity_published(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> str | None:
+    """An entity's `datePublished`, unless it is a bare page's stamp the page never shows (`_bare_page_stamp`)."""
+    value = _first_string(entity.get("datePublished"))
+    return None if value is not None and _bare_page_stamp(tree, entity, entities) else value
+
+
+def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
+    """The day of a page entity's `datePublished` the page never shows: an SEO plugin gives every page a `WebPage`
+    with the day it was created, a guide or a service page as much as a story; a story has an Article entity, a
+    named author (a Person, not the site's Organization) or its day in its text, and that stamp alone is no
+    publication (nor is it when htmldate reads it)."""
+    parsed = parse_timestamp(_first_string(entity.get("datePublished")))
+    if parsed is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
+        return None
+    authors = entity.get("author")
+    named = [a for a in (authors if isinstance(authors, list) else [authors]) if a]
+    # An author that is the site itself (an Organization) names no one: the page is the site's.
+    if any(not isinstance(a, dict) or "organization" not in _types(a) for a in named):
+        return None
+    if any("person" in _types(other) for other in entities):
+        return None
+    return None if _writes_day(tree, parsed[0]) else parsed[0]
+
+
+def _types(entity: Mapping[str, Any]) -> set[str]:
+    kind = entity.get("@type")
+    return {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+
+
+def _writes_day(tree: HtmlElement, day: date) -> bool:
+    """The page's visible text writes the day in a form day_in reads."""
+    text = " ".join(str(t) for t in tree.xpath("//body//text()[normalize-space()]")
+                    if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript"))
+    return _text_writes_day(text, day)
+
+
+def _text_writes_day(text: str, day: date) -> bool:
+    written = (_MONTH_DAY_YEAR, _DAY_MONTH_YEAR, _DOTTED_DAY, _ISO_IN_TEXT, _NUMERIC_DAY)
+    return any(day_in(match[0]) == day for pattern in written for match in pattern.finditer(text))
 
 
 def _revision_near_headline(heading: HtmlElement) -> str | None:
@@ -294,7 +391,19 @@ def _texts(heading: HtmlElement, path: str) -> list[str]:
     markup calls a revision is blanked (a day) or stands as a revision label (its words)."""
     return [_revision_text(str(t)) if _marked_revision(t.getparent()) else _machine_day(t.getparent()) or str(t)
             for t in heading.xpath(path)
-            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")]
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")
+            and not _in_dated_list(t.getparent())]
+
+
+def _in_dated_list(element: HtmlElement) -> bool:
+    """The text is an item of a list whose items each carry a day (other posts, events, comments under a blog's
+    or a calendar's headline): a byline is one line, never one of several dated items. A byline set out as a
+    list ('<li>Published 3 May</li><li>Updated 1 June</li>') has one item that states a publication."""
+    item = next(iter(element.xpath("ancestor-or-self::li[1]")), None)
+    if item is None or (items := item.getparent()) is None:
+        return False
+    lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
+    return sum(_published_day_in(line) is not None for line in lines) >= 2
 
 
 def _revision_text(text: str) -> str:
@@ -364,7 +473,8 @@ def _published_day_in(text: str) -> date | None:
 
 
 def day_in(text: str) -> date | None:
-    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17'), else None."""
+    """The first day a line writes ('July 17, 2025', '17 Jul 2025', '17.05.2021', '2025-07-17', '10/31/2024' but not
+    '6/2/2025'), else None."""
     found = _MONTH_DAY_YEAR.search(text) or _DAY_MONTH_YEAR.search(text)
     if found and (day := written_day(found[0])):
         return day
@@ -375,7 +485,18 @@ def day_in(text: str) -> date | None:
             return None
     if (iso := _ISO_IN_TEXT.search(text)) and (parsed := parse_timestamp(iso[0])):
         return parsed[0]
+    if (numeric := _NUMERIC_DAY.search(text)) and (day := _unambiguous_day(numeric)):
+        return day
     return None
+
+
+def _unambiguous_day(numeric: re.Match[str]) -> date | None:
+    """'10/31/2024' or '31/10/2024': the part above 12 is the day; '6/2/2025' is June or February only by the
+    site's convention, and is no day."""
+    first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+    if (first > 12) == (second > 12):
+        return None
+    return _valid_day(year, second, first) if first > 12 else _valid_day(year, first, second)
 
 
 def _htmldate(search: Callable[[], str | None]) -> str | None:
@@ -387,11 +508,24 @@ def _htmldate(search: Callable[[], str | None]) -> str | None:
 
 def _day_stated(value: str | None, scope: HtmlElement) -> str | None:
     """htmldate's text search makes the 1st of the month out of a month or a year alone: that is no stated day,
-    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024')."""
-    if value is None or not value.endswith("-01"):
-        return value
+    unless the text does write the 1st ('1 March 2024', 'March 1st, 2024', '2024-03-01', '01.03.2024').
+    Nor is a day it reads only in the address of a link ('.../2013/04/24/...'): that is the linked story's."""
     parsed = parse_timestamp(value)
-    return value if parsed and _writes_first_of_month(scope.text_content(), parsed[0]) else None
+    if value is None or parsed is None:
+        return value
+    if _only_in_links(scope, parsed[0]):
+        return None
+    if not value.endswith("-01"):
+        return value
+    return value if _writes_first_of_month(scope.text_content(), parsed[0]) else None
+
+
+def _only_in_links(scope: HtmlElement, day: date) -> bool:
+    """The day is in the address of a link in the scope and written nowhere in its text."""
+    in_address = re.compile(rf"{day.year}[/-]?{day.month:02d}[/-]?{day.day:02d}(?!\d)")
+    if not any(in_address.search(href) for href in scope.xpath(".//a/@href")):
+        return False
+    return not _text_writes_day(scope.text_content(), day)
 
 
 def _writes_first_of_month(text: str, day: date) -> bool:
