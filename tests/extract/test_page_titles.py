@@ -170,25 +170,29 @@ def test_a_long_heading_that_names_the_site_and_shares_nothing_with_the_declared
         "How Google Cloud runs AI inference at production scale"
 
 
-def test_a_declared_title_written_as_a_sentence_gives_way_to_another_declared_title() -> None:
-    head = ("<meta property='og:title' content='Here are the six types of HR outsourcing.'>"
-            "<title>6 Types of HR Outsourcing You Need to Know About</title>")
-    assert _page_title(head, "<div>Text.</div>") == "6 Types of HR Outsourcing You Need to Know About"
-    # The teaser repeated in the <h1> is no headline either.
-    head = ("<meta property='og:title' content='Make the most of your stay with these 10 travel hacks .'>"
-            "<title>The Best Hotel Life Hacks and Travel Tips | Ovolo Hotels</title>")
-    h1 = "<h1>Make the most of your stay with these 10 travel hacks .</h1>"
-    assert _page_title(head, h1, "https://ovolohotels.com/blog/x") == "The Best Hotel Life Hacks and Travel Tips"
-
-
-def test_a_headline_ending_in_a_full_stop_stays_when_no_other_title_says_something_else() -> None:
-    head = "<title>Laufen im Winter: Von bäh zu yeah in 12 Monaten. › Nordish by Nature</title>"
-    h1 = "<h1>Laufen im Winter: Von bäh zu yeah in 12 Monaten.</h1>"
-    assert _page_title(head, h1, "http://www.heiko-adams.de/x/") == "Laufen im Winter: Von bäh zu yeah in 12 Monaten."
-    head = ("<meta property='og:title' content='Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues.'>"
-            "<title>Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues. l KBS WORLD</title>")
-    assert _page_title(head, "<div>Text.</div>", "https://world.kbs.co.kr/x") == \
-        "Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues."
+@pytest.mark.parametrize(("head", "body", "url", "expected"), [
+    # a declared title written as a sentence gives way to another declared title that says something else
+    ("<meta property='og:title' content='Here are the six types of HR outsourcing.'>"
+     "<title>6 Types of HR Outsourcing You Need to Know About</title>", "<div>Text.</div>",
+     "https://www.example.com/guides/x",
+     "6 Types of HR Outsourcing You Need to Know About"),
+    # and that teaser repeated in the <h1> is no headline either
+    ("<meta property='og:title' content='Make the most of your stay with these 10 travel hacks .'>"
+     "<title>The Best Hotel Life Hacks and Travel Tips | Ovolo Hotels</title>",
+     "<h1>Make the most of your stay with these 10 travel hacks .</h1>", "https://ovolohotels.com/blog/x",
+     "The Best Hotel Life Hacks and Travel Tips"),
+    # a headline ending in a full stop stays when no other title says something else
+    ("<title>Laufen im Winter: Von bäh zu yeah in 12 Monaten. › Nordish by Nature</title>",
+     "<h1>Laufen im Winter: Von bäh zu yeah in 12 Monaten.</h1>", "http://www.heiko-adams.de/x/",
+     "Laufen im Winter: Von bäh zu yeah in 12 Monaten."),
+    ("<meta property='og:title' content='Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues.'>"
+     "<title>Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues. l KBS WORLD</title>",
+     "<div>Text.</div>", "https://world.kbs.co.kr/x",
+     "Colder Temperatures Forecast for Wed. after Cold Wave Alert Tues."),
+])
+def test_a_declared_title_written_as_a_sentence_gives_way_only_to_a_title_that_says_something_else(
+        head: str, body: str, url: str, expected: str) -> None:
+    assert _page_title(head, body, url) == expected
 
 
 def test_a_heading_linking_nowhere_is_no_home_link() -> None:
