@@ -336,10 +336,12 @@ def test_a_section_a_place_or_a_far_name_by_the_byline_day_is_no_author() -> Non
         assert read_page_metadata(_blog_post("", byline), None).authors == (), byline
 
 
-def _personal_site(title: str, site_name: str = "", footer: str = "", under_title: str = "") -> lxml.html.HtmlElement:
+def _personal_site(title: str, site_name: str = "", footer: str = "", under_title: str = "",
+                   lang: str = "") -> lxml.html.HtmlElement:
     head = f"<title>{title}</title>" + (f'<meta property="og:site_name" content="{site_name}">' if site_name else "")
     body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
-    return lxml.html.fromstring(f"<html><head>{head}</head><body><article><h1>Self-hosting a database</h1>"
+    html = f"<html lang='{lang}'>" if lang else "<html>"
+    return lxml.html.fromstring(f"{html}<head>{head}</head><body><article><h1>Self-hosting a database</h1>"
                                 f"{under_title}{body}</article><footer>{footer}</footer></body></html>")
 
 
@@ -360,6 +362,18 @@ def test_a_site_name_that_reads_like_a_name_is_no_owner_unless_the_address_and_t
         assert read_page_metadata(page, url).authors == (), url
 
 
+def test_no_owner_is_read_from_a_place_an_organisation_or_a_page_whose_nouns_are_all_capitalised() -> None:
+    for page, url in ((_personal_site("Fiction | Royal Road"), "https://www.royalroad.com/fiction/1"),
+                      (_personal_site("Ads | The Jodel Venture"), "https://advertising.jodel.com/"),
+                      (_personal_site("Self-hosting", footer="© 2024 Mila Hacke_Berlin"), "https://mila.example/a"),
+                      (_personal_site("Lehrberufe | Siegfried Marcus Berufsschule", lang="de-DE"),
+                       "https://www.siegfried-marcus-berufsschule.at/kft/"),
+                      (_personal_site("Self-hosting | Pierce Freeman", lang="de"), "https://pierce.dev/notes/db")):
+        assert read_page_metadata(page, url).authors == (), url
+    assert read_page_metadata(_personal_site("Self-hosting | Pierce Freeman", lang="en-GB"),
+                              "https://pierce.dev/notes/db").authors == ("Pierce Freeman",)
+
+
 def test_a_byline_wins_over_the_owner_of_the_site() -> None:
     page = _personal_site("Self-hosting | Pierce Freeman", under_title="<p>By Ana Lima</p>")
     assert read_page_metadata(page, "https://pierce.dev/notes/db").authors == ("Ana Lima",)
@@ -373,6 +387,7 @@ def test_a_byline_day_and_name_just_above_the_headline_name_the_author() -> None
                                     f"{body}</div></body></html>")
         assert read_page_metadata(page, None).authors in (("Julian K. Arni",), ("Ana Lima",)), meta
     for meta in ("<p><a href='/topics/garden-design'>Garden Design</a></p><p>Dec 17, 2025</p>",
+                 "<p>Aktuelle Meldung</p><p>17.12.2025</p>", "<p>17.12.2025</p><p>Olympische Winterspiele</p>",
                  "<p>Ana Lima</p><p>Dec 17, 2025</p><p>Read more</p><p>More news</p><p>Other</p><p>Tram</p>"):
         page = lxml.html.fromstring(f"<html><body><div class='post'>{meta}<h1>Council approves tram extension</h1>"
                                     f"{body}</div></body></html>")

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
+from ingest.entities.name_signals import any_first_name
 from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
 from ingest.extract.page_names import (
     AUTHOR_PAGE,
@@ -360,13 +361,13 @@ def _name_around(lines: list[tuple[str, HtmlElement]], day_line: int) -> list[st
 
 
 def _name_line(text: str, element: HtmlElement, day: HtmlElement) -> str | None:
-    """A full name alone on its line, or after a 'by', or before the 'in' of its section ('Mahua Das in' / <a>Project
-    Management</a>) ('Zitat von', ending on a particle, is none), not a heading
-    ('Related Topics'), a link elsewhere or a button, nor an entry of a list the day is not in (a table of
-    contents)."""
+    """A full name opening with a known first name (capitalised nouns, 'Aktuelle Meldung', are none) alone on its
+    line, or after a 'by', or before the 'in' of its section ('Mahua Das in' / <a>Project Management</a>) ('Zitat
+    von', ending on a particle, is none), not a heading ('Related Topics'), a link elsewhere or a button, nor an
+    entry of a list the day is not in (a table of contents)."""
     text = _IN_SECTION.sub("", _BY_PREFIX.sub("", _SPACES.sub(" ", text)))
     if not (_PLAIN_NAME.fullmatch(text) and text.split()[-1][:1].isupper() and byline_name(text) == text
-            and full_name(text)):
+            and full_name(text) and any_first_name(text.split()[0])):
         return None
     context = [element, *element.iterancestors()]
     if any(e.tag in _HEADINGS for e in context) or _a_link(element) or in_chrome(element) or in_comments(element):

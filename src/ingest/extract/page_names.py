@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-from ingest.entities.name_signals import any_first_name, occurs_as_word
+from ingest.entities.name_signals import any_first_name, non_person_head, occurs_as_word
 from ingest.extract.page_titles import compact, in_chrome, in_comments, visible_text
 
 AUTHOR_PAGE = re.compile(r"/(?:authors?|writers?|contributors?|people|team|profile)/([\w.-]+)/?$", re.IGNORECASE)
@@ -100,12 +100,15 @@ _COPYRIGHT_TEXT = XPath("//body//text()[contains(., '©') or contains(., 'opyrig
 _BODY_TEXT = XPath("//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
 _OWNED = re.compile(r"(?:'s|’s)\s+(?:blog|site|website|weblog|notes|journal)$", re.IGNORECASE)
 _TITLE_PARTS = re.compile(r"\s*[|•]\s*|\s+[–—·-]\s+")
+_ARTICLES = frozenset({"the", "a", "an"})
 _OWNER_STEM = 5  # 'cassidoo.co' is Cassidy's: a name word's first letters in the address count
 
 
 def site_owner(tree: HtmlElement, site_name: str | None, url: str | None) -> tuple[str, ...]:
-    """No byline: the owner of a personal site (see `owner_in`), whose address is its host and first folder."""
-    if not url:
+    """No byline: the owner of a personal site (see `owner_in`), whose address is its host and first folder. Only
+    on a page in English or of no stated language: where every noun is capitalised (German), a school or an
+    institute named after someone reads as a name ('Siegfried Marcus Berufsschule', 'Urania Berlin')."""
+    if not url or not (tree.get("lang") or "en").lower().startswith("en"):
         return ()
     parts = urlsplit(url)
     title = next((visible_text(t) for t in tree.iter("title")), None)
@@ -143,10 +146,13 @@ def owner_in(candidates: list[str], address: str, page_text: str) -> str | None:
 
 
 def _personal(name: str, page_text: str) -> bool:
-    """A person's name, not a business's: it opens with a first name and none of its words is one the page uses
-    in lower case ('The Writing Center' writes 'the', 'Austin Hardware' 'hardware'; 'Hede' is only a surname)."""
+    """A person's name, not a business's: it opens with a first name (not an article: 'The Jodel Venture'), none
+    of its words is one the page uses in lower case ('The Writing Center' writes 'the', 'Austin Hardware'
+    'hardware'; 'Hede' is only a surname) nor a word that heads a place or an organisation ('Royal Road'), and
+    its words are letters ('Mila Hacke_Berlin' is a file's credit)."""
     words = [w.strip(".,") for w in name.split()]
-    return any_first_name(words[0]) and not any(occurs_as_word(page_text, w.lower()) for w in words)
+    return (any_first_name(words[0]) and words[0].lower() not in _ARTICLES and all("_" not in w for w in words)
+            and not any(occurs_as_word(page_text, w.lower()) or non_person_head(w) for w in words))
 
 
 def owner_candidates(site_name: str | None, title: str | None, footer_texts: list[str]) -> list[str]:
