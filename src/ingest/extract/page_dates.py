@@ -210,19 +210,24 @@ class _Shown:
 _NUMERIC_DAY = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})(?![\d/])")
 _AFTER_LABEL_CHARS = 40
 _CREATION = re.compile(rf"{_PUBLICATION.pattern}|\bcreated\b|\berstellt\b|\bcréé\b", re.IGNORECASE)
-# schema.org's page types (page_metadata.PAGE_TYPES, which imports from here): a page, not an article.
-_PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
+# schema.org's page types: a page, not an article (page_metadata reads declarations by them too).
+PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 
 
 def _labelled_revisions(tree: HtmlElement) -> set[date]:
     """The days the page shows anywhere under a revision label ('Updated: 6/2/2025', 'Date Last Reviewed:
     <time datetime="2025-04-14">April 2025</time>', 'We updated this article on February 2, 2026'): htmldate
     takes such a day for the publication on a page that states none; a digits-only day counts read either way."""
-    texts = [_machine_day(t.getparent()) or str(t) for t in tree.xpath("//body//text()[normalize-space()]")
-             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
+    texts = [_machine_day(t.getparent()) or str(t) for t in _visible_texts(tree)]
     text = " ".join(" ".join(texts).split())
     # A day the page also labels as its publication ('Created 18 Oct · Edited 18 Oct') is the publication still.
     return _days_after(_REVISION, text) - _days_after(_CREATION, text)
+
+
+def _visible_texts(tree: HtmlElement) -> list[Any]:
+    """The body's text nodes a reader sees (not blank, not in a script, style or noscript)."""
+    return [t for t in tree.xpath("//body//text()[normalize-space()]")
+            if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript")]
 
 
 def _days_after(labels: re.Pattern[str], text: str) -> set[date]:
@@ -334,27 +339,27 @@ def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: lis
     named author (a Person, not the site's Organization) or its day in its text, and that stamp alone is no
     publication (nor is it when htmldate reads it)."""
     parsed = parse_timestamp(_first_string(entity.get("datePublished")))
-    if parsed is None or not _types(entity) or not _types(entity) <= _PAGE_TYPES:
+    if parsed is None or not entity_types(entity) or not entity_types(entity) <= PAGE_TYPES:
         return None
     authors = entity.get("author")
     named = [a for a in (authors if isinstance(authors, list) else [authors]) if a]
     # An author that is the site itself (an Organization) names no one: the page is the site's.
-    if any(not isinstance(a, dict) or "organization" not in _types(a) for a in named):
+    if any(not isinstance(a, dict) or "organization" not in entity_types(a) for a in named):
         return None
-    if any("person" in _types(other) for other in entities):
+    if any("person" in entity_types(other) for other in entities):
         return None
     return None if _writes_day(tree, parsed[0]) else parsed[0]
 
 
-def _types(entity: Mapping[str, Any]) -> set[str]:
+def entity_types(entity: Mapping[str, Any]) -> set[str]:
+    """A JSON-LD entity's `@type`s, lower-cased ('NewsArticle' or ['WebPage', 'ItemPage'])."""
     kind = entity.get("@type")
     return {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
 
 
 def _writes_day(tree: HtmlElement, day: date) -> bool:
     """The page's visible text writes the day in a form day_in reads."""
-    text = " ".join(str(t) for t in tree.xpath("//body//text()[normalize-space()]")
-                    if t.getparent() is not None and t.getparent().tag not in ("script", "style", "noscript"))
+    text = " ".join(str(t) for t in _visible_texts(tree))
     return _text_writes_day(text, day)
 
 

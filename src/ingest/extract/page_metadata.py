@@ -22,7 +22,8 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
 from ingest.entities.name_signals import any_first_name
-from ingest.extract.page_dates import Published, byline_anchor, day_in, find_published, parse_timestamp
+from ingest.extract.page_dates import PAGE_TYPES, Published, byline_anchor, day_in, find_published, parse_timestamp
+from ingest.extract.page_dates import entity_types as _types
 from ingest.extract.page_names import (
     AUTHOR_PAGE,
     NOT_A_NAME,
@@ -55,7 +56,6 @@ ARTICLE_TYPES = frozenset({
     "backgroundnewsarticle", "reviewnewsarticle", "techarticle", "scholarlyarticle", "report", "socialmediaposting",
     "liveblogposting", "posting", "medicalwebpage", "howto", "recipe", "review", "creativework",
 })
-PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl")
 _SPACES = re.compile(r"\s+")
@@ -185,12 +185,6 @@ def _flatten(data: Any) -> Iterator[dict[str, Any]]:
         yield data
         if "@graph" in data:
             yield from _flatten(data["@graph"])
-
-
-def _types(entity: dict[str, Any]) -> set[str]:
-    kind = entity.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {k.lower() for k in kinds if isinstance(k, str)}
 
 
 def _main_article(entities: list[dict[str, Any]]) -> dict[str, Any]:
