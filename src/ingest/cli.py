@@ -111,10 +111,8 @@ def run(
             raise fail("--shards splits files; fetch URLs without it (or with `ingest fetch`)", 2)
         _run_sharded(paths, settings, batch_size, enrich, shards, pool)
         return
-    from ingest.extract.fork_server import start_fork_server
-
     _launch_prefect_server(settings)  # its start-up overlaps the fork server's and the imports below
-    start_fork_server()
+    _start_fork_server(settings, enrich)
     from flows.ingest_files import ingest_files
     from ingest.read.files import portable_path
 
@@ -187,6 +185,15 @@ def _setting(variable: str, value: bool | None) -> Iterator[None]:
             os.environ[variable] = previous
 
 
+def _start_fork_server(settings: Settings, enrich: bool | None = None) -> None:
+    """Start the workers' fork server now, without waiting for it (`ingest.extract.fork_server`); with the NER
+    model loaded in it when this command will find entities in worker processes, so they inherit it."""
+    from ingest.extract.fork_server import start_fork_server
+
+    enriching = (settings.enrich if enrich is None else enrich) and settings.ner_processes > 1
+    start_fork_server(settings.spacy_model if enriching else None)
+
+
 def _launch_prefect_server(settings: Settings) -> None:
     """Start the temporary Prefect server now, without waiting for it, unless a server is configured or running."""
     from flows.local_server import report_to_local_server
@@ -257,6 +264,7 @@ def fetch(
 
     settings = settings_for(warehouse_path)
     _launch_prefect_server(settings)
+    _start_fork_server(settings)
     from flows.fetch_sources import fetch_sources
 
     try:
@@ -278,6 +286,7 @@ def enrich(
     """Re-run NER and entity resolution over articles in the warehouse (after a model or gazetteer change)."""
     settings = settings_for(warehouse_path)
     _launch_prefect_server(settings)
+    _start_fork_server(settings, enrich=True)
     from flows.enrich import enrich_articles
 
     with one_line_faults(settings):

@@ -11,7 +11,6 @@ row with the reason and no entities.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 from bisect import bisect_right
@@ -34,6 +33,7 @@ from ingest.entities.resolve import (
     resolve,
 )
 from ingest.entities.trim import is_title, trim_span
+from ingest.extract.fork_server import fork_server_context
 from ingest.models import CleanArticle, Record, Reject
 from ingest.ops.lifeline import exit_with
 from ingest.settings import Settings
@@ -245,6 +245,9 @@ def _resolve_spans(title: str, body: str, title_doc: DocSpans, body_doc: DocSpan
 
 
 _worker_nlp: Language | None = None  # one model per worker process, loaded by the pool initializer
+# Models the fork server loaded before forking the workers (`ingest.entities.preload`), by name: a worker takes its
+# inherited copy instead of loading its own.
+PRELOADED_MODELS: dict[str, Language] = {}
 _worker_gazetteer: Gazetteer | None = None  # the engine's gazetteer, sent once, at the worker's start
 
 
@@ -253,7 +256,7 @@ def _init_worker(command_pid: int, model_name: str, gazetteer: Gazetteer | None 
     exit_with(command_pid)  # a command killed by SIGKILL leaves no NER worker behind (see `ops.lifeline`)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # one core per worker: the pool is the parallelism
-    _worker_nlp = load_model(model_name)
+    _worker_nlp = PRELOADED_MODELS.get(model_name) or load_model(model_name)
     _worker_gazetteer = gazetteer
     load_name_lists()
     load_word_lists()
@@ -278,8 +281,9 @@ def _worker_model_version() -> str:
 
 
 class NerEngine:
-    """spaCy NER in-process (one process) or in a pool of spawned workers kept alive until `close`. The workers
-    are started with `gazetteer` (when given), so articles resolved with it do not carry it to them."""
+    """spaCy NER in-process (one process) or in a pool of workers (forked from the fork server) kept alive until
+    `close`. The workers are started with `gazetteer` (when given), so articles resolved with it do not carry it
+    to them."""
 
     def __init__(self, model_name: str, processes: int, gazetteer: Gazetteer | None = None) -> None:
         self.model_name = model_name
@@ -359,8 +363,9 @@ class NerEngine:
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn, not fork: the parent runs threads (Prefect), and forking a threaded process can deadlock
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+            # Forked from the fork server, not from this process: the parent runs threads (Prefect), and forking a
+            # threaded process can deadlock; the fork server has the stages imported (and may hold the model).
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=fork_server_context(),
                                              initializer=_init_worker,
                                              initargs=(os.getpid(), self.model_name, self.gazetteer))
         return self._pool
