@@ -3,6 +3,7 @@ temporary one started under a file lock, and console tracebacks dropped only for
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -119,6 +120,34 @@ def test_a_launched_temporary_server_serves_flows_and_stops_with_its_process(tmp
         database.close()
     assert states == [("Completed",)]
 
+
+
+def _server_setting(home: Path, variable: str, value: str | None) -> str | None:
+    """`variable` in the environment of the temporary server a command started with `variable=value` (None:
+    unset) in its own."""
+    env = _own_prefect_home(home)
+    env.pop(variable, None)
+    if value is not None:
+        env[variable] = value
+    script = ("import json\n"
+              "from ingest.ops.prefect_api import TemporaryServer, ensure_prefect_api\n"
+              "ensure_prefect_api()\n"
+              "pid = TemporaryServer.of_this_process().process.pid\n"
+              "environ = open(f'/proc/{pid}/environ', 'rb').read().split(b'\\0')\n"
+              f"print(json.dumps([e.decode() for e in environ if e.startswith(b'{variable}=')]))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return found[0].split("=", 1)[1] if found else None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+def test_the_temporary_server_sends_no_telemetry_unless_the_user_turned_it_on(tmp_path: Path) -> None:
+    """Its heartbeat raced the database's creation on a first run (a traceback on stderr); a user's own
+    setting still wins."""
+    assert _server_setting(tmp_path / "unset", "PREFECT_SERVER_ANALYTICS_ENABLED", None) == "false"
+    assert _server_setting(tmp_path / "on", "PREFECT_SERVER_ANALYTICS_ENABLED", "true") == "true"
 
 
 @pytest.mark.slow

@@ -111,7 +111,11 @@ class TemporaryServer:
         command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).resolve().parents[1]),
                    "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
-        flags = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        flags = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+                 # Unless the user turned it on: its heartbeat writes to the database the server is still creating
+                 # on a first run ("database is locked", a long traceback on the command's stderr), and a server
+                 # that lives for one command has no use for it.
+                 "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get("PREFECT_SERVER_ANALYTICS_ENABLED", "false")}
         # A command killed outright (SIGKILL, or SIGTERM, which skips exit handlers) would leave its server running
         # for ever: on Linux the kernel stops it instead. Only set up while this process has one thread, since
         # code run between fork and exec is unsafe beside other threads (`subprocess`'s own warning).
