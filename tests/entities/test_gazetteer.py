@@ -79,6 +79,15 @@ def test_find_takes_the_longest_capitalised_match_left_to_right(tmp_path: Path) 
     assert found == [("New York City", "Q60"), ("WHO", "Q7817"), ("Great Britain", "Q145")]
 
 
+def test_find_starts_only_at_a_token_opening_with_a_capital(tmp_path: Path) -> None:
+    gazetteer = _small(tmp_path)
+    text = "Côte d\u2019Ivoire (UK) and ex-Britain; iPhoneUK, UKs and \u00c9tats, NYC_UK, NYC."
+    found = [text[m.start:m.end] for m in gazetteer.find(text)]
+    # an accented capital opens a name and a curly apostrophe is a straight one; "UK" glued inside a word
+    # ("iPhoneUK", "UKs", "NYC_UK") is none, but a hyphen or bracket ends a token ("ex-Britain", "(UK)")
+    assert found == ["Côte d\u2019Ivoire", "UK", "Britain", "NYC"]
+
+
 def test_normalise_surface_gives_one_spelling() -> None:
     assert normalise_surface("  Côte\u00a0d\u2019Ivoire \n") == "Côte d'Ivoire"
     assert normalise_surface("\uff35\uff2e") == "UN"  # full-width letters fold by NFKC

@@ -10,13 +10,39 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 PACKAGED_GAZETTEER = Path(__file__).resolve().with_name("gazetteer.csv")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+def _capital_token() -> re.Pattern[str]:
+    """A `_TOKEN` whose first character is upper case (`str.isupper`): a run of word characters opening with a
+    capital, or a lone capital symbol such as "Ⓐ". `find` visits only these, not every token of the text."""
+    capitals = [code for code in range(sys.maxunicode + 1) if chr(code).isupper()]
+    words = [code for code in capitals if re.match(r"\w", chr(code))]
+    symbols = [code for code in capitals if not re.match(r"\w", chr(code))]
+    return re.compile(f"(?<!\\w)[{_char_ranges(words)}]\\w*|[{_char_ranges(symbols)}]")
+
+
+def _char_ranges(codes: list[int]) -> str:
+    """A character class's body for the sorted code points `codes`, in ranges: the regex scans faster so."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else "")
+                   for first, last in runs)
+
+
+_CAPITAL_TOKEN = _capital_token()
 
 
 @dataclass(frozen=True)
@@ -98,31 +124,29 @@ class Gazetteer:
     def find(self, text: str) -> list[GazetteerMatch]:
         """Every longest alias occurrence that starts with a capital letter, left to right, not overlapping."""
         normalised = text.replace("\u2019", "'").replace("\u2018", "'")
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(normalised)]
         matches: list[GazetteerMatch] = []
-        index = 0
-        while index < len(tokens):
-            if not tokens[index][2][:1].isupper():
-                index += 1
+        resume = 0  # the end of the last match: tokens inside it start no other
+        for capital in _CAPITAL_TOKEN.finditer(normalised):
+            if capital.start() < resume:
                 continue
-            found = self._longest_at(normalised, tokens, index)
-            if found is None:
-                index += 1
-                continue
-            length, entry = found
-            matches.append(GazetteerMatch(tokens[index][0], tokens[index + length - 1][1], entry))
-            index += length
+            found = self._longest_at(normalised, capital.start(), capital.group())
+            if found is not None:
+                matches.append(GazetteerMatch(capital.start(), found[0], found[1]))
+                resume = found[0]
         return matches
 
-    def _longest_at(self, text: str, tokens: list[tuple[int, int, str]],
-                    index: int) -> tuple[int, GazetteerEntry] | None:
-        first = tokens[index][2]  # a key's first token is as written (an acronym) or case-folded
+    def _longest_at(self, text: str, start: int, first: str) -> tuple[int, GazetteerEntry] | None:
+        """The end and entry of the longest alias of the tokens from `start`, where the token `first` starts."""
+        # a key's first token is as written (an acronym) or case-folded
         longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
-        for length in range(min(longest, len(tokens) - index), 0, -1):
-            window = tokens[index:index + length]
-            if "\n" in text[window[0][0]:window[-1][1]]:
+        if not longest:
+            return None
+        tokens = [(m.end(), m.group()) for m in islice(_TOKEN.finditer(text, start), longest)]
+        for length in range(len(tokens), 0, -1):
+            end = tokens[length - 1][0]
+            if "\n" in text[start:end]:
                 continue  # an alias never spans a line break
-            entry = self._by_key.get(_key([t[2] for t in window]))
+            entry = self._by_key.get(_key([token for _, token in tokens[:length]]))
             if entry is not None:
-                return length, entry
+                return end, entry
         return None
