@@ -32,6 +32,7 @@ from ingest.entities.name_signals import (
 from ingest.entities.openers import PositionalCapitals
 from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.plausibility import common_word_city, weak_common_place
+from ingest.entities.span_index import SpanIndex
 from ingest.entities.trim import (
     ARTICLE,
     CONNECTORS,
@@ -420,7 +421,7 @@ def _is_place(word: str, gazetteer: Gazetteer) -> bool:
 
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """Find the article's other mentions of each name: "Rathbun" again, "Scientology" the model missed."""
-    taken = {fld: sorted((s.start, s.end) for s in spans if s.field == fld) for fld in texts}
+    taken = SpanIndex(s for s in spans if s.field in texts)
     surnames = Counter(surname_of(n.split()) for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
     forms: dict[str, Span] = {}
     for span in spans:
@@ -443,14 +444,14 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                 if capitals.drops(model, fld, start, end):
                     continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
-                if _overlaps(taken[fld], start, end):
-                    if not _nests(model, surface, text, [*spans, *added], fld, start, end):
+                overlapping = taken.overlapping(fld, start, end)
+                if overlapping:
+                    if not _nests(model, surface, text, overlapping, start, end):
                         continue
                     source = "nested"  # "Andy Warhol" in "Andy Warhol Foundation", "Google" in "Google Science Fair"
                 added.append(Span(fld, start, end, None, model.type, source,
                                   model.gazetteer, model.name, model.wikidata_id, [surface]))
-                taken[fld].append((start, end))
-                taken[fld].sort()
+                taken.add(added[-1])
     return added
 
 
@@ -497,16 +498,17 @@ def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
     return occurs_as_word(text, lower)
 
 
-def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
+def _nests(model: Span, surface: str, text: str, overlapping: list[Span], start: int, end: int) -> bool:
     """A name the article uses on its own, found again inside a longer organisation, place or event name: a
     person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
     namesake), a one-word or known organisation or place that opens the longer name or follows a connector
     ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
     ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
     Korea"); an unknown name of several words only when a word of it names a kind of body ("University of Texas
-    Arlington" in "University of Texas Arlington Muslim Student Association")."""
-    covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
-    if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
+    Arlington" in "University of Texas Arlington Muslim Student Association"). `overlapping`: the spans of the
+    field that overlap `start`-`end`."""
+    covering = [s for s in overlapping if s.start <= start and end <= s.end]
+    if not _inside_other_name(overlapping, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
@@ -524,16 +526,11 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
     return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
 
 
-def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
-    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end
-                and not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
+def _inside_other_name(overlapping: list[Span], start: int, end: int) -> bool:
+    covering = [s for s in overlapping if not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
     # names nested inside this one ("Texas" in "University of Texas") do not cover it
     return bool(covering) and all(s.type in _NESTING_TYPES and s.start <= start and end <= s.end
                                   and (s.start, s.end) != (start, end) for s in covering)
-
-
-def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in intervals)
 
 
 def _join_transposed_names(spans: list[Span]) -> None:
