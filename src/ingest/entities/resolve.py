@@ -369,19 +369,31 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     halves = {(s.words[0].casefold(), s.words[1].casefold()) for s in longer
               if s.type == "LOCATION" and len(s.words) == 2 and s.words[0].casefold() in _COMPASS}
     divided = {place for place, count in Counter(place for _, place in halves).items() if count >= 2}
+    # The same words, type and "the" find the same full name: the candidates, longer than the short form, were
+    # all settled before it, as longer forms come first.
+    settled: dict[tuple[tuple[str, ...], str, bool], Span | None] = {}
     for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
-        found: dict[str, Span] = {}
         definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
-        for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
-                found[name_key(_full_name(texts, candidate))] = candidate
-        if len(found) == 1:
-            full = next(iter(found.values()))
+        key = (tuple(span.words), span.type, definite)
+        if key not in settled:
+            settled[key] = _only_full_form(texts, span, longer, gazetteer, definite, divided)
+        full = settled[key]
+        if full is not None:
             span.name = _full_name(texts, full)
             span.wikidata_id = full.wikidata_id or (full.gazetteer.wikidata_id if full.gazetteer else None)
             span.type = full.type
+
+
+def _only_full_form(texts: dict[str, str], span: Span, longer: list[Span], gazetteer: Gazetteer, definite: bool,
+                    divided: set[str]) -> Span | None:
+    """The one full name (a span naming it) that `span` can stand for; None when none or several."""
+    found: dict[str, Span] = {}
+    for candidate in longer:
+        if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
+            found[name_key(_full_name(texts, candidate))] = candidate
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _full_name(texts: dict[str, str], span: Span) -> str:
