@@ -369,6 +369,11 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     halves = {(s.words[0].casefold(), s.words[1].casefold()) for s in longer
               if s.type == "LOCATION" and len(s.words) == 2 and s.words[0].casefold() in _COMPASS}
     divided = {place for place, count in Counter(place for _, place in halves).items() if count >= 2}
+    # A short form's first word is a word of the full name it stands for (`_shortens`): try only those holding it
+    holding: dict[str, list[Span]] = {}
+    for candidate in longer:
+        for word in dict.fromkeys(w.casefold() for w in candidate.words):
+            holding.setdefault(word, []).append(candidate)
     # The same words, type and "the" find the same full name: the candidates, longer than the short form, were
     # all settled before it, as longer forms come first.
     settled: dict[tuple[tuple[str, ...], str, bool], Span | None] = {}
@@ -378,7 +383,8 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
         definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
         key = (tuple(span.words), span.type, definite)
         if key not in settled:
-            settled[key] = _only_full_form(texts, span, longer, gazetteer, definite, divided)
+            candidates = holding.get(span.words[0].casefold(), [])
+            settled[key] = _only_full_form(texts, span, candidates, gazetteer, definite, divided)
         full = settled[key]
         if full is not None:
             span.name = _full_name(texts, full)
@@ -386,11 +392,11 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
             span.type = full.type
 
 
-def _only_full_form(texts: dict[str, str], span: Span, longer: list[Span], gazetteer: Gazetteer, definite: bool,
-                    divided: set[str]) -> Span | None:
+def _only_full_form(texts: dict[str, str], span: Span, candidates: list[Span], gazetteer: Gazetteer,
+                    definite: bool, divided: set[str]) -> Span | None:
     """The one full name (a span naming it) that `span` can stand for; None when none or several."""
     found: dict[str, Span] = {}
-    for candidate in longer:
+    for candidate in candidates:
         if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
             found[name_key(_full_name(texts, candidate))] = candidate
     return next(iter(found.values())) if len(found) == 1 else None
