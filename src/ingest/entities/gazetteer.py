@@ -13,12 +13,14 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
 PACKAGED_GAZETTEER = Path(__file__).resolve().with_name("gazetteer.csv")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
 
 
 def _capital_token() -> re.Pattern[str]:
@@ -64,10 +66,11 @@ class GazetteerMatch:
     entry: GazetteerEntry
 
 
+@lru_cache(maxsize=16384)  # a name is normalised again at each step of its resolution; bounded for a long run
 def normalise_surface(text: str) -> str:
     """One spelling per name: NFKC, straight apostrophes, single spaces."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _is_acronym(tokens: list[str]) -> bool:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
 
 from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
 from ingest.entities.demonym_names import join_lower_case_bodies
@@ -29,7 +30,7 @@ from ingest.entities.name_signals import (
     surname_first,
     surname_of,
 )
-from ingest.entities.openers import PositionalCapitals
+from ingest.entities.openers import PositionalCapitals, text_words
 from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.plausibility import common_word_city, weak_common_place
 from ingest.entities.span_index import SpanIndex
@@ -106,6 +107,7 @@ def entity_id_for(entity_type: str, name: str) -> str:
     return hashlib.sha256(f"{entity_type}\0{name_key(name)}".encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=16384)  # asked for each span at several steps (types vote, nesting, entity ids)
 def name_key(name: str) -> str:
     """"New People's Party" and "New People Party" are one name; so are "U.S." and "US"."""
     return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
@@ -449,7 +451,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             forms.setdefault(surname, span)  # not "AI" of a "Watson Studio AI" the model calls a person
     capitals = PositionalCapitals(texts)
     added: list[Span] = []
-    lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
+    lower_words = {fld: text_words(text) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
         if len(surface) < 2 or not surface[:1].isupper():
             continue
@@ -508,11 +510,11 @@ def _inside_surname_first_name(text: str, start: int, end: int) -> bool:
     return following is not None and surname_first([text[start:end], following.group()])
 
 
-def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
+def _written_lower_case(surface: str, text: str, words: frozenset[str]) -> bool:
     """Whether the text has `surface` in lower case as a word of its own (a set lookup for a plain word)."""
     lower = surface.lower()
     if _WORD_CHARS.fullmatch(lower):
-        return lower in text_words
+        return lower in words
     return occurs_as_word(text, lower)
 
 
