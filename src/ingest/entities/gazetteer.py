@@ -130,20 +130,18 @@ class Gazetteer:
         matches: list[GazetteerMatch] = []
         resume = 0  # the end of the last match: tokens inside it start no other
         for capital in _CAPITAL_TOKEN.finditer(normalised):
-            if capital.start() < resume:
+            first = capital.group()  # a key's first token is as written (an acronym) or case-folded
+            longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
+            if not longest or capital.start() < resume:
                 continue
-            found = self._longest_at(normalised, capital.start(), capital.group())
+            found = self._longest_at(normalised, capital.start(), longest)
             if found is not None:
                 matches.append(GazetteerMatch(capital.start(), found[0], found[1]))
                 resume = found[0]
         return matches
 
-    def _longest_at(self, text: str, start: int, first: str) -> tuple[int, GazetteerEntry] | None:
-        """The end and entry of the longest alias of the tokens from `start`, where the token `first` starts."""
-        # a key's first token is as written (an acronym) or case-folded
-        longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
-        if not longest:
-            return None
+    def _longest_at(self, text: str, start: int, longest: int) -> tuple[int, GazetteerEntry] | None:
+        """The end and entry of the longest alias of at most `longest` tokens from `start` (a token's start)."""
         tokens = [(m.end(), m.group()) for m in islice(_TOKEN.finditer(text, start), longest)]
         for length in range(len(tokens), 0, -1):
             end = tokens[length - 1][0]
