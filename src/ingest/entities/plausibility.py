@@ -113,8 +113,10 @@ def full_name_surnames(texts: dict[str, str], spans: Sequence[Span], strict: boo
 
     surnames = set()
     for span in spans:
+        if span.type != "PERSON":
+            continue
         words = name_words(texts[span.field][span.start:span.end])
-        if span.type != "PERSON" or len(words) < 2:
+        if len(words) < 2:
             continue
         if strict:
             if is_given_name(words[0]):

@@ -114,7 +114,12 @@ def name_key(name: str) -> str:
 
 
 def name_words(surface: str) -> list[str]:
-    return [POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
+    return list(_name_words(surface))  # a list of its own: a span's words are its own to change
+
+
+@lru_cache(maxsize=16384)  # every span's surface, at several steps; bounded for a long run
+def _name_words(surface: str) -> tuple[str, ...]:
+    return tuple(POSSESSIVE.sub("", w) for w in normalise_surface(surface).split())
 
 
 def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazetteer) -> list[Span]:
