@@ -24,12 +24,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def _capital_token() -> re.Pattern[str]:
-    """A `_TOKEN` whose first character is upper case (`str.isupper`): a run of word characters opening with a
-    capital, or a lone capital symbol such as "Ⓐ". `find` visits only these, not every token of the text."""
+    """A `_TOKEN` that may open with a capital (`find` asks `str.isupper` of the astral plane's): a run of word
+    characters after no word character, or a lone symbol ("Ⓐ"). The pattern opens with a plain character class
+    (the basic plane's capitals and the whole astral plane), which the regex engine scans for fast, unlike a
+    look-behind tried at every position or a class holding the astral plane's scattered capitals."""
     capitals = [code for code in range(sys.maxunicode + 1) if chr(code).isupper()]
-    words = [code for code in capitals if re.match(r"\w", chr(code))]
-    symbols = [code for code in capitals if not re.match(r"\w", chr(code))]
-    return re.compile(f"(?<!\\w)[{_char_ranges(words)}]\\w*|[{_char_ranges(symbols)}]")
+    basic = _char_ranges([code for code in capitals if code <= 0xFFFF])
+    word = _char_ranges([code for code in capitals if re.match(r"\w", chr(code))])
+    return re.compile(f"[{basic}\U00010000-\U0010ffff](?<!\\w[{word}])(?:(?<=\\w)\\w*)?")
 
 
 def _char_ranges(codes: list[int]) -> str:
@@ -131,6 +133,8 @@ class Gazetteer:
         resume = 0  # the end of the last match: tokens inside it start no other
         for capital in _CAPITAL_TOKEN.finditer(normalised):
             first = capital.group()  # a key's first token is as written (an acronym) or case-folded
+            if not first[0].isupper():
+                continue  # an astral character, no capital
             longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
             if not longest or capital.start() < resume:
                 continue
