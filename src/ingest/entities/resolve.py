@@ -381,8 +381,7 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     for candidate in longer:
         for word in dict.fromkeys(w.casefold() for w in candidate.words):
             holding.setdefault(word, []).append(candidate)
-    # The same words, type and "the" find the same full name: the candidates, longer than the short form, were
-    # all settled before it, as longer forms come first.
+    # the same words, type and "the" find the same full name: its candidates (longer) are all settled before
     settled: dict[tuple[tuple[str, ...], str, bool], Span | None] = {}
     for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
@@ -390,8 +389,7 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
         definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
         key = (tuple(span.words), span.type, definite)
         if key not in settled:
-            candidates = holding.get(span.words[0].casefold(), [])
-            settled[key] = _only_full_form(texts, span, candidates, gazetteer, definite, divided)
+            settled[key] = _only_full_form(texts, span, holding, gazetteer, definite, divided)
         full = settled[key]
         if full is not None:
             span.name = _full_name(texts, full)
@@ -399,11 +397,12 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
             span.type = full.type
 
 
-def _only_full_form(texts: dict[str, str], span: Span, candidates: list[Span], gazetteer: Gazetteer,
+def _only_full_form(texts: dict[str, str], span: Span, holding: dict[str, list[Span]], gazetteer: Gazetteer,
                     definite: bool, divided: set[str]) -> Span | None:
-    """The one full name (a span naming it) that `span` can stand for; None when none or several."""
+    """The one full name (a span naming it) that `span` can stand for; None when none or several. `holding`: the
+    longer names by each of their words."""
     found: dict[str, Span] = {}
-    for candidate in candidates:
+    for candidate in holding.get(span.words[0].casefold(), []):
         if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
             found[name_key(_full_name(texts, candidate))] = candidate
     return next(iter(found.values())) if len(found) == 1 else None
