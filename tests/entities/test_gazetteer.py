@@ -4,9 +4,13 @@ matches found in text, and a version that follows the file's bytes."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
-from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer, normalise_surface
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from ingest.entities.gazetteer import PACKAGED_GAZETTEER, Gazetteer, GazetteerEntry, _key, normalise_surface
 
 SMALL = """name,type,wikidata_id,aliases,iso_alpha2,iso_alpha3,rescue
 United Kingdom,GPE,Q145,UK|U.K.|Britain|Great Britain,GB,GBR,yes
@@ -77,6 +81,48 @@ def test_find_takes_the_longest_capitalised_match_left_to_right(tmp_path: Path) 
     # "New York City" over "New York", "Great Britain" over "Britain"; "who" and "uk" are not capitalised, and
     # "New\nZealand" spans a line break.
     assert found == [("New York City", "Q60"), ("WHO", "Q7817"), ("Great Britain", "Q145")]
+
+
+def test_find_starts_only_at_a_token_opening_with_a_capital(tmp_path: Path) -> None:
+    gazetteer = _small(tmp_path)
+    text = "Côte d\u2019Ivoire (UK) and ex-Britain; iPhoneUK, UKs and \u00c9tats, NYC_UK, NYC."
+    found = [text[m.start:m.end] for m in gazetteer.find(text)]
+    # an accented capital opens a name and a curly apostrophe is a straight one; "UK" glued inside a word
+    # ("iPhoneUK", "UKs", "NYC_UK") is none, but a hyphen or bracket ends a token ("ex-Britain", "(UK)")
+    assert found == ["Côte d\u2019Ivoire", "UK", "Britain", "NYC"]
+
+
+_ODD = Gazetteer([GazetteerEntry("United Kingdom", "LOCATION", "Q145", ("UK", "U.K.", "Br", "B r", "\u24b6"),
+                                  "GB", "GBR", True),
+                   GazetteerEntry("\u00c9a", "ORGANIZATION", "Q1", ("\u24b6 B", "\U00010400 B", "\u00c9a-UK"),
+                                  None, None, True)], "odd")
+
+
+def _token_walk(gazetteer: Gazetteer, text: str) -> list[tuple[int, int, str]]:
+    """What `find` answers, the plain way: at every token opening with a capital, the longest alias first."""
+    normalised = text.replace("\u2019", "'").replace("\u2018", "'")
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\w+|[^\w\s]", normalised)]
+    found, index = [], 0
+    while index < len(tokens):
+        lengths = range(len(tokens) - index, 0, -1) if tokens[index][2][:1].isupper() else range(0)
+        match = next(((length, entry) for length in lengths
+                      if "\n" not in normalised[tokens[index][0]:tokens[index + length - 1][1]]
+                      and (entry := gazetteer._by_key.get(_key([t[2] for t in tokens[index:index + length]])))),
+                     None)
+        if match is None:
+            index += 1
+            continue
+        found.append((tokens[index][0], tokens[index + match[0] - 1][1], match[1].name))
+        index += match[0]
+    return found
+
+
+@example("(\U00010400 B) a\U00010400 B \U0001d41aUK \U0001f600UK \u24b6 B\u24b6Br \u00c9a-UK")
+@given(st.text(alphabet="UKBr \n-(.\u2019\u00c9a_1\u24b6\U00010400\U0001d41a\U0001f130\U0001f600", max_size=40))
+def test_find_answers_what_walking_every_token_does(text: str) -> None:
+    # capitals of the astral plane: a word's (Deseret, which NFKC keeps) and a symbol's (squared A); a small
+    # mathematical bold a; a symbol that is no capital (an emoji)
+    assert [(m.start, m.end, m.entry.name) for m in _ODD.find(text)] == _token_walk(_ODD, text)
 
 
 def test_normalise_surface_gives_one_spelling() -> None:

@@ -15,6 +15,7 @@ from ingest.entities.name_signals import (
     _name_detector,
     _region_codes,
     acronym,
+    acronyms_before_parentheses,
     after_article,
     common_noun_acronyms,
     defined_acronyms,
@@ -179,3 +180,27 @@ def test_the_name_lists_are_parsed_from_one_reading_of_the_first_name_list() -> 
     assert _name_detector.cache_info().currsize == 1
     assert {"dean", "jinping"} <= _all_first_names() and "dean" in _given_names()
     assert "jinping" in _east_asian_given_names() and "john" not in _east_asian_given_names()
+
+
+
+_ACRONYM_BEFORE_PARENTHESES = re.compile(r"(?<![\w-])(?P<acronym>[A-Z]{2,6})\s*\((?P<inner>[^()\n]{4,120})\)")
+
+
+@pytest.mark.parametrize("text", [
+    "CEI (Italian Episcopal Conference)", "xCEI (no name here)", "ABCDEFG (too long a run)", "-AB (after a hyphen)",
+    "\u00c9AB (after a letter)", "AB \n\u00a0 (spaces and a break)", "AB (x (nested one)) CD (last one)",
+    "AB (short) (open", "AB (line\nbreak)", "AB(glued on)"])
+def test_acronyms_before_parentheses_are_what_the_pattern_finds(text: str) -> None:
+    _assert_acronyms_as_pattern(text)
+
+
+@given(text=st.text(alphabet="ABC xy-(()\n\u00c9_", max_size=60))
+def test_acronyms_before_parentheses_agree_with_the_pattern_on_any_text(text: str) -> None:
+    _assert_acronyms_as_pattern(text)
+
+
+def _assert_acronyms_as_pattern(text: str) -> None:
+    expected = [(m.start("acronym"), m.end("acronym"), m.start("inner"), m["inner"])
+                for m in _ACRONYM_BEFORE_PARENTHESES.finditer(text)]
+    found = [(start, end, m.start("inner"), m["inner"]) for start, end, m in acronyms_before_parentheses(text)]
+    assert found == expected

@@ -49,3 +49,14 @@ def test_trim_span_keeps_only_the_name(span: str, entity_type: str, expected: st
 def test_initials_skip_function_words_and_lower_case_words() -> None:
     assert initials(["University", "of", "North", "Carolina"]) == "UNC"
     assert initials(["University", "of", "Texas", "at", "Arlington"]) == "UTA"
+
+
+def test_the_same_span_text_trims_by_what_stands_before_it(gazetteer: Gazetteer) -> None:
+    text = "Protesters, pro-Beijing and anti-\u201cBeijing\u201d, met Beijing officials in \u201cBeijing\u201d."
+    first, quoted = text.index("Beijing"), text.index("\u201cBeijing")
+    middle, last = text.index("Beijing off"), text.rindex("\u201cBeijing")
+    # a lower-case prefix glued to the name makes it an attitude; a quote between them does not
+    assert trim_span(text, first, first + 7, "LOCATION", gazetteer) is None
+    assert trim_span(text, quoted, quoted + 9, "LOCATION", gazetteer) == (quoted + 1, quoted + 8)
+    assert trim_span(text, middle, middle + 7, "LOCATION", gazetteer) == (middle, middle + 7)
+    assert trim_span(text, last, last + 9, "LOCATION", gazetteer) == (last + 1, last + 8)

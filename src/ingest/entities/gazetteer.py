@@ -10,13 +10,43 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 PACKAGED_GAZETTEER = Path(__file__).resolve().with_name("gazetteer.csv")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def _capital_token() -> re.Pattern[str]:
+    """A `_TOKEN` that may open with a capital (`find` asks `str.isupper` of the astral plane's): a run of word
+    characters after no word character, or a lone symbol ("Ⓐ"). The pattern opens with a plain character class
+    (the basic plane's capitals and the whole astral plane), which the regex engine scans for fast, unlike a
+    look-behind tried at every position or a class holding the astral plane's scattered capitals."""
+    capitals = [code for code in range(sys.maxunicode + 1) if chr(code).isupper()]
+    basic = _char_ranges([code for code in capitals if code <= 0xFFFF])
+    word = _char_ranges([code for code in capitals if re.match(r"\w", chr(code))])
+    return re.compile(f"[{basic}\U00010000-\U0010ffff](?<!\\w[{word}])(?:(?<=\\w)\\w*)?")
+
+
+def _char_ranges(codes: list[int]) -> str:
+    """A character class's body for the sorted code points `codes`, in ranges: the regex scans faster so."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else "")
+                   for first, last in runs)
+
+
+_CAPITAL_TOKEN = _capital_token()
 
 
 @dataclass(frozen=True)
@@ -38,10 +68,11 @@ class GazetteerMatch:
     entry: GazetteerEntry
 
 
+@lru_cache(maxsize=16384)  # a name is normalised again at each step of its resolution; bounded for a long run
 def normalise_surface(text: str) -> str:
     """One spelling per name: NFKC, straight apostrophes, single spaces."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _is_acronym(tokens: list[str]) -> bool:
@@ -98,31 +129,29 @@ class Gazetteer:
     def find(self, text: str) -> list[GazetteerMatch]:
         """Every longest alias occurrence that starts with a capital letter, left to right, not overlapping."""
         normalised = text.replace("\u2019", "'").replace("\u2018", "'")
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(normalised)]
         matches: list[GazetteerMatch] = []
-        index = 0
-        while index < len(tokens):
-            if not tokens[index][2][:1].isupper():
-                index += 1
+        resume = 0  # the end of the last match: tokens inside it start no other
+        for capital in _CAPITAL_TOKEN.finditer(normalised):
+            first = capital.group()  # a key's first token is as written (an acronym) or case-folded
+            if not first[0].isupper():
+                continue  # an astral character, no capital
+            longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
+            if not longest or capital.start() < resume:
                 continue
-            found = self._longest_at(normalised, tokens, index)
-            if found is None:
-                index += 1
-                continue
-            length, entry = found
-            matches.append(GazetteerMatch(tokens[index][0], tokens[index + length - 1][1], entry))
-            index += length
+            found = self._longest_at(normalised, capital.start(), longest)
+            if found is not None:
+                matches.append(GazetteerMatch(capital.start(), found[0], found[1]))
+                resume = found[0]
         return matches
 
-    def _longest_at(self, text: str, tokens: list[tuple[int, int, str]],
-                    index: int) -> tuple[int, GazetteerEntry] | None:
-        first = tokens[index][2]  # a key's first token is as written (an acronym) or case-folded
-        longest = max(self._longest_from.get(first, 0), self._longest_from.get(first.casefold(), 0))
-        for length in range(min(longest, len(tokens) - index), 0, -1):
-            window = tokens[index:index + length]
-            if "\n" in text[window[0][0]:window[-1][1]]:
+    def _longest_at(self, text: str, start: int, longest: int) -> tuple[int, GazetteerEntry] | None:
+        """The end and entry of the longest alias of at most `longest` tokens from `start` (a token's start)."""
+        tokens = [(m.end(), m.group()) for m in islice(_TOKEN.finditer(text, start), longest)]
+        for length in range(len(tokens), 0, -1):
+            end = tokens[length - 1][0]
+            if "\n" in text[start:end]:
                 continue  # an alias never spans a line break
-            entry = self._by_key.get(_key([t[2] for t in window]))
+            entry = self._by_key.get(_key([token for _, token in tokens[:length]]))
             if entry is not None:
-                return length, entry
+                return end, entry
         return None

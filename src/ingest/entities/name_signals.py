@@ -10,7 +10,7 @@ model gave it. Given names come from gender-guesser's list of about 40,000 first
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -307,7 +307,8 @@ def join_adjacent(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[int
 
 
 _PARENTHESISED_ACRONYM = re.compile(r"\((?P<acronym>[A-Z]{2,6})\)")
-_ACRONYM_BEFORE_PARENTHESES = re.compile(r"(?<![\w-])(?P<acronym>[A-Z]{2,6})\s*\((?P<inner>[^()\n]{4,120})\)")
+_PARENTHESES = re.compile(r"\((?P<inner>[^()\n]{4,120})\)")
+_WORD_OR_HYPHEN = re.compile(r"[\w-]")
 _NAME_WORD = re.compile(r"[\w'\u2019&.-]+")
 _NAME_FILLERS = frozenset({"of", "and", "for", "the", "de", "del", "della", "di", "du", "des", "la", "le", "&"})
 
@@ -322,14 +323,29 @@ def defined_acronyms(text: str) -> list[tuple[int, int, int, int]]:
         name = _name_ending_at(text, match.start(), match["acronym"])
         if name is not None:
             found.append((*name, match.start("acronym"), match.end("acronym")))
-    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
+    for acronym_start, acronym_end, match in acronyms_before_parentheses(text):
         words = list(_NAME_WORD.finditer(match["inner"]))
         spaced = all(match["inner"][a.end():b.start()] == " " for a, b in zip(words, words[1:], strict=False))
-        if words and spaced and _initials_match([w.group() for w in words], match["acronym"]):
+        if words and spaced and _initials_match([w.group() for w in words], text[acronym_start:acronym_end]):
             offset = match.start("inner")
-            found.append((offset + words[0].start(), offset + words[-1].end(),
-                          match.start("acronym"), match.end("acronym")))
+            found.append((offset + words[0].start(), offset + words[-1].end(), acronym_start, acronym_end))
     return found
+
+
+def acronyms_before_parentheses(text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
+    r"""Start and end of each acronym written before parentheses, with the parentheses' match ("inner": what
+    they hold): "CEI (Italian Episcopal Conference)". What `(?<![\w-])[A-Z]{2,6}\s*\((?P<inner>[^()\n]{4,120})\)`
+    finds, but looked for from the parentheses, a character the regex engine finds fast, not tried at every
+    position of the text; no match can overlap another, as none holds a parenthesis inside."""
+    for match in _PARENTHESES.finditer(text):
+        end = match.start()
+        while end and text[end - 1].isspace():  # `\s`
+            end -= 1
+        start = end
+        while start and "A" <= text[start - 1] <= "Z":
+            start -= 1
+        if 2 <= end - start <= 6 and not (start and _WORD_OR_HYPHEN.match(text, start - 1)):
+            yield start, end, match
 
 
 _LOWER_WORD = re.compile(r"[a-z][a-z-]*")
@@ -344,9 +360,9 @@ def common_noun_acronyms(text: str) -> set[str]:
         words = text[max(0, match.start() - 120):match.start()].split()[-len(acronym):]
         if _lower_initials(words) == acronym:
             found.add(acronym)
-    for match in _ACRONYM_BEFORE_PARENTHESES.finditer(text):
-        if _lower_initials(match["inner"].split()) == match["acronym"]:
-            found.add(match["acronym"])
+    for start, end, match in acronyms_before_parentheses(text):
+        if _lower_initials(match["inner"].split()) == text[start:end]:
+            found.add(text[start:end])
     return found
 
 

@@ -16,6 +16,7 @@ is one. A name the gazetteer knows for sure (its strong entries) always stays.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ingest.entities.name_signals import any_first_name
@@ -39,7 +40,7 @@ class PositionalCapitals:
 
     def __init__(self, texts: dict[str, str]) -> None:
         self.texts = texts
-        self.words = set().union(*(_WORD.findall(text) for text in texts.values()))
+        self.words = frozenset().union(*(text_words(text) for text in texts.values()))
         self.joined = "\n".join(texts.values())
 
     def only_positional(self, field: str, start: int, end: int, entity_type: str, linked: bool = False) -> bool:
@@ -81,13 +82,19 @@ class PositionalCapitals:
         return self.only_positional(field, start, end, span.type, span.gazetteer is not None)
 
 
+@lru_cache(maxsize=8)  # an article's title and body, asked for again by `resolve._propagate`
+def text_words(text: str) -> frozenset[str]:
+    """The words (runs of word characters) of `text`."""
+    return frozenset(_WORD.findall(text))
+
+
 def drop_positional_capitals(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """The spans less those whose capitals only their place in a line, sentence or heading gives them."""
     capitals = PositionalCapitals(texts)
     return [s for s in spans if not capitals.drops(s, s.field, s.start, s.end)]
 
 
-def _opening_common_word(texts: dict[str, str], field: str, start: int, surface: str, words: set[str]) -> bool:
+def _opening_common_word(texts: dict[str, str], field: str, start: int, surface: str, words: frozenset[str]) -> bool:
     if not (surface[:1].isupper() and surface[1:].islower() and surface.lower() in words and common_word(surface)):
         return False
     if not _at_opening(texts[field], start):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from ingest.entities.name_signals import acronym, any_first_name, is_given_name, non_person_head, surname_of
@@ -66,6 +66,7 @@ def _in_dictionary(word: str) -> bool:
                for ending, stem in _INFLECTIONS if len(word) > len(ending) + 2)
 
 
+@lru_cache(maxsize=16384)  # asked again for each mention of a word; bounded for a long run
 def common_word(word: str) -> bool:
     """"Cloud", "Computing", "Barn": a frequent English word a dictionary writes in lower case (not "Obama",
     not "Warhol", not "Duolingo")."""
@@ -112,8 +113,10 @@ def full_name_surnames(texts: dict[str, str], spans: Sequence[Span], strict: boo
 
     surnames = set()
     for span in spans:
+        if span.type != "PERSON":
+            continue
         words = name_words(texts[span.field][span.start:span.end])
-        if span.type != "PERSON" or len(words) < 2:
+        if len(words) < 2:
             continue
         if strict:
             if is_given_name(words[0]):

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
 
 from ingest.entities.campus_names import extend_campus_names, link_campus_short_forms
 from ingest.entities.demonym_names import join_lower_case_bodies
@@ -29,9 +30,10 @@ from ingest.entities.name_signals import (
     surname_first,
     surname_of,
 )
-from ingest.entities.openers import PositionalCapitals
+from ingest.entities.openers import PositionalCapitals, text_words
 from ingest.entities.place_chains import extend_place_chains
 from ingest.entities.plausibility import common_word_city, weak_common_place
+from ingest.entities.span_index import SpanIndex
 from ingest.entities.trim import (
     ARTICLE,
     CONNECTORS,
@@ -105,13 +107,19 @@ def entity_id_for(entity_type: str, name: str) -> str:
     return hashlib.sha256(f"{entity_type}\0{name_key(name)}".encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=16384)  # asked for each span at several steps (types vote, nesting, entity ids)
 def name_key(name: str) -> str:
     """"New People's Party" and "New People Party" are one name; so are "U.S." and "US"."""
     return _INNER_POSSESSIVE.sub(" ", normalise_surface(name)).casefold().replace(".", "")
 
 
 def name_words(surface: str) -> list[str]:
-    return [POSSESSIVE.sub("", w) for w in normalise_surface(surface).split()]
+    return list(_name_words(surface))  # a list of its own: a span's words are its own to change
+
+
+@lru_cache(maxsize=16384)  # every span's surface, at several steps; bounded for a long run
+def _name_words(surface: str) -> tuple[str, ...]:
+    return tuple(POSSESSIVE.sub("", w) for w in normalise_surface(surface).split())
 
 
 def merge_gazetteer(text: str, field: str, spans: list[Span], gazetteer: Gazetteer) -> list[Span]:
@@ -368,19 +376,36 @@ def _link_organisation_short_forms(texts: dict[str, str], spans: list[Span], gaz
     halves = {(s.words[0].casefold(), s.words[1].casefold()) for s in longer
               if s.type == "LOCATION" and len(s.words) == 2 and s.words[0].casefold() in _COMPASS}
     divided = {place for place, count in Counter(place for _, place in halves).items() if count >= 2}
+    # A short form's first word is a word of the full name it stands for (`_shortens`): try only those holding it
+    holding: dict[str, list[Span]] = {}
+    for candidate in longer:
+        for word in dict.fromkeys(w.casefold() for w in candidate.words):
+            holding.setdefault(word, []).append(candidate)
+    # the same words, type and "the" find the same full name: its candidates (longer) are all settled before
+    settled: dict[tuple[tuple[str, ...], str, bool], Span | None] = {}
     for span in sorted(spans, key=lambda s: -len(s.words)):
         if span.name or span.gazetteer or span.type not in ("ORGANIZATION", "LOCATION") or not span.words:
             continue
-        found: dict[str, Span] = {}
         definite = re.search(r"\b[Tt]he\s+$", texts[span.field][max(0, span.start - 5):span.start]) is not None
-        for candidate in longer:
-            if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
-                found[name_key(_full_name(texts, candidate))] = candidate
-        if len(found) == 1:
-            full = next(iter(found.values()))
+        key = (tuple(span.words), span.type, definite)
+        if key not in settled:
+            settled[key] = _only_full_form(texts, span, holding, gazetteer, definite, divided)
+        full = settled[key]
+        if full is not None:
             span.name = _full_name(texts, full)
             span.wikidata_id = full.wikidata_id or (full.gazetteer.wikidata_id if full.gazetteer else None)
             span.type = full.type
+
+
+def _only_full_form(texts: dict[str, str], span: Span, holding: dict[str, list[Span]], gazetteer: Gazetteer,
+                    definite: bool, divided: set[str]) -> Span | None:
+    """The one full name (a span naming it) that `span` can stand for; None when none or several. `holding`: the
+    longer names by each of their words."""
+    found: dict[str, Span] = {}
+    for candidate in holding.get(span.words[0].casefold(), []):
+        if len(candidate.words) > len(span.words) and _shortens(span, candidate, gazetteer, definite, divided):
+            found[name_key(_full_name(texts, candidate))] = candidate
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _full_name(texts: dict[str, str], span: Span) -> str:
@@ -420,7 +445,7 @@ def _is_place(word: str, gazetteer: Gazetteer) -> bool:
 
 def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
     """Find the article's other mentions of each name: "Rathbun" again, "Scientology" the model missed."""
-    taken = {fld: sorted((s.start, s.end) for s in spans if s.field == fld) for fld in texts}
+    taken = SpanIndex(s for s in spans if s.field in texts)
     surnames = Counter(surname_of(n.split()) for n in {s.name for s in spans if s.type == "PERSON" and " " in s.name})
     forms: dict[str, Span] = {}
     for span in spans:
@@ -430,7 +455,7 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
             forms.setdefault(surname, span)  # not "AI" of a "Watson Studio AI" the model calls a person
     capitals = PositionalCapitals(texts)
     added: list[Span] = []
-    lower_words = {fld: set(_WORD_CHARS.findall(text)) for fld, text in texts.items()}
+    lower_words = {fld: text_words(text) for fld, text in texts.items()}
     for surface, model in sorted(forms.items(), key=lambda item: -len(item[0])):
         if len(surface) < 2 or not surface[:1].isupper():
             continue
@@ -443,14 +468,14 @@ def _propagate(texts: dict[str, str], spans: list[Span]) -> list[Span]:
                 if capitals.drops(model, fld, start, end):
                     continue  # "House" on a heading line "How to Renovate a House" (ingest.entities.openers)
                 source = "propagated"
-                if _overlaps(taken[fld], start, end):
-                    if not _nests(model, surface, text, [*spans, *added], fld, start, end):
+                overlapping = taken.overlapping(fld, start, end)
+                if overlapping:
+                    if not _nests(model, surface, text, overlapping, start, end):
                         continue
                     source = "nested"  # "Andy Warhol" in "Andy Warhol Foundation", "Google" in "Google Science Fair"
                 added.append(Span(fld, start, end, None, model.type, source,
                                   model.gazetteer, model.name, model.wikidata_id, [surface]))
-                taken[fld].append((start, end))
-                taken[fld].sort()
+                taken.add(added[-1])
     return added
 
 
@@ -489,24 +514,25 @@ def _inside_surname_first_name(text: str, start: int, end: int) -> bool:
     return following is not None and surname_first([text[start:end], following.group()])
 
 
-def _written_lower_case(surface: str, text: str, text_words: set[str]) -> bool:
+def _written_lower_case(surface: str, text: str, words: frozenset[str]) -> bool:
     """Whether the text has `surface` in lower case as a word of its own (a set lookup for a plain word)."""
     lower = surface.lower()
     if _WORD_CHARS.fullmatch(lower):
-        return lower in text_words
+        return lower in words
     return occurs_as_word(text, lower)
 
 
-def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, start: int, end: int) -> bool:
+def _nests(model: Span, surface: str, text: str, overlapping: list[Span], start: int, end: int) -> bool:
     """A name the article uses on its own, found again inside a longer organisation, place or event name: a
     person's full name ("Andy Warhol" in "Andy Warhol Foundation"; a lone surname inside a name is too often a
     namesake), a one-word or known organisation or place that opens the longer name or follows a connector
     ("Google" in "Google Science Fair", "Livorno" in "Municipality of Livorno"), never one a qualifier changes
     ("Korea" in "South Korea", "York" in "New York") nor a lone word that qualifies a place ("North" in "North
     Korea"); an unknown name of several words only when a word of it names a kind of body ("University of Texas
-    Arlington" in "University of Texas Arlington Muslim Student Association")."""
-    covering = [s for s in spans if s.field == fld and s.start <= start and end <= s.end]
-    if not _inside_other_name(spans, fld, start, end) or any(name_key(s.name) == name_key(model.name)
+    Arlington" in "University of Texas Arlington Muslim Student Association"). `overlapping`: the spans of the
+    field that overlap `start`-`end`."""
+    covering = [s for s in overlapping if s.start <= start and end <= s.end]
+    if not _inside_other_name(overlapping, start, end) or any(name_key(s.name) == name_key(model.name)
                                                               for s in covering):
         return False  # "Church" inside "Church of Scientology" when the article calls that "the Church
     if model.type == "PERSON":
@@ -524,16 +550,11 @@ def _nests(model: Span, surface: str, text: str, spans: list[Span], fld: str, st
     return model.type != "LOCATION" or " " in surface or model.gazetteer is not None
 
 
-def _inside_other_name(spans: list[Span], fld: str, start: int, end: int) -> bool:
-    covering = [s for s in spans if s.field == fld and s.start < end and start < s.end
-                and not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
+def _inside_other_name(overlapping: list[Span], start: int, end: int) -> bool:
+    covering = [s for s in overlapping if not (start <= s.start and s.end <= end and (s.start, s.end) != (start, end))]
     # names nested inside this one ("Texas" in "University of Texas") do not cover it
     return bool(covering) and all(s.type in _NESTING_TYPES and s.start <= start and end <= s.end
                                   and (s.start, s.end) != (start, end) for s in covering)
-
-
-def _overlaps(intervals: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in intervals)
 
 
 def _join_transposed_names(spans: list[Span]) -> None:

@@ -5,6 +5,7 @@ it reads only the span's text and the gazetteer."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.entities.gazetteer import Gazetteer
 from ingest.entities.name_signals import not_a_name, trailing_caption_cut, trailing_role_cut
@@ -33,34 +34,41 @@ _TRAILING_QUALIFIER = re.compile(r"\s+(?!of\b|de\b|and\b|the\b)[a-z]+\s+(?P<word
 
 def trim_span(text: str, start: int, end: int, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
     """Shrink a span to the name itself: no title or role, article, possessive, handle sign or quotes."""
-    start, end = _strip_edges(text, start, end)
+    trimmed = _trim_surface(text[start:end], entity_type, gazetteer)
+    if trimmed is None or after_lowercase_prefix(text, start + trimmed[0]):
+        return None  # after a prefix: "pro-Beijing", "anti-Trump": an attitude, not a mention of the place or person
+    return start + trimmed[0], start + trimmed[1]
+
+
+@lru_cache(maxsize=16384)  # the same names recur within and across articles; bounded for a long run
+def _trim_surface(surface: str, entity_type: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
+    """`trim_span` within the span's own text (all it reads but the characters before it)."""
+    start, end = _strip_edges(surface, 0, len(surface))
     if entity_type == "PERSON":
-        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
-        cut = _title_prefix_length([text[s:e] for s, e in words], gazetteer)
+        words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(surface[start:end])]
+        cut = _title_prefix_length([surface[s:e] for s, e in words], gazetteer)
         if cut:
             start = words[cut][0]
     else:
-        article = ARTICLE.match(text[start:end])
+        article = ARTICLE.match(surface[start:end])
         if article and article.end() < end - start:
             start += article.end()
-        end = start + trailing_role_cut(text[start:end])
-        end = start + _before_trailing_qualifier(text[start:end], gazetteer)
-    end = start + trailing_caption_cut(text[start:end])
-    possessive = POSSESSIVE.search(text[start:end])
+        end = start + trailing_role_cut(surface[start:end])
+        end = start + _before_trailing_qualifier(surface[start:end], gazetteer)
+    end = start + trailing_caption_cut(surface[start:end])
+    possessive = POSSESSIVE.search(surface[start:end])
     if possessive:
         end = start + possessive.start()
-    start, end = _strip_edges(text, start, end)
-    surface = text[start:end]
-    if after_lowercase_prefix(text, start):
-        return None  # "pro-Beijing", "anti-Trump": an attitude, not a mention of the place or person
-    if len(surface) < 2 or not any(ch.isalpha() for ch in surface):
+    start, end = _strip_edges(surface, start, end)
+    name = surface[start:end]
+    if len(name) < 2 or not any(ch.isalpha() for ch in name):
         return None
-    first = next(ch for ch in surface if ch.isalpha())
-    if first.islower() and not (len(surface) > 1 and surface[1:2].isupper()):
+    first = next(ch for ch in name if ch.isalpha())
+    if first.islower() and not (len(name) > 1 and name[1:2].isupper()):
         return None  # "pro-Beijing", lower-case handles: not a name mention
-    if entity_type == "PERSON" and all(is_title(w) for w in surface.split()):
+    if entity_type == "PERSON" and all(is_title(w) for w in name.split()):
         return None  # "President" alone refers to someone but names no one
-    if not_a_name(surface, entity_type):
+    if not_a_name(name, entity_type):
         return None
     return start, end
 
