@@ -33,7 +33,6 @@ differ by one day, the URL's day is the site's local one.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -318,12 +317,14 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
     search_text = search_text and shown.revision is None  # a shown revision is what the text would give again
+    # htmldate is handed the tree itself: it reads it with relative paths only and prunes its own deep copy (a
+    # copy made here was copied again inside).
     if search_text and scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
+            lambda: find_date(scope, extensive_search=True, original_date=True, url=url)), scope)
     elif search_text:
         yield "htmldate:page_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
+            lambda: find_date(tree, extensive_search=True, original_date=True, url=url)), tree)
     yield "byline:revision", shown.revision
 
 
