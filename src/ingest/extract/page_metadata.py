@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
@@ -260,6 +261,7 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
 def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline) -> tuple[str, ...]:
     """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
     declared = found.article.get("author") or found.article.get("creator")
+    labelled = cache(lambda: _labelled_byline(tree, headline))  # asked up to three times below: read once
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
@@ -267,14 +269,14 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     if names and not any_shown(tree, names):
         # Declared but never shown: the account that posted it (a login, a guest post's editor); the byline under
         # the headline names who wrote it.
-        names = _labelled_byline(tree, headline) or names
+        names = labelled() or names
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = _searched_authors(tree, headline) or _name_by_day(tree, headline)
+        names = _searched_authors(tree, labelled) or _name_by_day(tree, headline)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
-        names = _labelled_byline(tree, headline) or names
+        names = labelled() or names
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
@@ -318,10 +320,10 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     return []
 
 
-def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
-    """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
-    return (searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or _labelled_byline(tree, headline)
-            or _author_markup(tree))
+def _searched_authors(tree: HtmlElement, labelled: Callable[[], list[str]]) -> list[str]:
+    """The page searched for a byline: trafilatura's search by author classes, a labelled byline (`labelled`, the
+    page's `_labelled_byline`), author markup."""
+    return searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or labelled() or _author_markup(tree)
 
 
 def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
@@ -383,16 +385,32 @@ def _a_link(element: HtmlElement) -> bool:
 def _without_comments(scope: HtmlElement) -> HtmlElement:
     """A copy of the scope without its comment threads: trafilatura's byline search would take a commenter's name
     marked `itemprop="author"` for the page's."""
-    if not _comment_threads(scope):
+    threads = _comment_threads(scope)
+    if not threads:
         return scope
+    # The copy has the scope's shape: its threads are the elements at the same places in document order (`threads`
+    # keeps their Python proxies, and so their ids, alive while they are compared).
+    ids = {id(e) for e in threads}
+    places = [place for place, e in enumerate(scope.iter()) if id(e) in ids]
     pruned = copy.deepcopy(scope)
-    for element in _comment_threads(pruned):
-        element.drop_tree()
+    nodes = list(pruned.iter())
+    for place in places:
+        nodes[place].drop_tree()
     return pruned
 
 
+# Elements whose class or id holds a word `marks_comments` looks for, found by XPath in C (a Python test of every
+# element cost more than the byline search it guards); `marks_comments` then decides. ASCII case folding is enough:
+# no other character lower-cases into these words' letters.
+_COMMENT_CANDIDATES = XPath(
+    "descendant-or-self::*[contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+    "'abcdefghijklmnopqrstuvwxyz'), 'comment') or contains(translate(concat(@class, ' ', @id), "
+    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'respond') or contains(translate(concat(@class, "
+    "' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'disqus')]")
+
+
 def _comment_threads(scope: HtmlElement) -> list[HtmlElement]:
-    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
+    return [e for e in _COMMENT_CANDIDATES(scope) if e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
