@@ -12,13 +12,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from html import unescape
 from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
@@ -34,18 +33,19 @@ from ingest.extract.page_names import (
     full_name,
     looks_like_name,
     named_by_author_link,
+    page_text,
     site_owner,
 )
 from ingest.extract.page_titles import (
     INLINE_TAGS,
     Headline,
     choose_title,
+    comment_threads,
     compact,
     find_headline,
     in_chrome,
     in_comments,
     is_site_name,
-    marks_comments,
     repaired,
     shown_title,
     site_keys_of,
@@ -123,9 +123,10 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     site_keys = site_keys_of(site_name, url)
     headline = find_headline(tree, found.meta, found.article, site_keys)
     title = choose_title(headline, site_keys)
+    text = cache(partial(page_text, tree))  # the body's text, joined once for the byline check and the site owner
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys, headline) or site_owner(tree, site_name, url),
+        authors=_authors(tree, found, site_keys, headline, text) or site_owner(tree, site_name, url, text),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -258,15 +259,17 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
 
 
-def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline) -> tuple[str, ...]:
-    """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
+def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline,
+             text: Callable[[], str]) -> tuple[str, ...]:
+    """Declared authors; a byline search when none is declared or the only 'author' is the site itself. `text`
+    gives the page's `page_text`."""
     declared = found.article.get("author") or found.article.get("creator")
     labelled = cache(lambda: _labelled_byline(tree, headline))  # asked up to three times below: read once
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
         names = names or _labelled_meta(found.meta)
-    if names and not any_shown(tree, names):
+    if names and not any_shown(text(), names):
         # Declared but never shown: the account that posted it (a login, a guest post's editor); the byline under
         # the headline names who wrote it.
         names = labelled() or names
@@ -385,7 +388,7 @@ def _a_link(element: HtmlElement) -> bool:
 def _without_comments(scope: HtmlElement) -> HtmlElement:
     """A copy of the scope without its comment threads: trafilatura's byline search would take a commenter's name
     marked `itemprop="author"` for the page's."""
-    threads = _comment_threads(scope)
+    threads = comment_threads(scope)
     if not threads:
         return scope
     # The copy has the scope's shape: its threads are the elements at the same places in document order (`threads`
@@ -397,20 +400,6 @@ def _without_comments(scope: HtmlElement) -> HtmlElement:
     for place in places:
         nodes[place].drop_tree()
     return pruned
-
-
-# Elements whose class or id holds a word `marks_comments` looks for, found by XPath in C (a Python test of every
-# element cost more than the byline search it guards); `marks_comments` then decides. ASCII case folding is enough:
-# no other character lower-cases into these words' letters.
-_COMMENT_CANDIDATES = XPath(
-    "descendant-or-self::*[contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-    "'abcdefghijklmnopqrstuvwxyz'), 'comment') or contains(translate(concat(@class, ' ', @id), "
-    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'respond') or contains(translate(concat(@class, "
-    "' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'disqus')]")
-
-
-def _comment_threads(scope: HtmlElement) -> list[HtmlElement]:
-    return [e for e in _COMMENT_CANDIDATES(scope) if e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
