@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 _BAR = re.compile(r"\s+\|\s+")
@@ -287,21 +286,15 @@ def marks_comments(element: HtmlElement) -> bool:
     return any(_COMMENT_MARK.fullmatch(t) and not _NOT_A_THREAD.search(t) for t in marks.split())
 
 
-# Elements whose class or id holds a word `marks_comments` looks for, found by XPath in C (a Python test of every
-# element cost more than the byline search it serves); `marks_comments` then decides. ASCII case folding finds all:
-# no other character lower-cases into these words' letters.
-_LOWER_MARKS = "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_COMMENT_CANDIDATES = XPath("descendant-or-self::*[" + " or ".join(
-    f"contains({_LOWER_MARKS}, '{word}')" for word in ("comment", "respond", "disqus")) + "]")
-
-
 def comment_threads(scope: HtmlElement) -> list[HtmlElement]:
     """The elements of the scope, itself included (not <body> or <html>), that `marks_comments`, in document order."""
-    return [e for e in _COMMENT_CANDIDATES(scope) if e.tag not in ("body", "html") and marks_comments(e)]
+    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def visible_text(element: HtmlElement) -> str:
     """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
+    if not len(element):  # no children (most elements): its own text is all it renders
+        return _SPACES.sub(" ", element.text or "").strip()
     parts: list[str] = []
     _render(element, parts, " ")
     return _SPACES.sub(" ", "".join(parts)).strip()
