@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ingest.extract.page_titles import Headline, find_headline, in_chrome, shown_title, word_overlap
@@ -76,7 +77,9 @@ _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Not the tail of a hyphenated compound: a 'Corona-Update' menu link labels no day.
 _REVISION = re.compile(r"(?<!-)\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
-_MODIFIED_MICRODATA = '//*[@itemprop="dateModified" or @itemprop="lastReviewed"]'
+# The elements themselves, found through their attributes: libxml2 tests the few `itemprop` attributes faster than
+# a predicate on every element ('//*[@itemprop=...]'), and the parents come back in document order all the same.
+_MODIFIED_MICRODATA = XPath('//@itemprop[. = "dateModified" or . = "lastReviewed"]/..')
 # Revision marks in markup: schema.org `dateModified` or `lastReviewed`, an `updated` class, Drupal's
 # `field--name-changed`.
 _REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|last-?reviewed|name-changed",
@@ -301,7 +304,7 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
     values = [_first_string(entity.get(key)) for entity in [article, *entities] for key in _REVISION_KEYS]
     values += [meta.get(key) for key in MODIFIED_META]
     # XPath walks the tree in C; ElementPath's predicate would visit every element in Python.
-    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.xpath(_MODIFIED_MICRODATA)]
+    values += [e.get("datetime") or e.get("content") or e.text_content() for e in _MODIFIED_MICRODATA(tree)]
     values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
     days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
     return days | {day for value in values if value and (day := written_day(value.strip()))}
