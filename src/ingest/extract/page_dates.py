@@ -33,7 +33,6 @@ differ by one day, the URL's day is the site's local one.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ingest.extract.page_titles import Headline, find_headline, in_chrome, shown_title, word_overlap
@@ -77,7 +77,9 @@ _ISO_IN_TEXT = re.compile(r"(?<![\d/-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])")
 # Not the tail of a hyphenated compound: a 'Corona-Update' menu link labels no day.
 _REVISION = re.compile(r"(?<!-)\b(?:(?:last )?update[ds]?|modified|reviewed|edited|revised|fact[- ]checked|"
                        r"aktualisiert|geändert|mis à jour|actualizado|aggiornato|bijgewerkt)\b", re.IGNORECASE)
-_MODIFIED_MICRODATA = '//*[@itemprop="dateModified" or @itemprop="lastReviewed"]'
+# The elements themselves, found through their attributes: libxml2 tests the few `itemprop` attributes faster than
+# a predicate on every element ('//*[@itemprop=...]'), and the parents come back in document order all the same.
+_MODIFIED_MICRODATA = XPath('//@itemprop[. = "dateModified" or . = "lastReviewed"]/..')
 # Revision marks in markup: schema.org `dateModified` or `lastReviewed`, an `updated` class, Drupal's
 # `field--name-changed`.
 _REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|last-?reviewed|name-changed",
@@ -162,7 +164,7 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
     shown = _Shown(byline_anchor(tree, headline or find_headline(tree, meta, article, set())), tree)
     revised = _declared_revisions(tree, article, entities, meta)
     search_text = declares_article and not revised
-    page_stamps = cache(lambda: {day for entity in entities if (day := _bare_page_stamp(tree, entity, entities))})
+    page_stamps = cache(lambda: {day for entity in entities if (day := shown.page_stamp(entity, entities))})
     for source, value in _candidates(tree, article, entities, meta, url, scope, shown, search_text=search_text):
         parsed = parse_timestamp(value)
         if parsed is None and source.startswith("meta:") and (day := written_day(value or "")):
@@ -182,15 +184,32 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
 class _Shown:
     """The days the byline around the headline shows: the publication's and, labelled so, the last update's; and
     the days the whole page labels as updates. Each is read when first asked for: most pages declare their
-    publication and need none."""
+    publication and need none. Also the page's visible text and its entities' bare page stamps, read once for all
+    the candidates that ask."""
 
     def __init__(self, heading: HtmlElement | None, tree: HtmlElement) -> None:
         self.heading = heading
         self.tree = tree
+        self._stamps: dict[int, tuple[Mapping[str, Any], date | None]] = {}
+
+    @cached_property
+    def visible_texts(self) -> list[Any]:
+        return _visible_texts(self.tree)
+
+    @cached_property
+    def visible_text(self) -> str:
+        return " ".join(str(t) for t in self.visible_texts)
 
     @cached_property
     def labelled_revisions(self) -> set[date]:
-        return _labelled_revisions(self.tree)
+        return _labelled_revisions(self.visible_texts)
+
+    def page_stamp(self, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
+        """`_bare_page_stamp` of the entity, read once (a candidate asks, and htmldate's reading is checked)."""
+        known = self._stamps.get(id(entity))
+        if known is None or known[0] is not entity:  # the entity is kept with its answer: its id stays its own
+            known = self._stamps[id(entity)] = (entity, _bare_page_stamp(self, entity, entities))
+        return known[1]
 
     @cached_property
     def published(self) -> str | None:
@@ -214,11 +233,12 @@ _CREATION = re.compile(rf"{_PUBLICATION.pattern}|\bcreated\b|\berstellt\b|\bcré
 PAGE_TYPES = frozenset({"webpage", "itempage", "aboutpage", "faqpage", "collectionpage", "qapage"})
 
 
-def _labelled_revisions(tree: HtmlElement) -> set[date]:
+def _labelled_revisions(visible_texts: list[Any]) -> set[date]:
     """The days the page shows anywhere under a revision label ('Updated: 6/2/2025', 'Date Last Reviewed:
     <time datetime="2025-04-14">April 2025</time>', 'We updated this article on February 2, 2026'): htmldate
-    takes such a day for the publication on a page that states none; a digits-only day counts read either way."""
-    texts = [_machine_day(t.getparent()) or str(t) for t in _visible_texts(tree)]
+    takes such a day for the publication on a page that states none; a digits-only day counts read either way.
+    `visible_texts` are the page's (`_visible_texts`)."""
+    texts = [_machine_day(t.getparent()) or str(t) for t in visible_texts]
     text = " ".join(" ".join(texts).split())
     # A day the page also labels as its publication ('Created 18 Oct · Edited 18 Oct') is the publication still.
     return _days_after(_REVISION, text) - _days_after(_CREATION, text)
@@ -284,7 +304,7 @@ def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities:
     values = [_first_string(entity.get(key)) for entity in [article, *entities] for key in _REVISION_KEYS]
     values += [meta.get(key) for key in MODIFIED_META]
     # XPath walks the tree in C; ElementPath's predicate would visit every element in Python.
-    values += [e.get("datetime") or e.get("content") or e.text_content() for e in tree.xpath(_MODIFIED_MICRODATA)]
+    values += [e.get("datetime") or e.get("content") or e.text_content() for e in _MODIFIED_MICRODATA(tree)]
     values += [e.get("datetime") for e in tree.iter("time") if e.get("datetime") and _marked_revision(e)]
     days = {parsed[0] for value in values if (parsed := parse_timestamp(value))}
     return days | {day for value in values if value and (day := written_day(value.strip()))}
@@ -307,33 +327,35 @@ def _candidates(tree: HtmlElement, article: Mapping[str, Any], entities: list[di
                 search_text: bool = True) -> Iterator[tuple[str, str | None]]:
     """Lazily, so htmldate runs only when nothing declared is plausible. The text search is left out on a page that
     declares a revision and no publication: a day in its text is that revision again (or a date the text cites)."""
-    yield "jsonld:datePublished", _entity_published(tree, article, entities)
+    yield "jsonld:datePublished", _entity_published(shown, article, entities)
     for key in PUBLISHED_META:
         yield f"meta:{key}", meta.get(key)
     yield "byline", shown.published
     yield "htmldate", _htmldate(lambda: find_date(tree, extensive_search=False, original_date=True, url=url))
     for entity in entities:
         if entity is not article:
-            yield "jsonld:datePublished", _entity_published(tree, entity, entities)
+            yield "jsonld:datePublished", _entity_published(shown, entity, entities)
     for key in GENERIC_META:
         yield f"meta:{key}", meta.get(key)
     search_text = search_text and shown.revision is None  # a shown revision is what the text would give again
+    # htmldate is handed the tree itself: it reads it with relative paths only and prunes its own deep copy (a
+    # copy made here was copied again inside).
     if search_text and scope is not tree:
         yield "htmldate:article_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(scope), extensive_search=True, original_date=True, url=url)), scope)
+            lambda: find_date(scope, extensive_search=True, original_date=True, url=url)), scope)
     elif search_text:
         yield "htmldate:page_text", _day_stated(_htmldate(
-            lambda: find_date(copy.deepcopy(tree), extensive_search=True, original_date=True, url=url)), tree)
+            lambda: find_date(tree, extensive_search=True, original_date=True, url=url)), tree)
     yield "byline:revision", shown.revision
 
 
-def _entity_published(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> str | None:
+def _entity_published(shown: _Shown, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> str | None:
     """An entity's `datePublished`, unless it is a bare page's stamp the page never shows (`_bare_page_stamp`)."""
     value = _first_string(entity.get("datePublished"))
-    return None if value is not None and _bare_page_stamp(tree, entity, entities) else value
+    return None if value is not None and shown.page_stamp(entity, entities) else value
 
 
-def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
+def _bare_page_stamp(shown: _Shown, entity: Mapping[str, Any], entities: list[dict[str, Any]]) -> date | None:
     """The day of a page entity's `datePublished` the page never shows: an SEO plugin gives every page a `WebPage`
     with the day it was created, a guide or a service page as much as a story; a story has an Article entity, a
     named author (a Person, not the site's Organization) or its day in its text, and that stamp alone is no
@@ -348,19 +370,14 @@ def _bare_page_stamp(tree: HtmlElement, entity: Mapping[str, Any], entities: lis
         return None
     if any("person" in entity_types(other) for other in entities):
         return None
-    return None if _writes_day(tree, parsed[0]) else parsed[0]
+    # The page's visible text, joined once per page (`_Shown.visible_text`).
+    return None if _text_writes_day(shown.visible_text, parsed[0]) else parsed[0]
 
 
 def entity_types(entity: Mapping[str, Any]) -> set[str]:
     """A JSON-LD entity's `@type`s, lower-cased ('NewsArticle' or ['WebPage', 'ItemPage'])."""
     kind = entity.get("@type")
     return {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
-
-
-def _writes_day(tree: HtmlElement, day: date) -> bool:
-    """The page's visible text writes the day in a form day_in reads."""
-    text = " ".join(str(t) for t in _visible_texts(tree))
-    return _text_writes_day(text, day)
 
 
 def _text_writes_day(text: str, day: date) -> bool:
@@ -394,21 +411,29 @@ def _day_near_headline(heading: HtmlElement) -> str | None:
 def _texts(heading: HtmlElement, path: str) -> list[str]:
     """Visible text nodes along an axis, in document order, a <time>'s as its machine-readable day; one the
     markup calls a revision is blanked (a day) or stands as a revision label (its words)."""
+    lists: dict[int, tuple[HtmlElement, bool]] = {}  # the lists the texts sit in, each read once
     return [_revision_text(str(t)) if _marked_revision(t.getparent()) else _machine_day(t.getparent()) or str(t)
             for t in heading.xpath(path)
             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")
-            and not _in_dated_list(t.getparent())]
+            and not _in_dated_list(t.getparent(), lists)]
 
 
-def _in_dated_list(element: HtmlElement) -> bool:
+def _in_dated_list(element: HtmlElement, lists: dict[int, tuple[HtmlElement, bool]] | None = None) -> bool:
     """The text is an item of a list whose items each carry a day (other posts, events, comments under a blog's
     or a calendar's headline): a byline is one line, never one of several dated items. A byline set out as a
-    list ('<li>Published 3 May</li><li>Updated 1 June</li>') has one item that states a publication."""
-    item = next(iter(element.xpath("ancestor-or-self::li[1]")), None)
+    list ('<li>Published 3 May</li><li>Updated 1 June</li>') has one item that states a publication.
+    `lists` keeps the answer for each list (by id, with the list itself, so the id stays its own): the texts near
+    a headline often sit in one list, and its items were read again for each."""
+    item = element if element.tag == "li" else next(element.iterancestors("li"), None)  # ancestor-or-self::li[1]
     if item is None or (items := item.getparent()) is None:
         return False
-    lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
-    return sum(_published_day_in(line) is not None for line in lines) >= 2
+    known = lists.get(id(items)) if lists is not None else None
+    if known is None or known[0] is not items:
+        lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
+        known = (items, sum(_published_day_in(line) is not None for line in lines) >= 2)
+        if lists is not None:
+            lists[id(items)] = known
+    return known[1]
 
 
 def _revision_text(text: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from html import unescape
 from itertools import islice
 from typing import Any
@@ -33,18 +33,19 @@ from ingest.extract.page_names import (
     full_name,
     looks_like_name,
     named_by_author_link,
+    page_text,
     site_owner,
 )
 from ingest.extract.page_titles import (
     INLINE_TAGS,
     Headline,
     choose_title,
+    comment_threads,
     compact,
     find_headline,
     in_chrome,
     in_comments,
     is_site_name,
-    marks_comments,
     repaired,
     shown_title,
     site_keys_of,
@@ -122,9 +123,10 @@ def read_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     site_keys = site_keys_of(site_name, url)
     headline = find_headline(tree, found.meta, found.article, site_keys)
     title = choose_title(headline, site_keys)
+    text = cache(partial(page_text, tree))  # the body's text, joined once for the byline check and the site owner
     return PageMetadata(
         title=repaired(unescaped(title)) if title else None,
-        authors=_authors(tree, found, site_keys, headline) or site_owner(tree, site_name, url),
+        authors=_authors(tree, found, site_keys, headline, text) or site_owner(tree, site_name, url, text),
         published=find_published(tree, found.article, found.entities, found.meta, url, _byline_scope(tree),
                                  declares_article=_declares_article(found), headline=headline),
         site_name=site_name,
@@ -257,24 +259,27 @@ def _tags(found: _Declarations) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in cleaned if v and len(v) <= 60))
 
 
-def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline) -> tuple[str, ...]:
-    """Declared authors; a byline search when none is declared or the only 'author' is the site itself."""
+def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headline: Headline,
+             text: Callable[[], str]) -> tuple[str, ...]:
+    """Declared authors; a byline search when none is declared or the only 'author' is the site itself. `text`
+    gives the page's `page_text`."""
     declared = found.article.get("author") or found.article.get("creator")
+    labelled = cache(lambda: _labelled_byline(tree, headline))  # asked up to three times below: read once
     names = _without_site_suffix(_author_names(found.entities, declared), site_keys)
     if not names:
         names = [n for key in _AUTHOR_META for n in _clean_names(found.meta.get(key))] + cited_authors(tree)
         names = names or _labelled_meta(found.meta)
-    if names and not any_shown(tree, names):
+    if names and not any_shown(text(), names):
         # Declared but never shown: the account that posted it (a login, a guest post's editor); the byline under
         # the headline names who wrote it.
-        names = _labelled_byline(tree, headline) or names
+        names = labelled() or names
     if not names or _only_the_publisher(found, declared, site_keys):
         names = _microdata_authors(tree)
     if not names:
-        names = _searched_authors(tree, headline) or _name_by_day(tree, headline)
+        names = _searched_authors(tree, labelled) or _name_by_day(tree, headline)
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
-        names = _labelled_byline(tree, headline) or names
+        names = labelled() or names
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
@@ -318,10 +323,10 @@ def _co_authors(tree: HtmlElement, author: str) -> list[str]:
     return []
 
 
-def _searched_authors(tree: HtmlElement, headline: Headline) -> list[str]:
-    """The page searched for a byline: trafilatura's search by author classes, a labelled byline, author markup."""
-    return (searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or _labelled_byline(tree, headline)
-            or _author_markup(tree))
+def _searched_authors(tree: HtmlElement, labelled: Callable[[], list[str]]) -> list[str]:
+    """The page searched for a byline: trafilatura's search by author classes, a labelled byline (`labelled`, the
+    page's `_labelled_byline`), author markup."""
+    return searched_byline(extract_author(_without_comments(_byline_scope(tree)))) or labelled() or _author_markup(tree)
 
 
 def _name_by_day(tree: HtmlElement, headline: Headline) -> list[str]:
@@ -383,16 +388,18 @@ def _a_link(element: HtmlElement) -> bool:
 def _without_comments(scope: HtmlElement) -> HtmlElement:
     """A copy of the scope without its comment threads: trafilatura's byline search would take a commenter's name
     marked `itemprop="author"` for the page's."""
-    if not _comment_threads(scope):
+    threads = comment_threads(scope)
+    if not threads:
         return scope
+    # The copy has the scope's shape: its threads are the elements at the same places in document order (`threads`
+    # keeps their Python proxies, and so their ids, alive while they are compared).
+    ids = {id(e) for e in threads}
+    places = [place for place, e in enumerate(scope.iter()) if id(e) in ids]
     pruned = copy.deepcopy(scope)
-    for element in _comment_threads(pruned):
-        element.drop_tree()
+    nodes = list(pruned.iter())
+    for place in places:
+        nodes[place].drop_tree()
     return pruned
-
-
-def _comment_threads(scope: HtmlElement) -> list[HtmlElement]:
-    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
 
 
 def _without_site_suffix(names: list[str], site_keys: set[str]) -> list[str]:
@@ -497,10 +504,12 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
     for element in elements:
         if not isinstance(element.tag, str) or element.tag in ("script", "style"):
             continue
-        if label.fullmatch(_own_text(element)):
+        own = _own_text(element)
+        if label.fullmatch(own):
             name = _next_text(element)
-        elif _inline_only(element) and (lead := _label_lead(label).match(text := visible_text(element))) \
-                and len(text.split()) <= _BYLINE_WORDS:
+        # An element without children (most are) is one line, rendered as its own text: not rendered again.
+        elif (not len(element) or _inline_only(element)) and (lead := _label_lead(label).match(
+                text := visible_text(element) if len(element) else own)) and len(text.split()) <= _BYLINE_WORDS:
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
             continue

@@ -7,6 +7,7 @@ Split from page_metadata (which finds where a page names its authors).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from lxml.etree import XPath
@@ -104,17 +105,19 @@ _ARTICLES = frozenset({"the", "a", "an"})
 _OWNER_STEM = 5  # 'cassidoo.co' is Cassidy's: a name word's first letters in the address count
 
 
-def site_owner(tree: HtmlElement, site_name: str | None, url: str | None) -> tuple[str, ...]:
+def site_owner(tree: HtmlElement, site_name: str | None, url: str | None,
+               text: Callable[[], str] | None = None) -> tuple[str, ...]:
     """No byline: the owner of a personal site (see `owner_in`), whose address is its host and first folder. Only
     on a page in English or of no stated language: where every noun is capitalised (German), a school or an
-    institute named after someone reads as a name ('Siegfried Marcus Berufsschule', 'Urania Berlin')."""
+    institute named after someone reads as a name ('Siegfried Marcus Berufsschule', 'Urania Berlin').
+    `text` gives the page's `page_text` when the caller holds it already."""
     if not url or not (tree.get("lang") or "en").lower().startswith("en"):
         return ()
     parts = urlsplit(url)
     title = next((visible_text(t) for t in tree.iter("title")), None)
     folder = parts.path.split("/")[1] if "/" in parts.path else ""
     owner = owner_in(owner_candidates(site_name, title, _COPYRIGHT_TEXT(tree)[:5]), f"{parts.hostname or ''}/{folder}",
-                     page_text(tree))
+                     text() if text is not None else page_text(tree))
     return (owner,) if owner else ()
 
 
@@ -123,9 +126,10 @@ def page_text(tree: HtmlElement) -> str:
     return " ".join(_BODY_TEXT(tree))
 
 
-def any_shown(tree: HtmlElement, names: list[str]) -> bool:
-    """One of the names is written on the page, whatever the case and spacing ('KIM LEE' for 'Kim Lee')."""
-    text = " ".join(page_text(tree).split()).casefold()
+def any_shown(text: str, names: list[str]) -> bool:
+    """One of the names is written in the page's text (its `page_text`), whatever the case and spacing ('KIM LEE'
+    for 'Kim Lee')."""
+    text = " ".join(text.split()).casefold()
     return any(" ".join(name.split()).casefold() in text for name in names)
 
 

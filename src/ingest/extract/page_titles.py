@@ -286,8 +286,15 @@ def marks_comments(element: HtmlElement) -> bool:
     return any(_COMMENT_MARK.fullmatch(t) and not _NOT_A_THREAD.search(t) for t in marks.split())
 
 
+def comment_threads(scope: HtmlElement) -> list[HtmlElement]:
+    """The elements of the scope, itself included (not <body> or <html>), that `marks_comments`, in document order."""
+    return [e for e in scope.iter() if isinstance(e.tag, str) and e.tag not in ("body", "html") and marks_comments(e)]
+
+
 def visible_text(element: HtmlElement) -> str:
     """Text as rendered: block boundaries and <br> become spaces (text_content() would glue 'WEEKEND<br>CODING')."""
+    if not len(element):  # no children (most elements): its own text is all it renders
+        return _SPACES.sub(" ", element.text or "").strip()
     parts: list[str] = []
     _render(element, parts, " ")
     return _SPACES.sub(" ", "".join(parts)).strip()
