@@ -320,7 +320,7 @@ class NerEngine:
         first batch is extracted, so the loading overlaps the extraction instead of delaying the first NER."""
         if self.processes > 1 and self._pool is None:
             pool = self._start_pool()
-            for _ in range(self.processes):  # a task each makes the pool spawn every worker now
+            for _ in range(self.processes):  # a task each makes the pool start every worker now
                 pool.submit(_worker_annotate, ["warm up"])
 
     def annotate(self, texts: Sequence[str]) -> list[DocSpans]:

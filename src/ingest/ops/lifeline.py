@@ -1,13 +1,13 @@
 """Worker processes that end when the command that started them dies, however it dies.
 
-A command killed with SIGKILL runs no clean-up, and a pool's workers do not notice: spaCy's spawned NER workers
-(about 320 MB each) and the extraction workers sat idle for ever, and so did the multiprocessing fork server the
-extraction workers come from, because every one of its children holds the pipe whose closing tells it to stop.
+A command killed with SIGKILL runs no clean-up, and a pool's workers do not notice: the NER workers (about 320 MB
+each) and the extraction workers sat idle for ever, and so did the multiprocessing fork server the workers come
+from, because every one of its children holds the pipe whose closing tells it to stop.
 
 Each worker therefore watches the command's process from a daemon thread and exits the moment it is gone. The
 watch uses a pidfd (Linux 5.3+), which becomes readable when that process ends and cannot be fooled by a reused
 pid; elsewhere it polls once a second. Not `PR_SET_PDEATHSIG`: it fires when the *thread* that started the worker
-ends, and pools are started from Prefect's task threads, and an extraction worker's parent is the fork server.
+ends, and pools are started from Prefect's task threads, and a worker's parent is the fork server.
 Once the workers are gone, the fork server ends on its own.
 """
 
