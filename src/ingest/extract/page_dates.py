@@ -411,29 +411,29 @@ def _day_near_headline(heading: HtmlElement) -> str | None:
 def _texts(heading: HtmlElement, path: str) -> list[str]:
     """Visible text nodes along an axis, in document order, a <time>'s as its machine-readable day; one the
     markup calls a revision is blanked (a day) or stands as a revision label (its words)."""
-    lists: dict[int, tuple[HtmlElement, bool]] = {}  # the lists the texts sit in, each read once
+    lists: dict[HtmlElement, bool] = {}  # the lists the texts sit in, each read once
     return [_revision_text(str(t)) if _marked_revision(t.getparent()) else _machine_day(t.getparent()) or str(t)
             for t in heading.xpath(path)
             if t.getparent() is not None and t.getparent().tag not in ("script", "style", "title")
             and not _in_dated_list(t.getparent(), lists)]
 
 
-def _in_dated_list(element: HtmlElement, lists: dict[int, tuple[HtmlElement, bool]] | None = None) -> bool:
+def _in_dated_list(element: HtmlElement, lists: dict[HtmlElement, bool] | None = None) -> bool:
     """The text is an item of a list whose items each carry a day (other posts, events, comments under a blog's
     or a calendar's headline): a byline is one line, never one of several dated items. A byline set out as a
     list ('<li>Published 3 May</li><li>Updated 1 June</li>') has one item that states a publication.
-    `lists` keeps the answer for each list (by id, with the list itself, so the id stays its own): the texts near
-    a headline often sit in one list, and its items were read again for each."""
+    `lists` keeps the answer for each list: the texts near a headline often sit in one list, and its items were
+    read again for each (a list kept as a key keeps its element alive, so lxml hands back that same one)."""
     item = element if element.tag == "li" else next(element.iterancestors("li"), None)  # ancestor-or-self::li[1]
     if item is None or (items := item.getparent()) is None:
         return False
-    known = lists.get(id(items)) if lists is not None else None
-    if known is None or known[0] is not items:
-        lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
-        known = (items, sum(_published_day_in(line) is not None for line in lines) >= 2)
-        if lists is not None:
-            lists[id(items)] = known
-    return known[1]
+    if lists is not None and items in lists:
+        return lists[items]
+    lines = (" ".join(sibling.itertext())[:_BYLINE_LINE_CHARS] for sibling in items.iterchildren("li"))
+    dated = sum(_published_day_in(line) is not None for line in lines) >= 2
+    if lists is not None:
+        lists[items] = dated
+    return dated
 
 
 def _revision_text(text: str) -> str:

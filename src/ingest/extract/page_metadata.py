@@ -507,9 +507,8 @@ def _first_byline(elements: Iterable[HtmlElement], label: re.Pattern[str]) -> li
         own = _own_text(element)
         if label.fullmatch(own):
             name = _next_text(element)
-        # An element without children (most are) is one line, rendered as its own text: not rendered again.
-        elif (not len(element) or _inline_only(element)) and (lead := _label_lead(label).match(
-                text := visible_text(element) if len(element) else own)) and len(text.split()) <= _BYLINE_WORDS:
+        elif _inline_only(element) and (lead := _label_lead(label).match(text := visible_text(element))) \
+                and len(text.split()) <= _BYLINE_WORDS:
             name = _BYLINE_TAIL.sub("", text[lead.end():])
         else:
             continue
