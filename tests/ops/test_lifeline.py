@@ -83,8 +83,9 @@ def test_an_ingest_run_killed_outright_leaves_no_process_behind(tmp_path: Path) 
             time.sleep(0.05)
         assert run.returncode == -signal.SIGKILL, run.stderr.read().decode()[-3000:] if run.stderr else ""
         forked = [command for command in seen.values() if "forkserver" in command]
-        # the fork server, and the two extraction and two NER workers forked from it, had started
-        assert len(forked) >= 5, " | ".join(seen.values())
+        # The fork server, the two extraction workers forked from it (a Pool starts all of its workers at once) and
+        # at least one NER worker (a ProcessPoolExecutor forks another only while none is idle) had started.
+        assert len(forked) >= 4, " | ".join(seen.values())
         wait_until(lambda: not [pid for pid in seen if running(pid)], 60, "every process of the killed run to end")
     finally:
         for pid in seen:  # whatever a failure left, so it does not outlive the test

@@ -320,7 +320,9 @@ class NerEngine:
         first batch is extracted, so the loading overlaps the extraction instead of delaying the first NER."""
         if self.processes > 1 and self._pool is None:
             pool = self._start_pool()
-            for _ in range(self.processes):  # a task each makes the pool start every worker now
+            # A task each starts the workers now; forked from a fork server that holds the model, the first may be
+            # idle again before the next task, and the pool then forks another only when work finds none idle.
+            for _ in range(self.processes):
                 pool.submit(_worker_annotate, ["warm up"])
 
     def annotate(self, texts: Sequence[str]) -> list[DocSpans]:
