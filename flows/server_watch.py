@@ -32,10 +32,10 @@ def api_url() -> str | None:
     return str(value).rstrip("/") if value else None
 
 
-def _answers(url: str) -> str | None:
+def _answers(client: httpx.Client, url: str) -> str | None:
     """None when the server answers its health check, else why not."""
     try:
-        response = httpx.get(f"{url}/health", timeout=POLL_SECONDS)
+        response = client.get(f"{url}/health")
         return None if response.status_code == 200 else f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
         return str(exc) or type(exc).__name__
@@ -52,15 +52,20 @@ def watch(lost_after_seconds: float) -> threading.Thread | None:
     return thread
 
 
-def _watch(url: str, lost_after_seconds: float) -> None:
-    last_answer = time.monotonic()
-    while True:
-        time.sleep(POLL_SECONDS)
-        reason = _answers(url)
-        if reason is None:
-            last_answer = time.monotonic()
-        elif time.monotonic() - last_answer >= lost_after_seconds:
-            _stop(url, reason, lost_after_seconds)
+def _watch(url: str, lost_after_seconds: float, poll_seconds: float = POLL_SECONDS,
+           stopped: threading.Event | None = None) -> None:
+    """Check the server every `poll_seconds` until `stopped` is set (never, in a run: the thread is a daemon)."""
+    # One client for the whole watch: a new one per check builds a TLS context (about 50 ms of CPU, holding the
+    # GIL the flow's thread needs) and opens a new connection, every two seconds of every run.
+    stopped = stopped or threading.Event()
+    with httpx.Client(timeout=poll_seconds) as client:
+        last_answer = time.monotonic()
+        while not stopped.wait(poll_seconds):
+            reason = _answers(client, url)
+            if reason is None:
+                last_answer = time.monotonic()
+            elif time.monotonic() - last_answer >= lost_after_seconds:
+                _stop(url, reason, lost_after_seconds)
 
 
 def _stop(url: str, reason: str, lost_after_seconds: float) -> None:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from flows.server_watch import _watch
 from ingest.ops.faults import STALL_AT_ENV
 from ingest.warehouse import stage_state
 from tests.support.corpus import write_corpus
@@ -72,3 +75,46 @@ def test_a_run_whose_prefect_server_dies_fails_in_one_line_and_the_rerun_finishe
             ("completed", 1), ("crashed", 1)]
         pending = stage_state.pending_work(con)
     assert pending.dedupe == [] and pending.enrichment == []
+
+
+class _CountingHealth(BaseHTTPRequestHandler):
+    """A health endpoint that keeps connections alive and counts the connections and the checks it sees."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+    checks = 0
+
+    def setup(self) -> None:
+        type(self).connections += 1
+        super().setup()
+
+    def do_GET(self) -> None:  # noqa: N802 (the handler's name is http.server's)
+        type(self).checks += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"true")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+        pass
+
+
+def test_the_watch_keeps_one_connection_to_the_server_across_its_checks(
+    wait_until: Callable[..., Any],
+) -> None:
+    # A new client per check built a TLS context and opened a connection every two seconds of every run.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHealth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        stopped = threading.Event()
+        watching = threading.Thread(target=_watch, args=(url, 60.0, 0.05, stopped), daemon=True)
+        watching.start()
+        try:
+            wait_until(lambda: _CountingHealth.checks >= 5, 30, "five health checks")
+        finally:
+            stopped.set()
+            watching.join(5)
+    finally:
+        server.shutdown()
+    assert _CountingHealth.connections == 1
