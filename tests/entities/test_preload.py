@@ -47,6 +47,7 @@ def test_ner_workers_fork_from_the_fork_server_and_inherit_the_model_it_preloade
         assert state["parent"] == answer["server"]
         assert state["preloaded"] == [MODEL]
         assert state["inherited"] is True
+        assert state["word_frequencies_read"] is True  # inherited too: no worker reads them on its first article
 
 
 def test_without_a_preloaded_model_each_worker_loads_its_own() -> None:

@@ -36,8 +36,12 @@ _REPORTED_AFTER = re.compile(r",?\s+(?:said|says|told|explained|added|noted|wrot
 
 
 def load_word_lists() -> None:
-    """Read the dictionaries and language names now, not during the first article (a NER worker's start-up)."""
+    """Read the dictionaries, language names and word frequencies now, not during the first article (a NER
+    worker's start-up; in the fork server, once for every worker forked from it)."""
+    from wordfreq import zipf_frequency
+
     _dictionary_words(), _language_names()
+    zipf_frequency("the", "en")  # imports wordfreq and reads its English table (cached for later calls)
 
 
 @cache
