@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ingest.dedupe.fingerprints import tokens
 from ingest.extract import clean, html
-from ingest.words import count_words, count_words_upto, words
+from ingest.words import WORD, count_words, count_words_upto, words
 
 
 def test_spaced_scripts_count_by_word_and_cjk_by_character() -> None:
@@ -35,3 +35,8 @@ def test_a_bounded_count_stops_early_on_a_long_text_and_still_counts_a_short_one
     assert count_words_upto(long_text, 8) == 8
     assert count_words_upto("one two three", 8) == 3
     assert count_words_upto("x" * 200 + " y", 8) == 2  # one long word fills the probe: the whole text is counted
+
+
+@given(st.text(alphabet=st.sampled_from("ab é1_-.,\n\t中文서울ー’'\u0301\u00a0"), max_size=300))
+def test_the_shortcut_for_texts_without_cjk_gives_the_one_definitions_tokens(text: str) -> None:
+    assert words(text) == WORD.findall(text)

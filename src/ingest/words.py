@@ -9,15 +9,19 @@ import re
 # Japanese paragraph counts like a paragraph of the same length in a spaced script, not as one long "word".
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+# The same tokens for a text without CJK characters (then no character is excluded from `\w`), found about a
+# fifth faster: the search for a CJK character first costs less than the alternation at every position.
+_PLAIN_WORD = re.compile(r"\w+")
+_ANY_CJK = re.compile(rf"[{_CJK}]")
 _PROBE_CHARS_PER_WORD = 16  # most texts hold a word in under 8 characters, spaces included
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text)
+    return (WORD if _ANY_CJK.search(text) else _PLAIN_WORD).findall(text)
 
 
 def count_words(text: str) -> int:
-    return len(WORD.findall(text))
+    return len(words(text))
 
 
 def count_words_upto(text: str, limit: int) -> int:
