@@ -103,6 +103,7 @@ def test_the_watch_keeps_one_connection_to_the_server_across_its_checks(
     wait_until: Callable[..., Any],
 ) -> None:
     # A new client per check built a TLS context and opened a connection every two seconds of every run.
+    _CountingHealth.connections = _CountingHealth.checks = 0  # the handler class counts; a rerun starts afresh
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHealth)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
