@@ -247,7 +247,9 @@ def write_batch(run: BatchRun, window: Window) -> WindowOutcome:
 
 def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     """Every batch through every stage after reading, in the order the module docstring gives. The next batch is
-    taken from `inputs` before this batch's window (a crawl fetches it then, with the warehouse closed)."""
+    taken from `inputs` before this batch's window (a crawl fetches it then, with the warehouse closed). A batch's
+    articles go to the NER workers before the wait for the batch before's entities, so the workers always have a
+    batch queued: one worker finishing its share early takes the next batch's instead of leaving its core idle."""
     upcoming = iter(inputs)
     batch = next(upcoming, None)
     totals: Counter[str] = Counter()
@@ -256,7 +258,7 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     loaded = run.stages(find_loaded, run.settings, batch.items)
     if run.settings.enrich and sum(isinstance(i, RawDocument) for i in batch.items) > len(loaded):
         run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
-    enrichment: EnrichmentResult | None = None
+    before: Enriching | None = None  # the batch before: its loaded articles, its NER in the workers
     ahead: Ahead | None = None
     number = 0
     while batch is not None:
@@ -265,19 +267,36 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         following = next(upcoming, None)
         ahead = extract_ahead(run.workers.extraction, following, result)
         enriching = enrich_ahead(run, result)
+        enrichment = collect_enrichment(run, before)
         window = Window(result, batch.after_load, enrichment, following.items if following else None)
         outcome = run.stages(write_batch, run, window)
         batch_counts = Counter(result.stage_counts)
         batch_counts.update(outcome.counts)  # not `+`: a zero count ("loaded_articles": 0) is news too
         totals.update(batch_counts)
         to_enrich = outcome.loaded_articles if run.settings.enrich else ()  # else left for a run with it on
-        enrichment = run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(to_enrich), enriching)
+        before = Enriching(to_enrich, enriching)
         if run.on_batch is not None:
             run.on_batch(number, len(batch.items), batch_counts)
         batch, loaded = following, outcome.next_loaded
+    enrichment = collect_enrichment(run, before)
     if enrichment is not None:
         totals.update(run.stages(write_batch, run, Window(enrichment=enrichment)).counts)
     return totals
+
+
+@dataclass(frozen=True)
+class Enriching:
+    """A written batch's articles to enrich, and the NER `enrich_ahead` handed the workers for them."""
+
+    articles: Sequence[CleanArticle]
+    started: PendingSpans | None
+
+
+def collect_enrichment(run: BatchRun, batch: Enriching | None) -> EnrichmentResult | None:
+    """Wait for a written batch's entities (None before the first batch, or with nothing to enrich)."""
+    if batch is None:
+        return None
+    return run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(batch.articles), batch.started)
 
 
 def file_batches(paths: Iterable[str | Path], settings: Settings, shard: Shard | None = None) -> Iterator[Batch]:
