@@ -232,3 +232,34 @@ def test_ner_workers_start_with_a_batch_that_has_pages_to_extract_and_not_for_on
         assert counts["loaded_articles"] == 0 and not workers.enricher.engine.started
         counts = run_batches(inputs, two_processes, "r3", workers)
         assert counts["enriched_articles"] == 1 and workers.enricher.engine.started
+
+
+def test_ner_workers_hold_at_most_two_batches_and_each_batch_gets_its_entities_once(tmp_path: Path,
+                                                                                    settings: Settings) -> None:
+    """A window loads the entities of the batches whose NER has finished and waits only for those older than the
+    batch before: before batch N is written, batch N-2's entities have been collected (so the workers hold batch
+    N-1 and N at most), and every batch's entities are loaded once, oldest first."""
+    from ingest.pipeline import BatchRun, begin_run, file_batches, process_batches
+    from tests.support.news_pages import TOPICS, write_articles
+
+    run_settings = settings.model_copy(update={"batch_size": 2, "ner_processes": 2})
+    pages = write_articles(tmp_path / "pages", TOPICS[:10])
+    calls: list[str] = []
+
+    def recording(stage, *args):  # type: ignore[no-untyped-def]
+        calls.append(stage.__name__)
+        return stage(*args)
+
+    with RunWorkers(run_settings) as workers:
+        run = BatchRun(run_settings, "r1", workers, stages=recording)
+        begin_run(run, None, "ingest-files", [str(p) for p in pages])
+        totals = process_batches(run, file_batches(pages, run_settings))
+    writes = [i for i, name in enumerate(calls) if name == "write_batch"]
+    collected_before = [calls[:i].count("annotate_articles") for i in writes]
+    assert len(writes) == 5 + 1  # five batches, then the last entities in a window of their own
+    assert all(collected >= number - 2 for number, collected in enumerate(collected_before[:5], start=1))
+    assert calls.count("annotate_articles") == 5 and calls.count("load_entities") == 5
+    assert totals["loaded_articles"] == 10 and totals["enriched_articles"] == 10
+    with duckdb.connect(str(run_settings.warehouse), read_only=True) as con:
+        enriched = con.execute("select count(*), count(distinct article_id) from article_enrichment").fetchone()
+    assert enriched == (10, 10)

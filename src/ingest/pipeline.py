@@ -5,11 +5,12 @@ discipline hold everywhere.
 A batch: find which of its articles are loaded already, extract and clean the rest on the worker pool (each page
 under `extract_timeout_seconds`), then, in ONE opening of the warehouse under the writer guard (its "window"),
 load it, link its duplicates, write what its caller attached (a crawl's fetch records), load the entities NER found
-in the batch before it, and look up the next batch's loaded articles. NER of a batch runs outside the window, with
-the file closed (its articles are handed to the NER workers before its window, `enrich_ahead`, so NER runs while
-the batch is written), and its entities ride in the next batch's window (the last ones in a window of their own). So a
-batch costs one open, readers and other runs get the file between windows, and a run killed anywhere leaves only
-stage work that `ingest.warehouse.stage_state` finds and `finish_unfinished` completes.
+in earlier batches, and look up the next batch's loaded articles. NER of a batch runs outside the window, with the
+file closed (its articles are handed to the NER workers before its window, `enrich_ahead`, so NER runs while the
+batch is written), and its entities ride in a later batch's window (the next one's, or the one after when NER has
+not finished by then; the last ones in a window of their own). So a batch costs one open, readers and other runs
+get the file between windows, and a run killed anywhere leaves only stage work that `ingest.warehouse.stage_state`
+finds and `finish_unfinished` completes.
 
 The workers do not wait for the window: the next batch's documents are handed to them before it (`extract_ahead`),
 so they are extracted while this batch is written; what they produce is only collected by that batch's own
@@ -25,7 +26,7 @@ window retries, not it; `cpu` and `network`: never retried as a whole).
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ class Window:
 
     result: BatchResult | None = None
     after_load: Callable[[duckdb.DuckDBPyConnection], Counter[str]] | None = None
-    enrichment: EnrichmentResult | None = None
+    enrichments: tuple[EnrichmentResult, ...] = ()  # of earlier batches, oldest first
     next_items: Sequence[ReadItem] | None = None
 
 
@@ -223,8 +224,8 @@ def write_batch(run: BatchRun, window: Window) -> WindowOutcome:
     README "One writer, many readers": windows running at once failed on DuckDB 1.5.5's DuckLake)."""
     outcome = WindowOutcome()
     with run.writing() as con:
-        if window.enrichment is not None:
-            outcome.counts.update(run.stages(load_entities, con, window.enrichment, run.run_id, run.workers.enricher))
+        for enrichment in window.enrichments:
+            outcome.counts.update(run.stages(load_entities, con, enrichment, run.run_id, run.workers.enricher))
             faults.boundary("after_enrich")
         if window.result is not None:
             result, loaded = run.stages(load_articles, con, window.result, run.run_id)
@@ -247,9 +248,12 @@ def write_batch(run: BatchRun, window: Window) -> WindowOutcome:
 
 def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     """Every batch through every stage after reading, in the order the module docstring gives. The next batch is
-    taken from `inputs` before this batch's window (a crawl fetches it then, with the warehouse closed). A batch's
-    articles go to the NER workers before the wait for the batch before's entities, so the workers always have a
-    batch queued: one worker finishing its share early takes the next batch's instead of leaving its core idle."""
+    taken from `inputs` before this batch's window (a crawl fetches it then, with the warehouse closed).
+
+    A batch's window loads the entities of the earlier batches whose NER has finished; it waits only for those
+    older than the batch before, so the NER workers hold at most two batches (memory stays flat) and always have
+    one queued: a worker that finishes its share early takes the next batch's, and no window waits for NER the
+    workers are still doing."""
     upcoming = iter(inputs)
     batch = next(upcoming, None)
     totals: Counter[str] = Counter()
@@ -258,7 +262,7 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
     loaded = run.stages(find_loaded, run.settings, batch.items)
     if run.settings.enrich and sum(isinstance(i, RawDocument) for i in batch.items) > len(loaded):
         run.workers.enricher.start()  # NER workers load their model while the first batch is extracted
-    before: Enriching | None = None  # the batch before: its loaded articles, its NER in the workers
+    waiting: deque[Enriching] = deque()  # written batches whose entities are not loaded yet, oldest first
     ahead: Ahead | None = None
     number = 0
     while batch is not None:
@@ -267,20 +271,20 @@ def process_batches(run: BatchRun, inputs: Iterable[Batch]) -> Counter[str]:
         following = next(upcoming, None)
         ahead = extract_ahead(run.workers.extraction, following, result)
         enriching = enrich_ahead(run, result)
-        enrichment = collect_enrichment(run, before)
-        window = Window(result, batch.after_load, enrichment, following.items if following else None)
+        enrichments = collect_enrichments(run, waiting, keep=1)
+        window = Window(result, batch.after_load, enrichments, following.items if following else None)
         outcome = run.stages(write_batch, run, window)
         batch_counts = Counter(result.stage_counts)
         batch_counts.update(outcome.counts)  # not `+`: a zero count ("loaded_articles": 0) is news too
         totals.update(batch_counts)
         to_enrich = outcome.loaded_articles if run.settings.enrich else ()  # else left for a run with it on
-        before = Enriching(to_enrich, enriching)
+        waiting.append(Enriching(to_enrich, enriching))
         if run.on_batch is not None:
             run.on_batch(number, len(batch.items), batch_counts)
         batch, loaded = following, outcome.next_loaded
-    enrichment = collect_enrichment(run, before)
-    if enrichment is not None:
-        totals.update(run.stages(write_batch, run, Window(enrichment=enrichment)).counts)
+    enrichments = collect_enrichments(run, waiting, keep=0)
+    if enrichments:
+        totals.update(run.stages(write_batch, run, Window(enrichments=enrichments)).counts)
     return totals
 
 
@@ -291,12 +295,21 @@ class Enriching:
     articles: Sequence[CleanArticle]
     started: PendingSpans | None
 
+    def finished(self) -> bool:
+        return self.started is None or self.started.done()
 
-def collect_enrichment(run: BatchRun, batch: Enriching | None) -> EnrichmentResult | None:
-    """Wait for a written batch's entities (None before the first batch, or with nothing to enrich)."""
-    if batch is None:
-        return None
-    return run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(batch.articles), batch.started)
+
+def collect_enrichments(run: BatchRun, waiting: deque[Enriching], keep: int) -> tuple[EnrichmentResult, ...]:
+    """The entities of the oldest written batches, in order: waits for all but the newest `keep`, and takes those
+    whose NER has finished besides."""
+    collected = []
+    while waiting and (len(waiting) > keep or waiting[0].finished()):
+        batch = waiting.popleft()
+        enrichment = run.stages(annotate_articles, run.workers.enricher, inputs_from_articles(batch.articles),
+                                batch.started)
+        if enrichment is not None:
+            collected.append(enrichment)
+    return tuple(collected)
 
 
 def file_batches(paths: Iterable[str | Path], settings: Settings, shard: Shard | None = None) -> Iterator[Batch]:

@@ -280,6 +280,15 @@ def _worker_model_version() -> str:
     return model_version(_worker_nlp)
 
 
+@dataclass(frozen=True)
+class Underway:
+    """Work handed to the NER workers: `wait` returns its spans; `done` says whether that would return at once
+    (in one process nothing runs before the wait, so it is always "done": the wait does the work)."""
+
+    wait: Callable[[], list[ArticleSpans]]
+    done: Callable[[], bool] = lambda: True
+
+
 class NerEngine:
     """spaCy NER in-process (one process) or in a pool of workers (forked from the fork server) kept alive until
     `close`. The workers are started with `gazetteer` (when given), so articles resolved with it do not carry it
@@ -335,23 +344,23 @@ class NerEngine:
         return [spans for chunk in results for spans in chunk]
 
     def annotate_articles(self, articles: Sequence[tuple[str, str]], gazetteer: Gazetteer) -> list[ArticleSpans]:
-        return self.submit_articles(articles, gazetteer)()
+        return self.submit_articles(articles, gazetteer).wait()
 
-    def submit_articles(self, articles: Sequence[tuple[str, str]],
-                        gazetteer: Gazetteer) -> Callable[[], list[ArticleSpans]]:
-        """Start NER and resolution of each (title, body) in the workers; returns the wait for their results (in
-        one process, the work itself, done when called). A gazetteer other than the engine's travels with each
+    def submit_articles(self, articles: Sequence[tuple[str, str]], gazetteer: Gazetteer) -> Underway:
+        """Start NER and resolution of each (title, body) in the workers and return without waiting (in one
+        process, the work itself is done when waited for). A gazetteer other than the engine's travels with each
         chunk (pickling it costs tens of milliseconds); the engine's is in the workers already."""
         if not articles:
-            return list
+            return Underway(list)
         if self.processes == 1:
-            return lambda: annotate_and_resolve(self._local(), articles, gazetteer)
+            return Underway(lambda: annotate_and_resolve(self._local(), articles, gazetteer))
         chunks = _balanced_chunks(list(articles), self.processes * CHUNKS_PER_PROCESS,
                                   lambda pair: len(pair[0]) + len(pair[1]))
         pool = self._start_pool()
         sent = None if gazetteer is self.gazetteer else gazetteer
         futures = [pool.submit(_worker_annotate_articles, chunk, sent) for chunk in chunks]
-        return lambda: [spans for future in futures for spans in future.result()]
+        return Underway(lambda: [spans for future in futures for spans in future.result()],
+                        lambda: all(future.done() for future in futures))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -444,12 +453,16 @@ class PendingSpans:
     """NER and resolution of some (title, body) texts, under way in the workers. A plain class, not a dataclass:
     Prefect walks a task's dataclass parameters, and there is nothing in here for it."""
 
-    def __init__(self, texts: list[tuple[str, str]], wait: Callable[[], list[ArticleSpans]]) -> None:
+    def __init__(self, texts: list[tuple[str, str]], underway: Underway) -> None:
         self.texts = texts
-        self.wait = wait
+        self.underway = underway
+
+    def done(self) -> bool:
+        """Whether the workers have finished it (`spans` returns at once)."""
+        return self.underway.done()
 
     def spans(self) -> dict[tuple[str, str], ArticleSpans]:
-        return dict(zip(self.texts, self.wait(), strict=True))
+        return dict(zip(self.texts, self.underway.wait(), strict=True))
 
 
 @dataclass
