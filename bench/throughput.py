@@ -228,7 +228,8 @@ def warehouse_counts(path: Path) -> dict[str, int]:
 def phases(lines: list[tuple[float, str]], wall: float) -> dict[str, float]:
     """Where the run's time went, from when its log lines arrived: start-up (imports, the warehouse check, the
     Prefect server) until the flow's first line, the run's own set-up until the first batch is logged, the
-    batches, and the end (search index, run record, report, shutdown) after the last batch."""
+    batches, and the end after the last batch is logged (a batch is logged once written: the NER of the last
+    batches still under way then, their entities' window, the search index, run record, report, shutdown)."""
     flow_started = next((t for t, line in lines if "Beginning flow run" in line), None)
     batches = [t for t, line in lines if _BATCH_LINE.search(line)]
     if flow_started is None or not batches:
