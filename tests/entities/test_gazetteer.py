@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from hypothesis import example, given
@@ -128,3 +130,12 @@ def test_find_answers_what_walking_every_token_does(text: str) -> None:
 def test_normalise_surface_gives_one_spelling() -> None:
     assert normalise_surface("  Côte\u00a0d\u2019Ivoire \n") == "Côte d'Ivoire"
     assert normalise_surface("\uff35\uff2e") == "UN"  # full-width letters fold by NFKC
+
+
+def test_importing_the_gazetteer_builds_no_pattern_until_one_is_needed() -> None:
+    """The capital-token pattern walks every code point: the command line imports this module and must not pay it."""
+    probe = ("import ingest.entities.gazetteer as g; before = g._capital_token.cache_info().currsize; "
+             "g.Gazetteer.from_csv(g.PACKAGED_GAZETTEER).find('Talks in Paris'); "
+             "print(before, g._capital_token.cache_info().currsize)")
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert completed.stdout.split() == ["0", "1"]

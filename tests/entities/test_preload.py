@@ -48,6 +48,7 @@ def test_ner_workers_fork_from_the_fork_server_and_inherit_the_model_it_preloade
         assert state["preloaded"] == [MODEL]
         assert state["inherited"] is True
         assert state["word_frequencies_read"] is True  # inherited too: no worker reads them on its first article
+        assert state["gazetteer_pattern_built"] is True  # and the gazetteer's capital-token pattern
 
 
 def test_without_a_preloaded_model_each_worker_loads_its_own() -> None:

@@ -63,3 +63,15 @@ def test_workers_inherit_the_justext_stop_words_instead_of_gathering_them_on_a_p
     with fork_server_context().Pool(2) as pool:
         gathered = pool.map(_justext_stop_words_gathered, [0, 1], chunksize=1)
     assert all(count > 10_000 for count in gathered)  # stop words of some hundred languages
+
+
+def _first_names_parsed(_: int) -> int:
+    from ingest.entities import name_signals
+
+    return name_signals._all_first_names.cache_info().currsize  # read before this worker searched any byline
+
+
+def test_workers_inherit_the_first_name_list_instead_of_parsing_it_on_a_page() -> None:
+    start_fork_server()
+    with fork_server_context().Pool(2) as pool:
+        assert pool.map(_first_names_parsed, [0, 1], chunksize=1) == [1, 1]

@@ -9,7 +9,7 @@ def ner_model_state(_: object = None) -> dict[str, object]:
     """This worker's parent, the models its fork server preloaded, and whether its model is the inherited one."""
     import sys
 
-    from ingest.entities import ner
+    from ingest.entities import gazetteer, ner
 
     model = ner._worker_nlp
     frequencies = sys.modules.get("wordfreq")  # resolution's word frequencies: read on the first article if not
@@ -17,4 +17,5 @@ def ner_model_state(_: object = None) -> dict[str, object]:
     return {"parent": os.getppid(), "preloaded": sorted(ner.PRELOADED_MODELS),
             "inherited": model is not None and any(model is m for m in ner.PRELOADED_MODELS.values()),
             "has_model": model is not None,
-            "word_frequencies_read": read}
+            "word_frequencies_read": read,
+            "gazetteer_pattern_built": gazetteer._capital_token.cache_info().currsize > 0}

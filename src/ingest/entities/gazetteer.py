@@ -13,7 +13,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -23,15 +23,23 @@ _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
+@cache
 def _capital_token() -> re.Pattern[str]:
     """A `_TOKEN` that may open with a capital (`find` asks `str.isupper` of the astral plane's): a run of word
-    characters after no word character, or a lone symbol ("Ⓐ"). The pattern opens with a plain character class
+    characters after no word character, or a lone symbol ("Ⓐ"). Built on first use, not on import: it takes a tenth
+    of a second, which every process importing the models would pay, the command line before it starts anything
+    (the NER workers inherit it from the fork server, `load_patterns`). The pattern opens with a plain character class
     (the basic plane's capitals and the whole astral plane), which the regex engine scans for fast, unlike a
     look-behind tried at every position or a class holding the astral plane's scattered capitals."""
     capitals = [code for code in range(sys.maxunicode + 1) if chr(code).isupper()]
     basic = _char_ranges([code for code in capitals if code <= 0xFFFF])
     word = _char_ranges([code for code in capitals if re.match(r"\w", chr(code))])
     return re.compile(f"[{basic}\U00010000-\U0010ffff](?<!\\w[{word}])(?:(?<=\\w)\\w*)?")
+
+
+def load_patterns() -> None:
+    """Build the capital-token pattern now, not during the first article (see `_capital_token`)."""
+    _capital_token()
 
 
 def _char_ranges(codes: list[int]) -> str:
@@ -45,8 +53,6 @@ def _char_ranges(codes: list[int]) -> str:
     return "".join(re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last > first else "")
                    for first, last in runs)
 
-
-_CAPITAL_TOKEN = _capital_token()
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ class Gazetteer:
         normalised = text.replace("\u2019", "'").replace("\u2018", "'")
         matches: list[GazetteerMatch] = []
         resume = 0  # the end of the last match: tokens inside it start no other
-        for capital in _CAPITAL_TOKEN.finditer(normalised):
+        for capital in _capital_token().finditer(normalised):
             first = capital.group()  # a key's first token is as written (an acronym) or case-folded
             if not first[0].isupper():
                 continue  # an astral character, no capital

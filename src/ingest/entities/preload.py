@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from ingest.entities.gazetteer import load_patterns
 from ingest.entities.name_signals import load_name_lists
 from ingest.entities.ner import PRELOADED_MODELS, load_model
 from ingest.entities.plausibility import load_word_lists
@@ -25,6 +26,7 @@ def _preload(model_name: str | None) -> None:
         return
     load_name_lists()
     load_word_lists()
+    load_patterns()
 
 
 _preload(os.environ.get(NER_MODEL_VARIABLE))
