@@ -7,8 +7,8 @@ dateparser's word patterns for every locale, which htmldate's dateparser builds 
 date written in words (about two seconds of CPU in every worker that meets one), and gathers jusText's stop
 words of every language, which trafilatura collects the first time its jusText fallback runs (about 0.1 s of CPU in
 every worker: the fallback runs on some five pages in a hundred, so each worker of a run meets it), and parses
-gender-guesser's first-name list, which the byline search reads to tell a writer's name from other words (a quarter second
-of CPU in every worker: a page whose byline needs it turns up a few times in a hundred). All are caches of pure
+gender-guesser's first-name list, which the byline search reads to tell a writer's name from other words (a quarter
+second of CPU in every worker: a page whose byline needs it turns up a few times in a hundred). All are caches of pure
 functions: no answer depends on whether they were filled here or on a worker's first page.
 """
 
