@@ -20,6 +20,14 @@ def _copy_sql(tmp_path: Path) -> Path:
     return sql_dir
 
 
+def _made_before(sql_dir: Path, first_missing: str) -> list[str]:
+    """Leave in `sql_dir` only the migrations a warehouse made before `first_missing` had; return the rest's names."""
+    later = sorted(path for path in (sql_dir / "migrations").glob("*.sql") if path.name >= first_missing)
+    for path in later:
+        path.unlink()
+    return [path.stem for path in later]
+
+
 def test_every_migration_is_applied_once_and_recorded_by_name(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         first = warehouse.migrate(con)
@@ -84,17 +92,77 @@ def test_rejects_carry_rejected_at_a_column_name_sql_can_sort_by_unquoted(tmp_pa
 
 def test_a_warehouse_made_before_the_rename_keeps_its_rejects(tmp_path: Path) -> None:
     sql_dir = _copy_sql(tmp_path)
-    (sql_dir / "migrations" / "008_rejected_at.sql").unlink()
+    later = _made_before(sql_dir, "008_rejected_at")
     (sql_dir / "marts" / "rejects_by_reason.sql").write_text("create or replace view rejects_by_reason as select 1;")
     reject = Reject(input="old.html", stage="read", reason="empty", detail="x")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.migrate(con, sql_dir)
         con.execute("insert into rejects values ('r1', 'old.html', 'read', 'empty', 'x', 'run', "
                     "timestamp '2024-05-01 10:00', 'load')")
-        assert warehouse.migrate(con) == ["008_rejected_at"]
+        assert warehouse.migrate(con) == later
         assert con.execute("select input, rejected_at from rejects").fetchall()[0][0] == reject.input
         assert con.execute("select cast(last_seen as varchar) from rejects_by_reason").fetchone() == (
             "2024-05-01 10:00:00",)
+
+
+# The tables whose key migration 016 leaves to the load logic, and those that keep theirs (small, or reference).
+_KEYLESS = ("documents", "articles", "article_embeds", "article_furniture", "rejects", "entities", "entity_aliases",
+            "entity_mentions", "article_entities", "article_enrichment", "entity_local_names", "dedupe_fingerprints",
+            "article_duplicates", "article_stories", "article_versions", "frontier", "fetches", "fetch_validators",
+            "superseded_articles", "input_warnings")
+_KEYED = ("runs", "loads", "sources", "run_quality", "host_validator_trust", "gazetteer", "schema_migrations")
+_SAMPLE_BY_TYPE = {"VARCHAR": "'x'", "INTEGER": "1", "BIGINT": "2", "DOUBLE": "0.5", "FLOAT": "0.25", "BOOLEAN": "true",
+                   "DATE": "date '2024-05-01'", "TIMESTAMP": "timestamp '2024-05-01 10:00'", "BLOB": "'\\x01'::blob",
+                   "TIMESTAMP WITH TIME ZONE": "timestamptz '2024-05-01 10:00:00+02'", "VARCHAR[]": "['a', 'b']"}
+
+
+def _sample_row(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """One row of plausible values for every column of `table` (a CHECKed `method` gets a value it admits)."""
+    columns = con.execute("select column_name, data_type from duckdb_columns() where table_name = ? "
+                          "order by column_index", [table]).fetchall()
+    return ", ".join("'exact'" if name == "method" else _SAMPLE_BY_TYPE[kind] for name, kind in columns)
+
+
+def _keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select table_name from duckdb_constraints() "
+                                      "where constraint_type = 'PRIMARY KEY'").fetchall()}
+
+
+def test_the_tables_that_grow_with_the_corpus_keep_no_key_index_and_a_warehouse_from_before_keeps_every_row(
+        tmp_path: Path) -> None:
+    """A key is an ART index that DuckDB re-writes whole at every checkpoint (each batch's close): migration 016
+    drops the keys of the growing tables, which the loads enforce themselves (as on a lake), and keeps every row,
+    column order and NOT NULL of a warehouse made before it."""
+    sql_dir = _copy_sql(tmp_path)
+    later = _made_before(sql_dir, "016_keys_kept_by_the_loads")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con, sql_dir)
+        assert set(_KEYLESS) | set(_KEYED) <= _keys(con)
+        for table in _KEYLESS:
+            con.execute(f"insert into {table} values ({_sample_row(con, table)})")
+        before = {t: con.execute(f"select * from {t}").fetchall() for t in _KEYLESS}
+        shape = con.execute("select table_name, column_name, column_index, data_type, is_nullable "
+                            "from duckdb_columns() order by all").fetchall()
+        assert warehouse.migrate(con) == later
+        assert _keys(con) == set(_KEYED)
+        assert {t: con.execute(f"select * from {t}").fetchall() for t in _KEYLESS} == before
+        assert con.execute("select table_name, column_name, column_index, data_type, is_nullable "
+                           "from duckdb_columns() order by all").fetchall() == shape
+        assert con.execute("select count(*) from stg_articles").fetchone() == (1,)  # the views read the new tables
+        with pytest.raises(duckdb.ConstraintException):  # a key column still refuses NULL
+            con.execute("insert into articles (article_id) values (null)")
+
+
+def test_loading_a_batch_twice_leaves_one_row_per_key_without_a_key_index(tmp_path: Path) -> None:
+    doc = RawDocument(source_uri="a.html", media_type="text/html", content=b"<p>x</p>")
+    reject = Reject(input="b.html", stage="read", reason="empty", detail="x")
+    batch = BatchResult(documents=(doc,), articles=(), rejects=(reject,))
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        warehouse.migrate(con)
+        first = warehouse.load_batch(con, batch, "run")
+        again = warehouse.load_batch(con, batch, "run")
+        assert (first.documents, again.documents) == (1, 0)
+        assert con.execute("select count(*), count(distinct document_id) from documents").fetchone() == (1, 1)
 
 
 def test_relations_list_tables_and_views_with_row_counts(tmp_path: Path) -> None:
@@ -174,13 +242,13 @@ def test_a_commit_that_fails_keeps_its_own_error_not_cannot_rollback(tmp_path: P
 
 def test_migration_015_keeps_the_dedupe_hashes_under_their_new_name(tmp_path: Path) -> None:
     sql_dir = _copy_sql(tmp_path)
-    (sql_dir / "migrations" / "015_folded_text_hash.sql").unlink()
+    later = _made_before(sql_dir, "015_folded_text_hash")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         warehouse.migrate(con, sql_dir)
         con.execute("insert into dedupe_fingerprints values ('a1', 1, null, 'https://x.example/a', 'h1', 10, 1, "
                     "'l1', now())")
         con.execute("insert into article_versions values ('https://x.example/a', 1, 'a1', 'h1', 'l1')")
-        assert warehouse.migrate(con) == ["015_folded_text_hash"]
+        assert warehouse.migrate(con) == later
         assert con.execute("select folded_text_hash from dedupe_fingerprints").fetchall() == [("h1",)]
         assert con.execute("select folded_text_hash from article_versions").fetchall() == [("h1",)]
         hashes = con.execute("select table_name from information_schema.columns where column_name = 'text_hash'")

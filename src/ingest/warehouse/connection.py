@@ -285,18 +285,26 @@ def _migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
                 raise WarehouseError(f"migration {path.name} changed after it was applied; add a new migration instead")
             continue
         with transaction(con):
-            con.execute(migration_sql(con, path))
+            if sql := migration_sql(con, path):
+                con.execute(sql)
             con.execute(statement("schema/record_migration"), [version, path.stem, checksum, utc_now()])
         newly.append(path.stem)
     _create_views(con, sql_dir, force=bool(newly))
     return newly
 
 
+FILE_ONLY_MARK = "-- duckdb file only"  # a migration's first line: a lake records it without running it
+
+
 def migration_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """A migration's text as `con`'s database takes it: as written for a DuckDB file, translated for a lake."""
+    """A migration's text as `con`'s database takes it: as written for a DuckDB file, translated for a lake; on a
+    lake, nothing for a migration marked as for a DuckDB file only (one that changes what a lake never had)."""
     from ingest.warehouse import lake  # imports this module
 
-    return lake.lake_dialect(path.read_text()) if lake.is_lake_connection(con) else path.read_text()
+    text = path.read_text()
+    if not lake.is_lake_connection(con):
+        return text
+    return "" if text.startswith(FILE_ONLY_MARK) else lake.lake_dialect(text)
 
 
 # Staging views clean one table each (once); marts answer analysts' questions from tables, staging and other marts.

@@ -1,3 +1,4 @@
--- On a lake, what orders copies (dedupe_store.copy_order) of the articles at the listed row ids ({rowids}: integer
--- literals; {ranges}: the `rowid between` ranges they fall in, which DuckLake prunes its files by).
+-- What orders copies (dedupe_store.copy_order) of the articles at the listed row ids ({rowids}: integer literals;
+-- {ranges}: the `rowid between` ranges they fall in, which DuckLake prunes its files by, a DuckDB file its row
+-- groups).
 select article_id, published_at, ingested_at from articles where rowid in ({rowids}) and ({ranges})

@@ -1,4 +1,4 @@
--- On a lake, what fingerprinting needs of the articles at the listed row ids ({rowids}: integer literals; {ranges}: the
--- `rowid between` ranges they fall in, which DuckLake prunes its files by).
+-- What fingerprinting needs of the articles at the listed row ids ({rowids}: integer literals; {ranges}: the
+-- `rowid between` ranges they fall in, which DuckLake prunes its files by, a DuckDB file its row groups).
 select article_id, url, canonical_url, title, body_text, ingested_at, published_at
 from articles where rowid in ({rowids}) and ({ranges})
