@@ -114,16 +114,13 @@ def _articles_for_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[s
     filter to DuckLake (every file is still read), so the read also names the ranges those row ids fall in
     (`rowid_ranges`), which DuckLake prunes its data files by and a DuckDB file its row groups: rows loaded together
     (a batch, a day's copies of one story) cost the files holding them, not the whole warehouse (0.06 s for the
-    same 1,000). `name` + "_by_rowid" is that read."""
+    same 1,000). `name` is that read by row id."""
     rowids = _article_rowids(con, ids, load_id)
-    by_rowid = {"dedupe/loaded_articles": "dedupe/loaded_articles_by_rowid",
-                "dedupe/article_texts": "dedupe/article_texts_by_rowid",
-                "dedupe/copy_orders": "dedupe/copy_orders_by_rowid"}[name]
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(rowids), _ID_LOOKUP_CHUNK):
         chunk = rowids[start:start + _ID_LOOKUP_CHUNK]
         ranges = " or ".join(f"rowid between {low} and {high}" for low, high in rowid_ranges(chunk))
-        rows += con.execute(statement(by_rowid).format(rowids=", ".join(map(str, chunk)), ranges=ranges)).fetchall()
+        rows += con.execute(statement(name).format(rowids=", ".join(map(str, chunk)), ranges=ranges)).fetchall()
     return rows
 
 
@@ -175,19 +172,19 @@ def loaded_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
                     load_id: str | None = None) -> list[StoredArticle]:
     """The given articles that are loaded, in article_id order; `load_id`, the load they are expected in, only
     speeds up finding them on a lake (see `_article_rowids`)."""
-    rows = _articles_for_ids(con, "dedupe/loaded_articles", sorted(set(article_ids)), load_id)
+    rows = _articles_for_ids(con, "dedupe/loaded_articles_by_rowid", sorted(set(article_ids)), load_id)
     return [StoredArticle(*row) for row in sorted(rows)]
 
 
 def copy_orders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, CopyOrder]:
     """The `copy_order` of each given loaded article."""
-    rows = _articles_for_ids(con, "dedupe/copy_orders", sorted(set(article_ids)))
+    rows = _articles_for_ids(con, "dedupe/copy_orders_by_rowid", sorted(set(article_ids)))
     return {i: copy_order(i, published_at, ingested_at) for i, published_at, ingested_at in rows}
 
 
 def article_texts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[tuple[str, str | None, str]]:
     """(article_id, title, body_text) of the given loaded articles."""
-    return [(i, title, body) for i, title, body in _articles_for_ids(con, "dedupe/article_texts", article_ids)]
+    return [(i, title, body) for i, title, body in _articles_for_ids(con, "dedupe/article_texts_by_rowid", article_ids)]
 
 
 def stored_fingerprints(con: duckdb.DuckDBPyConnection,
