@@ -404,3 +404,28 @@ def test_a_page_without_h1_reads_the_byline_day_under_the_element_that_shows_its
     assert found is not None and (found.day, found.source) == (date(2026, 2, 16), "byline")
     short = read_page_metadata(_no_h1_page("Tram vote", "Tram vote"), None).published  # < 12 characters: no anchor
     assert short is None or short.source != "byline"
+
+
+def test_a_day_the_page_says_it_was_originally_published_on_wins_over_a_later_declared_one() -> None:
+    head = _ld(datePublished="2022-09-30T10:00:00+10:00")
+    note = "<p>This article was originally published on 26 Sep 2019 at 4:12pm but has been regularly updated.</p>"
+    more = "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 4)
+    tree = _page(head, more + note)  # after the story, far from any byline
+    found = _published(tree)
+    assert found is not None and (found.day, found.source) == (date(2019, 9, 26), "text:originally_published")
+    # The day may sit in a child of the label's element, and counts when nothing else states a day, on a page that
+    # does not declare itself an article (whose text is not searched for a day).
+    tree = _page("", more + '<p class="note">Originally published <span>November 9, 2022</span></p>')
+    found = find_published(tree, {}, [], {}, None, next(tree.iter("article")), now=NOW, declares_article=False)
+    assert found is not None and (found.day, found.source) == (date(2022, 11, 9), "text:originally_published")
+
+
+def test_an_originally_published_day_that_is_later_ambiguous_or_only_a_month_leaves_the_declared_one() -> None:
+    head = _ld(datePublished="2019-04-02")
+    for note in ("<p>Originally published on 3 May 2021.</p>",  # later: the declaration is the original
+                 "<p>Originally posted February 2017. Edited April 2024.</p>",  # a month is no day
+                 "<ul><li>First published on 3 March 2018 in The Age</li>"  # two pieces, two days
+                 "<li>First published on 9 July 2017 in The Herald</li></ul>",
+                 "<script>var t = 'originally published on 1 January 2010';</script>"):  # not visible
+        found = _published(_page(head, note))
+        assert found is not None and (found.day, found.source) == (date(2019, 4, 2), "jsonld:datePublished"), note

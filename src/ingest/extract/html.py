@@ -24,7 +24,7 @@ __all__ = ["EXTRACTOR_VERSION", "ExtractionError", "choose_body", "decode_bytes"
            "parse_date", "parse_html"]
 
 # Bump when extraction or cleaning output changes: `ingest reprocess` redoes the articles of other versions.
-EXTRACTOR_VERSION = f"ingest-0.8+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"ingest-0.9+trafilatura-{trafilatura.__version__}"
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _MIN_DECLARED_BODY_WORDS = 150

@@ -22,7 +22,8 @@ A bare `WebPage` entity's `datePublished` (no Article entity, no author, no Pers
 writes that day: SEO plugins stamp every page with its creation day.
 A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
-`datePublished` when a story moves). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
+`datePublished` when a story moves), and so is a day the page says the article was originally published on, when
+it is the page's only such day and earlier than the one found (or when nothing else gave one). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
 ISO 8601.
 
 A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
@@ -86,6 +87,17 @@ _REVISION_MARK = re.compile(r"date-?modified|updated|modified|last-?update|last-
                             re.IGNORECASE)
 _PUBLICATION = re.compile(r"\b(?:published|posted|first published|originally published|veröffentlicht|"
                           r"publié|publicado|pubblicato|gepubliceerd)\b:?", re.IGNORECASE)
+# 'This article was originally published on 26 Sep 2019 ...', in the languages the pipeline meets most. The
+# elements are found in C through the labels' lower-case tails ('Originally'/'originally'), then read whole: the
+# day may sit in a child ('Originally published <span>November 9, 2022</span>').
+_ORIGINAL = re.compile(r"\b(?:originally|first) (?:published|posted)(?: on)?\b:?|\b(?:ursprünglich|erstmals) "
+                       r"veröffentlicht\b(?: am)?:?|\binitialement publié\b(?: le)?:?|\bpublicado originalmente\b"
+                       r"(?: el)?:?", re.IGNORECASE)
+_ORIGINAL_LABELLED = XPath('//body//text()[contains(., "riginally published") or contains(., "irst published") or '
+                           'contains(., "riginally posted") or contains(., "irst posted") or '
+                           'contains(., "veröffentlicht") or contains(., "nitialement publié") or '
+                           'contains(., "ublicado originalmente")]/..')
+_ORIGINAL_ELEMENT_CHARS = 640  # the label's element is a note or a byline, not a section that quotes the words
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
@@ -177,8 +189,8 @@ def find_published(tree: HtmlElement, article: Mapping[str, Any], entities: list
             continue  # htmldate read the bare page stamp passed over above
         if parsed is not None and plausible(parsed[0], now):
             found = Published(day=_local_day(parsed[0], value or "", url), time=parsed[1], source=source)
-            return _earlier_byline(shown, found)
-    return None
+            return _original_stated(tree, _earlier_byline(shown, found), now)
+    return _original_stated(tree, None, now)
 
 
 class _Shown:
@@ -294,6 +306,29 @@ def _earlier_byline(shown: _Shown, found: Published) -> Published:
     if stated is None or not EARLIEST_PLAUSIBLE <= stated[0] <= found.day - REPUBLISHED_AFTER:
         return found
     return Published(day=stated[0], time=None, source="byline")
+
+
+def _original_stated(tree: HtmlElement, found: Published | None, now: datetime | None) -> Published | None:
+    """The day the page says the article was first published ('This article was originally published on 26 Sep
+    2019 and has been updated since') when it is earlier than the one found, or when none was: a declared or
+    bylined day is then a republication or a revision. Only one such day, written out and plausible: two are a list
+    of syndicated pieces, and a month alone ('originally published in March 2022') names no day."""
+    days = {day for element in _ORIGINAL_LABELLED(tree) if element.tag not in ("script", "style", "noscript")
+            for day in _original_days(" ".join(element.text_content().split()))}
+    if len(days) != 1:
+        return found
+    day = days.pop()
+    if not plausible(day, now) or (found is not None and day >= found.day):
+        return found
+    return Published(day=day, time=None, source="text:originally_published")
+
+
+def _original_days(text: str) -> Iterator[date]:
+    if len(text) > _ORIGINAL_ELEMENT_CHARS:
+        return
+    for label in _ORIGINAL.finditer(text):
+        if (day := day_in(text[label.end():label.end() + _AFTER_LABEL_CHARS])) is not None:
+            yield day
 
 
 def _declared_revisions(tree: HtmlElement, article: Mapping[str, Any], entities: list[dict[str, Any]],
