@@ -228,6 +228,16 @@ def test_a_declared_author_loses_the_publication_appended_after_a_comma() -> Non
     assert _read(_page("<h1>Night trams</h1>", credential))[1] == ("Tracy Parker, Dietitian",)
 
 
+def test_a_declared_list_of_full_names_gives_each_person_once_but_a_credential_role_or_surname_first_stays() -> None:
+    listed = ('<meta name="author" content="Craig Randall, Alli Miles, and Eszter Horanyi">'
+              '<meta property="article:author" content="Craig Randall">')
+    assert _read(_page("<h1>Night trams</h1>", listed))[1] == ("Craig Randall", "Alli Miles", "Eszter Horanyi")
+    for one_name in ("Jillian Kubala, MS, RD", "Mike Marshall, Shipping Expert", "Anna Lee, Art Director",
+                     "Kaufman, Jeff T."):
+        head = f'<meta name="author" content="{one_name}">'
+        assert _read(_page("<h1>Night trams</h1>", head))[1] == (one_name,), one_name
+
+
 def test_a_written_by_box_after_the_headline_counts_on_a_page_without_an_article_element() -> None:
     filler = "<p>Filler.</p>" * 70  # out of the byline's reach under the headline
     html = ("<html><head><title>Night trams</title></head><body><aside><div>Written by</div><div>Side Person</div>"

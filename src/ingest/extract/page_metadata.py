@@ -63,6 +63,12 @@ _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 _MAX_NAME_CHARS = 120
+_NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
+_MAX_LISTED_NAME_WORDS = 4
+# A role after the comma may start with a word that is someone's first name somewhere ('Art Director', 'General
+# Manager'): the role's head word tells it from a name.
+_ROLE_HEADS = frozenset("director editor writer manager expert specialist officer producer reporter correspondent "
+                        "contributor strategist analyst designer founder team staff".split())
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
@@ -280,9 +286,27 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = labelled() or names
+    names = [part for name in names for part in _listed_names(name)]
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
+
+
+def _listed_names(name: str) -> list[str]:
+    """The people a comma-separated author string lists ('Craig Randall, Alli Miles, Eszter Horanyi' in a
+    `<meta name="author">`), each on its own; the string as it is when any part is not a person's full name
+    (2 to 4 capitalised words, the first a first name): a credential ('Jillian Kubala, MS, RD'), a role
+    ('Mike Marshall, Shipping Expert') or a surname-first name ('Kaufman, Jeff T.') belongs to the one name."""
+    parts = [part.strip() for part in _NAME_LIST_SEPARATOR.split(name)]
+    if len(parts) < 2 or not all(_full_name(part) for part in parts):
+        return [name]
+    return parts
+
+
+def _full_name(text: str) -> bool:
+    words = text.split()
+    return (2 <= len(words) <= _MAX_LISTED_NAME_WORDS and any_first_name(words[0])
+            and all(word[:1].isupper() for word in words) and words[-1].casefold() not in _ROLE_HEADS)
 
 
 def _writers_linked(byline: HtmlElement) -> list[str]:
