@@ -23,8 +23,8 @@ writes that day: SEO plugins stamp every page with its creation day.
 A day in digits is read when its order is plain ('10/31/2024').
 A byline day a week or more before the declared publication is the original one (a system re-stamps
 `datePublished` when a story moves), and so is a day the page says the article was originally published on, when
-it is the page's only such day and earlier than the one found (or when nothing else gave one). A <meta> date may be written out ('July 17, 2025'); a JSON-LD one must be
-ISO 8601.
+it is the page's only such day and earlier than the one found (or when nothing else gave one). A <meta> date may
+be written out ('July 17, 2025'); a JSON-LD one must be ISO 8601.
 
 A date is plausible when it is not after the extraction (the fetch is earlier still, a day of slack for time
 zones) and not before 1995, when the web began to publish news. The time and zone are kept when the page states

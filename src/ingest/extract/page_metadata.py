@@ -67,8 +67,9 @@ _NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
 _MAX_LISTED_NAME_WORDS = 4
 # A role after the comma may start with a word that is someone's first name somewhere ('Art Director', 'General
 # Manager'): the role's head word tells it from a name.
-_ROLE_HEADS = frozenset("director editor writer manager expert specialist officer producer reporter correspondent "
-                        "contributor strategist analyst designer founder team staff".split())
+_ROLE_HEADS = frozenset({"director", "editor", "writer", "manager", "expert", "specialist", "officer", "producer",
+                         "reporter", "correspondent", "contributor", "strategist", "analyst", "designer", "founder",
+                         "team", "staff"})
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
