@@ -422,10 +422,12 @@ def test_a_day_the_page_says_it_was_originally_published_on_wins_over_a_later_de
 
 def test_an_originally_published_day_that_is_later_ambiguous_or_only_a_month_leaves_the_declared_one() -> None:
     head = _ld(datePublished="2019-04-02")
+    more = "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 4)  # the notes after the story, far from any byline
     for note in ("<p>Originally published on 3 May 2021.</p>",  # later: the declaration is the original
                  "<p>Originally posted February 2017. Edited April 2024.</p>",  # a month is no day
                  "<ul><li>First published on 3 March 2018 in The Age</li>"  # two pieces, two days
                  "<li>First published on 9 July 2017 in The Herald</li></ul>",
-                 "<script>var t = 'originally published on 1 January 2010';</script>"):  # not visible
-        found = _published(_page(head, note))
+                 "<script>var t = 'originally published on 1 January 2010';</script>",  # not visible
+                 "<p>The report, first published on 3 March 2018, found ten stops unsafe.</p>"):  # a cited work's
+        found = _published(_page(head, more + note))
         assert found is not None and (found.day, found.source) == (date(2019, 4, 2), "jsonld:datePublished"), note

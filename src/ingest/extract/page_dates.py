@@ -102,6 +102,11 @@ _ORIGINAL_LABELLED = XPath('//body//text()[contains(., "riginally published") or
                            'contains(., "veröffentlicht") or contains(., "nitialement publié") or '
                            'contains(., "ublicado originalmente")]/..')
 _ORIGINAL_ELEMENT_CHARS = 640  # the label's element is a note or a byline, not a section that quotes the words
+# What may stand before the label in its sentence: nothing ('Originally published ...') or the page itself ('This
+# article was ...'); 'The report, first published on 3 March 2021, found ...' dates something the story cites.
+_ORIGINAL_SUBJECT = re.compile(r"\s*(?:(?:this|the) (?:article|story|post|blog post|piece|page|essay|column)"
+                               r"(?: was| has been| is)?)?\s*", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"[.:!?|]\s")
 # /2025/12/18/ or /2025-12-18- in a URL path: the day the site filed the story, in its own zone.
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:[/_-]|$)")
 
@@ -334,6 +339,8 @@ def _original_days(text: str) -> Iterator[date]:
     if len(text) > _ORIGINAL_ELEMENT_CHARS:
         return
     for label in _ORIGINAL.finditer(text):
+        if not _ORIGINAL_SUBJECT.fullmatch(_SENTENCE_BREAK.split(text[:label.start()])[-1]):
+            continue
         if (day := day_in(text[label.end():label.end() + _AFTER_LABEL_CHARS])) is not None:
             yield day
 
