@@ -233,9 +233,12 @@ def test_a_declared_list_of_full_names_gives_each_person_once_but_a_credential_r
               '<meta property="article:author" content="Craig Randall">')
     assert _read(_page("<h1>Night trams</h1>", listed))[1] == ("Craig Randall", "Alli Miles", "Eszter Horanyi")
     for one_name in ("Jillian Kubala, MS, RD", "Mike Marshall, Shipping Expert", "Anna Lee, Art Director",
-                     "Kaufman, Jeff T."):
+                     "Kaufman, Jeff T.", "Jane Doe, Austin American-Statesman"):
         head = f'<meta name="author" content="{one_name}">'
         assert _read(_page("<h1>Night trams</h1>", head))[1] == (one_name,), one_name
+    # Without another declared name among its parts, a list stays whole: the page does not say it is one.
+    alone = '<meta name="author" content="Chen Zhao, Daryl Fairweather">'
+    assert _read(_page("<h1>Night trams</h1>", alone))[1] == ("Chen Zhao, Daryl Fairweather",)
 
 
 def test_a_written_by_box_after_the_headline_counts_on_a_page_without_an_article_element() -> None:

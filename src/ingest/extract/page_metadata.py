@@ -65,11 +65,14 @@ _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNOR
 _MAX_NAME_CHARS = 120
 _NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
 _MAX_LISTED_NAME_WORDS = 4
-# A role after the comma may start with a word that is someone's first name somewhere ('Art Director', 'General
-# Manager'): the role's head word tells it from a name.
+# A role or a newspaper after the comma may start with a word that is someone's first name somewhere ('Art
+# Director', 'Denver Post'): its head word tells it from a name.
 _ROLE_HEADS = frozenset({"director", "editor", "writer", "manager", "expert", "specialist", "officer", "producer",
                          "reporter", "correspondent", "contributor", "strategist", "analyst", "designer", "founder",
-                         "team", "staff"})
+                         "team", "staff", "post", "times", "news", "herald", "observer", "sentinel", "chronicle",
+                         "tribune", "journal", "gazette", "press", "statesman", "american-statesman", "courier",
+                         "globe", "telegraph", "guardian", "examiner", "inquirer", "register", "dispatch", "record",
+                         "review", "star", "daily", "today", "magazine", "media", "network"})
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
@@ -287,19 +290,21 @@ def _authors(tree: HtmlElement, found: _Declarations, site_keys: set[str], headl
     if names and all(is_site_name(n, site_keys) for n in names):
         # The site named as its own author: a person's byline on the page says more; without one the site stands.
         names = labelled() or names
-    names = [part for name in names for part in _listed_names(name)]
+    names = [part for name in names for part in _listed_names(name, names)]
     if len(names) == 1:
         names = _co_authors(tree, names[0]) or names
     return tuple(dict.fromkeys(names))
 
 
-def _listed_names(name: str) -> list[str]:
+def _listed_names(name: str, declared: list[str]) -> list[str]:
     """The people a comma-separated author string lists ('Craig Randall, Alli Miles, Eszter Horanyi' in a
-    `<meta name="author">`), each on its own; the string as it is when any part is not a person's full name
-    (2 to 4 capitalised words, the first a first name): a credential ('Jillian Kubala, MS, RD'), a role
-    ('Mike Marshall, Shipping Expert') or a surname-first name ('Kaufman, Jeff T.') belongs to the one name."""
+    `<meta name="author">`, next to an `article:author` 'Craig Randall'), each on its own, when another declared
+    name is one of them: the page itself says the string is a list. Otherwise, or when any part is not a person's
+    full name (2 to 4 capitalised words, the first a first name), the string stays whole: a credential ('Jillian
+    Kubala, MS, RD'), a role ('Mike Marshall, Shipping Expert'), a surname-first name ('Kaufman, Jeff T.') or the
+    paper a syndicated story came from ('Jane Doe, Austin American-Statesman': Austin is a first name too)."""
     parts = [part.strip() for part in _NAME_LIST_SEPARATOR.split(name)]
-    if len(parts) < 2 or not all(_full_name(part) for part in parts):
+    if len(parts) < 2 or not set(parts) & set(declared) or not all(_full_name(part) for part in parts):
         return [name]
     return parts
 
