@@ -32,7 +32,8 @@ province region state island islands beach lake river valley mountain mountains 
 project program programme festival fair expo awards prize cup championship tournament series show day war
 co industries electric systems solutions technologies technology labs research development products brands
 partners holdings ventures capital energy pharmaceuticals insurance communications software store shop market
-restaurant hotel usa america international global worldwide
+restaurant hotel usa america international global worldwide herald tribune gazette chronicle sentinel inquirer
+examiner telegraph dispatch courier observer statesman american-statesman
 """
 _NON_PERSON_HEADS = frozenset(_NON_PERSON_HEAD_WORDS.split())
 # Role words that never name an organisation or a place on their own.

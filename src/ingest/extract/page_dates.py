@@ -97,10 +97,7 @@ _BODY_TEXT = XPath("string(//body)")
 # The labels' lower-case tails, looked for as plain substrings (much faster than a regular expression's alternation).
 _ORIGINAL_HINTS = ("riginally published", "irst published", "riginally posted", "irst posted", "veröffentlicht",
                    "nitialement publié", "ublicado originalmente")
-_ORIGINAL_LABELLED = XPath('//body//text()[contains(., "riginally published") or contains(., "irst published") or '
-                           'contains(., "riginally posted") or contains(., "irst posted") or '
-                           'contains(., "veröffentlicht") or contains(., "nitialement publié") or '
-                           'contains(., "ublicado originalmente")]/..')
+_ORIGINAL_LABELLED = XPath(f"//body//text()[{' or '.join(f'contains(., {hint!r})' for hint in _ORIGINAL_HINTS)}]/..")
 _ORIGINAL_ELEMENT_CHARS = 640  # the label's element is a note or a byline, not a section that quotes the words
 # What may stand before the label in its sentence: nothing ('Originally published ...') or the page itself ('This
 # article was ...'); 'The report, first published on 3 March 2021, found ...' dates something the story cites.

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 
-from ingest.entities.name_signals import any_first_name
+from ingest.entities.name_signals import any_first_name, non_person_head
 from ingest.extract.page_dates import PAGE_TYPES, Published, byline_anchor, day_in, find_published, parse_timestamp
 from ingest.extract.page_dates import entity_types as _types
 from ingest.extract.page_names import (
@@ -64,15 +64,6 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 _BY_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 _MAX_NAME_CHARS = 120
 _NAME_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?")
-_MAX_LISTED_NAME_WORDS = 4
-# A role or a newspaper after the comma may start with a word that is someone's first name somewhere ('Art
-# Director', 'Denver Post'): its head word tells it from a name.
-_ROLE_HEADS = frozenset({"director", "editor", "writer", "manager", "expert", "specialist", "officer", "producer",
-                         "reporter", "correspondent", "contributor", "strategist", "analyst", "designer", "founder",
-                         "team", "staff", "post", "times", "news", "herald", "observer", "sentinel", "chronicle",
-                         "tribune", "journal", "gazette", "press", "statesman", "american-statesman", "courier",
-                         "globe", "telegraph", "guardian", "examiner", "inquirer", "register", "dispatch", "record",
-                         "review", "star", "daily", "today", "magazine", "media", "network"})
 _BYLINE_LABEL = re.compile(r"(?:(?:written|posted|authored|words|story|article|reported) )?by:?|authors?:?|"
                            r"contributors?:?|written by|autor(?:in)?:?|von:?", re.IGNORECASE)
 _BYLINE_REACH = 60
@@ -300,19 +291,20 @@ def _listed_names(name: str, declared: list[str]) -> list[str]:
     """The people a comma-separated author string lists ('Craig Randall, Alli Miles, Eszter Horanyi' in a
     `<meta name="author">`, next to an `article:author` 'Craig Randall'), each on its own, when another declared
     name is one of them: the page itself says the string is a list. Otherwise, or when any part is not a person's
-    full name (2 to 4 capitalised words, the first a first name), the string stays whole: a credential ('Jillian
+    full name (2 or 3 capitalised words, the first a first name), the string stays whole: a credential ('Jillian
     Kubala, MS, RD'), a role ('Mike Marshall, Shipping Expert'), a surname-first name ('Kaufman, Jeff T.') or the
     paper a syndicated story came from ('Jane Doe, Austin American-Statesman': Austin is a first name too)."""
     parts = [part.strip() for part in _NAME_LIST_SEPARATOR.split(name)]
-    if len(parts) < 2 or not set(parts) & set(declared) or not all(_full_name(part) for part in parts):
+    if len(parts) < 2 or not set(parts) & set(declared) or not all(_listed_person(part) for part in parts):
         return [name]
     return parts
 
 
-def _full_name(text: str) -> bool:
+def _listed_person(text: str) -> bool:
+    """A person's full name (`full_name`: no job or field word) opening with a first name and ending in no
+    organisation word: 'Denver Post' and 'Art Director' start with first names too."""
     words = text.split()
-    return (2 <= len(words) <= _MAX_LISTED_NAME_WORDS and any_first_name(words[0])
-            and all(word[:1].isupper() for word in words) and words[-1].casefold() not in _ROLE_HEADS)
+    return full_name(text) and any_first_name(words[0]) and not non_person_head(words[-1])
 
 
 def _writers_linked(byline: HtmlElement) -> list[str]:
